@@ -1,0 +1,435 @@
+"""Analysis: Japanese text → Whoosh tokens, the same at index and query time.
+
+Contract (Whoosh's, see ``whoosh.analysis``): a *tokenizer* takes a string and yields
+``whoosh.analysis.Token`` objects; a *token filter* takes tokens and yields tokens; an *analyzer*
+is a tokenizer composed with filters by ``|``. Every token carries ``startchar``/``endchar``
+offsets into exactly the string that was passed in (the text shown to readers), so highlights
+land on the right characters even after NFKC changed lengths.
+
+Three analyzers, all fed by one Janome pass per text where they share it:
+
+* :func:`word_analyzer` — morphemes. Janome (IPADIC) segments the NFKC text; particles,
+  auxiliaries, symbols and whitespace are dropped (:data:`STOP_TAGS`), verbs and adjectives are
+  reduced to their base form (``投資した`` → 投資 + する), every term is folded by
+  :func:`search.normalize.fold_term`. One-character words are kept (猫, 都). Positions count
+  every content *and* stop token, so a phrase of query tokens only matches where the same
+  tokens stood next to each other.
+* :func:`ngram_analyzer` — character bigrams of each CJK run (kanji, kana) plus the run's last
+  character, and whole Latin/digit words, all folded. It finds words inside compounds that the
+  dictionary does not split (キャプチャ in キャプチャツール) and never matches a multi-character
+  query by a single character: a query becomes a phrase of adjacent bigrams (the approach of
+  Lucene's CJKBigramFilter and Groonga's TokenBigram).
+* :func:`reading_analyzer` — the katakana readings of content words (投資 → トウシ), so a
+  hiragana query can find the kanji it reads as.
+
+Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one is kept per
+thread by :func:`janome_tokenizer`, never on an analyzer object, so analyzers pickle into the
+Whoosh schema.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from janome.tokenizer import Tokenizer as _Janome
+from whoosh.analysis import Token, Tokenizer
+
+from search.normalize import NormalizedText, expand_iteration_marks, fold_term, normalize_with_offsets, to_katakana
+
+#: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
+#: verbs, conjunctions, symbols, fillers and others (kuromoji's default ``stoptags``, coarser).
+STOP_TAGS = frozenset({"助詞", "助動詞", "接続詞", "記号", "フィラー", "その他"})
+#: Parts of speech whose terms are their base (dictionary) form rather than the surface.
+INFLECTED_TAGS = frozenset({"動詞", "形容詞", "助動詞"})
+#: Longest text, in characters, handed to Janome in one call (a line longer than this is cut).
+JANOME_CHUNK_CHARS = 4096
+
+_local = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class Morpheme:
+    """One Janome token with offsets into the original (shown) text.
+
+    :ivar surface: the characters as they appear in the normalized text.
+    :ivar start: index of the first original character; ``end`` is one past the last.
+    :ivar pos: first-level part of speech (``名詞``, ``助詞``, …).
+    :ivar base_form: dictionary form (``した`` → ``する``); the surface when Janome has none.
+    :ivar reading: katakana reading, or ``""`` when unknown.
+    :ivar position: ordinal among the non-space, non-symbol tokens of the text.
+    """
+
+    surface: str
+    start: int
+    end: int
+    pos: str
+    base_form: str
+    reading: str
+    position: int
+
+    @property
+    def is_stop(self) -> bool:
+        """True for particles, auxiliaries, symbols and anything made only of punctuation."""
+        return self.pos in STOP_TAGS or is_punctuation(self.surface)
+
+    @property
+    def term(self) -> str:
+        """The folded term this morpheme is indexed under."""
+        form = self.base_form if self.pos in INFLECTED_TAGS else self.surface
+        return fold_term(form)
+
+
+def is_punctuation(text: str) -> bool:
+    """True if every character is punctuation, a symbol, a separator or a control character."""
+    return all(unicodedata.category(c)[0] in "PSZC" for c in text)
+
+
+def janome_tokenizer() -> _Janome:
+    """The calling thread's own Janome tokenizer, with the user dictionary if one is set."""
+    tokenizer = getattr(_local, "janome", None)
+    if tokenizer is None or getattr(_local, "janome_udic", None) != _user_dictionary_path:
+        if _user_dictionary_path:
+            tokenizer = _Janome(str(_user_dictionary_path), udic_enc="utf8")
+        else:
+            tokenizer = _Janome()
+        _local.janome = tokenizer
+        _local.janome_udic = _user_dictionary_path
+    return tokenizer
+
+
+_user_dictionary_path: Path | None = None
+
+
+def set_user_dictionary(path: Path | None) -> None:
+    """Use a Janome user dictionary (MeCab IPADIC CSV, UTF-8) for every later tokenization.
+
+    Threads build a new tokenizer lazily on their next call. Changing it changes the index's
+    terms: reindex afterwards.
+    """
+    global _user_dictionary_path
+    _user_dictionary_path = Path(path) if path else None
+    _morpheme_cache().clear()
+
+
+def _morpheme_cache() -> OrderedDict:
+    cache = getattr(_local, "morphemes", None)
+    if cache is None:
+        cache = _local.morphemes = OrderedDict()
+    return cache
+
+
+def morphemes(text: str) -> list[Morpheme]:
+    """Janome morphemes of ``text`` with offsets into ``text``.
+
+    The text is NFKC-normalized first (:func:`search.normalize.normalize_with_offsets`) and cut
+    into lines; each surface is found from a moving cursor, because Janome drops leading
+    whitespace and gives no offsets. The last few results are cached per thread, so the word and
+    reading fields of one document share a single Janome pass.
+
+    :param text: any text; the offsets refer to it.
+    :returns: every token, stop tokens included (see :attr:`Morpheme.is_stop`).
+    """
+    cache = _morpheme_cache()
+    found = cache.get(text)
+    if found is not None:
+        cache.move_to_end(text)
+        return found
+    found = _tokenize(text)
+    cache[text] = found
+    if len(cache) > 8:
+        cache.popitem(last=False)
+    return found
+
+
+def prime_morphemes(text: str, found: list[Morpheme]) -> None:
+    """Hand the cache morphemes computed elsewhere (a worker process) for ``text``."""
+    cache = _morpheme_cache()
+    cache[text] = found
+    if len(cache) > 8:
+        cache.popitem(last=False)
+
+
+def _tokenize(text: str) -> list[Morpheme]:
+    normalized = normalize_with_offsets(text)
+    norm = normalized.text
+    tokenizer = janome_tokenizer()
+    result: list[Morpheme] = []
+    position = 0
+    line_start = 0
+    for line in norm.split("\n"):
+        for chunk_start in range(0, len(line), JANOME_CHUNK_CHARS):
+            chunk = line[chunk_start:chunk_start + JANOME_CHUNK_CHARS]
+            if not chunk.strip():
+                continue
+            cursor = 0
+            base = line_start + chunk_start
+            for token in tokenizer.tokenize(chunk):
+                surface = token.surface
+                found_at = chunk.find(surface, cursor)
+                if found_at < 0:  # should not happen; keep going without this token
+                    continue
+                cursor = found_at + len(surface)
+                if not surface.strip():
+                    continue
+                tag = token.part_of_speech.split(",", 1)[0]
+                start, end = normalized.span(base + found_at, base + cursor)
+                base_form = token.base_form if token.base_form != "*" else surface
+                reading = token.reading if token.reading != "*" else ""
+                morpheme = Morpheme(surface, start, end, tag, base_form, reading, position)
+                result.append(morpheme)
+                if not is_punctuation(surface):
+                    position += 1
+        line_start += len(line) + 1
+    return result
+
+
+def _make_token(positions: bool, chars: bool, removestops: bool, mode: str, **kwargs) -> Token:
+    return Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+
+
+class WordTokenizer(Tokenizer):
+    """Janome morphemes as folded terms; stop tokens dropped (or marked ``stopped``).
+
+    With ``removestops=False`` (Whoosh's highlighter asks for that) stop tokens are yielded with
+    ``token.stopped = True``.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs) -> Iterator[Token]:
+        token = _make_token(positions, chars, removestops, mode, **kwargs)
+        for morpheme in morphemes(value):
+            stop = morpheme.is_stop
+            if stop and removestops:
+                continue
+            if is_punctuation(morpheme.surface):
+                continue
+            token.text = morpheme.term
+            token.stopped = stop
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = value[morpheme.start:morpheme.end]
+            if positions:
+                token.pos = start_pos + morpheme.position
+            if chars:
+                token.startchar = start_char + morpheme.start
+                token.endchar = start_char + morpheme.end
+            yield token
+
+
+class ReadingTokenizer(WordTokenizer):
+    """Katakana readings of content morphemes (投資 → トウシ), long vowels folded like terms."""
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs) -> Iterator[Token]:
+        token = _make_token(positions, chars, removestops, mode, **kwargs)
+        for morpheme in morphemes(value):
+            if morpheme.is_stop:
+                continue
+            reading = reading_of(morpheme)
+            if not reading:
+                continue
+            token.text = reading
+            token.stopped = False
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos + morpheme.position
+            if chars:
+                token.startchar = start_char + morpheme.start
+                token.endchar = start_char + morpheme.end
+            yield token
+
+
+def reading_of(morpheme: Morpheme) -> str:
+    """The folded katakana reading of a morpheme: Janome's reading, or the kana surface itself."""
+    reading = morpheme.reading
+    if not reading:
+        kana = to_katakana(morpheme.surface)
+        if all("\u30a1" <= c <= "\u30fe" for c in kana):
+            reading = kana
+        else:
+            return ""
+    return fold_term(reading)
+
+
+# -- character n-grams -------------------------------------------------------------------------
+
+_CJK_RANGES = (
+    (0x3041, 0x309F),  # hiragana
+    (0x30A0, 0x30FF),  # katakana, ー
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F),  # kanji
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x31F0, 0x31FF),  # katakana phonetic extensions
+)
+
+
+def is_cjk(char: str) -> bool:
+    """True for kanji, hiragana, katakana and the marks that live inside Japanese words."""
+    cp = ord(char)
+    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES) or char == "ヶ"
+
+
+@dataclass(frozen=True, slots=True)
+class Gram:
+    """One n-gram term with its position and original character span."""
+
+    text: str
+    position: int
+    start: int
+    end: int
+
+
+def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, str]]:
+    """(folded char, start, end, class) for each character; class is 'c'jk, 'w'ord or 's'eparator."""
+    text = normalized.text
+    # Drop the trailing long-vowel mark of katakana runs of 4+ characters, as fold_term does.
+    drop: set[int] = set()
+    i, n = 0, len(text)
+    while i < n:
+        if "\u30a1" <= text[i] <= "\u30fe" or text[i] == "ー":
+            j = i
+            while j < n and ("\u30a1" <= text[j] <= "\u30fe" or text[j] == "ー"):
+                j += 1
+            k = j
+            while k > i and text[k - 1] == "ー":
+                k -= 1
+            if j - i >= 4 and k < j and k > i:
+                drop.update(range(k, j))
+            i = j
+        else:
+            i += 1
+    lowered = text.casefold()
+    if len(lowered) == len(text):
+        folded_chars = list(expand_iteration_marks(to_katakana(lowered)))
+    else:  # casefold lengthened something (ß → ss): fold character by character instead
+        folded_chars = [to_katakana(c.casefold()) for c in expand_iteration_marks(text)]
+    for index, char in enumerate(folded_chars):
+        if index in drop:
+            continue
+        start, end = normalized.starts[index], normalized.ends[index]
+        if len(char) == 1 and is_cjk(char):
+            yield char, start, end, "c"
+        elif char.isalnum():
+            yield char, start, end, "w"
+        else:
+            yield char, start, end, "s"
+
+
+def ngrams(text: str, *, query: bool = False) -> list[Gram]:
+    """Character n-gram terms of ``text`` (see :func:`ngram_analyzer`).
+
+    A CJK run ``c1…cn`` gives bigrams ``c1c2 … c(n-1)cn`` at consecutive positions and, when
+    indexing, the unigram ``cn`` after them (so a one-character query can find every occurrence
+    as a prefix). A one-character run gives that character. A run of letters or digits gives one
+    term. Runs separated by spaces or punctuation are one position further apart.
+
+    :param query: build query grams: no trailing unigram on runs longer than one character.
+    :returns: grams in text order; ``start``/``end`` index ``text``.
+    """
+    normalized = normalize_with_offsets(text)
+    grams: list[Gram] = []
+    position = 0
+    run: list[tuple[str, int, int]] = []
+    run_class = "s"
+
+    def flush() -> None:
+        nonlocal position
+        if not run:
+            return
+        if run_class == "w":
+            grams.append(Gram("".join(c for c, _, _ in run), position, run[0][1], run[-1][2]))
+            position += 1
+        elif len(run) == 1:
+            grams.append(Gram(run[0][0], position, run[0][1], run[0][2]))
+            position += 1
+        else:
+            for (a, start, _), (b, _, end) in zip(run, run[1:]):
+                grams.append(Gram(a + b, position, start, end))
+                position += 1
+            if not query:
+                last = run[-1]
+                grams.append(Gram(last[0], position, last[1], last[2]))
+                position += 1
+        run.clear()
+
+    previous_was_separator = False
+    for char, start, end, klass in _folded_chars(normalized):
+        if klass != run_class or klass == "s":
+            flush()
+            if klass == "s":
+                if not previous_was_separator and grams:
+                    position += 1
+                previous_was_separator = True
+                run_class = "s"
+                continue
+            run_class = klass
+        previous_was_separator = False
+        run.append((char, start, end))
+    flush()
+    return grams
+
+
+class NgramTokenizer(Tokenizer):
+    """Whoosh tokenizer over :func:`ngrams` (``mode="query"`` gives query grams)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs) -> Iterator[Token]:
+        token = _make_token(positions, chars, removestops, mode, **kwargs)
+        for gram in ngrams(value, query=(mode == "query")):
+            token.text = gram.text
+            token.stopped = False
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos + gram.position
+            if chars:
+                token.startchar = start_char + gram.start
+                token.endchar = start_char + gram.end
+            yield token
+
+
+@functools.cache
+def word_analyzer() -> WordTokenizer:
+    """Analyzer of the word fields (title, body, tags, code): Janome terms, folded."""
+    return WordTokenizer()
+
+
+@functools.cache
+def ngram_analyzer() -> NgramTokenizer:
+    """Analyzer of the n-gram fields: folded CJK bigrams and whole Latin/digit words."""
+    return NgramTokenizer()
+
+
+@functools.cache
+def reading_analyzer() -> ReadingTokenizer:
+    """Analyzer of the reading field: katakana readings of content words."""
+    return ReadingTokenizer()
+
+
+def query_terms(text: str) -> list[Morpheme]:
+    """The content morphemes of one query word, in order (stop tokens and symbols removed)."""
+    return [m for m in morphemes(text) if not m.is_stop]
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order without repeats."""
+    return list(dict.fromkeys(items))

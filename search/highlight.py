@@ -1,0 +1,166 @@
+"""Highlighting: where a hit matched, from the index's stored character offsets, and its snippet.
+
+No text is analyzed again here: the postings of each query term in a hit's document carry
+``(position, startchar, endchar)`` (``TEXT(chars=True)``), so a phrase's occurrences are found by
+position and marked on exactly the characters of the stored text that matched — the approach of
+Whoosh's "pinpoint" highlighting, extended to phrases so that ``東京都`` is marked as one span and
+a stray ``京都`` elsewhere is not. Adjacent and overlapping spans are merged, so a match never
+shows as several marks or with inserted spaces.
+
+A snippet is one window of at most ``snippet_max_chars`` characters around the densest cluster of
+matches, widened to the sentence (``。！？!?`` or a line end) where it fits, HTML-escaped, with
+``<mark>`` around each match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import escape
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+
+#: Longest snippet, in characters of post text (ellipses not counted).
+SNIPPET_MAX_CHARS = 160
+#: Characters of context kept before the first match when the sentence start is further away.
+SNIPPET_LEAD_CHARS = 40
+_SENTENCE_ENDS = "。！？!?\n"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """What to mark for one query word in one field.
+
+    :ivar field: the field whose postings hold the offsets.
+    :ivar terms: the terms that must stand at consecutive positions (one term: a single match).
+    :ivar slop: largest allowed position step between consecutive terms (1 = adjacent).
+    :ivar prefix: ``terms[0]`` is a prefix; each expanded term's first character is marked.
+    """
+
+    field: str
+    terms: tuple[str, ...]
+    slop: int = 1
+    prefix: bool = False
+
+
+def _occurrences(searcher: Searcher, field: str, term: str, docnum: int) -> list[tuple[int, int, int]]:
+    try:
+        matcher = searcher.postings(field, term)
+    except (TermNotFound, KeyError):
+        return []
+    if not matcher.supports("characters"):
+        return []
+    matcher.skip_to(docnum)
+    if not matcher.is_active() or matcher.id() != docnum:
+        return []
+    return matcher.value_as("characters")
+
+
+def match_spans(searcher: Searcher, docnum: int, patterns: list[Pattern]) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the stored text matched by ``patterns``, merged and sorted."""
+    spans: list[tuple[int, int]] = []
+    for pattern in patterns:
+        if pattern.prefix:
+            spans.extend(_prefix_spans(searcher, docnum, pattern))
+            continue
+        lists = [_occurrences(searcher, pattern.field, term, docnum) for term in pattern.terms]
+        if not all(lists):
+            continue
+        if len(lists) == 1:
+            spans.extend((start, end) for _, start, end in lists[0])
+            continue
+        by_position = [{pos: (start, end) for pos, start, end in occ} for occ in lists]
+        for pos, start, end in lists[0]:
+            current, last_end = pos, end
+            for table in by_position[1:]:
+                step = next((s for s in range(1, pattern.slop + 1) if current + s in table), None)
+                if step is None:
+                    break
+                current += step
+                last_end = table[current][1]
+            else:
+                spans.append((start, last_end))
+    return merge_spans(spans)
+
+
+def _prefix_spans(searcher: Searcher, docnum: int, pattern: Pattern) -> list[tuple[int, int]]:
+    prefix = pattern.terms[0]
+    spans = []
+    for term in searcher.reader().expand_prefix(pattern.field, prefix):
+        text = term.decode("utf-8") if isinstance(term, bytes) else term
+        for _, start, end in _occurrences(searcher, pattern.field, text, docnum):
+            spans.append((start, end if len(text) == len(prefix) else start + len(prefix)))
+    return spans
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort spans and merge the ones that overlap or touch."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark_html(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` HTML-escaped with ``<mark>…</mark>`` around each span (spans index ``text``)."""
+    out: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        start, end = max(start, cursor), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(str(escape(text[cursor:start])))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    out.append(str(escape(text[cursor:])))
+    return "".join(out)
+
+
+def _best_window(spans: list[tuple[int, int]], max_chars: int) -> tuple[int, int]:
+    """The span range [i, j) whose matches fit in ``max_chars`` and are the most numerous."""
+    best = (0, 1)
+    j = 0
+    ends = [end for _, end in spans]
+    for i, (start, _) in enumerate(spans):
+        j = max(j, i + 1)
+        while j < len(spans) and ends[j] - start <= max_chars:
+            j += 1
+        if j - i > best[1] - best[0]:
+            best = (i, j)
+    return best
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPPET_MAX_CHARS) -> str:
+    """A highlighted snippet of ``text``: escaped HTML with ``<mark>``, line breaks shown as spaces.
+
+    :param text: the stored text of the field.
+    :param spans: merged match spans in ``text`` (may be empty: then the text's opening is used).
+    :param max_chars: longest window of ``text``, in characters.
+    :returns: escaped HTML, with ``…`` where the window cuts the text.
+    """
+    if not text:
+        return ""
+    if spans:
+        i, j = _best_window(spans, max_chars)
+        first, last = spans[i][0], spans[j - 1][1]
+        room = max_chars - (last - first)
+        # Start at the sentence start if it is near enough, else a little before the first match.
+        sentence_start = max((text.rfind(c, 0, first) for c in _SENTENCE_ENDS), default=-1) + 1
+        lead = min(room, SNIPPET_LEAD_CHARS) if room > 0 else 0
+        start = sentence_start if first - sentence_start <= lead else max(0, first - lead)
+        end = min(len(text), start + max_chars)
+        end = max(end, min(len(text), last))
+    else:
+        start, end = 0, min(len(text), max_chars)
+    window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    html = mark_html(text[start:end], window_spans)
+    html = html.replace("\n", " ")
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return f"{prefix}{html}{suffix}"
+

@@ -1,0 +1,417 @@
+"""Searching: a query string → ranked, highlighted hits, with match escalation.
+
+Data flow: ``q`` --:func:`search.queries.parse_query`--> query tree --:class:`QueryPlan`-->
+Whoosh queries, one per escalation step --searcher--> :class:`Hit` list in a :class:`ResultPage`.
+
+Each query word matches a post when its terms stand next to each other in a word field (Janome
+terms: ``投資した`` finds ``投資する``), *or* its character bigrams stand next to each other in an
+n-gram field (``キャプチャ`` inside ``キャプチャツール``, ``東京都`` inside ``東京都庁``), *or* — for a
+word in kana — its reading matches (``とうし`` → 投資). Word matches weigh most, fragments less,
+readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, reported as
+``match_mode``:
+
+1. ``exact`` / ``fragment`` / ``reading`` — every word matched (AND); the mode names the weakest
+   kind of match any hit needed;
+2. ``relaxed`` — nothing matched every word: the content words of the whole query are ORed and
+   ranked, so a question typed as a sentence still finds its post (best-matching first);
+3. ``none`` — nothing at all.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from whoosh import query as wq
+
+from search.analysis import Morpheme, is_cjk, ngrams, query_terms, unique
+from search.errors import QueryError
+from search.highlight import Pattern, make_snippet, mark_html, match_spans
+from search.indexing import SearchIndex
+from search.normalize import fold_term, normalize_query, to_katakana
+from search.queries import And, Node, Not, Or, Word, parse_query, words_of
+from search.schema import NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, WORD_FIELDS
+
+#: Largest page size a caller may ask for.
+MAX_PER_PAGE = 50
+#: Largest 1-based page number a caller may ask for.
+MAX_PAGE = 1000
+#: Weight of a match by n-gram fragments relative to a match by whole words.
+FRAGMENT_WEIGHT = 0.4
+#: Weight of a match by reading relative to a match by whole words.
+READING_WEIGHT = 0.2
+SORTS = {"relevance": None, "newest": ("date", True), "oldest": ("date", False)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching post, copied out of the searcher.
+
+    :ivar score: BM25F score (higher is better; 0 when sorted by date).
+    :ivar title_html: the title, HTML-escaped, matches in ``<mark>``.
+    :ivar snippet_html: up to ``SNIPPET_MAX_CHARS`` characters of the body, HTML-escaped,
+        matches in ``<mark>``.
+    """
+
+    post_id: str
+    url: str
+    title: str
+    title_html: str
+    date: datetime | None
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    author: str
+    excerpt: str
+    score: float
+    snippet_html: str
+
+    def to_json(self) -> dict:
+        """The hit as the JSON API returns it (``date`` in ISO 8601, UTC)."""
+        return {
+            "id": self.post_id,
+            "url": self.url,
+            "title": self.title,
+            "title_html": self.title_html,
+            "date": self.date.isoformat() if self.date else None,
+            "tags": list(self.tags),
+            "categories": list(self.categories),
+            "author": self.author,
+            "score": round(self.score, 4),
+            "snippet_html": self.snippet_html,
+        }
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of results for a query.
+
+    :ivar page: 1-based page number; ``per_page`` hits per page; ``total`` hits in all.
+    :ivar took_ms: time spent in :func:`search_posts`, milliseconds.
+    :ivar match_mode: ``exact``, ``fragment``, ``reading``, ``relaxed`` or ``none``.
+    :ivar query_analysis: how the query was understood (normalized text, terms per field).
+    """
+
+    q: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    match_mode: str
+    hits: list[Hit]
+    query_analysis: dict = field(default_factory=dict)
+    sort: str = "relevance"
+
+    @property
+    def page_count(self) -> int:
+        """Number of pages (0 when there are no hits)."""
+        return (self.total + self.per_page - 1) // self.per_page
+
+    def to_json(self) -> dict:
+        """The page as the JSON API returns it."""
+        return {
+            "query": self.q,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "page_count": self.page_count,
+            "sort": self.sort,
+            "took_ms": round(self.took_ms, 2),
+            "match_mode": self.match_mode,
+            "query_analysis": self.query_analysis,
+            "hits": [hit.to_json() for hit in self.hits],
+        }
+
+
+def _is_kana(text: str) -> bool:
+    kana = to_katakana(text)
+    return bool(kana) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in kana)
+
+
+def _phrase(fieldname: str, terms: list[str], positions: list[int], boost: float) -> wq.Query:
+    if len(terms) == 1:
+        return wq.Term(fieldname, terms[0], boost=boost)
+    slop = max(b - a for a, b in zip(positions, positions[1:]))
+    return wq.Phrase(fieldname, terms, slop=max(1, slop), boost=boost)
+
+
+@dataclass
+class WordClause:
+    """The Whoosh queries and highlight patterns of one query word."""
+
+    word: Word
+    words: wq.Query | None = None       # matched as whole words
+    fragments: wq.Query | None = None   # matched as adjacent n-grams
+    readings: wq.Query | None = None    # matched by reading
+    patterns: list[Pattern] = field(default_factory=list)
+    analysis: dict = field(default_factory=dict)
+
+    def query(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
+        parts = [self.words]
+        if fragments:
+            parts.append(self.fragments)
+        if readings:
+            parts.append(self.readings)
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def build_clause(word: Word, *, readings: bool = True) -> WordClause:
+    """Whoosh queries for one query word (see the module docstring)."""
+    clause = WordClause(word)
+    if word.field in ("tag", "category", "author"):
+        value = word.text
+        clause.words = wq.Or([wq.Term(word.field, value), wq.Term(word.field, value.casefold()),
+                              wq.Term(word.field, value.upper())]) if word.field != "author" else wq.Term("author", value)
+        if word.field in ("tag", "category"):
+            terms = [m.term for m in query_terms(value)]
+            if terms:
+                positions = [m.position for m in query_terms(value)]
+                clause.words = wq.Or([clause.words, _phrase("tags_text", terms, positions, 1.0)])
+        clause.analysis = {"text": value, "field": word.field}
+        return clause
+    title_only = word.field == "title"
+    morphemes: list[Morpheme] = query_terms(word.text)
+    terms = [m.term for m in morphemes]
+    positions = [m.position for m in morphemes]
+    grams = ngrams(word.text, query=True)
+    kana = _is_kana(word.text)
+    if not terms and not (kana and len(word.text) >= 3):
+        clause.analysis = {"text": word.text, "ignored": "only particles, symbols or stop words"}
+        return clause  # only particles/symbols: matches nothing, and does not make the query fail
+    word_fields = {"title": WORD_FIELDS["title"]} if title_only else WORD_FIELDS
+    ngram_fields = {"title_ngram": NGRAM_FIELDS["title_ngram"]} if title_only else NGRAM_FIELDS
+    if terms and not word.phrase:
+        boost = 1.0 / len(terms)
+        clause.words = wq.Or([_phrase(f, terms, positions, boost) for f in word_fields])
+        clause.patterns += [Pattern(f, tuple(terms), max(1, max((b - a for a, b in zip(positions, positions[1:])), default=1)))
+                            for f in ("title", "body")]
+    if grams:
+        gram_texts = [g.text for g in grams]
+        gram_positions = [g.position for g in grams]
+        if len(grams) == 1 and len(gram_texts[0]) == 1 and is_cjk(gram_texts[0]):
+            clause.fragments = wq.Or([wq.Prefix(f, gram_texts[0], boost=FRAGMENT_WEIGHT) for f in ngram_fields])
+            clause.patterns += [Pattern(f, (gram_texts[0],), prefix=True) for f in ("title_ngram", "body_ngram")]
+        else:
+            boost = FRAGMENT_WEIGHT / len(grams)
+            clause.fragments = wq.Or([_phrase(f, gram_texts, gram_positions, boost) for f in ngram_fields])
+            slop = max(1, max((b - a for a, b in zip(gram_positions, gram_positions[1:])), default=1))
+            clause.patterns += [Pattern(f, tuple(gram_texts), slop) for f in ("title_ngram", "body_ngram")]
+    reading = ""
+    if readings and kana and not title_only and not word.phrase:
+        reading = fold_term(to_katakana(word.text))
+        clause.readings = wq.Or([wq.Term(f, reading, boost=READING_WEIGHT) for f in READING_FIELDS])
+        clause.patterns += [Pattern(f, (reading,)) for f in READING_FIELDS]
+    clause.analysis = {
+        "text": word.text,
+        **({"field": word.field} if word.field else {}),
+        **({"phrase": True} if word.phrase else {}),
+        "terms": {"word": terms if not word.phrase else [], "ngram": [g.text for g in grams],
+                  **({"reading": [reading]} if reading else {})},
+    }
+    return clause
+
+
+@dataclass
+class QueryPlan:
+    """The Whoosh queries of every escalation step for one parsed query."""
+
+    tree: Node | None
+    clauses: dict[int, WordClause]
+    normalized: str
+
+    @classmethod
+    def from_string(cls, q: str) -> "QueryPlan":
+        tree = parse_query(q)
+        clauses = {id(w): build_clause(w) for w in words_of(tree, negated=True)}
+        return cls(tree, clauses, normalize_query(q))
+
+    def strict(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
+        """Every word must match (the query tree with AND/OR/NOT as written)."""
+        return self._build(self.tree, fragments=fragments, readings=readings)
+
+    def _build(self, node: Node | None, *, fragments: bool, readings: bool) -> wq.Query | None:
+        if node is None:
+            return None
+        if isinstance(node, Word):
+            return self.clauses[id(node)].query(fragments=fragments, readings=readings)
+        if isinstance(node, Not):
+            return None  # handled by the And/top level via exclusions()
+        children = [c for c in node.children if not isinstance(c, Not)]
+        built = [self._build(c, fragments=fragments, readings=readings) for c in children]
+        built = [b for b in built if b is not None]
+        if isinstance(node, Or):
+            return wq.Or(built) if len(built) > 1 else (built[0] if built else None)
+        if not built:
+            return None
+        positive = wq.And(built) if len(built) > 1 else built[0]
+        excluded = [self.clauses[id(w)].query(readings=False) for c in node.children if isinstance(c, Not)
+                    for w in words_of(c.child)]
+        excluded = [e for e in excluded if e is not None]
+        if excluded:
+            return wq.AndNot(positive, wq.Or(excluded))
+        return positive
+
+    def exclusions(self) -> wq.Query | None:
+        """Words the query excludes with ``-`` at its top level (kept in every step)."""
+        if isinstance(self.tree, Not):
+            nots = [self.tree]
+        elif isinstance(self.tree, And):
+            nots = [c for c in self.tree.children if isinstance(c, Not)]
+        else:
+            nots = []
+        excluded = [self.clauses[id(w)].query(readings=False) for n in nots for w in words_of(n.child)]
+        excluded = [e for e in excluded if e is not None]
+        return wq.Or(excluded) if excluded else None
+
+    def relaxed(self) -> tuple[wq.Query | None, list[Pattern]]:
+        """Any content word of the query, ranked: each Janome term of each positive word."""
+        parts: list[wq.Query] = []
+        patterns: list[Pattern] = []
+        seen: set[str] = set()
+        for word in words_of(self.tree):
+            if word.field in ("tag", "category", "author") or _is_kana(word.text):
+                clause = self.clauses[id(word)]
+                query = clause.query()
+                if query is not None:
+                    parts.append(query)
+                    patterns += clause.patterns
+                continue
+            for morpheme in query_terms(word.text):
+                if morpheme.term in seen:
+                    continue
+                seen.add(morpheme.term)
+                sub = build_clause(Word(morpheme.surface, field=word.field), readings=False)
+                query = sub.query()
+                if query is not None:
+                    parts.append(query)
+                    patterns += sub.patterns
+        if not parts:
+            return None, []
+        relaxed: wq.Query = wq.Or(parts)
+        excluded = self.exclusions()
+        if excluded is not None:
+            relaxed = wq.AndNot(relaxed, excluded)
+        return relaxed, patterns
+
+    def patterns(self) -> list[Pattern]:
+        """Highlight patterns of every positive word."""
+        return [p for w in words_of(self.tree) for p in self.clauses[id(w)].patterns]
+
+    def analysis(self) -> dict:
+        """``query_analysis`` for the JSON API."""
+        positive = {id(w) for w in words_of(self.tree)}
+        return {
+            "normalized": self.normalized,
+            "words": [{**self.clauses[id(w)].analysis, **({} if id(w) in positive else {"negated": True})}
+                      for w in words_of(self.tree, negated=True)],
+        }
+
+
+def _check_paging(page: int, per_page: int, sort: str) -> None:
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}.")
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
+
+
+def _split_keywords(value: str | None) -> tuple[str, ...]:
+    return tuple(v for v in (value or "").split(",") if v)
+
+
+def _to_hit(searcher, whoosh_hit, patterns: list[Pattern], sorted_by_date: bool) -> Hit:
+    stored = whoosh_hit.fields()
+    docnum = whoosh_hit.docnum
+    body = stored.get(SNIPPET_FIELD, "")
+    title = stored.get("title", "")
+    body_patterns = [p for p in patterns if p.field in ("body", "body_ngram", "body_reading")]
+    title_patterns = [p for p in patterns if p.field in ("title", "title_ngram")]
+    body_spans = match_spans(searcher, docnum, body_patterns) if body else []
+    title_spans = match_spans(searcher, docnum, title_patterns) if title else []
+    date = stored.get("date")
+    if date is not None:
+        date = date.replace(tzinfo=timezone.utc)
+    snippet_source = body or stored.get("excerpt", "")
+    return Hit(
+        post_id=stored["post_id"],
+        url=stored.get("url", ""),
+        title=title,
+        title_html=mark_html(title, title_spans),
+        date=date,
+        tags=_split_keywords(stored.get("tag")),
+        categories=_split_keywords(stored.get("category")),
+        author=stored.get("author", ""),
+        excerpt=stored.get("excerpt", ""),
+        score=0.0 if sorted_by_date else float(whoosh_hit.score or 0.0),
+        snippet_html=make_snippet(snippet_source, body_spans if body else []),
+    )
+
+
+def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 10,
+                 sort: str = "relevance") -> ResultPage:
+    """Run a query and return one page of highlighted hits.
+
+    :param index: an open index (:func:`search.indexing.open_index`).
+    :param q: the query as typed (see :mod:`search.queries` for the syntax).
+    :param page: 1-based page number, at most :data:`MAX_PAGE`.
+    :param per_page: hits per page, 1 to :data:`MAX_PER_PAGE`.
+    :param sort: ``relevance``, ``newest`` or ``oldest``.
+    :raises QueryError: bad paging or sort, or a query over the limits of :mod:`search.queries`.
+    :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
+    """
+    started = time.perf_counter()
+    _check_paging(page, per_page, sort)
+    plan = QueryPlan.from_string(q)
+    sortedby = SORTS[sort]
+    search_kwargs = {"pagelen": per_page, "terms": False}
+    if sortedby:
+        search_kwargs.update(sortedby=sortedby[0], reverse=sortedby[1])
+    hits: list[Hit] = []
+    total = 0
+    mode = "none"
+    with index.searcher() as searcher:
+        strict = plan.strict()
+        steps: list[tuple[str, wq.Query | None, list[Pattern]]] = [("strict", strict, plan.patterns())]
+        for step, query, patterns in steps:
+            if query is None:
+                continue
+            results = searcher.search_page(query, page, **search_kwargs)
+            total = results.total
+            if total == 0:
+                relaxed, relaxed_patterns = plan.relaxed()
+                if step == "strict" and relaxed is not None and _has_several_terms(plan):
+                    steps.append(("relaxed", relaxed, relaxed_patterns))
+                continue
+            mode = _strict_mode(searcher, plan, total) if step == "strict" else step
+            hits = [_to_hit(searcher, h, patterns, bool(sortedby)) for h in results]
+            break
+    return ResultPage(
+        q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
+        match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort,
+    )
+
+
+def _has_several_terms(plan: QueryPlan) -> bool:
+    """Relaxing only helps when the query has more than one content term."""
+    terms = [m.term for w in words_of(plan.tree) for m in query_terms(w.text)]
+    return len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
+
+
+def _strict_mode(searcher, plan: QueryPlan, total: int) -> str:
+    """``exact`` if whole words alone find every hit, ``fragment`` if words or fragments do, else ``reading``."""
+    words_only = plan.strict(fragments=False, readings=False)
+    if words_only is not None and _count(searcher, words_only) == total:
+        return "exact"
+    no_readings = plan.strict(readings=False)
+    if no_readings is not None and _count(searcher, no_readings) == total:
+        return "fragment"
+    return "reading"
+
+
+def _count(searcher, query: wq.Query) -> int:
+    return sum(1 for _ in searcher.docs_for_query(query))
+
