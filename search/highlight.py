@@ -32,14 +32,14 @@ class Pattern:
     """What to mark for one query word in one field.
 
     :ivar field: the field whose postings hold the offsets.
-    :ivar terms: the terms that must stand at consecutive positions (one term: a single match).
-    :ivar slop: largest allowed position step between consecutive terms (1 = adjacent).
+    :ivar terms: the terms that must stand at ``offsets`` from each other (one term: a single match).
+    :ivar offsets: each term's position relative to the first; empty means ``0, 1, 2, …``.
     :ivar prefix: ``terms[0]`` is a prefix; each expanded term's first character is marked.
     """
 
     field: str
     terms: tuple[str, ...]
-    slop: int = 1
+    offsets: tuple[int, ...] = ()
     prefix: bool = False
 
 
@@ -69,17 +69,12 @@ def match_spans(searcher: Searcher, docnum: int, patterns: list[Pattern]) -> lis
         if len(lists) == 1:
             spans.extend((start, end) for _, start, end in lists[0])
             continue
+        offsets = pattern.offsets or tuple(range(len(pattern.terms)))
+        offsets = tuple(o - offsets[0] for o in offsets)
         by_position = [{pos: (start, end) for pos, start, end in occ} for occ in lists]
-        for pos, start, end in lists[0]:
-            current, last_end = pos, end
-            for table in by_position[1:]:
-                step = next((s for s in range(1, pattern.slop + 1) if current + s in table), None)
-                if step is None:
-                    break
-                current += step
-                last_end = table[current][1]
-            else:
-                spans.append((start, last_end))
+        for pos, start, _ in lists[0]:
+            if all(pos + offset in table for offset, table in zip(offsets[1:], by_position[1:])):
+                spans.append((start, by_position[-1][pos + offsets[-1]][1]))
     return merge_spans(spans)
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 
 from whoosh import query as wq
 
+from search.adjacency import AdjacentTerms
 from search.analysis import Morpheme, is_cjk, ngrams, query_terms, unique
 from search.errors import QueryError
 from search.highlight import Pattern, make_snippet, mark_html, match_spans
@@ -131,8 +132,7 @@ def _is_kana(text: str) -> bool:
 def _phrase(fieldname: str, terms: list[str], positions: list[int], boost: float) -> wq.Query:
     if len(terms) == 1:
         return wq.Term(fieldname, terms[0], boost=boost)
-    slop = max(b - a for a, b in zip(positions, positions[1:]))
-    return wq.Phrase(fieldname, terms, slop=max(1, slop), boost=boost)
+    return AdjacentTerms(fieldname, terms, positions, boost=boost)
 
 
 @dataclass
@@ -186,8 +186,7 @@ def build_clause(word: Word, *, readings: bool = True) -> WordClause:
     if terms and not word.phrase:
         boost = 1.0 / len(terms)
         clause.words = wq.Or([_phrase(f, terms, positions, boost) for f in word_fields])
-        clause.patterns += [Pattern(f, tuple(terms), max(1, max((b - a for a, b in zip(positions, positions[1:])), default=1)))
-                            for f in ("title", "body")]
+        clause.patterns += [Pattern(f, tuple(terms), tuple(positions)) for f in ("title", "body")]
     if grams:
         gram_texts = [g.text for g in grams]
         gram_positions = [g.position for g in grams]
@@ -197,8 +196,7 @@ def build_clause(word: Word, *, readings: bool = True) -> WordClause:
         else:
             boost = FRAGMENT_WEIGHT / len(grams)
             clause.fragments = wq.Or([_phrase(f, gram_texts, gram_positions, boost) for f in ngram_fields])
-            slop = max(1, max((b - a for a, b in zip(gram_positions, gram_positions[1:])), default=1))
-            clause.patterns += [Pattern(f, tuple(gram_texts), slop) for f in ("title_ngram", "body_ngram")]
+            clause.patterns += [Pattern(f, tuple(gram_texts), tuple(gram_positions)) for f in ("title_ngram", "body_ngram")]
     reading = ""
     if readings and kana and not title_only and not word.phrase:
         reading = fold_term(to_katakana(word.text))
@@ -284,7 +282,8 @@ class QueryPlan:
                     continue
                 seen.add(morpheme.term)
                 sub = build_clause(Word(morpheme.surface, field=word.field), readings=False)
-                query = sub.query()
+                # A one-character morpheme in kana (し, る) as a fragment would match nearly everything.
+                query = sub.query(fragments=not (len(morpheme.surface) == 1 and _is_kana(morpheme.surface)))
                 if query is not None:
                     parts.append(query)
                     patterns += sub.patterns
@@ -386,8 +385,10 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                 if step == "strict" and relaxed is not None and _has_several_terms(plan):
                     steps.append(("relaxed", relaxed, relaxed_patterns))
                 continue
-            mode = _strict_mode(searcher, plan, total) if step == "strict" else step
-            hits = [_to_hit(searcher, h, patterns, bool(sortedby)) for h in results]
+            # Whoosh clamps a page past the end to the last page: show none instead.
+            shown = list(results) if results.pagenum == page else []
+            hits = [_to_hit(searcher, h, patterns, bool(sortedby)) for h in shown]
+            mode = _strict_mode(searcher, plan, [h.docnum for h in shown]) if step == "strict" else step
             break
     return ResultPage(
         q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
@@ -401,17 +402,27 @@ def _has_several_terms(plan: QueryPlan) -> bool:
     return len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
 
 
-def _strict_mode(searcher, plan: QueryPlan, total: int) -> str:
-    """``exact`` if whole words alone find every hit, ``fragment`` if words or fragments do, else ``reading``."""
+def _strict_mode(searcher, plan: QueryPlan, docnums: list[int]) -> str:
+    """The weakest kind of match the given hits needed: ``exact``, ``fragment`` or ``reading``.
+
+    Checked hit by hit (only the page's hits), so it costs a few matcher look-ups, not a search.
+    """
     words_only = plan.strict(fragments=False, readings=False)
-    if words_only is not None and _count(searcher, words_only) == total:
+    if words_only is not None and all(_matches(searcher, words_only, d) for d in docnums):
         return "exact"
     no_readings = plan.strict(readings=False)
-    if no_readings is not None and _count(searcher, no_readings) == total:
+    if no_readings is not None and all(_matches(searcher, no_readings, d) for d in docnums):
         return "fragment"
     return "reading"
 
 
-def _count(searcher, query: wq.Query) -> int:
-    return sum(1 for _ in searcher.docs_for_query(query))
-
+def _matches(searcher, query: wq.Query, docnum: int) -> bool:
+    """Whether ``query`` matches the document ``docnum`` (a top-level document number)."""
+    for subsearcher, offset in searcher.leaf_searchers():
+        if offset <= docnum < offset + subsearcher.doc_count_all():
+            matcher = query.matcher(subsearcher)
+            if not matcher.is_active():
+                return False
+            matcher.skip_to(docnum - offset)
+            return matcher.is_active() and matcher.id() == docnum - offset
+    return False

@@ -1,0 +1,113 @@
+"""Analysis: Janome morphemes with exact offsets, word / n-gram / reading tokenizers."""
+
+import pickle
+import threading
+
+import pytest
+
+from search.analysis import (STOP_TAGS, morphemes, ngram_analyzer, ngrams, query_terms, reading_analyzer,
+                             word_analyzer)
+
+
+def terms(text):
+    return [t.text for t in word_analyzer()(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "東京都庁を見学した。",
+    "\n\n  先頭に空行がある本文。ＡＷＳとｶﾀｶﾅ",
+    "ｶﾞｷﾞ㍿と１，０００円\n\n\u3000全角スペースの後",
+    "週末は a beautiful day でした。",
+    "CVE-2024-1234 の脆弱性",
+])
+def test_offsets_point_at_original_characters(text):
+    for token in word_analyzer()(text, chars=True, removestops=False):
+        original = text[token.startchar:token.endchar]
+        assert original.strip() == original and original
+    for m in morphemes(text):
+        import unicodedata
+        shown = unicodedata.normalize("NFKC", text[m.start:m.end]).replace(",", "")
+        assert shown == m.surface
+
+
+def test_one_character_words_are_kept():
+    assert "猫" in terms("猫が好き")
+    assert terms("東京都") == ["東京", "都"]
+
+
+def test_particles_and_punctuation_are_dropped():
+    assert terms("東京の天気。") == ["東京", "天気"]
+    assert terms("の") == []
+    assert terms("、。！？「」") == []
+    assert "-" not in terms("CVE-2024-1234")
+
+
+def test_inflected_forms_become_base_forms():
+    assert terms("投資した") == terms("投資する") == ["投資", "スル"]
+    assert terms("美しかった")[0] == terms("美しい")[0]
+
+
+def test_width_and_case_fold():
+    assert terms("ＡＷＳ") == terms("aws") == terms("AWS") == ["aws"]
+
+
+def test_positions_keep_stop_gaps():
+    positions = [t.pos for t in word_analyzer()("東京の都", positions=True)]  # tokens are reused: read as they come
+    assert positions == [0, 2]
+
+
+def test_stop_tags_constant():
+    assert {"助詞", "助動詞", "記号"} <= STOP_TAGS
+    assert "名詞" not in STOP_TAGS and "動詞" not in STOP_TAGS
+
+
+def test_ngrams_of_compound():
+    assert [g.text for g in ngrams("東京都庁")] == ["東京", "京都", "都庁", "庁"]
+    assert [g.text for g in ngrams("東京都庁", query=True)] == ["東京", "京都", "都庁"]
+    assert [g.text for g in ngrams("猫")] == ["猫"]
+
+
+def test_ngrams_fold_width_kana_and_long_vowel():
+    assert [g.text for g in ngrams("ﾘﾝｺﾞ", query=True)] == [g.text for g in ngrams("りんご", query=True)]
+    assert [g.text for g in ngrams("サーバー", query=True)] == [g.text for g in ngrams("サーバ", query=True)]
+    assert [g.text for g in ngrams("ＵＳＢケーブル")][0] == "usb"
+
+
+def test_ngram_offsets():
+    text = "ｶﾞｷﾞの\u3000ＡＷＳ成長"
+    for g in ngrams(text):
+        assert text[g.start:g.end]
+    grams = {g.text: text[g.start:g.end] for g in ngrams(text)}
+    assert grams["aws"] == "ＡＷＳ" and grams["ガギ"] == "ｶﾞｷﾞ"
+
+
+def test_readings():
+    assert [t.text for t in reading_analyzer()("投資した")] == ["トウシ", "シ"]
+
+
+def test_query_terms_skip_stops():
+    assert [m.term for m in query_terms("東京の観光")] == ["東京", "観光"]
+
+
+def test_analyzers_pickle():
+    for analyzer in (word_analyzer(), ngram_analyzer(), reading_analyzer()):
+        assert pickle.loads(pickle.dumps(analyzer)) == analyzer
+
+
+def test_thread_safety():
+    texts = ["東京都庁を見学した。", "生成AIの投資が増えた。", "サーバーの設定を見直した。", "人々が集まる広場。"]
+    expected = {t: terms(t) for t in texts}
+    errors = []
+
+    def work(seed):
+        for i in range(60):
+            text = texts[(seed + i) % len(texts)] + "。" * (i % 3)  # defeat the cache
+            if terms(text) != expected[texts[(seed + i) % len(texts)]]:
+                errors.append(text)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

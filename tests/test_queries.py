@@ -1,0 +1,48 @@
+"""Query parser: words, phrases, OR, exclusion, groups, fields, limits."""
+
+import pytest
+
+from search.errors import QueryError
+from search.queries import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, Or, Word, parse_query, words_of
+
+
+@pytest.mark.parametrize("q, tree", [
+    ("東京", Word("東京")),
+    ("東京 観光", And((Word("東京"), Word("観光")))),
+    ("東京\u3000観光", And((Word("東京"), Word("観光")))),
+    ("東京　ＯＲ　大阪", Or((Word("東京"), Word("大阪")))),
+    ("東京 | 大阪", Or((Word("東京"), Word("大阪")))),
+    ('"生成 AI"', Word("生成 AI", phrase=True)),
+    ('＂生成AI', Word("生成AI", phrase=True)),          # unbalanced, full-width quote
+    ("AWS -Lambda", And((Word("AWS"), Not(Word("Lambda"))))),
+    ("AWS －Lambda", And((Word("AWS"), Not(Word("Lambda"))))),
+    ("(東京 OR 大阪) 観光", And((Or((Word("東京"), Word("大阪"))), Word("観光")))),
+    ("(東京 OR 大阪 観光", Or((Word("東京"), And((Word("大阪"), Word("観光")))))),
+    ("東京) 観光", And((Word("東京"), Word("観光")))),
+    ("tag:AWS", Word("AWS", field="tag")),
+    ("タグ:生成AI", Word("生成AI", field="tag")),
+    ("title:検索", Word("検索", field="title")),
+    ("http://example.com", Word("http://example.com")),   # unknown field: plain text
+    ("CVE-2024-1234", Word("CVE-2024-1234")),
+    ("- -- OR", None),
+    ("", None), ("   ", None), ('""', None), ("()", None),
+])
+def test_parse_query(q, tree):
+    assert parse_query(q) == tree
+
+
+def test_words_of_skips_negated_unless_asked():
+    tree = parse_query("a -b c")
+    assert [w.text for w in words_of(tree)] == ["a", "c"]
+    assert [w.text for w in words_of(tree, negated=True)] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("q", ["あ" * (MAX_QUERY_CHARS + 1), "あ" * 10_000, " ".join(["語"] * (MAX_QUERY_WORDS + 1)),
+                               "(" * 50 + "x"])
+def test_limits_raise_query_error(q):
+    with pytest.raises(QueryError):
+        parse_query(q)
+
+
+def test_limits_allow_the_maximum():
+    assert parse_query("あ" * MAX_QUERY_CHARS) == Word("あ" * MAX_QUERY_CHARS)

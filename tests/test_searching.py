@@ -1,0 +1,145 @@
+"""Searching: AND/adjacency/fragments/readings, operators, escalation, ranking, paging, snippets."""
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+
+import pytest
+
+from search.errors import QueryError
+from search.searching import MAX_PER_PAGE, search_posts
+from tests.factories import build_index, ids, make_post
+
+POSTS = [
+    make_post("tokyo-to", "人口の話", "東京都の人口が増えた。"),
+    make_post("tocho", "社会科見学", "東京都庁を見学した。"),
+    make_post("tokyo-eki", "待ち合わせ", "東京駅で待ち合わせた。"),
+    make_post("apart", "友人の仕事", "東京に住む友人は都の職員だ。"),
+    make_post("kyoto", "寺めぐり", "京都の寺を巡った。"),
+    make_post("kansai", "旅の記録", "関西国際空港から出発した。"),
+    make_post("invest", "資産運用", "毎月インデックスファンドに投資する。", tags=("投資",)),
+    make_post("invest-past", "去年のこと", "去年は株に投資した。"),
+    make_post("arch", "論文紹介", "トランスフォーマーアーキテクチャの解説。"),
+    make_post("cat", "写真", "猫の写真を撮った。", date=datetime(2023, 5, 1, tzinfo=timezone.utc)),
+    make_post("cat-title", "猫の日", "今日は記念日です。", date=datetime(2024, 5, 1, tzinfo=timezone.utc)),
+    make_post("people", "広場", "人々が集まる広場。"),
+    make_post("person", "店内", "人が一人だけいた。"),
+    make_post("server", "設定見直し", "サーバーの設定を見直した。"),
+    make_post("mackerel", "献立", "サバの味噌煮を作った。"),
+    make_post("xss", "<script>alert(1)</script>", "本文に<b>タグ</b>と & 記号。"),
+    make_post("width", "全角", "ＡＷＳとＵＳＢの話。ｶﾀｶﾅも。"),
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("searching"), POSTS)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("東京都", {"tokyo-to", "tocho"}),          # adjacent, also inside 東京都庁; not 京都, not far apart
+    ("空港", {"kansai"}),                        # inside an unknown compound
+    ("アーキテクチャ", {"arch"}),
+    ("投資した", {"invest", "invest-past"}),     # inflection through base forms
+    ("人々", {"people"}),                        # never degrades to 人
+    ("サーバ", {"server"}), ("サーバー", {"server"}),
+    ("猫", {"cat", "cat-title"}),                # one-character word
+    ("aws", {"width"}), ("ＵＳＢ", {"width"}), ("カタカナ", {"width"}),
+    ("東京 見学", {"tocho"}),
+    ("東京\u3000見学", {"tocho"}),
+    ("東京 OR 京都", {"tokyo-to", "tocho", "tokyo-eki", "apart", "kyoto"}),
+    ("東京 -都庁", {"tokyo-to", "tokyo-eki", "apart"}),
+    ('"東京都の人口"', {"tokyo-to"}),
+    ("title:猫", {"cat-title"}),
+    ("tag:投資", {"invest"}),
+])
+def test_matching(index, q, expected):
+    assert ids(search_posts(index, q)) == expected
+
+
+@pytest.mark.parametrize("q", ["の", "、", "は が を", "-東京", '"', "()", "OR"])
+def test_queries_with_nothing_searchable_find_nothing(index, q):
+    page = search_posts(index, q)
+    assert page.total == 0 and page.hits == [] and page.match_mode == "none"
+
+
+def test_word_matches_rank_above_fragment_matches(index):
+    page = search_posts(index, "東京")
+    assert page.hits[-1].post_id in {"tokyo-to", "tocho", "tokyo-eki", "apart"}
+    assert {h.post_id for h in page.hits} == {"tokyo-to", "tocho", "tokyo-eki", "apart"}
+
+
+def test_title_weighs_more_than_body(index):
+    page = search_posts(index, "猫")
+    assert page.hits[0].post_id == "cat-title"
+
+
+def test_match_modes(index):
+    assert search_posts(index, "東京駅").match_mode == "exact"
+    assert search_posts(index, "アーキテクチャ").match_mode == "fragment"
+    relaxed = search_posts(index, "東京の寺で猫を撮った")
+    assert relaxed.match_mode == "relaxed" and relaxed.total > 0
+
+
+def test_sort_by_date(index):
+    assert [h.post_id for h in search_posts(index, "猫", sort="newest").hits] == ["cat-title", "cat"]
+    assert [h.post_id for h in search_posts(index, "猫", sort="oldest").hits] == ["cat", "cat-title"]
+
+
+def test_paging(index):
+    first = search_posts(index, "東京", per_page=2)
+    second = search_posts(index, "東京", page=2, per_page=2)
+    assert first.total == second.total == 4 and first.page_count == 2
+    assert len(first.hits) == len(second.hits) == 2
+    assert not ids(first) & ids(second)
+    assert search_posts(index, "東京", page=3, per_page=2).hits == []
+
+
+@pytest.mark.parametrize("kwargs", [{"page": 0}, {"page": 10_000}, {"per_page": 0}, {"per_page": MAX_PER_PAGE + 1},
+                                    {"sort": "random"}])
+def test_bad_paging_raises(index, kwargs):
+    with pytest.raises(QueryError):
+        search_posts(index, "東京", **kwargs)
+
+
+def _marked(html):
+    return [unicodedata.normalize("NFC", m) for m in re.findall(r"<mark>(.*?)</mark>", html)]
+
+
+@pytest.mark.parametrize("q, marked", [
+    ("東京都", {"東京都"}),
+    ("空港", {"空港"}),
+    ("サーバー", {"サーバー"}),
+    ("aws", {"ＡＷＳ"}),
+    ("カタカナ", {"ｶﾀｶﾅ"}),
+    ("人々", {"人々"}),
+])
+def test_highlights_mark_the_characters_shown(index, q, marked):
+    page = search_posts(index, q)
+    spans = {m for hit in page.hits for m in _marked(hit.snippet_html)}
+    assert spans == marked
+
+
+def test_snippets_and_titles_are_escaped(index):
+    hit = next(h for h in search_posts(index, "記号").hits if h.post_id == "xss")
+    assert "<script>" not in hit.title_html and "&lt;script&gt;" in hit.title_html
+    assert "<b>" not in hit.snippet_html and "&amp;" in hit.snippet_html
+    page = search_posts(index, "<script>alert(1)</script>")
+    assert all("<script>" not in h.snippet_html + h.title_html for h in page.hits)
+
+
+def test_query_analysis(index):
+    analysis = search_posts(index, "ＡＷＳ　投資した -京都").query_analysis
+    assert analysis["normalized"] == "AWS 投資した -京都"
+    words = {w["text"]: w for w in analysis["words"]}
+    assert words["AWS"]["terms"]["word"] == ["aws"]
+    assert words["投資した"]["terms"]["word"] == ["投資", "スル"]
+    assert words["京都"]["negated"] is True
+
+
+def test_json_shape(index):
+    data = search_posts(index, "東京").to_json()
+    assert {"query", "total", "page", "per_page", "took_ms", "match_mode", "hits", "query_analysis"} <= set(data)
+    hit = data["hits"][0]
+    assert {"id", "url", "title", "date", "tags", "categories", "author", "score", "snippet_html"} <= set(hit)
+    assert datetime.fromisoformat(hit["date"]).tzinfo is not None
