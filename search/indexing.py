@@ -295,6 +295,12 @@ class SearchIndex:
             searcher.close()
 
     @property
+    def cache_key(self) -> tuple:
+        """Identifies the index version being served, for caches of per-document data."""
+        self._reopen_if_changed()
+        return (str(self._generation), self._ix.latest_generation())
+
+    @property
     def doc_count(self) -> int:
         """Number of posts in the index being served."""
         self._reopen_if_changed()

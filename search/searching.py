@@ -28,6 +28,7 @@ from whoosh import query as wq
 from search.adjacency import AdjacentTerms
 from search.analysis import Morpheme, is_cjk, ngrams, query_terms, unique
 from search.errors import QueryError
+from search.facets import Filters, facet_counts, facet_types
 from search.highlight import Pattern, make_snippet, mark_html, match_spans
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
@@ -102,6 +103,8 @@ class ResultPage:
     hits: list[Hit]
     query_analysis: dict = field(default_factory=dict)
     sort: str = "relevance"
+    facets: dict = field(default_factory=dict)
+    filters: Filters = field(default_factory=Filters)
 
     @property
     def page_count(self) -> int:
@@ -120,6 +123,8 @@ class ResultPage:
             "took_ms": round(self.took_ms, 2),
             "match_mode": self.match_mode,
             "query_analysis": self.query_analysis,
+            "filters": self.filters.to_json(),
+            "facets": self.facets,
             "hits": [hit.to_json() for hit in self.hits],
         }
 
@@ -351,7 +356,7 @@ def _to_hit(searcher, whoosh_hit, patterns: list[Pattern], sorted_by_date: bool)
 
 
 def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 10,
-                 sort: str = "relevance") -> ResultPage:
+                 sort: str = "relevance", filters: Filters | None = None, facets: bool = True) -> ResultPage:
     """Run a query and return one page of highlighted hits.
 
     :param index: an open index (:func:`search.indexing.open_index`).
@@ -359,6 +364,8 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     :param page: 1-based page number, at most :data:`MAX_PAGE`.
     :param per_page: hits per page, 1 to :data:`MAX_PER_PAGE`.
     :param sort: ``relevance``, ``newest`` or ``oldest``.
+    :param filters: restrict hits to posts with these tags, categories, authors, years or dates.
+    :param facets: count tags, categories, authors and years among all hits (``ResultPage.facets``).
     :raises QueryError: bad paging or sort, or a query over the limits of :mod:`search.queries`.
     :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
     """
@@ -366,13 +373,17 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     _check_paging(page, per_page, sort)
     plan = QueryPlan.from_string(q)
     sortedby = SORTS[sort]
-    search_kwargs = {"pagelen": per_page, "terms": False}
+    filters = filters or Filters()
+    search_kwargs = {"pagelen": per_page, "terms": False, "filter": filters.query()}
     if sortedby:
         search_kwargs.update(sortedby=sortedby[0], reverse=sortedby[1])
     hits: list[Hit] = []
     total = 0
     mode = "none"
+    counts: dict = {}
     with index.searcher() as searcher:
+        if facets:
+            search_kwargs["groupedby"] = facet_types(searcher, index.cache_key)
         strict = plan.strict()
         steps: list[tuple[str, wq.Query | None, list[Pattern]]] = [("strict", strict, plan.patterns())]
         for step, query, patterns in steps:
@@ -385,6 +396,8 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                 if step == "strict" and relaxed is not None and _has_several_terms(plan):
                     steps.append(("relaxed", relaxed, relaxed_patterns))
                 continue
+            if facets:
+                counts = facet_counts(results.results)
             # Whoosh clamps a page past the end to the last page: show none instead.
             shown = list(results) if results.pagenum == page else []
             hits = [_to_hit(searcher, h, patterns, bool(sortedby)) for h in shown]
@@ -392,7 +405,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
             break
     return ResultPage(
         q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
-        match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort,
+        match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort, facets=counts, filters=filters,
     )
 
 

@@ -143,3 +143,40 @@ def test_json_shape(index):
     hit = data["hits"][0]
     assert {"id", "url", "title", "date", "tags", "categories", "author", "score", "snippet_html"} <= set(hit)
     assert datetime.fromisoformat(hit["date"]).tzinfo is not None
+
+
+FACETED = [
+    make_post("f1", "AWSの話", "クラウドの移行。", tags=("AWS", "クラウド"), categories=("インフラ",), author="佐藤",
+              date=datetime(2023, 3, 1, tzinfo=timezone.utc)),
+    make_post("f2", "GCPの話", "クラウドの比較。", tags=("GCP", "クラウド"), categories=("インフラ",), author="鈴木",
+              date=datetime(2024, 6, 1, tzinfo=timezone.utc)),
+    make_post("f3", "料理", "味噌汁を作った。", tags=("料理",), categories=("日記",), author="佐藤",
+              date=datetime(2024, 7, 1, tzinfo=timezone.utc)),
+]
+
+
+@pytest.fixture(scope="module")
+def faceted(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("facets"), FACETED)
+
+
+def test_facet_counts_follow_the_query(faceted):
+    from search.facets import Filters
+    page = search_posts(faceted, "クラウド")
+    assert {f["value"]: f["count"] for f in page.facets["tags"]} == {"クラウド": 2, "AWS": 1, "GCP": 1}
+    assert {f["value"]: f["count"] for f in page.facets["years"]} == {"2023": 1, "2024": 1}
+    filtered = search_posts(faceted, "クラウド", filters=Filters(tags=("AWS",)))
+    assert ids(filtered) == {"f1"}
+    assert {f["value"]: f["count"] for f in filtered.facets["authors"]} == {"佐藤": 1}
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"authors": ("佐藤",)}, {"f1", "f3"}),
+    ({"categories": ("インフラ",), "years": ("2024",)}, {"f2"}),
+    ({"date_from": datetime(2024, 1, 1).date()}, {"f2", "f3"}),
+    ({"date_to": datetime(2024, 6, 1).date()}, {"f1", "f2"}),
+    ({"tags": ("AWS", "GCP")}, set()),
+])
+def test_filters(faceted, filters, expected):
+    from search.facets import Filters
+    assert ids(search_posts(faceted, "クラウド OR 味噌汁", filters=Filters(**filters))) == expected

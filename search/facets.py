@@ -1,0 +1,153 @@
+"""Facets and filters from front matter: tags, categories, author and year.
+
+A :class:`Filters` value narrows a search to posts carrying given tags, categories, authors or
+years, or dated within a range; :func:`facet_counts` counts, among the posts a query matched (after
+filters), how many carry each value — so the counts follow the current query and filters, as in
+Algolia's and Meilisearch's ``facetDistribution``.
+
+Counting goes through Whoosh's ``groupedby`` with a facet type whose per-document values are
+read from the index once per index version and then cached, instead of Whoosh's default of
+walking the whole lexicon on every query.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from whoosh import query as wq
+from whoosh import sorting
+
+#: Facet name → index field. The order is the order facets are shown in.
+FACET_FIELDS = {"tags": "tag", "categories": "category", "authors": "author", "years": "year"}
+#: Most values returned per facet (the most frequent first).
+MAX_FACET_VALUES = 30
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which posts may match; every given value must hold (AND).
+
+    :ivar tags, categories, authors, years: exact front-matter values (``years`` as ``"2024"``).
+    :ivar date_from, date_to: inclusive date range (either end may be open).
+    """
+
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def is_empty(self) -> bool:
+        """True when nothing is filtered."""
+        return not (self.tags or self.categories or self.authors or self.years or self.date_from or self.date_to)
+
+    def query(self) -> wq.Query | None:
+        """The Whoosh filter query, or None when nothing is filtered."""
+        parts: list[wq.Query] = []
+        for name, values in (("tag", self.tags), ("category", self.categories), ("author", self.authors),
+                             ("year", self.years)):
+            parts += [wq.Term(name, value) for value in values]
+        if self.date_from or self.date_to:
+            start = datetime.combine(self.date_from, time.min) if self.date_from else None
+            end = datetime.combine(self.date_to, time.max) if self.date_to else None
+            parts.append(wq.DateRange("date", start, end))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def to_json(self) -> dict:
+        """The filters as the JSON API echoes them (only the ones set)."""
+        data = {"tags": list(self.tags), "categories": list(self.categories), "authors": list(self.authors),
+                "years": list(self.years), "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None}
+        return {key: value for key, value in data.items() if value}
+
+
+_cache_lock = threading.Lock()
+_value_cache: dict[tuple, list[tuple[str, ...]]] = {}
+
+
+def document_values(searcher, fieldname: str, cache_key: tuple) -> list[tuple[str, ...]]:
+    """For each document number, the values of a keyword field (read once per ``cache_key``).
+
+    :param cache_key: identifies the index version (generation directory and Whoosh generation);
+        a new key drops the old entries.
+    """
+    key = (*cache_key, fieldname)
+    values = _value_cache.get(key)
+    if values is not None:
+        return values
+    reader = searcher.reader()
+    lists: list[list[str]] = [[] for _ in range(reader.doc_count_all())]
+    if fieldname in searcher.schema:
+        field = searcher.schema[fieldname]
+        for btext in reader.lexicon(fieldname):
+            text = field.from_bytes(btext)
+            for docnum in reader.postings(fieldname, btext).all_ids():
+                lists[docnum].append(text)
+    values = [tuple(v) for v in lists]
+    with _cache_lock:
+        for stale in [k for k in _value_cache if k[:-1] != cache_key]:
+            del _value_cache[stale]
+        _value_cache[key] = values
+    return values
+
+
+class _CachedCategorizer(sorting.Categorizer):
+    allow_overlap = True
+
+    def __init__(self, values: list[tuple[str, ...]]) -> None:
+        self._values = values
+        self._offset = 0
+
+    def set_searcher(self, segment_searcher, docoffset):
+        self._offset = docoffset
+
+    def keys_for(self, matcher, docid):
+        return self._values[self._offset + docid]
+
+    def key_for(self, matcher, docid):  # pragma: no cover - Whoosh calls keys_for when allow_overlap
+        values = self._values[self._offset + docid]
+        return values[0] if values else None
+
+
+class CachedFacet(sorting.FacetType):
+    """A Whoosh facet over precomputed per-document values (see :func:`document_values`)."""
+
+    def __init__(self, name: str, values: list[tuple[str, ...]]) -> None:
+        self.name = name
+        self.values = values
+        self.maptype = sorting.Count
+
+    def default_name(self) -> str:
+        return self.name
+
+    def categorizer(self, global_searcher):
+        return _CachedCategorizer(self.values)
+
+
+def facet_types(searcher, cache_key: tuple) -> sorting.Facets:
+    """The ``groupedby`` argument that counts every facet of :data:`FACET_FIELDS`."""
+    facets = sorting.Facets()
+    for name, fieldname in FACET_FIELDS.items():
+        facets.add_facet(name, CachedFacet(name, document_values(searcher, fieldname, cache_key)))
+    return facets
+
+
+def facet_counts(results) -> dict[str, list[dict]]:
+    """``{"tags": [{"value": "AWS", "count": 12}, …], …}`` from grouped Whoosh results.
+
+    Values are ordered by count (descending), then by value; at most :data:`MAX_FACET_VALUES`.
+    """
+    counts: dict[str, list[dict]] = {}
+    for name in FACET_FIELDS:
+        try:
+            groups = results.groups(name)
+        except KeyError:
+            groups = {}
+        ordered = sorted(groups.items(), key=lambda item: (-item[1], str(item[0])))
+        counts[name] = [{"value": value, "count": count} for value, count in ordered[:MAX_FACET_VALUES] if value]
+    return counts

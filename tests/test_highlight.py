@@ -1,0 +1,45 @@
+"""Highlighting: span merging, escaping, snippet windows."""
+
+import pytest
+
+from search.highlight import make_snippet, mark_html, merge_spans
+
+
+@pytest.mark.parametrize("spans, merged", [
+    ([], []),
+    ([(5, 7), (0, 2)], [(0, 2), (5, 7)]),
+    ([(0, 2), (1, 3)], [(0, 3)]),
+    ([(0, 2), (2, 4)], [(0, 4)]),            # touching marks become one
+    ([(3, 3), (0, 1)], [(0, 1)]),            # empty spans dropped
+])
+def test_merge_spans(spans, merged):
+    assert merge_spans(spans) == merged
+
+
+def test_mark_html_escapes_text_and_marks():
+    assert mark_html("<a>東京&都", [(3, 5)]) == "&lt;a&gt;<mark>東京</mark>&amp;都"
+
+
+def test_snippet_centres_on_matches_and_cuts_with_ellipses():
+    text = "前置き。" * 100 + "ここに東京都がある。" + "後書き。" * 100
+    start = text.index("東京都")
+    snippet = make_snippet(text, [(start, start + 3)], max_chars=60)
+    assert "<mark>東京都</mark>" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert len(snippet.replace("<mark>", "").replace("</mark>", "")) <= 62
+
+
+def test_snippet_prefers_the_densest_cluster():
+    text = "猫。" + "あ" * 300 + "猫と猫と猫。"
+    spans = [(0, 1)] + [(i, i + 1) for i, c in enumerate(text) if c == "猫" and i > 0]
+    snippet = make_snippet(text, spans, max_chars=40)
+    assert snippet.count("<mark>") == 3
+
+
+def test_snippet_without_matches_is_the_opening():
+    assert make_snippet("短い本文。", []) == "短い本文。"
+    assert make_snippet("", []) == ""
+
+
+def test_snippet_shows_line_breaks_as_spaces():
+    assert make_snippet("一行目\n二行目", [(0, 3)]) == "<mark>一行目</mark> 二行目"
