@@ -40,6 +40,7 @@ from typing import Iterable, Iterator
 from janome.tokenizer import Tokenizer as _Janome
 from whoosh.analysis import Token, Tokenizer
 
+from search.dictionary import USER_POS
 from search.normalize import NormalizedText, expand_iteration_marks, fold_term, normalize_with_offsets, to_katakana
 
 #: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
@@ -90,31 +91,35 @@ def is_punctuation(text: str) -> bool:
     return all(unicodedata.category(c)[0] in "PSZC" for c in text)
 
 
-def janome_tokenizer() -> _Janome:
-    """The calling thread's own Janome tokenizer, with the user dictionary if one is set."""
-    tokenizer = getattr(_local, "janome", None)
-    if tokenizer is None or getattr(_local, "janome_udic", None) != _user_dictionary_path:
-        if _user_dictionary_path:
-            tokenizer = _Janome(str(_user_dictionary_path), udic_enc="utf8")
+#: Janome tokenizers kept per thread (one per user dictionary in use).
+MAX_TOKENIZERS_PER_THREAD = 4
+
+
+def janome_tokenizer(dictionary: str | None = None) -> _Janome:
+    """The calling thread's own Janome tokenizer for a user dictionary (None: none).
+
+    :param dictionary: path of a Janome "simpledic" CSV (:mod:`search.dictionary`).
+    """
+    tokenizers = getattr(_local, "janome", None)
+    if tokenizers is None:
+        tokenizers = _local.janome = OrderedDict()
+    tokenizer = tokenizers.get(dictionary)
+    if tokenizer is None:
+        if dictionary:
+            tokenizer = _Janome(dictionary, udic_enc="utf8", udic_type="simpledic")
         else:
             tokenizer = _Janome()
-        _local.janome = tokenizer
-        _local.janome_udic = _user_dictionary_path
+        tokenizers[dictionary] = tokenizer
+        if len(tokenizers) > MAX_TOKENIZERS_PER_THREAD:
+            tokenizers.popitem(last=False)
+    else:
+        tokenizers.move_to_end(dictionary)
     return tokenizer
 
 
-_user_dictionary_path: Path | None = None
-
-
-def set_user_dictionary(path: Path | None) -> None:
-    """Use a Janome user dictionary (MeCab IPADIC CSV, UTF-8) for every later tokenization.
-
-    Threads build a new tokenizer lazily on their next call. Changing it changes the index's
-    terms: reindex afterwards.
-    """
-    global _user_dictionary_path
-    _user_dictionary_path = Path(path) if path else None
-    _morpheme_cache().clear()
+def base_janome_tokenizer() -> _Janome:
+    """The calling thread's Janome tokenizer with the system dictionary only."""
+    return janome_tokenizer(None)
 
 
 def _morpheme_cache() -> OrderedDict:
@@ -124,7 +129,7 @@ def _morpheme_cache() -> OrderedDict:
     return cache
 
 
-def morphemes(text: str) -> list[Morpheme]:
+def morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
     """Janome morphemes of ``text`` with offsets into ``text``.
 
     The text is NFKC-normalized first (:func:`search.normalize.normalize_with_offsets`) and cut
@@ -132,33 +137,38 @@ def morphemes(text: str) -> list[Morpheme]:
     whitespace and gives no offsets. The last few results are cached per thread, so the word and
     reading fields of one document share a single Janome pass.
 
+    A word of the user dictionary comes with the pieces the system dictionary cuts it into, at the
+    same position (like kuromoji's search mode), so both the compound and its parts are terms.
+
     :param text: any text; the offsets refer to it.
+    :param dictionary: the user dictionary to segment with (path), or None.
     :returns: every token, stop tokens included (see :attr:`Morpheme.is_stop`).
     """
     cache = _morpheme_cache()
-    found = cache.get(text)
+    key = (dictionary, text)
+    found = cache.get(key)
     if found is not None:
-        cache.move_to_end(text)
+        cache.move_to_end(key)
         return found
-    found = _tokenize(text)
-    cache[text] = found
+    found = _tokenize(text, dictionary)
+    cache[key] = found
     if len(cache) > 8:
         cache.popitem(last=False)
     return found
 
 
-def prime_morphemes(text: str, found: list[Morpheme]) -> None:
+def prime_morphemes(text: str, found: list[Morpheme], dictionary: str | None = None) -> None:
     """Hand the cache morphemes computed elsewhere (a worker process) for ``text``."""
     cache = _morpheme_cache()
-    cache[text] = found
+    cache[(dictionary, text)] = found
     if len(cache) > 8:
         cache.popitem(last=False)
 
 
-def _tokenize(text: str) -> list[Morpheme]:
+def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
     normalized = normalize_with_offsets(text)
     norm = normalized.text
-    tokenizer = janome_tokenizer()
+    tokenizer = janome_tokenizer(dictionary)
     result: list[Morpheme] = []
     position = 0
     line_start = 0
@@ -183,10 +193,34 @@ def _tokenize(text: str) -> list[Morpheme]:
                 reading = token.reading if token.reading != "*" else ""
                 morpheme = Morpheme(surface, start, end, tag, base_form, reading, position)
                 result.append(morpheme)
+                if tag == USER_POS and dictionary:
+                    result.extend(_pieces(surface, base + found_at, normalized, position))
                 if not is_punctuation(surface):
                     position += 1
         line_start += len(line) + 1
     return result
+
+
+def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int) -> list[Morpheme]:
+    """The system dictionary's segmentation of a user-dictionary word, at the word's position."""
+    pieces = []
+    cursor = 0
+    tokens = list(base_janome_tokenizer().tokenize(surface))
+    if len(tokens) < 2:
+        return pieces
+    for token in tokens:
+        found_at = surface.find(token.surface, cursor)
+        if found_at < 0:
+            continue
+        cursor = found_at + len(token.surface)
+        tag = token.part_of_speech.split(",", 1)[0]
+        if tag in STOP_TAGS or is_punctuation(token.surface):
+            continue
+        start, end = normalized.span(offset + found_at, offset + cursor)
+        base_form = token.base_form if token.base_form != "*" else token.surface
+        reading = token.reading if token.reading != "*" else ""
+        pieces.append(Morpheme(token.surface, start, end, tag, base_form, reading, position))
+    return pieces
 
 
 def _make_token(positions: bool, chars: bool, removestops: bool, mode: str, **kwargs) -> Token:
@@ -198,19 +232,25 @@ class WordTokenizer(Tokenizer):
 
     With ``removestops=False`` (Whoosh's highlighter asks for that) stop tokens are yielded with
     ``token.stopped = True``.
+
+    :param dictionary: path of the user dictionary to segment with (kept as a string, so the
+        tokenizer pickles into the Whoosh schema).
     """
 
+    def __init__(self, dictionary: str | None = None) -> None:
+        self.dictionary = dictionary
+
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
+        return type(other) is type(self) and getattr(other, "dictionary", None) == self.dictionary
 
     def __hash__(self) -> int:
-        return hash(type(self).__name__)
+        return hash((type(self).__name__, self.dictionary))
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         token = _make_token(positions, chars, removestops, mode, **kwargs)
-        for morpheme in morphemes(value):
+        for morpheme in morphemes(value, self.dictionary):
             stop = morpheme.is_stop
             if stop and removestops:
                 continue
@@ -236,7 +276,7 @@ class ReadingTokenizer(WordTokenizer):
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         token = _make_token(positions, chars, removestops, mode, **kwargs)
-        for morpheme in morphemes(value):
+        for morpheme in morphemes(value, self.dictionary):
             if morpheme.is_stop:
                 continue
             reading = reading_of(morpheme)
@@ -408,9 +448,9 @@ class NgramTokenizer(Tokenizer):
 
 
 @functools.cache
-def word_analyzer() -> WordTokenizer:
+def word_analyzer(dictionary: str | None = None) -> WordTokenizer:
     """Analyzer of the word fields (title, body, tags, code): Janome terms, folded."""
-    return WordTokenizer()
+    return WordTokenizer(dictionary)
 
 
 @functools.cache
@@ -420,14 +460,14 @@ def ngram_analyzer() -> NgramTokenizer:
 
 
 @functools.cache
-def reading_analyzer() -> ReadingTokenizer:
+def reading_analyzer(dictionary: str | None = None) -> ReadingTokenizer:
     """Analyzer of the reading field: katakana readings of content words."""
-    return ReadingTokenizer()
+    return ReadingTokenizer(dictionary)
 
 
-def query_terms(text: str) -> list[Morpheme]:
+def query_terms(text: str, dictionary: str | None = None) -> list[Morpheme]:
     """The content morphemes of one query word, in order (stop tokens and symbols removed)."""
-    return [m for m in morphemes(text) if not m.is_stop]
+    return [m for m in morphemes(text, dictionary) if not m.is_stop]
 
 
 def unique(items: Iterable[str]) -> list[str]:

@@ -31,6 +31,7 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from search.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.errors import IndexNotBuiltError, ReindexInProgressError, StaleIndexError
 from search.posts import Post, SkippedPost, load_posts
 from search.schema import INDEX_VERSION, build_schema, post_to_document
@@ -69,19 +70,29 @@ ProgressCallback = Callable[[Post | SkippedPost], None]
 
 
 def write_index(posts: Iterable[Post | SkippedPost], index_dir: Path,
-                progress: ProgressCallback | None = None) -> IndexStats:
+                progress: ProgressCallback | None = None, *,
+                owner_dictionaries: Iterable[Path] = ()) -> IndexStats:
     """Write a new index of ``posts`` into the empty or missing directory ``index_dir``.
 
+    The user dictionary (:mod:`search.dictionary`: shipped words, the posts' tags and
+    categories, ``owner_dictionaries``) is written first as ``userdic.csv`` beside the index.
+
     :param posts: posts to index; :class:`SkippedPost` items are only counted.
-    :param index_dir: where the Whoosh files and ``kensaku.json`` go.
+    :param index_dir: where the Whoosh files, ``userdic.csv`` and ``kensaku.json`` go.
     :param progress: called once per item, after it is handled.
+    :param owner_dictionaries: the site owner's word lists.
     :returns: counts; ``elapsed_s`` covers this call.
+    :raises SearchError: an owner word list cannot be read.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     stats = IndexStats(index_dir=index_dir)
-    ix = whoosh_index.create_in(str(index_dir), build_schema())
+    posts = list(posts)
+    keywords = [k for p in posts if isinstance(p, Post) for k in (*p.tags, *p.categories)]
+    dictionary_path = index_dir / DICTIONARY_FILE
+    dictionary_digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
+    ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for item in posts:
@@ -102,6 +113,7 @@ def write_index(posts: Iterable[Post | SkippedPost], index_dir: Path,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "posts": stats.indexed,
         "skipped": len(stats.skipped),
+        "dictionary_digest": dictionary_digest,
     }
     _write_file_durably(index_dir / METADATA_FILE, json.dumps(metadata, ensure_ascii=False, indent=2))
     stats.elapsed_s = time.perf_counter() - started
@@ -149,7 +161,8 @@ def reindex_lock(index_root: Path) -> Iterator[None]:
 
 def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
                   progress: ProgressCallback | None = None,
-                  posts: Iterable[Post | SkippedPost] | None = None) -> IndexStats:
+                  posts: Iterable[Post | SkippedPost] | None = None,
+                  owner_dictionaries: Iterable[Path] = ()) -> IndexStats:
     """Rebuild the whole index of the posts in ``posts_dir`` and switch the server to it.
 
     Writes a new generation under ``index_root``, fsyncs it, then atomically repoints
@@ -161,6 +174,7 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param base_url: site base URL prefixed to post URLs.
     :param progress: called once per post file handled.
     :param posts: the posts to index instead of loading ``posts_dir`` (for tests and benchmarks).
+    :param owner_dictionaries: the site owner's word lists for the user dictionary.
     :raises ReindexInProgressError: another reindex holds the lock.
     """
     started = time.perf_counter()
@@ -171,7 +185,7 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
         generation = index_root / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:6]}"
         try:
             items = posts if posts is not None else load_posts(Path(posts_dir), base_url)
-            stats = write_index(items, generation, progress)
+            stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries)
             _fsync_tree(generation)
             _switch_current(index_root, generation)
         except BaseException:
@@ -249,6 +263,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._generation: Path | None = None
         self._ix = None
+        self._dictionary: str | None = None
         self.metadata: dict = {}
         self._reopen_if_changed()
 
@@ -276,13 +291,16 @@ class SearchIndex:
                     f"The index in {self.index_root} has format version {version!r}, this version of "
                     f"kensaku reads version {INDEX_VERSION}: run `kensaku reindex` to rebuild it."
                 )
+            dictionary = generation / DICTIONARY_FILE
+            dictionary_path = str(dictionary) if dictionary.exists() else None
             try:
-                ix = whoosh_index.open_dir(str(generation), schema=build_schema())
+                ix = whoosh_index.open_dir(str(generation), schema=build_schema(dictionary_path))
             except whoosh_index.EmptyIndexError as exc:
                 raise IndexNotBuiltError(
                     f"The index in {generation} is empty or damaged: run `kensaku reindex`."
                 ) from exc
             self._ix, self._generation, self.metadata = ix, generation, metadata
+            self._dictionary = dictionary_path
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
@@ -293,6 +311,12 @@ class SearchIndex:
             yield searcher
         finally:
             searcher.close()
+
+    @property
+    def dictionary(self) -> str | None:
+        """Path of the user dictionary queries must be analyzed with (None: none)."""
+        self._reopen_if_changed()
+        return self._dictionary
 
     @property
     def cache_key(self) -> tuple:

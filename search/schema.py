@@ -21,7 +21,7 @@ from search.analysis import ngram_analyzer, reading_analyzer, word_analyzer
 from search.posts import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 #: Word fields searched for a query word, with the weight of each (BM25F field boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "body": 1.0, "code": 0.5}
@@ -35,9 +35,12 @@ SNIPPET_SOURCE_FIELDS = ("body", "body_ngram", "body_reading")
 TITLE_SOURCE_FIELDS = ("title", "title_ngram")
 
 
-def build_schema() -> Schema:
-    """The Whoosh schema of the index (see the module docstring for the fields)."""
-    words = word_analyzer()
+def build_schema(dictionary: str | None = None) -> Schema:
+    """The Whoosh schema of the index (see the module docstring for the fields).
+
+    :param dictionary: path of the index's user dictionary (:mod:`search.dictionary`), or None.
+    """
+    words = word_analyzer(dictionary)
     grams = ngram_analyzer()
     return Schema(
         post_id=ID(stored=True, unique=True),
@@ -46,7 +49,7 @@ def build_schema() -> Schema:
         title_ngram=TEXT(analyzer=grams, chars=True, field_boost=NGRAM_FIELDS["title_ngram"]),
         body=TEXT(analyzer=words, stored=True, chars=True, field_boost=WORD_FIELDS["body"]),
         body_ngram=TEXT(analyzer=grams, chars=True, field_boost=NGRAM_FIELDS["body_ngram"]),
-        body_reading=TEXT(analyzer=reading_analyzer(), chars=True, field_boost=READING_FIELDS["body_reading"]),
+        body_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True, field_boost=READING_FIELDS["body_reading"]),
         tags_text=TEXT(analyzer=words, chars=True, field_boost=WORD_FIELDS["tags_text"]),
         code=TEXT(analyzer=words, field_boost=WORD_FIELDS["code"]),
         tag=KEYWORD(stored=True, commas=True, scorable=False),

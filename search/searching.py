@@ -129,6 +129,17 @@ class ResultPage:
         }
 
 
+def _first_segmentation(morphemes: list[Morpheme]) -> list[Morpheme]:
+    """Drop the pieces a user-dictionary word brings along (same position as the word before it):
+    a query matches the whole word, which the index holds at that position too."""
+    kept: list[Morpheme] = []
+    for morpheme in morphemes:
+        if kept and morpheme.position == kept[-1].position:
+            continue
+        kept.append(morpheme)
+    return kept
+
+
 def _is_kana(text: str) -> bool:
     kana = to_katakana(text)
     return bool(kana) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in kana)
@@ -163,22 +174,25 @@ class WordClause:
         return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
-def build_clause(word: Word, *, readings: bool = True) -> WordClause:
-    """Whoosh queries for one query word (see the module docstring)."""
+def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = None) -> WordClause:
+    """Whoosh queries for one query word (see the module docstring).
+
+    :param dictionary: the index's user dictionary, so the query is segmented as posts were.
+    """
     clause = WordClause(word)
     if word.field in ("tag", "category", "author"):
         value = word.text
         clause.words = wq.Or([wq.Term(word.field, value), wq.Term(word.field, value.casefold()),
                               wq.Term(word.field, value.upper())]) if word.field != "author" else wq.Term("author", value)
         if word.field in ("tag", "category"):
-            terms = [m.term for m in query_terms(value)]
+            terms = [m.term for m in query_terms(value, dictionary)]
             if terms:
-                positions = [m.position for m in query_terms(value)]
+                positions = [m.position for m in query_terms(value, dictionary)]
                 clause.words = wq.Or([clause.words, _phrase("tags_text", terms, positions, 1.0)])
         clause.analysis = {"text": value, "field": word.field}
         return clause
     title_only = word.field == "title"
-    morphemes: list[Morpheme] = query_terms(word.text)
+    morphemes: list[Morpheme] = _first_segmentation(query_terms(word.text, dictionary))
     terms = [m.term for m in morphemes]
     positions = [m.position for m in morphemes]
     grams = ngrams(word.text, query=True)
@@ -224,12 +238,14 @@ class QueryPlan:
     tree: Node | None
     clauses: dict[int, WordClause]
     normalized: str
+    dictionary: str | None = None
 
     @classmethod
-    def from_string(cls, q: str) -> "QueryPlan":
+    def from_string(cls, q: str, dictionary: str | None = None) -> "QueryPlan":
+        """Parse ``q`` and build every word's clause, segmenting with the index's user dictionary."""
         tree = parse_query(q)
-        clauses = {id(w): build_clause(w) for w in words_of(tree, negated=True)}
-        return cls(tree, clauses, normalize_query(q))
+        clauses = {id(w): build_clause(w, dictionary=dictionary) for w in words_of(tree, negated=True)}
+        return cls(tree, clauses, normalize_query(q), dictionary)
 
     def strict(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
         """Every word must match (the query tree with AND/OR/NOT as written)."""
@@ -282,11 +298,11 @@ class QueryPlan:
                     parts.append(query)
                     patterns += clause.patterns
                 continue
-            for morpheme in query_terms(word.text):
+            for morpheme in query_terms(word.text, self.dictionary):
                 if morpheme.term in seen:
                     continue
                 seen.add(morpheme.term)
-                sub = build_clause(Word(morpheme.surface, field=word.field), readings=False)
+                sub = build_clause(Word(morpheme.surface, field=word.field), readings=False, dictionary=self.dictionary)
                 # A one-character morpheme in kana (し, る) as a fragment would match nearly everything.
                 query = sub.query(fragments=not (len(morpheme.surface) == 1 and _is_kana(morpheme.surface)))
                 if query is not None:
@@ -371,7 +387,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     """
     started = time.perf_counter()
     _check_paging(page, per_page, sort)
-    plan = QueryPlan.from_string(q)
+    plan = QueryPlan.from_string(q, index.dictionary)
     sortedby = SORTS[sort]
     filters = filters or Filters()
     search_kwargs = {"pagelen": per_page, "terms": False, "filter": filters.query()}
@@ -411,7 +427,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
 
 def _has_several_terms(plan: QueryPlan) -> bool:
     """Relaxing only helps when the query has more than one content term."""
-    terms = [m.term for w in words_of(plan.tree) for m in query_terms(w.text)]
+    terms = [m.term for w in words_of(plan.tree) for m in query_terms(w.text, plan.dictionary)]
     return len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
 
 

@@ -1,0 +1,109 @@
+"""User dictionary: words Janome's 2007 IPADIC gets wrong, the blog's own tags, the owner's words.
+
+A reindex writes one Janome user dictionary (``userdic.csv``, Janome's "simpledic" format:
+``surface,カスタム名詞,reading``) into the new index generation, made of
+
+1. the vocabulary shipped in ``search/data/userdic.txt`` (クラウド, プロキシ, 生成AI, …);
+2. every tag and category of the posts that Janome would cut into several tokens (so 技術動向
+   stays one word), automatically;
+3. the site owner's own word list, if given (same format as the shipped file: one word per line,
+   optionally ``word,READING``; ``#`` starts a comment).
+
+Queries against that generation are analyzed with the same dictionary, so index and query always
+segment alike. A word from the user dictionary is indexed whole *and* as the pieces the base
+dictionary would have cut it into, at the same position (:func:`search.analysis.morphemes`), so
+``生成AI`` finds the compound and ``AI`` still finds it too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+from typing import Iterable
+
+from search.errors import SearchError
+
+#: The vocabulary shipped with kensaku.
+SHIPPED_WORDS = Path(__file__).with_name("data") / "userdic.txt"
+#: File name of the compiled user dictionary inside an index generation.
+DICTIONARY_FILE = "userdic.csv"
+#: Janome part of speech given to user-dictionary words.
+USER_POS = "カスタム名詞"
+#: Longest word, in characters, taken into the dictionary.
+MAX_WORD_CHARS = 40
+
+
+def read_word_list(path: Path) -> list[tuple[str, str]]:
+    """``(word, reading)`` pairs from a word-list file (reading ``""`` when not given).
+
+    :raises SearchError: the file cannot be read as UTF-8 text (the message names the file).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SearchError(f"Cannot read the user dictionary {path}: {exc}") from exc
+    entries = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        word, _, reading = line.partition(",")
+        entries.append((word.strip(), reading.strip()))
+    return entries
+
+
+def _is_candidate(word: str) -> bool:
+    word = word.strip()
+    if not 2 <= len(word) <= MAX_WORD_CHARS or any(c.isspace() or c == "," for c in word):
+        return False
+    if word.isascii():
+        return False  # Janome keeps ASCII words whole already
+    return not all(unicodedata.category(c)[0] in "PSZC" for c in word)
+
+
+def _splits(word: str) -> bool:
+    from search.analysis import base_janome_tokenizer
+    return len(list(base_janome_tokenizer().tokenize(word, wakati=True))) > 1
+
+
+def _reading(word: str) -> str:
+    from search.analysis import base_janome_tokenizer
+    parts = []
+    for token in base_janome_tokenizer().tokenize(word):
+        parts.append(token.reading if token.reading != "*" else token.surface)
+    return "".join(parts)
+
+
+def dictionary_entries(keywords: Iterable[str] = (), owner_files: Iterable[Path] = ()) -> list[tuple[str, str]]:
+    """The entries of the user dictionary for one index: shipped words, keywords, owner words.
+
+    :param keywords: tags and categories of the posts; only those Janome would split are added.
+    :param owner_files: the site owner's word lists.
+    :returns: ``(surface, reading)`` pairs, NFKC-normalized surfaces, first occurrence wins.
+    """
+    entries: dict[str, str] = {}
+
+    def add(word: str, reading: str) -> None:
+        word = unicodedata.normalize("NFKC", word).strip()
+        if _is_candidate(word) and word not in entries:
+            entries[word] = unicodedata.normalize("NFKC", reading) or _reading(word)
+
+    for word, reading in read_word_list(SHIPPED_WORDS):
+        add(word, reading)
+    for path in owner_files:
+        for word, reading in read_word_list(path):
+            add(word, reading)
+    for keyword in sorted(set(keywords)):
+        normalized = unicodedata.normalize("NFKC", keyword).strip()
+        if normalized not in entries and _is_candidate(normalized) and _splits(normalized):
+            add(normalized, "")
+    return sorted(entries.items())
+
+
+def write_dictionary(entries: list[tuple[str, str]], path: Path) -> str:
+    """Write entries as a Janome simpledic CSV; returns the SHA-256 of the file's content."""
+    lines = [f"{surface},{USER_POS},{reading or surface}" for surface, reading in entries]
+    content = "\n".join(lines) + "\n"
+    Path(path).write_text(content, encoding="utf-8")
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
