@@ -1,0 +1,230 @@
+"""The ``kensaku`` command: reindex, query and serve (the last as a real process over HTTP)."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from search.indexing import current_generation, open_index, reindex_lock
+from web.cli import cli, marks_to_text
+
+#: Seconds ``kensaku serve`` may take to build a small index and start listening.
+SERVE_START_TIMEOUT_S = 60
+KENSAKU = shutil.which("kensaku", path=str(Path(sys.executable).parent))
+
+
+def invoke(runner, *args: str | Path):
+    return runner.invoke(cli, [str(a) for a in args])
+
+
+# --------------------------------------------------------------------------------------------
+# reindex
+
+
+def test_reindex(runner, posts_dir, tmp_path, indexed_posts):
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"^Indexed {indexed_posts} posts, skipped 2, in \d+\.\d s\.$", result.output, re.M)
+    assert "Skipped:\n" in result.output
+    assert re.search(r"^  broken\.md: invalid YAML front matter", result.output, re.M)
+    assert "  drafts/2024-06-01-draft.md: published: false" in result.output
+    assert open_index(tmp_path).doc_count == indexed_posts
+    assert "Indexing" not in result.output  # no progress bar when not on a terminal
+
+
+def test_reindex_strict_fails_and_keeps_the_index(runner, posts_dir, tmp_path):
+    result = invoke(runner, "reindex", "--strict", "--posts", posts_dir, "--index", tmp_path)
+    assert result.exit_code == 1
+    assert "broken.md: invalid YAML front matter" in result.output
+    assert "draft" not in result.output
+    assert "Error: 1 post(s) could not be indexed (--strict)" in result.output
+    assert current_generation(tmp_path) is None
+
+
+def test_reindex_strict_accepts_drafts(runner, tmp_path, make_posts_dir, indexed_posts):
+    posts = make_posts_dir(tmp_path / "posts")
+    (posts / "broken.md").unlink()
+    result = invoke(runner, "reindex", "--strict", "--posts", posts, "--index", tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    assert f"Indexed {indexed_posts} posts, skipped 1," in result.output
+
+
+def test_reindex_reads_environment_options_win(runner, posts_dir, tmp_path, monkeypatch, indexed_posts):
+    monkeypatch.setenv("KENSAKU_POSTS_DIR", str(posts_dir))
+    monkeypatch.setenv("KENSAKU_INDEX_DIR", str(tmp_path / "from-env"))
+    monkeypatch.setenv("KENSAKU_BASE_URL", "https://example.com/blog")
+    assert invoke(runner, "reindex").exit_code == 0
+    assert open_index(tmp_path / "from-env").doc_count == indexed_posts
+    result = invoke(runner, "reindex", "--index", tmp_path / "from-option")
+    assert result.exit_code == 0
+    assert open_index(tmp_path / "from-option").doc_count == indexed_posts
+    result = invoke(runner, "query", "東京", "--index", tmp_path / "from-option", "--json")
+    assert json.loads(result.output)["hits"][0]["url"] == "https://example.com/blog/diary/2024/01/05/tokyo-tower.html"
+
+
+def test_reindex_missing_posts_folder(runner, tmp_path):
+    result = invoke(runner, "reindex", "--posts", tmp_path / "nowhere", "--index", tmp_path / "index")
+    assert result.exit_code == 1
+    assert "posts folder not found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_reindex_in_progress(runner, posts_dir, tmp_path):
+    with reindex_lock(tmp_path):
+        result = invoke(runner, "reindex", "--posts", posts_dir, "--index", tmp_path)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Another reindex is running")
+    assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# query
+
+
+@pytest.mark.parametrize("args", [
+    ["東京"],
+    ["東京", "ラーメン"],
+    ["python", "--page", "2", "--per-page", "1", "--sort", "newest"],
+    ["エスケープ"],
+    ["量子コンピュータ"],
+])
+def test_query_json_is_the_api_json(runner, client, index_dir, args):
+    result = invoke(runner, "query", *args, "--index", index_dir, "--json")
+    assert result.exit_code == 0, result.output
+    from_cli = json.loads(result.output)
+    words = [a for a in args if not a.startswith("--") and not a.isdigit() and a != "newest"]
+    params = {"q": " ".join(words)}
+    options = dict(zip(args[len(words)::2], args[len(words) + 1::2]))
+    params.update({k.lstrip("-").replace("-", "_"): v for k, v in options.items()})
+    from_api = client.get("/api/search", query_string=params).get_json()
+    from_cli.pop("took_ms")
+    from_api.pop("took_ms")
+    assert from_cli == from_api
+
+
+def test_query_text_output(runner, index_dir):
+    result = invoke(runner, "query", "東京", "--index", index_dir)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "「東京」 1件"
+    assert lines[2] == "1. 【東京】タワーに登った"
+    assert lines[3] == "   /diary/2024/01/05/tokyo-tower.html"
+    assert lines[4] == "   2024-01-05  タグ: 旅行, 東京"
+    assert lines[5].startswith("   冬晴れの日に【東京】タワーへ行きました。")
+
+
+def test_query_text_output_relaxed_and_escaped(runner, index_dir):
+    result = invoke(runner, "query", "<img", "ラーメン", "--index", index_dir)
+    assert result.exit_code == 0, result.output
+    assert "いずれかの語を含む記事" in result.output
+    assert "&lt;" not in result.output and "<mark>" not in result.output
+    assert "<script>alert(1)</script>" in result.output  # plain text in a terminal, not HTML
+
+
+@pytest.mark.parametrize("html_text, ansi, expected", [
+    ("<mark>東京</mark>タワー", False, "【東京】タワー"),
+    ("<mark>東京</mark>タワー", True, "\x1b[1m東京\x1b[22mタワー"),
+    ("&lt;b&gt; &amp; &#39;x&#39;", False, "<b> & 'x'"),
+    ("a\x1b[31mb&#27;c\nd", False, "a[31mbc d"),
+])
+def test_marks_to_text(html_text, ansi, expected):
+    assert marks_to_text(html_text, ansi=ansi) == expected
+
+
+def test_query_without_index(runner, tmp_path):
+    result = invoke(runner, "query", "東京", "--index", tmp_path)
+    assert result.exit_code == 1
+    assert "kensaku reindex" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--page", "0"], "page must be between"),
+    (["--per-page", "1000"], "per_page must be between"),
+])
+def test_query_bad_paging(runner, index_dir, args, message):
+    result = invoke(runner, "query", "東京", "--index", index_dir, *args)
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_query_too_long(runner, index_dir):
+    result = invoke(runner, "query", "あ" * 1000, "--index", index_dir)
+    assert result.exit_code == 1 and "too long" in result.output
+
+
+@pytest.mark.parametrize("args", [[], ["  "]])
+def test_query_needs_text(runner, index_dir, args):
+    assert invoke(runner, "query", *args, "--index", index_dir).exit_code == 2
+
+
+# --------------------------------------------------------------------------------------------
+# serve: the installed console script, as a real process
+
+
+def _read_lines(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def _http_get(url: str) -> tuple[int, str, str]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.headers.get_content_type(), response.read().decode("utf-8")
+
+
+def test_serve(tmp_path, make_posts_dir, indexed_posts):
+    assert KENSAKU, "the kensaku script is missing: run `.venv/bin/pip install -e '.[test]'`"
+    posts = make_posts_dir(tmp_path / "posts")
+    index = tmp_path / "index"  # absent: serve must build it first
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENSAKU_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen(
+        [KENSAKU, "serve", "--posts", str(posts), "--index", str(index), "--port", "0", "--threads", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", env=env)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
+    reader.start()
+    output: list[str] = []
+    try:
+        url = None
+        deadline = time.monotonic() + SERVE_START_TIMEOUT_S
+        while url is None:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"kensaku serve did not start in {SERVE_START_TIMEOUT_S} s:\n" + "".join(output))
+            assert line is not None, "kensaku serve exited:\n" + "".join(output)
+            output.append(line)
+            match = re.match(r"Serving on (http://\S+)", line)
+            url = match.group(1) if match else None
+        assert "holds no index yet: building it" in "".join(output)
+        assert f"Indexed {indexed_posts} posts" in "".join(output)
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", url) and not url.endswith(":0/")
+
+        status, content_type, html = _http_get(url)
+        assert (status, content_type) == (200, "text/html")
+        assert 'name="q"' in html
+        status, content_type, body = _http_get(url + "api/search?" + urllib.parse.urlencode({"q": "東京"}))
+        assert (status, content_type) == (200, "application/json")
+        payload = json.loads(body)
+        assert payload["ok"] is True and payload["total"] == 1
+        assert payload["hits"][0]["title"] == "東京タワーに登った"
+        process.terminate()
+        assert process.wait(timeout=10) == 0  # SIGTERM stops it cleanly
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        reader.join(timeout=10)  # EOF once the process is gone; then the pipe can be closed
+        process.stdout.close()

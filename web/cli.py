@@ -1,0 +1,263 @@
+"""The ``kensaku`` command: ``reindex``, ``serve`` and ``query``, thin wrappers over :mod:`search`.
+
+Each command reads its options (falling back to ``KENSAKU_POSTS_DIR``, ``KENSAKU_INDEX_DIR``,
+``KENSAKU_BASE_URL``, then the bundled ``sample_posts/`` and ``index/``), calls one library
+function and prints the outcome. Library errors become :class:`click.ClickException` (a message
+and exit status 1, never a traceback), as in sqlite-utils. The entry point is
+``kensaku = "web.cli:cli"`` in ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+import waitress
+from tqdm import tqdm
+
+from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
+from search.indexing import IndexStats, open_index, rebuild_index
+from search.posts import SkippedPost, find_post_files, load_posts
+from search.searching import SORTS
+from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, create_app
+from web.views import MATCH_MODE_NOTES, search_payload
+
+#: The reason :func:`search.posts.load_posts` gives for a draft; ``--strict`` accepts it.
+UNPUBLISHED_REASON = "published: false"
+#: Worker threads of ``kensaku serve`` (each holds its own Janome tokenizer).
+DEFAULT_THREADS = 4
+
+_posts_option = click.option(
+    "--posts", "posts_dir", envvar="KENSAKU_POSTS_DIR", show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_POSTS_DIR, show_default=True,
+    help="Folder of Markdown posts (searched recursively).")
+_index_option = click.option(
+    "--index", "index_dir", envvar="KENSAKU_INDEX_DIR", show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_INDEX_DIR, show_default=True,
+    help="Index directory.")
+_base_url_option = click.option(
+    "--base-url", envvar="KENSAKU_BASE_URL", show_envvar=True, default="",
+    help="Site URL prefixed to post URLs, e.g. https://example.com/blog.")
+
+
+@contextmanager
+def _library_errors() -> Iterator[None]:
+    """Turn the library's errors into a one-line message and exit status 1."""
+    try:
+        yield
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kensaku")
+def cli() -> None:
+    """kensaku: Japanese full-text search for a folder of Markdown posts."""
+
+
+@cli.command()
+@_posts_option
+@_index_option
+@_base_url_option
+@click.option("--strict", is_flag=True,
+              help="Fail (exit 1, index left unchanged) if any post other than a draft is skipped.")
+def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool) -> None:
+    """Rebuild the search index from the posts.
+
+    A new index is written beside the old one and switched to at once, so a running server
+    keeps answering meanwhile.
+    """
+    stats = build_index(posts_dir, index_dir, base_url, strict=strict)
+    echo_stats(stats, posts_dir)
+
+
+def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
+                strict: bool = False) -> IndexStats:
+    """Rebuild the index, with a progress bar when run on a terminal.
+
+    :param strict: load every post first and refuse to touch the index if any file (other than
+        a ``published: false`` draft) would be skipped.
+    :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts,
+        another reindex is running, or any other :class:`SearchError`.
+    """
+    with _library_errors():
+        try:
+            if strict:
+                posts = list(load_posts(posts_dir, base_url))
+                total = len(posts)
+                broken = [p for p in posts if isinstance(p, SkippedPost) and p.reason != UNPUBLISHED_REASON]
+                if broken:
+                    for skipped in broken:
+                        click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}", err=True)
+                    raise click.ClickException(
+                        f"{len(broken)} post(s) could not be indexed (--strict); the index was not changed.")
+            else:
+                posts = None
+                total = len(find_post_files(posts_dir))
+        except FileNotFoundError as exc:
+            raise click.ClickException(str(exc)) from exc
+        with tqdm(total=total, unit="post", desc="Indexing", disable=not _on_terminal()) as bar:
+            return rebuild_index(posts_dir, index_dir, base_url=base_url,
+                                 progress=lambda item: bar.update(), posts=posts)
+
+
+def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
+    """Print the summary line, then each skipped post with its reason."""
+    click.echo(stats.summary())
+    if stats.skipped:
+        click.echo("Skipped:")
+        for skipped in stats.skipped:
+            click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}")
+
+
+@cli.command()
+@_posts_option
+@_index_option
+@_base_url_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0: any free port).")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1),
+              help="Worker threads.")
+def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int) -> None:
+    """Serve the search pages and JSON API with waitress.
+
+    Builds the index first when there is none (or one of an older format).
+    """
+    try:
+        open_index(index_dir)
+    except (IndexNotBuiltError, StaleIndexError) as exc:
+        state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
+        click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
+        echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+    app = create_app({"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url})
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    for url in _listen_urls(server):
+        click.echo(f"Serving on {url}")
+    click.echo("Press Ctrl+C to stop.")
+    # SIGTERM (service managers, containers) stops the server as cleanly as Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True, metavar="TEXT...")
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON that /api/search returns.")
+@click.option("--page", default=1, show_default=True, type=int, help="1-based page number.")
+@click.option("--per-page", default=DEFAULT_PER_PAGE, show_default=True, type=int, help="Hits per page.")
+@click.option("--sort", default="relevance", show_default=True, type=click.Choice(list(SORTS)),
+              help="Order of the hits.")
+def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per_page: int,
+          sort: str) -> None:
+    """Search the index from the shell; several TEXT arguments are one query, joined by spaces.
+
+    \b
+    Examples:
+      kensaku query 形態素解析
+      kensaku query '"全文検索" OR tag:Python' --sort newest --json
+    """
+    q = _replace_surrogates(" ".join(words)).strip()
+    if not q:
+        raise click.UsageError("The query is empty.")
+    with _library_errors():
+        payload = search_payload(open_index(index_dir), q, page=page, per_page=per_page, sort=sort)
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        echo_results(payload, ansi=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+
+
+def echo_results(payload: dict, *, ansi: bool = False) -> None:
+    """Print a :func:`search_payload` body as a readable list.
+
+    :param ansi: show matches in ANSI bold (for a terminal) instead of 【】.
+    """
+    total, page, page_count = payload["total"], payload["page"], payload["page_count"]
+    click.echo(f"「{_plain(payload['query'])}」 {total}件"
+               + (f"（{page}/{page_count}ページ）" if page_count > 1 else ""))
+    if payload["match_mode"] in MATCH_MODE_NOTES:
+        click.echo(MATCH_MODE_NOTES[payload["match_mode"]])
+    if total and not payload["hits"]:
+        click.echo("このページに表示する結果はありません。")
+    first = (page - 1) * payload["per_page"] + 1
+    for number, hit in enumerate(payload["hits"], start=first):
+        click.echo("")
+        click.echo(f"{number}. {marks_to_text(hit['title_html'], ansi=ansi) or '（無題）'}")
+        if hit["url"]:
+            click.echo(f"   {_plain(hit['url'])}")
+        meta = [hit["date"][:10]] if hit["date"] else []
+        if hit["tags"]:
+            meta.append("タグ: " + ", ".join(_plain(tag) for tag in hit["tags"]))
+        if meta:
+            click.echo("   " + "  ".join(meta))
+        if hit["snippet_html"]:
+            click.echo(f"   {marks_to_text(hit['snippet_html'], ansi=ansi)}")
+
+
+_MARK_TAG = re.compile(r"(</?mark>)")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def marks_to_text(html_text: str, *, ansi: bool = False) -> str:
+    """Escaped HTML with ``<mark>`` → plain text, matches in 【】 (or ANSI bold when ``ansi``).
+
+    Control characters from the posts are removed, so a post cannot send terminal escapes.
+    """
+    opening, closing = ("\x1b[1m", "\x1b[22m") if ansi else ("【", "】")
+    parts = []
+    for part in _MARK_TAG.split(html_text):
+        if part == "<mark>":
+            parts.append(opening)
+        elif part == "</mark>":
+            parts.append(closing)
+        else:
+            parts.append(_plain(html.unescape(part)))
+    return "".join(parts).replace("\n", " ")
+
+
+def _plain(text: str) -> str:
+    return _CONTROL_CHARS.sub("", text)
+
+
+def _replace_surrogates(text: str) -> str:
+    """Lone surrogates (undecodable bytes in ``argv``) → U+FFFD, as the web app decodes them."""
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return Path(path).relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _on_terminal() -> bool:
+    """Whether a progress bar would be seen: stdout and stderr both go to a terminal."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
+def _listen_urls(server) -> list[str]:
+    """The URLs a waitress server listens on (the real port when 0 was asked for)."""
+    sockets = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    urls = []
+    for host, port in sockets:
+        host = f"[{host}]" if ":" in str(host) else host
+        urls.append(f"http://{host}:{port}/")
+    return urls
