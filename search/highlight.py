@@ -35,12 +35,14 @@ class Pattern:
     :ivar terms: the terms that must stand at ``offsets`` from each other (one term: a single match).
     :ivar offsets: each term's position relative to the first; empty means ``0, 1, 2, …``.
     :ivar prefix: ``terms[0]`` is a prefix; each expanded term's first character is marked.
+    :ivar group: which query word the pattern belongs to (snippets prefer covering many words).
     """
 
     field: str
     terms: tuple[str, ...]
     offsets: tuple[int, ...] = ()
     prefix: bool = False
+    group: int = 0
 
 
 def _occurrences(searcher: Searcher, field: str, term: str, docnum: int) -> list[tuple[int, int, int]]:
@@ -56,26 +58,29 @@ def _occurrences(searcher: Searcher, field: str, term: str, docnum: int) -> list
     return matcher.value_as("characters")
 
 
-def match_spans(searcher: Searcher, docnum: int, patterns: list[Pattern]) -> list[tuple[int, int]]:
-    """Character spans ``(start, end)`` of the stored text matched by ``patterns``, merged and sorted."""
-    spans: list[tuple[int, int]] = []
+def match_spans(searcher: Searcher, docnum: int, patterns: list[Pattern]) -> list[tuple[int, int, int]]:
+    """Character spans ``(start, end, group)`` of the stored text matched by ``patterns``, sorted.
+
+    Spans are not merged (see :func:`merge_spans`); ``group`` is the matching pattern's group.
+    """
+    spans: list[tuple[int, int, int]] = []
     for pattern in patterns:
         if pattern.prefix:
-            spans.extend(_prefix_spans(searcher, docnum, pattern))
+            spans.extend((start, end, pattern.group) for start, end in _prefix_spans(searcher, docnum, pattern))
             continue
         lists = [_occurrences(searcher, pattern.field, term, docnum) for term in pattern.terms]
         if not all(lists):
             continue
         if len(lists) == 1:
-            spans.extend((start, end) for _, start, end in lists[0])
+            spans.extend((start, end, pattern.group) for _, start, end in lists[0])
             continue
         offsets = pattern.offsets or tuple(range(len(pattern.terms)))
         offsets = tuple(o - offsets[0] for o in offsets)
         by_position = [{pos: (start, end) for pos, start, end in occ} for occ in lists]
         for pos, start, _ in lists[0]:
             if all(pos + offset in table for offset, table in zip(offsets[1:], by_position[1:])):
-                spans.append((start, by_position[-1][pos + offsets[-1]][1]))
-    return merge_spans(spans)
+                spans.append((start, by_position[-1][pos + offsets[-1]][1], pattern.group))
+    return sorted(set(spans))
 
 
 def _prefix_spans(searcher: Searcher, docnum: int, pattern: Pattern) -> list[tuple[int, int]]:
@@ -88,10 +93,10 @@ def _prefix_spans(searcher: Searcher, docnum: int, pattern: Pattern) -> list[tup
     return spans
 
 
-def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sort spans and merge the ones that overlap or touch."""
+def merge_spans(spans) -> list[tuple[int, int]]:
+    """Sort ``(start, end[, group])`` spans and merge the ones that overlap or touch."""
     merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
+    for start, end, *_ in sorted(spans):
         if end <= start:
             continue
         if merged and start <= merged[-1][1]:
@@ -116,17 +121,18 @@ def mark_html(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _best_window(spans: list[tuple[int, int]], max_chars: int) -> tuple[int, int]:
-    """The span range [i, j) whose matches fit in ``max_chars`` and are the most numerous."""
-    best = (0, 1)
+def _best_window(spans: list[tuple[int, int, int]], max_chars: int) -> tuple[int, int]:
+    """The span range [i, j) that fits in ``max_chars`` covering the most distinct groups,
+    then the most matches."""
+    best, best_score = (0, 1), (0, 0)
     j = 0
-    ends = [end for _, end in spans]
-    for i, (start, _) in enumerate(spans):
+    for i, (start, _, _) in enumerate(spans):
         j = max(j, i + 1)
-        while j < len(spans) and ends[j] - start <= max_chars:
+        while j < len(spans) and spans[j][1] - start <= max_chars:
             j += 1
-        if j - i > best[1] - best[0]:
-            best = (i, j)
+        score = (len({group for _, _, group in spans[i:j]}), j - i)
+        if score > best_score:
+            best, best_score = (i, j), score
     return best
 
 
@@ -134,7 +140,8 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
     """A highlighted snippet of ``text``: escaped HTML with ``<mark>``, line breaks shown as spaces.
 
     :param text: the stored text of the field.
-    :param spans: merged match spans in ``text`` (may be empty: then the text's opening is used).
+    :param spans: ``(start, end, group)`` match spans in ``text``, sorted (may be empty: then the
+        text's opening is used).
     :param max_chars: longest window of ``text``, in characters.
     :returns: escaped HTML, with ``…`` where the window cuts the text.
     """
@@ -142,7 +149,7 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
         return ""
     if spans:
         i, j = _best_window(spans, max_chars)
-        first, last = spans[i][0], spans[j - 1][1]
+        first, last = spans[i][0], max(end for _, end, _ in spans[i:j])
         room = max_chars - (last - first)
         # Start at the sentence start if it is near enough, else a little before the first match.
         sentence_start = max((text.rfind(c, 0, first) for c in _SENTENCE_ENDS), default=-1) + 1
@@ -152,7 +159,7 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
         end = max(end, min(len(text), last))
     else:
         start, end = 0, min(len(text), max_chars)
-    window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in merge_spans(spans) if e > start and s < end]
     html = mark_html(text[start:end], window_spans)
     html = html.replace("\n", " ")
     prefix = "…" if start > 0 else ""

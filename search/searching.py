@@ -20,7 +20,7 @@ readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, r
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from whoosh import query as wq
@@ -29,7 +29,7 @@ from search.adjacency import AdjacentTerms
 from search.analysis import Morpheme, is_cjk, ngrams, query_terms, unique
 from search.errors import QueryError
 from search.facets import Filters, facet_counts, facet_types
-from search.highlight import Pattern, make_snippet, mark_html, match_spans
+from search.highlight import Pattern, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
@@ -244,7 +244,11 @@ class QueryPlan:
     def from_string(cls, q: str, dictionary: str | None = None) -> "QueryPlan":
         """Parse ``q`` and build every word's clause, segmenting with the index's user dictionary."""
         tree = parse_query(q)
-        clauses = {id(w): build_clause(w, dictionary=dictionary) for w in words_of(tree, negated=True)}
+        clauses = {}
+        for group, word in enumerate(words_of(tree, negated=True)):
+            clause = build_clause(word, dictionary=dictionary)
+            clause.patterns = [replace(p, group=group) for p in clause.patterns]
+            clauses[id(word)] = clause
         return cls(tree, clauses, normalize_query(q), dictionary)
 
     def strict(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
@@ -307,7 +311,7 @@ class QueryPlan:
                 query = sub.query(fragments=not (len(morpheme.surface) == 1 and _is_kana(morpheme.surface)))
                 if query is not None:
                     parts.append(query)
-                    patterns += sub.patterns
+                    patterns += [replace(p, group=len(seen)) for p in sub.patterns]
         if not parts:
             return None, []
         relaxed: wq.Query = wq.Or(parts)
@@ -360,7 +364,7 @@ def _to_hit(searcher, whoosh_hit, patterns: list[Pattern], sorted_by_date: bool)
         post_id=stored["post_id"],
         url=stored.get("url", ""),
         title=title,
-        title_html=mark_html(title, title_spans),
+        title_html=mark_html(title, merge_spans(title_spans)),
         date=date,
         tags=_split_keywords(stored.get("tag")),
         categories=_split_keywords(stored.get("category")),

@@ -23,7 +23,7 @@ def test_mark_html_escapes_text_and_marks():
 def test_snippet_centres_on_matches_and_cuts_with_ellipses():
     text = "前置き。" * 100 + "ここに東京都がある。" + "後書き。" * 100
     start = text.index("東京都")
-    snippet = make_snippet(text, [(start, start + 3)], max_chars=60)
+    snippet = make_snippet(text, [(start, start + 3, 0)], max_chars=60)
     assert "<mark>東京都</mark>" in snippet
     assert snippet.startswith("…") and snippet.endswith("…")
     assert len(snippet.replace("<mark>", "").replace("</mark>", "")) <= 62
@@ -31,7 +31,7 @@ def test_snippet_centres_on_matches_and_cuts_with_ellipses():
 
 def test_snippet_prefers_the_densest_cluster():
     text = "猫。" + "あ" * 300 + "猫と猫と猫。"
-    spans = [(0, 1)] + [(i, i + 1) for i, c in enumerate(text) if c == "猫" and i > 0]
+    spans = [(0, 1, 0)] + [(i, i + 1, 0) for i, c in enumerate(text) if c == "猫" and i > 0]
     snippet = make_snippet(text, spans, max_chars=40)
     assert snippet.count("<mark>") == 3
 
@@ -42,4 +42,12 @@ def test_snippet_without_matches_is_the_opening():
 
 
 def test_snippet_shows_line_breaks_as_spaces():
-    assert make_snippet("一行目\n二行目", [(0, 3)]) == "<mark>一行目</mark> 二行目"
+    assert make_snippet("一行目\n二行目", [(0, 3, 0)]) == "<mark>一行目</mark> 二行目"
+
+
+def test_snippet_prefers_covering_more_query_words():
+    text = "猫猫猫猫。" + "あ" * 100 + "猫と犬。"
+    cats = [(i, i + 1, 0) for i, c in enumerate(text) if c == "猫"]
+    dog = text.index("犬")
+    snippet = make_snippet(text, sorted(cats + [(dog, dog + 1, 1)]), max_chars=20)
+    assert "<mark>犬</mark>" in snippet
