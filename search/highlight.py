@@ -45,30 +45,64 @@ class Pattern:
     group: int = 0
 
 
-def _occurrences(searcher: Searcher, field: str, term: str, docnum: int) -> list[tuple[int, int, int]]:
-    try:
-        matcher = searcher.postings(field, term)
-    except (TermNotFound, KeyError):
-        return []
-    if not matcher.supports("characters"):
-        return []
-    matcher.skip_to(docnum)
-    if not matcher.is_active() or matcher.id() != docnum:
-        return []
-    return matcher.value_as("characters")
+Occurrences = dict[tuple[str, str], dict[int, list[tuple[int, int, int]]]]
 
 
-def match_spans(searcher: Searcher, docnum: int, patterns: list[Pattern]) -> list[tuple[int, int, int]]:
+def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Pattern]) -> Occurrences:
+    """``(field, term) → docnum → [(position, startchar, endchar)]`` for the given documents.
+
+    One postings matcher per term, walked once over the sorted document numbers, so a page of
+    hits costs one pass per query term instead of one per term and hit.
+    """
+    wanted = sorted(set(docnums))
+    keys = {(p.field, t) for p in patterns if not p.prefix for t in p.terms}
+    for pattern in patterns:
+        if pattern.prefix and pattern.field in searcher.schema:
+            for term in searcher.reader().expand_prefix(pattern.field, pattern.terms[0]):
+                keys.add((pattern.field, term.decode("utf-8") if isinstance(term, bytes) else term))
+    found: Occurrences = {}
+    for field, term in keys:
+        try:
+            matcher = searcher.postings(field, term)
+        except (TermNotFound, KeyError):
+            continue
+        if not matcher.supports("characters"):
+            continue
+        per_doc: dict[int, list[tuple[int, int, int]]] = {}
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                per_doc[docnum] = matcher.value_as("characters")
+        if per_doc:
+            found[(field, term)] = per_doc
+    return found
+
+
+def match_spans(occurrences: Occurrences, docnum: int, patterns: list[Pattern]) -> list[tuple[int, int, int]]:
     """Character spans ``(start, end, group)`` of the stored text matched by ``patterns``, sorted.
 
+    :param occurrences: from :func:`load_occurrences` for a set of documents including ``docnum``.
     Spans are not merged (see :func:`merge_spans`); ``group`` is the matching pattern's group.
     """
     spans: list[tuple[int, int, int]] = []
+
+    def occ(field: str, term: str) -> list[tuple[int, int, int]]:
+        return occurrences.get((field, term), {}).get(docnum, [])
+
     for pattern in patterns:
         if pattern.prefix:
-            spans.extend((start, end, pattern.group) for start, end in _prefix_spans(searcher, docnum, pattern))
+            prefix = pattern.terms[0]
+            for (field, term), per_doc in occurrences.items():
+                if field == pattern.field and term.startswith(prefix):
+                    for _, start, end in per_doc.get(docnum, []):
+                        spans.append((start, end if len(term) == len(prefix) else start + len(prefix), pattern.group))
             continue
-        lists = [_occurrences(searcher, pattern.field, term, docnum) for term in pattern.terms]
+        lists = [occ(pattern.field, term) for term in pattern.terms]
         if not all(lists):
             continue
         if len(lists) == 1:
@@ -76,21 +110,11 @@ def match_spans(searcher: Searcher, docnum: int, patterns: list[Pattern]) -> lis
             continue
         offsets = pattern.offsets or tuple(range(len(pattern.terms)))
         offsets = tuple(o - offsets[0] for o in offsets)
-        by_position = [{pos: (start, end) for pos, start, end in occ} for occ in lists]
+        by_position = [{pos: (start, end) for pos, start, end in o} for o in lists]
         for pos, start, _ in lists[0]:
             if all(pos + offset in table for offset, table in zip(offsets[1:], by_position[1:])):
                 spans.append((start, by_position[-1][pos + offsets[-1]][1], pattern.group))
     return sorted(set(spans))
-
-
-def _prefix_spans(searcher: Searcher, docnum: int, pattern: Pattern) -> list[tuple[int, int]]:
-    prefix = pattern.terms[0]
-    spans = []
-    for term in searcher.reader().expand_prefix(pattern.field, prefix):
-        text = term.decode("utf-8") if isinstance(term, bytes) else term
-        for _, start, end in _occurrences(searcher, pattern.field, text, docnum):
-            spans.append((start, end if len(text) == len(prefix) else start + len(prefix)))
-    return spans
 
 
 def merge_spans(spans) -> list[tuple[int, int]]:

@@ -29,7 +29,7 @@ from search.adjacency import AdjacentTerms
 from search.analysis import Morpheme, is_cjk, ngrams, query_terms, unique
 from search.errors import QueryError
 from search.facets import Filters, facet_counts, facet_types
-from search.highlight import Pattern, make_snippet, mark_html, match_spans, merge_spans
+from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
@@ -347,15 +347,15 @@ def _split_keywords(value: str | None) -> tuple[str, ...]:
     return tuple(v for v in (value or "").split(",") if v)
 
 
-def _to_hit(searcher, whoosh_hit, patterns: list[Pattern], sorted_by_date: bool) -> Hit:
+def _to_hit(whoosh_hit, occurrences, patterns: list[Pattern], sorted_by_date: bool) -> Hit:
     stored = whoosh_hit.fields()
     docnum = whoosh_hit.docnum
     body = stored.get(SNIPPET_FIELD, "")
     title = stored.get("title", "")
     body_patterns = [p for p in patterns if p.field in ("body", "body_ngram", "body_reading")]
     title_patterns = [p for p in patterns if p.field in ("title", "title_ngram")]
-    body_spans = match_spans(searcher, docnum, body_patterns) if body else []
-    title_spans = match_spans(searcher, docnum, title_patterns) if title else []
+    body_spans = match_spans(occurrences, docnum, body_patterns) if body else []
+    title_spans = match_spans(occurrences, docnum, title_patterns) if title else []
     date = stored.get("date")
     if date is not None:
         date = date.replace(tzinfo=timezone.utc)
@@ -420,7 +420,8 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                 counts = facet_counts(results.results)
             # Whoosh clamps a page past the end to the last page: show none instead.
             shown = list(results) if results.pagenum == page else []
-            hits = [_to_hit(searcher, h, patterns, bool(sortedby)) for h in shown]
+            occurrences = load_occurrences(searcher, [h.docnum for h in shown], patterns)
+            hits = [_to_hit(h, occurrences, patterns, bool(sortedby)) for h in shown]
             mode = _strict_mode(searcher, plan, [h.docnum for h in shown]) if step == "strict" else step
             break
     return ResultPage(
@@ -438,24 +439,31 @@ def _has_several_terms(plan: QueryPlan) -> bool:
 def _strict_mode(searcher, plan: QueryPlan, docnums: list[int]) -> str:
     """The weakest kind of match the given hits needed: ``exact``, ``fragment`` or ``reading``.
 
-    Checked hit by hit (only the page's hits), so it costs a few matcher look-ups, not a search.
+    Checked hit by hit (only the page's hits), with one matcher walked over them.
     """
     words_only = plan.strict(fragments=False, readings=False)
-    if words_only is not None and all(_matches(searcher, words_only, d) for d in docnums):
+    if words_only is not None and _matches_all(searcher, words_only, docnums):
         return "exact"
     no_readings = plan.strict(readings=False)
-    if no_readings is not None and all(_matches(searcher, no_readings, d) for d in docnums):
+    if no_readings is not None and _matches_all(searcher, no_readings, docnums):
         return "fragment"
     return "reading"
 
 
-def _matches(searcher, query: wq.Query, docnum: int) -> bool:
-    """Whether ``query`` matches the document ``docnum`` (a top-level document number)."""
+def _matches_all(searcher, query: wq.Query, docnums: list[int]) -> bool:
+    """Whether ``query`` matches every document in ``docnums`` (top-level document numbers)."""
+    remaining = sorted(set(docnums))
     for subsearcher, offset in searcher.leaf_searchers():
-        if offset <= docnum < offset + subsearcher.doc_count_all():
-            matcher = query.matcher(subsearcher)
+        end = offset + subsearcher.doc_count_all()
+        local = [d - offset for d in remaining if offset <= d < end]
+        if not local:
+            continue
+        matcher = query.matcher(subsearcher)
+        for docnum in local:
             if not matcher.is_active():
                 return False
-            matcher.skip_to(docnum - offset)
-            return matcher.is_active() and matcher.id() == docnum - offset
-    return False
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active() or matcher.id() != docnum:
+                return False
+    return True
