@@ -64,6 +64,7 @@ class Morpheme:
     :ivar base_form: dictionary form (``した`` → ``する``); the surface when Janome has none.
     :ivar reading: katakana reading, or ``""`` when unknown.
     :ivar position: ordinal among the non-space, non-symbol tokens of the text.
+    :ivar piece: a part of the user-dictionary word just before it, at that word's position.
     """
 
     surface: str
@@ -73,6 +74,7 @@ class Morpheme:
     base_form: str
     reading: str
     position: int
+    piece: bool = False
 
     @property
     def is_stop(self) -> bool:
@@ -219,7 +221,7 @@ def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int
         start, end = normalized.span(offset + found_at, offset + cursor)
         base_form = token.base_form if token.base_form != "*" else token.surface
         reading = token.reading if token.reading != "*" else ""
-        pieces.append(Morpheme(token.surface, start, end, tag, base_form, reading, position))
+        pieces.append(Morpheme(token.surface, start, end, tag, base_form, reading, position, piece=True))
     return pieces
 
 
@@ -270,39 +272,87 @@ class WordTokenizer(Tokenizer):
 
 
 class ReadingTokenizer(WordTokenizer):
-    """Katakana readings of content morphemes (投資 → トウシ), long vowels folded like terms."""
+    """Bigrams of the katakana reading of a text (:func:`reading_grams`), for kana queries."""
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         token = _make_token(positions, chars, removestops, mode, **kwargs)
-        for morpheme in morphemes(value, self.dictionary):
-            if morpheme.is_stop:
-                continue
-            reading = reading_of(morpheme)
-            if not reading:
-                continue
-            token.text = reading
+        for gram in reading_grams(value, self.dictionary, query=(mode == "query")):
+            token.text = gram.text
             token.stopped = False
             token.boost = 1.0
             if positions:
-                token.pos = start_pos + morpheme.position
+                token.pos = start_pos + gram.position
             if chars:
-                token.startchar = start_char + morpheme.start
-                token.endchar = start_char + morpheme.end
+                token.startchar = start_char + gram.start
+                token.endchar = start_char + gram.end
             yield token
 
 
 def reading_of(morpheme: Morpheme) -> str:
-    """The folded katakana reading of a morpheme: Janome's reading, or the kana surface itself."""
-    reading = morpheme.reading
-    if not reading:
-        kana = to_katakana(morpheme.surface)
-        if all("\u30a1" <= c <= "\u30fe" for c in kana):
-            reading = kana
+    """The folded katakana reading of a morpheme (long vowels folded like terms), or ``""``."""
+    reading = kana_reading(morpheme)
+    return fold_term(reading) if reading else ""
+
+
+def kana_reading(morpheme: Morpheme) -> str:
+    """A morpheme's reading in katakana: Janome's reading, or its kana surface; ``""`` if unknown."""
+    reading = morpheme.reading or morpheme.surface
+    reading = to_katakana(reading)
+    return reading if all("\u30a1" <= c <= "\u30fe" for c in reading) else ""
+
+
+def reading_grams(text: str, dictionary: str | None = None, *, query: bool = False) -> list[Gram]:
+    """Character bigrams of the reading of ``text``, runs broken at symbols and unknown readings.
+
+    The reading of each morpheme (particles included: ``東京の`` reads トウキョウノ) is spelled out
+    in katakana and cut into overlapping bigrams, each mapped to the original characters of the
+    morphemes it came from. A hiragana query turned into katakana (``とうきょうと`` → トウキョウト)
+    then matches as a phrase of adjacent bigrams wherever the text *reads* that way (東京都), one
+    word or several — the reading analogue of :func:`ngrams`.
+
+    :param query: bigrams only (no trailing unigram), as for :func:`ngrams`.
+    """
+    chars: list[tuple[str, int, int]] = []
+    runs: list[list[tuple[str, int, int]]] = []
+    for morpheme in morphemes(text, dictionary):
+        if morpheme.piece:
+            continue
+        reading = "" if is_punctuation(morpheme.surface) else kana_reading(morpheme)
+        if not reading:
+            if chars:
+                runs.append(chars)
+                chars = []
+            continue
+        chars.extend((c, morpheme.start, morpheme.end) for c in reading)
+    if chars:
+        runs.append(chars)
+    return _run_grams(runs, query=query)
+
+
+def reading_query_grams(word: str) -> list[Gram]:
+    """Reading bigrams of a query word written in kana (``とうし`` → トウ, ウシ)."""
+    kana = to_katakana(normalize_with_offsets(word).text)
+    return _run_grams([[(c, i, i + 1) for i, c in enumerate(kana)]], query=True)
+
+
+def _run_grams(runs: list[list[tuple[str, int, int]]], *, query: bool) -> list[Gram]:
+    grams: list[Gram] = []
+    position = 0
+    for run in runs:
+        if len(run) == 1:
+            grams.append(Gram(run[0][0], position, run[0][1], run[0][2]))
+            position += 1
         else:
-            return ""
-    return fold_term(reading)
+            for (a, start, _), (b, _, end) in zip(run, run[1:]):
+                grams.append(Gram(a + b, position, start, end))
+                position += 1
+            if not query:
+                grams.append(Gram(run[-1][0], position, run[-1][1], run[-1][2]))
+                position += 1
+        position += 1  # a gap between runs
+    return grams
 
 
 # -- character n-grams -------------------------------------------------------------------------

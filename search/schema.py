@@ -21,18 +21,18 @@ from search.analysis import ngram_analyzer, reading_analyzer, word_analyzer
 from search.posts import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 #: Word fields searched for a query word, with the weight of each (BM25F field boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "body": 1.0, "code": 0.5}
 #: N-gram fields searched for a query word (adjacent fragments), with their weight.
 NGRAM_FIELDS = {"title_ngram": 1.5, "body_ngram": 0.5}
 #: Reading fields (hiragana/katakana queries finding kanji), with their weight.
-READING_FIELDS = {"body_reading": 0.3}
+READING_FIELDS = {"title_reading": 0.6, "body_reading": 0.3}
 #: The field whose stored text snippets are cut from, and the fields highlighted in it.
 SNIPPET_FIELD = "body"
 SNIPPET_SOURCE_FIELDS = ("body", "body_ngram", "body_reading")
-TITLE_SOURCE_FIELDS = ("title", "title_ngram")
+TITLE_SOURCE_FIELDS = ("title", "title_ngram", "title_reading")
 
 
 def build_schema(dictionary: str | None = None) -> Schema:
@@ -49,6 +49,8 @@ def build_schema(dictionary: str | None = None) -> Schema:
         title_ngram=TEXT(analyzer=grams, chars=True, field_boost=NGRAM_FIELDS["title_ngram"]),
         body=TEXT(analyzer=words, stored=True, chars=True, field_boost=WORD_FIELDS["body"]),
         body_ngram=TEXT(analyzer=grams, chars=True, field_boost=NGRAM_FIELDS["body_ngram"]),
+        title_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True,
+                           field_boost=READING_FIELDS["title_reading"]),
         body_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True, field_boost=READING_FIELDS["body_reading"]),
         tags_text=TEXT(analyzer=words, chars=True, field_boost=WORD_FIELDS["tags_text"]),
         code=TEXT(analyzer=words, field_boost=WORD_FIELDS["code"]),
@@ -79,6 +81,7 @@ def post_to_document(post: Post) -> dict[str, object]:
         "title_ngram": post.title,
         "body": post.body,
         "body_ngram": post.body,
+        "title_reading": post.title,
         "body_reading": post.body,
         "tags_text": "\n".join(post.tags + post.categories),
         "code": post.code,

@@ -26,14 +26,15 @@ from datetime import datetime, timezone
 from whoosh import query as wq
 
 from search.adjacency import AdjacentTerms
-from search.analysis import Morpheme, is_cjk, ngrams, query_terms, unique
+from search.analysis import Morpheme, is_cjk, ngrams, query_terms, reading_query_grams, unique
 from search.errors import QueryError
 from search.facets import Filters, facet_counts, facet_types
 from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
-from search.schema import NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, WORD_FIELDS
+from search.schema import (NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, SNIPPET_SOURCE_FIELDS, TITLE_SOURCE_FIELDS,
+                           WORD_FIELDS)
 
 #: Largest page size a caller may ask for.
 MAX_PER_PAGE = 50
@@ -130,14 +131,9 @@ class ResultPage:
 
 
 def _first_segmentation(morphemes: list[Morpheme]) -> list[Morpheme]:
-    """Drop the pieces a user-dictionary word brings along (same position as the word before it):
-    a query matches the whole word, which the index holds at that position too."""
-    kept: list[Morpheme] = []
-    for morpheme in morphemes:
-        if kept and morpheme.position == kept[-1].position:
-            continue
-        kept.append(morpheme)
-    return kept
+    """Drop the pieces a user-dictionary word brings along: a query matches the whole word,
+    which the index holds at that position too."""
+    return [m for m in morphemes if not m.piece]
 
 
 def _is_kana(text: str) -> bool:
@@ -205,7 +201,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     if terms and not word.phrase:
         boost = 1.0 / len(terms)
         clause.words = wq.Or([_phrase(f, terms, positions, boost) for f in word_fields])
-        clause.patterns += [Pattern(f, tuple(terms), tuple(positions)) for f in ("title", "body")]
+        clause.patterns += [Pattern(f, tuple(terms), tuple(positions)) for f in ("title", "body", "tags_text")]
     if grams:
         gram_texts = [g.text for g in grams]
         gram_positions = [g.position for g in grams]
@@ -216,17 +212,20 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             boost = FRAGMENT_WEIGHT / len(grams)
             clause.fragments = wq.Or([_phrase(f, gram_texts, gram_positions, boost) for f in ngram_fields])
             clause.patterns += [Pattern(f, tuple(gram_texts), tuple(gram_positions)) for f in ("title_ngram", "body_ngram")]
-    reading = ""
-    if readings and kana and not title_only and not word.phrase:
-        reading = fold_term(to_katakana(word.text))
-        clause.readings = wq.Or([wq.Term(f, reading, boost=READING_WEIGHT) for f in READING_FIELDS])
-        clause.patterns += [Pattern(f, (reading,)) for f in READING_FIELDS]
+    reading_grams: list[str] = []
+    if readings and kana and not title_only and not word.phrase and len(word.text) >= 2:
+        grams_of_reading = reading_query_grams(word.text)
+        reading_grams = [g.text for g in grams_of_reading]
+        reading_positions = [g.position for g in grams_of_reading]
+        boost = READING_WEIGHT / len(reading_grams)
+        clause.readings = wq.Or([_phrase(f, reading_grams, reading_positions, boost) for f in READING_FIELDS])
+        clause.patterns += [Pattern(f, tuple(reading_grams), tuple(reading_positions)) for f in READING_FIELDS]
     clause.analysis = {
         "text": word.text,
         **({"field": word.field} if word.field else {}),
         **({"phrase": True} if word.phrase else {}),
         "terms": {"word": terms if not word.phrase else [], "ngram": [g.text for g in grams],
-                  **({"reading": [reading]} if reading else {})},
+                  **({"reading": reading_grams} if reading_grams else {})},
     }
     return clause
 
@@ -352,8 +351,8 @@ def _to_hit(whoosh_hit, occurrences, patterns: list[Pattern], sorted_by_date: bo
     docnum = whoosh_hit.docnum
     body = stored.get(SNIPPET_FIELD, "")
     title = stored.get("title", "")
-    body_patterns = [p for p in patterns if p.field in ("body", "body_ngram", "body_reading")]
-    title_patterns = [p for p in patterns if p.field in ("title", "title_ngram")]
+    body_patterns = [p for p in patterns if p.field in SNIPPET_SOURCE_FIELDS]
+    title_patterns = [p for p in patterns if p.field in TITLE_SOURCE_FIELDS]
     body_spans = match_spans(occurrences, docnum, body_patterns) if body else []
     title_spans = match_spans(occurrences, docnum, title_patterns) if title else []
     date = stored.get("date")

@@ -81,8 +81,17 @@ def test_ngram_offsets():
     assert grams["aws"] == "ＡＷＳ" and grams["ガギ"] == "ｶﾞｷﾞ"
 
 
-def test_readings():
-    assert [t.text for t in reading_analyzer()("投資した")] == ["トウシ", "シ"]
+def test_readings_are_bigrams_of_the_spelled_out_reading():
+    assert [t.text for t in reading_analyzer()("投資した")] == ["トウ", "ウシ", "シシ", "シタ", "タ"]
+    text = "東京都、人口"
+    spans = {t.text: text[t.startchar:t.endchar] for t in reading_analyzer()(text, chars=True)}
+    assert spans["ウキ"] == "東京" and spans["ウト"] == "東京都" and "ト、" not in "".join(spans)
+
+
+def test_reading_query_grams():
+    from search.analysis import reading_query_grams
+    assert [g.text for g in reading_query_grams("とうきょうと")] == ["トウ", "ウキ", "キョ", "ョウ", "ウト"]
+    assert [g.text for g in reading_query_grams("ﾄｳｼ")] == ["トウ", "ウシ"]
 
 
 def test_query_terms_skip_stops():

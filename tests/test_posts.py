@@ -149,7 +149,7 @@ def test_read_post_metadata(
          [":::", "{{", "<br>", "<details>", "[^1]", "|"],
          ["tag: dev-${{ github.sha }}"]),
         ("mamezou/blogs/2022/0101_unclosed-fence.md", ["閉じ忘れた記事です。"], ["aws s3"], ["aws s3 ls"]),
-        ("allforces/2025-11-01-end-defect.md", ["東京都の人口"], ["---END---", "朝から\n"], []),
+        ("allforces/2025-11-01-end-defect.md", ["東京都の人口"], ["---END---", "reading_time"], []),
         ("2024-01-01-kana-and-width.md", ["ＵＳＢとUSB", "ﾘﾝｺﾞとリンゴとりんご", "人々"], [], []),
     ],
 )  # fmt: skip

@@ -83,6 +83,23 @@ def test_match_modes(index):
     assert relaxed.match_mode == "relaxed" and relaxed.total > 0
 
 
+@pytest.mark.parametrize("q, expected", [
+    ("とうし", {"invest", "invest-past"}),           # a hiragana query finds the kanji it reads as
+    ("とうきょうと", {"tokyo-to", "tocho"}),         # several words' readings in a row
+    ("かんさいこくさいくうこう", {"kansai"}),
+])
+def test_readings(index, q, expected):
+    page = search_posts(index, q)
+    assert ids(page) == expected and page.match_mode == "reading"
+    assert all("<mark>" in h.snippet_html for h in page.hits)
+
+
+def test_reading_matches_rank_below_exact_matches(tmp_path):
+    posts = [make_post("kana", "かな", "とうしの話。"), make_post("kanji", "漢字", "投資の話。")]
+    page = search_posts(build_index(tmp_path, posts), "とうし")
+    assert [h.post_id for h in page.hits] == ["kana", "kanji"]
+
+
 def test_sort_by_date(index):
     assert [h.post_id for h in search_posts(index, "猫", sort="newest").hits] == ["cat-title", "cat"]
     assert [h.post_id for h in search_posts(index, "猫", sort="oldest").hits] == ["cat", "cat-title"]

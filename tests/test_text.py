@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.text import MIN_PASSAGE_CHARS, clean_markdown, drop_repeated_passages, remove_liquid
+from search.text import (
+    MIN_FRAGMENT_CHARS,
+    MIN_PASSAGE_CHARS,
+    clean_markdown,
+    drop_repeated_passages,
+    remove_liquid,
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED_POST = SHARED / "seed" / "000_404c0bca200c4134.txt"
@@ -141,6 +147,7 @@ B = "猫は一日の大半を眠って過ごします。"
 C = "二番目の段落ではりんごの収穫について書きます。"
 D = "東京都の人口は今も少しずつ増えています。"
 TITLE = "繰り返しのある記事の題名"
+HEADING = "ステートレスなプロトコルにおけるアプリケーション"
 
 
 @pytest.mark.parametrize(
@@ -148,15 +155,21 @@ TITLE = "繰り返しのある記事の題名"
     [
         pytest.param(f"{A}{B}\n{C}\n{A}{B}\n{C}\n{D}", f"{A}{B}\n{C}\n{D}", id="same paragraphs"),
         pytest.param(f"{A}\n{B}\n{C}\n{A} {B} {C} {D}", f"{A}\n{B}\n{C}\n{D}", id="run together"),
-        pytest.param(f"{A}{B}\n{C}\n{A}{B}{C[:12]}", f"{A}{B}\n{C}", id="cut off after repeats"),
-        pytest.param(f"{A}{C[:12]}\n{C}{D}", f"{A}\n{C}{D}", id="cut off, full sentence follows"),
-        pytest.param(f"{A}\n{B}\n{C}{D[:9]}\n{A}\n{D}", f"{A}\n{B}\n{C}\n{D}", id="cut off before a repeat"),
+        pytest.param(f"{A}{B}\n{C}\n{A}{B}{C[:18]}", f"{A}{B}\n{C}", id="cut off after repeats"),
+        pytest.param(f"{A}\n{B}\n{A}\n{C[:18]}\n{B}\n{C}", f"{A}\n{B}\n{C}", id="cut-off line in a repeated run"),
+        pytest.param(f"{A}{C[:18]}\n{C}{D}", f"{A}\n{C}{D}", id="cut off, full sentence follows"),
+        pytest.param(f"{A}\n{B}\n{C}{D[:17]}\n{A}\n{D}", f"{A}\n{B}\n{C}\n{D}", id="cut off before a repeat"),
         pytest.param(f"{TITLE}\n{A}{B}\n{TITLE} {A}{B}", f"{TITLE}\n{A}{B}", id="title glued by a space"),
         pytest.param(f"{A}\n新しい見出しの行です {A}", f"{A}\n新しい見出しの行です", id="old passage glued after new"),
         pytest.param(f"{A}\n…{A}\n...{B}\n{B}", f"{A}\n...{B}", id="leading ellipsis"),
         pytest.param(f"{A}  {B}\n{A} {B}", f"{A}  {B}", id="whitespace normalized"),
         pytest.param(f"{A}はい。{B}\n{A}はい。{B}", f"{A}はい。{B}", id="short sentence inside repeated run"),
         pytest.param(f"{A}\nはい。\n{B}\n{A}\nはい。\n{B}", f"{A}\nはい。\n{B}", id="short line inside repeated run"),
+        pytest.param(
+            f"{A}\n{A}\n{HEADING}\n{B}\n{HEADING}の作り方を説明します。",
+            f"{A}\n{HEADING}\n{B}\n{HEADING}の作り方を説明します。",
+            id="heading after a single repeat stays",
+        ),
         pytest.param(f"「{A}」と言った。\n「{A}」と言った。", f"「{A}」と言った。", id="closing quotes"),
     ],
 )
@@ -173,6 +186,7 @@ def test_drop_repeated_passages(text: str, expected: str) -> None:
         pytest.param("はい いいえ\nはい いいえ", id="short table rows repeat"),
         pytest.param(f"{A}\nはい。\n{C}\nはい。", id="short line between new passages"),
         pytest.param("Pythonのインストール\nPythonのインストールは簡単です。", id="heading prefixes a sentence"),
+        pytest.param(f"{A}{C[:12]}\n{C}", id="short fragments are kept"),
         pytest.param(f"新しい見出しの行です {A}\n{A}", id="limitation: glued first occurrence not split later"),
     ],
 )
@@ -200,8 +214,9 @@ def test_every_distinct_sentence_survives_exactly_once(lines: list[list[str]]) -
     assert drop_repeated_passages(result) == result
 
 
-def test_min_passage_chars_is_small() -> None:
+def test_thresholds_are_small() -> None:
     assert 4 <= MIN_PASSAGE_CHARS <= 12
+    assert MIN_PASSAGE_CHARS <= MIN_FRAGMENT_CHARS <= 24
 
 
 # --------------------------------------------------------------------------------------------
