@@ -33,6 +33,7 @@ from search.highlight import Pattern, load_occurrences, make_snippet, mark_html,
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
+from search.synonyms import Synonyms
 from search.schema import (NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, SNIPPET_SOURCE_FIELDS, TITLE_SOURCE_FIELDS,
                            WORD_FIELDS)
 
@@ -157,6 +158,7 @@ class WordClause:
     readings: wq.Query | None = None    # matched by reading
     patterns: list[Pattern] = field(default_factory=list)
     analysis: dict = field(default_factory=dict)
+    alternatives: list["WordClause"] = field(default_factory=list)  # synonyms
 
     def query(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
         parts = [self.words]
@@ -164,6 +166,7 @@ class WordClause:
             parts.append(self.fragments)
         if readings:
             parts.append(self.readings)
+        parts += [alt.query(fragments=fragments, readings=readings) for alt in self.alternatives]
         parts = [p for p in parts if p is not None]
         if not parts:
             return None
@@ -240,12 +243,20 @@ class QueryPlan:
     dictionary: str | None = None
 
     @classmethod
-    def from_string(cls, q: str, dictionary: str | None = None) -> "QueryPlan":
-        """Parse ``q`` and build every word's clause, segmenting with the index's user dictionary."""
+    def from_string(cls, q: str, dictionary: str | None = None, synonyms: Synonyms | None = None) -> "QueryPlan":
+        """Parse ``q`` and build every word's clause, segmenting with the index's user dictionary
+        and expanding words found in ``synonyms`` (quoted phrases and field values excepted)."""
         tree = parse_query(q)
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary)
+            if synonyms is not None and not word.phrase and word.field in (None, "title"):
+                alternatives = synonyms.alternatives(word.text)
+                clause.alternatives = [build_clause(Word(alt, field=word.field), dictionary=dictionary)
+                                       for alt in alternatives]
+                clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
+                if alternatives:
+                    clause.analysis["synonyms"] = list(alternatives)
             clause.patterns = [replace(p, group=group) for p in clause.patterns]
             clauses[id(word)] = clause
         return cls(tree, clauses, normalize_query(q), dictionary)
@@ -375,7 +386,8 @@ def _to_hit(whoosh_hit, occurrences, patterns: list[Pattern], sorted_by_date: bo
 
 
 def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 10,
-                 sort: str = "relevance", filters: Filters | None = None, facets: bool = True) -> ResultPage:
+                 sort: str = "relevance", filters: Filters | None = None, facets: bool = True,
+                 synonyms: Synonyms | None = None) -> ResultPage:
     """Run a query and return one page of highlighted hits.
 
     :param index: an open index (:func:`search.indexing.open_index`).
@@ -385,12 +397,13 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     :param sort: ``relevance``, ``newest`` or ``oldest``.
     :param filters: restrict hits to posts with these tags, categories, authors, years or dates.
     :param facets: count tags, categories, authors and years among all hits (``ResultPage.facets``).
+    :param synonyms: query-time synonyms (:mod:`search.synonyms`); None: none.
     :raises QueryError: bad paging or sort, or a query over the limits of :mod:`search.queries`.
     :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
     """
     started = time.perf_counter()
     _check_paging(page, per_page, sort)
-    plan = QueryPlan.from_string(q, index.dictionary)
+    plan = QueryPlan.from_string(q, index.dictionary, synonyms)
     sortedby = SORTS[sort]
     filters = filters or Filters()
     search_kwargs = {"pagelen": per_page, "terms": False, "filter": filters.query()}

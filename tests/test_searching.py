@@ -199,3 +199,42 @@ def test_facet_counts_follow_the_query(faceted):
 def test_filters(faceted, filters, expected):
     from search.facets import Filters
     assert ids(search_posts(faceted, "クラウド OR 味噌汁", filters=Filters(**filters))) == expected
+
+
+def test_synonyms_apply_at_query_time_and_edits_need_no_reindex(tmp_path):
+    from search.synonyms import SynonymFile
+
+    posts = [make_post("aws", "クラウド", "Amazon Web Services の話。"), make_post("js", "言語", "JavaScript 入門。"),
+             make_post("other", "料理", "味噌汁。")]
+    index = build_index(tmp_path, posts)
+    synonyms_path = tmp_path / "synonyms.txt"
+    synonyms_path.write_text("AWS, Amazon Web Services\n", encoding="utf-8")
+    synonym_file = SynonymFile(synonyms_path)
+    page = search_posts(index, "ＡＷＳ", synonyms=synonym_file.current())
+    assert ids(page) == {"aws"}
+    assert page.query_analysis["words"][0]["synonyms"] == ["Amazon Web Services"]
+    assert "<mark>Amazon Web Services</mark>" in page.hits[0].snippet_html
+    assert ids(search_posts(index, "js", synonyms=synonym_file.current())) == set()
+    synonyms_path.write_text("AWS, Amazon Web Services\nJS => JavaScript\n", encoding="utf-8")
+    import os
+    os.utime(synonyms_path, ns=(1, 10**18))  # a different mtime even on coarse file systems
+    assert ids(search_posts(index, "js", synonyms=synonym_file.current())) == {"js"}
+    assert ids(search_posts(index, "javascript", synonyms=synonym_file.current())) == {"js"}  # one-way
+    assert ids(search_posts(index, '"AWS"', synonyms=synonym_file.current())) == set()  # quoted: exact
+
+
+def test_default_synonym_file_parses():
+    from search.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
+
+    synonyms = load_synonyms(DEFAULT_SYNONYMS_FILE)
+    assert "Amazon Web Services" in synonyms.alternatives("aws")
+    assert "ジェネレーティブAI" in synonyms.alternatives("生成ＡＩ")
+
+
+@pytest.mark.parametrize("text", ["A =>", "=> B", " , => x"])
+def test_malformed_synonym_lines_name_the_line(text):
+    from search.errors import SearchError
+    from search.synonyms import Synonyms
+
+    with pytest.raises(SearchError, match="line 1"):
+        Synonyms.parse(text, "syn.txt")
