@@ -41,7 +41,8 @@ from janome.tokenizer import Tokenizer as _Janome
 from whoosh.analysis import Token, Tokenizer
 
 from search.dictionary import USER_POS
-from search.normalize import NormalizedText, expand_iteration_marks, fold_term, normalize_with_offsets, to_katakana
+from search.normalize import (NormalizedText, expand_iteration_marks, fold_term, normalize_with_offsets, strip_long_vowel,
+                              to_katakana)
 
 #: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
 #: verbs, conjunctions, symbols, fillers and others (kuromoji's default ``stoptags``, coarser).
@@ -332,8 +333,9 @@ def reading_grams(text: str, dictionary: str | None = None, *, query: bool = Fal
 
 
 def reading_query_grams(word: str) -> list[Gram]:
-    """Reading bigrams of a query word written in kana (``とうし`` → トウ, ウシ)."""
-    kana = to_katakana(normalize_with_offsets(word).text)
+    """Reading bigrams of a query word written in kana (``とうし`` → トウ, ウシ); a trailing ー on
+    4+ characters is dropped, so ``さーばー`` matches the reading サーバー as ``さーば`` does."""
+    kana = strip_long_vowel(to_katakana(normalize_with_offsets(word).text))
     return _run_grams([[(c, i, i + 1) for i, c in enumerate(kana)]], query=True)
 
 

@@ -192,10 +192,15 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         return clause
     title_only = word.field == "title"
     morphemes: list[Morpheme] = _first_segmentation(query_terms(word.text, dictionary))
-    terms = [m.term for m in morphemes]
-    positions = [m.position for m in morphemes]
     grams = ngrams(word.text, query=True)
     kana = _is_kana(word.text)
+    if kana and morphemes:
+        # Kana typed for a word is segmented in katakana, so りんご, リンゴ and ﾘﾝｺﾞ are analyzed
+        # alike (in hiragana Janome reads れべる as the verb れる plus an ending).
+        katakana = to_katakana(normalize_query(word.text))
+        morphemes = _first_segmentation(query_terms(katakana, dictionary)) or morphemes
+    terms = [m.term for m in morphemes]
+    positions = [m.position for m in morphemes]
     if not terms and not (kana and len(word.text) >= 3):
         clause.analysis = {"text": word.text, "ignored": "only particles, symbols or stop words"}
         return clause  # only particles/symbols: matches nothing, and does not make the query fail
