@@ -304,7 +304,7 @@ class QueryPlan:
         excluded = [e for e in excluded if e is not None]
         return wq.Or(excluded) if excluded else None
 
-    def relaxed(self) -> tuple[wq.Query | None, list[Pattern]]:
+    def relaxed(self, *, fragments: bool = True) -> tuple[wq.Query | None, list[Pattern]]:
         """Any content word of the query, ranked: each Janome term of each positive word."""
         parts: list[wq.Query] = []
         patterns: list[Pattern] = []
@@ -312,7 +312,7 @@ class QueryPlan:
         for word in words_of(self.tree):
             if word.field in ("tag", "category", "author") or _is_kana(word.text):
                 clause = self.clauses[id(word)]
-                query = clause.query()
+                query = clause.query(fragments=fragments, readings=fragments)
                 if query is not None:
                     parts.append(query)
                     patterns += clause.patterns
@@ -323,7 +323,7 @@ class QueryPlan:
                 seen.add(morpheme.term)
                 sub = build_clause(Word(morpheme.surface, field=word.field), readings=False, dictionary=self.dictionary)
                 # A one-character morpheme in kana (し, る) as a fragment would match nearly everything.
-                query = sub.query(fragments=not (len(morpheme.surface) == 1 and _is_kana(morpheme.surface)))
+                query = sub.query(fragments=fragments and not (len(morpheme.surface) == 1 and _is_kana(morpheme.surface)))
                 if query is not None:
                     parts.append(query)
                     patterns += [replace(p, group=len(seen)) for p in sub.patterns]
@@ -392,7 +392,7 @@ def _to_hit(whoosh_hit, occurrences, patterns: list[Pattern], sorted_by_date: bo
 
 def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 10,
                  sort: str = "relevance", filters: Filters | None = None, facets: bool = True,
-                 synonyms: Synonyms | None = None) -> ResultPage:
+                 synonyms: Synonyms | None = None, fields: str = "all") -> ResultPage:
     """Run a query and return one page of highlighted hits.
 
     :param index: an open index (:func:`search.indexing.open_index`).
@@ -403,11 +403,16 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     :param filters: restrict hits to posts with these tags, categories, authors, years or dates.
     :param facets: count tags, categories, authors and years among all hits (``ResultPage.facets``).
     :param synonyms: query-time synonyms (:mod:`search.synonyms`); None: none.
+    :param fields: ``all``, or ``words`` to match whole words only (no n-gram fragments, no
+        readings) — the ablation the relevance benchmark reports as ``ours-words``.
     :raises QueryError: bad paging or sort, or a query over the limits of :mod:`search.queries`.
     :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
     """
     started = time.perf_counter()
     _check_paging(page, per_page, sort)
+    if fields not in ("all", "words"):
+        raise QueryError("fields must be 'all' or 'words'.")
+    extra = fields == "all"
     plan = QueryPlan.from_string(q, index.dictionary, synonyms)
     sortedby = SORTS[sort]
     filters = filters or Filters()
@@ -421,7 +426,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     with index.searcher() as searcher:
         if facets:
             search_kwargs["groupedby"] = facet_types(searcher, index.cache_key)
-        strict = plan.strict()
+        strict = plan.strict(fragments=extra, readings=extra)
         steps: list[tuple[str, wq.Query | None, list[Pattern]]] = [("strict", strict, plan.patterns())]
         for step, query, patterns in steps:
             if query is None:
@@ -429,7 +434,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
             results = searcher.search_page(query, page, **search_kwargs)
             total = results.total
             if total == 0:
-                relaxed, relaxed_patterns = plan.relaxed()
+                relaxed, relaxed_patterns = plan.relaxed(fragments=extra)
                 if step == "strict" and relaxed is not None and _has_several_terms(plan):
                     steps.append(("relaxed", relaxed, relaxed_patterns))
                 continue
