@@ -21,9 +21,9 @@ from search.analysis import ngram_analyzer, reading_analyzer, word_analyzer
 from search.posts import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
-#: Word fields searched for a query word, with the weight of each (BM25F field boost).
+#: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "body": 1.0, "code": 0.5}
 #: N-gram fields searched for a query word (adjacent fragments), with their weight.
 NGRAM_FIELDS = {"title_ngram": 1.5, "body_ngram": 0.5}
@@ -45,15 +45,14 @@ def build_schema(dictionary: str | None = None) -> Schema:
     return Schema(
         post_id=ID(stored=True, unique=True),
         url=STORED(),
-        title=TEXT(analyzer=words, stored=True, chars=True, field_boost=WORD_FIELDS["title"]),
-        title_ngram=TEXT(analyzer=grams, chars=True, field_boost=NGRAM_FIELDS["title_ngram"]),
-        body=TEXT(analyzer=words, stored=True, chars=True, field_boost=WORD_FIELDS["body"]),
-        body_ngram=TEXT(analyzer=grams, chars=True, field_boost=NGRAM_FIELDS["body_ngram"]),
-        title_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True,
-                           field_boost=READING_FIELDS["title_reading"]),
-        body_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True, field_boost=READING_FIELDS["body_reading"]),
-        tags_text=TEXT(analyzer=words, chars=True, field_boost=WORD_FIELDS["tags_text"]),
-        code=TEXT(analyzer=words, field_boost=WORD_FIELDS["code"]),
+        title=TEXT(analyzer=words, stored=True, chars=True),
+        title_ngram=TEXT(analyzer=grams, chars=True),
+        body=TEXT(analyzer=words, stored=True, chars=True),
+        body_ngram=TEXT(analyzer=grams, chars=True),
+        title_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True),
+        body_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True),
+        tags_text=TEXT(analyzer=words, chars=True),
+        code=TEXT(analyzer=words),
         tag=KEYWORD(stored=True, commas=True, scorable=False),
         category=KEYWORD(stored=True, commas=True, scorable=False),
         author=ID(stored=True),
