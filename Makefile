@@ -20,6 +20,9 @@ setup-test: setup
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq chromium >/dev/null); \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+	@fc-list :lang=ja 2>/dev/null | grep -q . || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null); \
+	  else echo "Readable Japanese screenshots need: sudo apt-get install fonts-noto-cjk"; fi; }
 
 serve: setup
 	$(BIN)/kensaku reindex

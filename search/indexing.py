@@ -1,21 +1,32 @@
-"""Indexing: posts → a Whoosh index on disk, rebuilt atomically, and opening it for search.
+"""Indexing: posts → a Whoosh index on disk, rebuilt or updated atomically, and opening it for search.
 
 An index directory (``index/`` by default) holds *generations*::
 
     index/
       current -> gen-20261129T091500-3f2a   (relative symlink; the generation being served)
-      gen-20261129T091500-3f2a/             (Whoosh files + kensaku.json)
+      gen-20261129T091500-3f2a/             (Whoosh files, userdic.csv, posts.json, kensaku.json)
+      dictionaries/<digest>/                (the user dictionaries, compiled, for queries)
       .reindex.lock                         (held while a reindex runs)
 
-:func:`rebuild_index` writes a complete new generation beside the old one and then switches
-``current`` to it with one ``rename(2)`` (atomic on POSIX), so a running server never sees half an
-index and a reindex that fails or is killed leaves the old generation serving. ``kensaku.json``
-records :data:`search.schema.INDEX_VERSION`; :func:`open_index` refuses any other version.
+A generation is never modified once ``current`` may point to it. :func:`rebuild_index` writes a
+complete new generation (Janome in worker processes, :mod:`search.pipeline`);
+:func:`update_index` hard-links the files of the current generation into a new one and applies
+only the new, changed and deleted posts there (Whoosh writes new segment and TOC files and records
+deletions in the new TOC, so files shared by hard links are never written). Either way ``current``
+is then switched with one ``rename(2)`` (atomic on POSIX): a running server never sees half an
+index, and a reindex that fails or is killed (even by SIGKILL) leaves the old generation serving;
+the next reindex removes what it left behind.
+
+``kensaku.json`` is written last and marks a complete generation; it records
+:data:`search.schema.INDEX_VERSION` (:func:`open_index` refuses any other version) and the digest
+of the user dictionary (``userdic.csv``, made from the posts' tags: :mod:`search.dictionary`).
+``posts.json`` records each post file's content hash and keywords, for the next update.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -31,93 +42,210 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from search.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
+from search.dictionary import DICTIONARY_FILE, SHIPPED_WORDS, dictionary_entries, write_dictionary
 from search.errors import IndexNotBuiltError, ReindexInProgressError, StaleIndexError
-from search.posts import Post, SkippedPost, load_posts
+from search.pipeline import AnalysisPool, Item, workers_for
+from search.posts import Post, SkippedPost, find_post_files
 from search.schema import INDEX_VERSION, build_schema, post_to_document
 
 CURRENT_LINK = "current"
 METADATA_FILE = "kensaku.json"
+#: Compiled user dictionaries (one per content digest) that servers analyze queries with.
+DICTIONARIES_DIR = "dictionaries"
+MANIFEST_FILE = "posts.json"
 LOCK_FILE = ".reindex.lock"
 GENERATION_PREFIX = "gen-"
-#: Generations kept besides the current one, for searchers still reading them.
-KEEP_OLD_GENERATIONS = 1
 #: Memory, in MB, the Whoosh writer may buffer postings in before flushing to disk.
 WRITER_LIMIT_MB = 256
+#: An update touching more than this share of the posts rebuilds instead (faster, one segment).
+UPDATE_MAX_CHANGED_SHARE = 0.5
+#: Files of a generation that an update writes anew instead of linking (Whoosh's lock is skipped too).
+_UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE})
 
 
 @dataclass
 class IndexStats:
     """What a reindex did.
 
-    :ivar indexed: number of posts written to the index.
+    :ivar indexed: posts written to the index by this reindex (all of them for a full rebuild,
+        the new and changed ones for an update).
     :ivar skipped: posts left out, each with file and reason.
     :ivar elapsed_s: wall time of the whole reindex, seconds.
-    :ivar index_dir: the generation directory written.
+    :ivar index_dir: the generation directory written (None when an update found nothing to do).
+    :ivar incremental: True for an update of the current generation, False for a full rebuild.
+    :ivar added: new posts (update only).
+    :ivar updated: changed posts (update only).
+    :ivar deleted: posts removed from the index (update only).
+    :ivar unchanged: posts left as they were (update only).
     """
 
     indexed: int = 0
     skipped: list[SkippedPost] = field(default_factory=list)
     elapsed_s: float = 0.0
     index_dir: Path | None = None
+    incremental: bool = False
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
 
     def summary(self) -> str:
-        """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.``"""
-        return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
+        """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
+        if not self.incremental:
+            return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
+        if not (self.added or self.updated or self.deleted):
+            return f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
+        return (f"Updated the index: {self.added} new, {self.updated} changed, {self.deleted} deleted, "
+                f"{self.unchanged} unchanged, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s.")
 
 
 ProgressCallback = Callable[[Post | SkippedPost], None]
 
 
-def write_index(posts: Iterable[Post | SkippedPost], index_dir: Path,
-                progress: ProgressCallback | None = None, *,
-                owner_dictionaries: Iterable[Path] = ()) -> IndexStats:
+def format_metadata() -> dict[str, object]:
+    """What a generation's analysis depends on; an update needs every value equal, else it rebuilds."""
+    return {"format_version": INDEX_VERSION}
+
+
+@dataclass
+class _Manifest:
+    """``posts.json``: where the posts came from, each post file's content hash and keywords."""
+
+    posts_dir: str | None = None
+    base_url: str = ""
+    indexed: dict[str, list] = field(default_factory=dict)  # post_id -> [content hash, [keywords]]
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # post_id -> [content hash, reason]
+    dictionary_inputs: str = ""  # digest of what the user dictionary was made from
+
+    def add(self, post: Post) -> None:
+        self.indexed[post.post_id] = [post.content_hash, _keywords(post)]
+
+    def keywords(self) -> list[str]:
+        return [keyword for _, keywords in self.indexed.values() for keyword in keywords]
+
+    @classmethod
+    def read(cls, generation: Path) -> _Manifest | None:
+        try:
+            data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8"))
+            return cls(data["posts_dir"], data["base_url"], dict(data["indexed"]), dict(data["skipped"]),
+                       data.get("dictionary_inputs", ""))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write(self, generation: Path) -> None:
+        data = {"posts_dir": self.posts_dir, "base_url": self.base_url, "indexed": self.indexed,
+                "skipped": self.skipped, "dictionary_inputs": self.dictionary_inputs}
+        _write_file_durably(generation / MANIFEST_FILE, json.dumps(data, ensure_ascii=False))
+
+
+def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallback | None = None, *,
+                owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
+                posts_dir: Path | None = None, base_url: str = "") -> IndexStats:
     """Write a new index of ``posts`` into the empty or missing directory ``index_dir``.
 
     The user dictionary (:mod:`search.dictionary`: shipped words, the posts' tags and
     categories, ``owner_dictionaries``) is written first as ``userdic.csv`` beside the index.
+    Posts are read and analyzed by worker processes (:class:`search.pipeline.AnalysisPool`)
+    when there is enough text; the index is the same either way.
 
-    :param posts: posts to index; :class:`SkippedPost` items are only counted.
-    :param index_dir: where the Whoosh files, ``userdic.csv`` and ``kensaku.json`` go.
+    :param posts: posts to index, or post files to read (then give ``posts_dir``);
+        :class:`SkippedPost` items are only counted.
+    :param index_dir: where the Whoosh files, ``userdic.csv``, ``posts.json`` and ``kensaku.json`` go.
     :param progress: called once per item, after it is handled.
     :param owner_dictionaries: the site owner's word lists.
+    :param jobs: most worker processes (None: one per CPU); 1 analyzes in this process.
+    :param posts_dir: the posts folder that post files and post ids belong to.
+    :param base_url: site base URL prefixed to post URLs (post files only).
     :returns: counts; ``elapsed_s`` covers this call.
     :raises SearchError: an owner word list cannot be read.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
+    items = list(posts)
+    folder = Path(posts_dir) if posts_dir is not None else Path(".")
     stats = IndexStats(index_dir=index_dir)
-    posts = list(posts)
-    keywords = [k for p in posts if isinstance(p, Post) for k in (*p.tags, *p.categories)]
-    dictionary_path = index_dir / DICTIONARY_FILE
-    dictionary_digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
-    ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
-    try:
-        for item in posts:
-            if isinstance(item, SkippedPost):
-                stats.skipped.append(item)
-            else:
-                writer.add_document(**post_to_document(item))
-                stats.indexed += 1
-            if progress is not None:
-                progress(item)
-    except BaseException:
-        writer.cancel()
-        raise
+    manifest = _Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url)
+    with AnalysisPool(workers_for(items, jobs)) as pool:
+        read = pool.read(items, folder, base_url)
+        keywords = [k for p in read if isinstance(p, Post) for k in _keywords(p)]
+        owner_dictionaries = list(owner_dictionaries)
+        manifest.dictionary_inputs = _dictionary_inputs(keywords, owner_dictionaries)
+        dictionary_path = index_dir / DICTIONARY_FILE
+        dictionary_digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
+        ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        try:
+            for item in pool.analyzed(read, writer.schema):
+                if isinstance(item, SkippedPost):
+                    stats.skipped.append(item)
+                    _record_skipped(manifest, item, folder)
+                else:
+                    writer.add_document(**post_to_document(item))
+                    manifest.add(item)
+                    stats.indexed += 1
+                if progress is not None:
+                    progress(item)
+        except BaseException:
+            writer.cancel()
+            raise
     writer.commit()
+    _check_doc_count(ix, stats.indexed)
     ix.close()
-    metadata = {
-        "format_version": INDEX_VERSION,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "posts": stats.indexed,
-        "skipped": len(stats.skipped),
-        "dictionary_digest": dictionary_digest,
-    }
-    _write_file_durably(index_dir / METADATA_FILE, json.dumps(metadata, ensure_ascii=False, indent=2))
+    manifest.write(index_dir)
+    _write_metadata(index_dir, posts=stats.indexed, skipped=len(stats.skipped),
+                    dictionary_digest=dictionary_digest)
     stats.elapsed_s = time.perf_counter() - started
     return stats
+
+
+def _keywords(post: Post) -> list[str]:
+    """The words of a post that go into the user dictionary: its tags and categories."""
+    return [*post.tags, *post.categories]
+
+
+def _dictionary_inputs(keywords: list[str], owner_dictionaries: list[Path]) -> str:
+    """A digest of everything :func:`search.dictionary.dictionary_entries` reads.
+
+    Equal digests mean equal dictionaries, so an update can skip making it (Janome runs on every
+    tag for that); unreadable files give a digest of their own and the dictionary is made anew.
+    """
+    digest = hashlib.sha256(json.dumps(sorted(set(keywords)), ensure_ascii=False).encode("utf-8"))
+    for path in [SHIPPED_WORDS, *owner_dictionaries]:
+        try:
+            digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+        except OSError:
+            digest.update(os.urandom(16))
+    return digest.hexdigest()
+
+
+def _record_skipped(manifest: _Manifest, item: SkippedPost, posts_dir: Path) -> None:
+    if manifest.posts_dir is None:
+        return
+    try:
+        post_id = Path(item.path).relative_to(posts_dir).as_posix()
+        manifest.skipped[post_id] = [_file_hash(Path(item.path)), item.reason]
+    except (ValueError, OSError):
+        pass
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_doc_count(ix, expected: int) -> None:
+    found = ix.doc_count()
+    if found != expected:
+        raise RuntimeError(f"the new index holds {found} posts instead of {expected}; it was not used")
+
+
+def _write_metadata(generation: Path, **values: object) -> None:
+    metadata = {
+        **format_metadata(),
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **values,
+    }
+    _write_file_durably(generation / METADATA_FILE, json.dumps(metadata, ensure_ascii=False, indent=2))
 
 
 def _write_file_durably(path: Path, text: str) -> None:
@@ -140,19 +268,27 @@ def _fsync_tree(directory: Path) -> None:
 
 
 @contextmanager
-def reindex_lock(index_root: Path) -> Iterator[None]:
-    """Hold the index directory's reindex lock, or raise :class:`ReindexInProgressError` at once.
+def reindex_lock(index_root: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the index directory's reindex lock, or raise :class:`ReindexInProgressError`.
 
     The lock is an ``fcntl`` lock, released by the kernel if the process dies (even by SIGKILL).
+
+    :param wait_s: seconds to wait for another reindex to finish; 0 refuses at once.
     """
+    index_root = Path(index_root)
     index_root.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_s
     with open(index_root / LOCK_FILE, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise ReindexInProgressError(
-                f"Another reindex is running on {index_root}; wait for it to finish and try again."
-            ) from exc
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise ReindexInProgressError(
+                        f"Another reindex is running on {index_root}; wait for it to finish and try again."
+                    ) from exc
+                time.sleep(0.05)
         try:
             yield
         finally:
@@ -162,12 +298,13 @@ def reindex_lock(index_root: Path) -> Iterator[None]:
 def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
                   progress: ProgressCallback | None = None,
                   posts: Iterable[Post | SkippedPost] | None = None,
-                  owner_dictionaries: Iterable[Path] = ()) -> IndexStats:
+                  owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
+                  wait_s: float = 0.0) -> IndexStats:
     """Rebuild the whole index of the posts in ``posts_dir`` and switch the server to it.
 
-    Writes a new generation under ``index_root``, fsyncs it, then atomically repoints
-    ``index_root/current``; older generations beyond :data:`KEEP_OLD_GENERATIONS` are removed.
-    On any error the new generation is deleted and ``current`` is untouched.
+    Writes a new generation under ``index_root`` (:func:`write_index`), fsyncs it, then
+    atomically repoints ``index_root/current``; generations other than the new and the previous
+    one are removed. On any error the new generation is deleted and ``current`` is untouched.
 
     :param posts_dir: folder of Markdown posts (searched recursively).
     :param index_root: the index directory (``index/``).
@@ -175,25 +312,198 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param progress: called once per post file handled.
     :param posts: the posts to index instead of loading ``posts_dir`` (for tests and benchmarks).
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
+    :param jobs: most worker processes running Janome (None: one per CPU).
+    :param wait_s: seconds to wait for a running reindex (see :func:`reindex_lock`).
     :raises ReindexInProgressError: another reindex holds the lock.
+    :raises FileNotFoundError: ``posts_dir`` is not a folder (and no ``posts`` were given).
     """
     started = time.perf_counter()
     index_root = Path(index_root)
-    with reindex_lock(index_root):
-        _remove_abandoned_generations(index_root)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        generation = index_root / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:6]}"
-        try:
-            items = posts if posts is not None else load_posts(Path(posts_dir), base_url)
-            stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries)
-            _fsync_tree(generation)
-            _switch_current(index_root, generation)
-        except BaseException:
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
-        _remove_old_generations(index_root, keep=generation)
+    with reindex_lock(index_root, wait_s):
+        stats = _rebuild_locked(Path(posts_dir), index_root, base_url, progress, posts,
+                                owner_dictionaries, jobs)
     stats.elapsed_s = time.perf_counter() - started
     return stats
+
+
+def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
+                    posts: Iterable[Post | SkippedPost] | None, owner_dictionaries: Iterable[Path],
+                    jobs: int | None) -> IndexStats:
+    _remove_abandoned_generations(index_root)
+    previous = current_generation(index_root)
+    generation = _new_generation_path(index_root)
+    try:
+        if posts is not None:
+            stats = write_index(posts, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs)
+        else:
+            stats = write_index(find_post_files(posts_dir), generation, progress,
+                                owner_dictionaries=owner_dictionaries, jobs=jobs,
+                                posts_dir=posts_dir, base_url=base_url)
+        _fsync_tree(generation)
+        _compile_dictionary(index_root, generation)
+        _switch_current(index_root, generation)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _remove_old_generations(index_root, keep=(generation, previous))
+    return stats
+
+
+def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
+                 progress: ProgressCallback | None = None, owner_dictionaries: Iterable[Path] = (),
+                 jobs: int | None = None, wait_s: float = 0.0) -> IndexStats:
+    """Bring the index up to date with ``posts_dir``, re-indexing only new, changed and deleted posts.
+
+    Post files are compared by content hash with the current generation's ``posts.json``. The
+    changes go into a new generation made of hard links to the current one's files, switched to
+    like a rebuild. It rebuilds instead (``stats.incremental`` is False) when there is no index
+    yet; when the index has another format version, posts folder or base URL; when the user
+    dictionary would change (a new tag, another owner word list); or when more than
+    :data:`UPDATE_MAX_CHANGED_SHARE` of the posts changed. When nothing changed, nothing is written.
+
+    :param progress: called once per new or changed post file handled.
+    :param owner_dictionaries: the site owner's word lists for the user dictionary.
+    :param jobs: most worker processes for the changed posts (None: one per CPU).
+    :param wait_s: seconds to wait for a running reindex (see :func:`reindex_lock`).
+    :raises ReindexInProgressError: another reindex holds the lock (after ``wait_s`` seconds).
+    :raises FileNotFoundError: ``posts_dir`` is not a folder.
+    """
+    started = time.perf_counter()
+    posts_dir, index_root = Path(posts_dir), Path(index_root)
+    owner_dictionaries = list(owner_dictionaries)
+    with reindex_lock(index_root, wait_s):
+        stats = _update_locked(posts_dir, index_root, base_url, progress, owner_dictionaries, jobs)
+        if stats is None:
+            stats = _rebuild_locked(posts_dir, index_root, base_url, progress, None, owner_dictionaries, jobs)
+    stats.elapsed_s = time.perf_counter() - started
+    return stats
+
+
+def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
+                   owner_dictionaries: list[Path], jobs: int | None) -> IndexStats | None:
+    """Apply the changes in a new generation; None when a full rebuild is needed instead."""
+    files = find_post_files(posts_dir)
+    _remove_abandoned_generations(index_root)
+    previous = current_generation(index_root)
+    if previous is None or not previous.is_dir():
+        return None
+    metadata = read_metadata(previous)
+    manifest = _Manifest.read(previous)
+    if (manifest is None or any(metadata.get(k) != v for k, v in format_metadata().items())
+            or manifest.posts_dir != str(posts_dir.resolve()) or manifest.base_url != base_url):
+        return None
+    hashes = {}
+    for path in files:
+        try:
+            hashes[path.relative_to(posts_dir).as_posix()] = (path, _file_hash(path))
+        except OSError:  # removed since it was listed (an editor saving): gone for this update
+            pass
+    changed_ids = {post_id for post_id, (_, digest) in hashes.items()
+                   if (manifest.indexed.get(post_id) or manifest.skipped.get(post_id) or [None])[0] != digest}
+    deleted = [post_id for post_id in [*manifest.indexed, *manifest.skipped] if post_id not in hashes]
+    if len(changed_ids) + len(deleted) > UPDATE_MAX_CHANGED_SHARE * max(len(hashes), len(manifest.indexed)):
+        return None
+    stats = IndexStats(incremental=True)
+    stats.skipped = [SkippedPost(posts_dir / post_id, entry[1]) for post_id, entry in manifest.skipped.items()
+                     if post_id in hashes and post_id not in changed_ids]
+    if not changed_ids and not deleted:
+        stats.unchanged = len(manifest.indexed)
+        return stats
+    changed = [path for post_id, (path, _) in hashes.items() if post_id in changed_ids]
+    generation = _new_generation_path(index_root)
+    try:
+        with AnalysisPool(workers_for(changed, jobs)) as pool:
+            read = pool.read(changed, posts_dir, base_url)
+            keywords = [k for post_id, (_, words) in manifest.indexed.items()
+                        if post_id in hashes and post_id not in changed_ids for k in words]
+            keywords += [k for p in read if isinstance(p, Post) for k in _keywords(p)]
+            generation.mkdir()
+            dictionary_path = generation / DICTIONARY_FILE
+            inputs = _dictionary_inputs(keywords, owner_dictionaries)
+            if inputs == manifest.dictionary_inputs and (previous / DICTIONARY_FILE).is_file():
+                _link_file(previous / DICTIONARY_FILE, dictionary_path)  # the same dictionary
+                digest = metadata.get("dictionary_digest")
+            else:
+                digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
+                if digest != metadata.get("dictionary_digest"):
+                    shutil.rmtree(generation, ignore_errors=True)
+                    return None
+            manifest.dictionary_inputs = inputs
+            _link_generation(previous, generation)
+            ix = whoosh_index.open_dir(str(generation), schema=build_schema(str(dictionary_path)))
+            _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress)
+        manifest.write(generation)
+        _write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),
+                        dictionary_digest=digest, updated_from=previous.name)
+        _fsync_tree(generation)
+        _compile_dictionary(index_root, generation)
+        _switch_current(index_root, generation)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _remove_old_generations(index_root, keep=(generation, previous))
+    stats.index_dir = generation
+    return stats
+
+
+def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], posts_dir: Path,
+                   manifest: _Manifest, deleted: list[str], stats: IndexStats,
+                   progress: ProgressCallback | None) -> None:
+    """Delete ``deleted``, update or add ``posts`` (the changed files, read), commit; update ``manifest``."""
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for post_id in deleted:
+            if manifest.indexed.pop(post_id, None) is not None:
+                writer.delete_by_term("post_id", post_id)
+                stats.deleted += 1
+            manifest.skipped.pop(post_id, None)
+        for item in pool.analyzed(posts, writer.schema):
+            post_id = Path(item.path).relative_to(posts_dir).as_posix()
+            was_indexed = manifest.indexed.pop(post_id, None) is not None
+            manifest.skipped.pop(post_id, None)
+            if isinstance(item, SkippedPost):
+                if was_indexed:
+                    writer.delete_by_term("post_id", post_id)
+                    stats.deleted += 1
+                stats.skipped.append(item)
+                _record_skipped(manifest, item, posts_dir)
+            else:
+                writer.update_document(**post_to_document(item))
+                manifest.add(item)
+                stats.indexed += 1
+                if was_indexed:
+                    stats.updated += 1
+                else:
+                    stats.added += 1
+            if progress is not None:
+                progress(item)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    _check_doc_count(ix, len(manifest.indexed))
+    ix.close()
+    stats.unchanged = len(manifest.indexed) - stats.indexed
+
+
+def _link_generation(source: Path, target: Path) -> None:
+    """Fill ``target`` with hard links to the Whoosh files of generation ``source``."""
+    target.mkdir(exist_ok=True)
+    for path in source.iterdir():
+        if path.is_file() and path.name not in _UNSHARED_FILES and not path.name.endswith("_WRITELOCK"):
+            _link_file(path, target / path.name)
+
+
+def _link_file(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
+
+
+def _new_generation_path(index_root: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+    return index_root / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:6]}"
 
 
 def _switch_current(index_root: Path, generation: Path) -> None:
@@ -229,12 +539,43 @@ def _remove_abandoned_generations(index_root: Path) -> None:
             shutil.rmtree(generation, ignore_errors=True)
     for stray in index_root.glob(f".{CURRENT_LINK}.*"):
         stray.unlink(missing_ok=True)
+    for stray in (index_root / DICTIONARIES_DIR).glob(".*"):
+        shutil.rmtree(stray, ignore_errors=True)
 
 
-def _remove_old_generations(index_root: Path, keep: Path) -> None:
-    others = [g for g in _generations(index_root) if g != keep]
-    for generation in others[:max(0, len(others) - KEEP_OLD_GENERATIONS)]:
-        shutil.rmtree(generation, ignore_errors=True)
+def _remove_old_generations(index_root: Path, keep: tuple[Path | None, ...]) -> None:
+    """Delete every generation but ``keep`` (the new one and the one served until now), and the
+    compiled dictionaries no kept generation uses."""
+    for generation in _generations(index_root):
+        if generation not in keep:
+            shutil.rmtree(generation, ignore_errors=True)
+    used = {str(read_metadata(g).get("dictionary_digest")) for g in keep if g is not None}
+    for compiled in (index_root / DICTIONARIES_DIR).glob("*"):
+        if compiled.name not in used:
+            shutil.rmtree(compiled, ignore_errors=True)
+
+
+def _compile_dictionary(index_root: Path, generation: Path) -> None:
+    """Compile the generation's user dictionary into ``dictionaries/<digest>/`` unless it is there.
+
+    Servers tokenize queries with the compiled copy (:attr:`SearchIndex.dictionary`): Janome
+    loads it in milliseconds, once per thread and dictionary content rather than per generation,
+    and never compiles in a server thread (Janome's compiler is not thread-safe).
+    """
+    from janome import sysdic
+    from janome.dic import UserDictionary
+
+    digest = read_metadata(generation).get("dictionary_digest")
+    source = generation / DICTIONARY_FILE
+    target = index_root / DICTIONARIES_DIR / str(digest)
+    if not digest or not source.is_file() or target.is_dir():
+        return
+    temporary = target.parent / f".{digest}.{uuid.uuid4().hex[:8]}"
+    UserDictionary(str(source), "utf8", "simpledic", sysdic.connections).save(str(temporary))
+    for path in temporary.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    os.rename(temporary, target)
 
 
 def read_metadata(generation: Path) -> dict:
@@ -243,6 +584,10 @@ def read_metadata(generation: Path) -> dict:
         return json.loads((generation / METADATA_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+#: Times :meth:`SearchIndex.searcher` tries to open a generation that reindexes may be removing.
+_OPEN_ATTEMPTS = 3
 
 
 class SearchIndex:
@@ -264,6 +609,8 @@ class SearchIndex:
         self._generation: Path | None = None
         self._ix = None
         self._dictionary: str | None = None
+        self._opened: tuple = (None, None, ())  # (generation, Whoosh index, cache key), replaced at once
+        self._searching = threading.local()  # the cache key of the searcher a thread has open
         self.metadata: dict = {}
         self._reopen_if_changed()
 
@@ -291,8 +638,7 @@ class SearchIndex:
                     f"The index in {self.index_root} has format version {version!r}, this version of "
                     f"kensaku reads version {INDEX_VERSION}: run `kensaku reindex` to rebuild it."
                 )
-            dictionary = generation / DICTIONARY_FILE
-            dictionary_path = str(dictionary) if dictionary.exists() else None
+            dictionary_path = self._dictionary_of(generation, metadata)
             try:
                 ix = whoosh_index.open_dir(str(generation), schema=build_schema(dictionary_path))
             except whoosh_index.EmptyIndexError as exc:
@@ -301,15 +647,43 @@ class SearchIndex:
                 ) from exc
             self._ix, self._generation, self.metadata = ix, generation, metadata
             self._dictionary = dictionary_path
+            self._opened = (generation, ix, (str(generation), ix.latest_generation()))
+
+    def _dictionary_of(self, generation: Path, metadata: dict) -> str | None:
+        """The compiled user dictionary of ``generation``, else its CSV, else None."""
+        compiled = self.index_root / DICTIONARIES_DIR / str(metadata.get("dictionary_digest"))
+        if compiled.is_dir():
+            return str(compiled)
+        dictionary = generation / DICTIONARY_FILE
+        return str(dictionary) if dictionary.exists() else None
+
+    def _open_searcher(self) -> tuple[Searcher, tuple]:
+        """A searcher on the current generation and its cache key; retried if reindexes removed
+        the generation while it was being opened."""
+        for attempt in range(_OPEN_ATTEMPTS):
+            self._reopen_if_changed()
+            generation, ix, key = self._opened
+            try:
+                return ix.searcher(), key
+            except (OSError, whoosh_index.EmptyIndexError):
+                if attempt == _OPEN_ATTEMPTS - 1 or current_generation(self.index_root) == generation:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        """A Whoosh searcher on the current generation, closed on exit."""
-        self._reopen_if_changed()
-        searcher = self._ix.searcher()
+        """A Whoosh searcher on the current generation, closed on exit.
+
+        While it is open, :attr:`cache_key` in the same thread names its generation, even if a
+        reindex has switched ``current`` meanwhile.
+        """
+        searcher, key = self._open_searcher()
+        outer = getattr(self._searching, "key", None)
+        self._searching.key = key
         try:
             yield searcher
         finally:
+            self._searching.key = outer
             searcher.close()
 
     @property
@@ -320,9 +694,13 @@ class SearchIndex:
 
     @property
     def cache_key(self) -> tuple:
-        """Identifies the index version being served, for caches of per-document data."""
+        """Identifies the index version being served, for caches of per-document data: inside
+        ``with index.searcher()``, the version that searcher reads."""
+        key = getattr(self._searching, "key", None)
+        if key is not None:
+            return key
         self._reopen_if_changed()
-        return (str(self._generation), self._ix.latest_generation())
+        return self._opened[2]
 
     @property
     def doc_count(self) -> int:

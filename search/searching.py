@@ -435,7 +435,9 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     """Run a query and return one page of highlighted hits.
 
     :param index: an open index (:func:`search.indexing.open_index`).
-    :param q: the query as typed (see :mod:`search.queries` for the syntax).
+    :param q: the query as typed (see :mod:`search.queries` for the syntax). An empty ``q`` with
+        ``filters`` lists the posts the filters select (``match_mode`` ``browse``), as a reader who
+        clicks a tag with an empty search box expects.
     :param page: 1-based page number, at most :data:`MAX_PAGE`.
     :param per_page: hits per page, 1 to :data:`MAX_PER_PAGE`.
     :param sort: ``relevance``, ``newest`` or ``oldest``.
@@ -468,6 +470,8 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
             search_kwargs["groupedby"] = facet_types(searcher, index.cache_key)
         strict = plan.strict(fragments=extra, readings=extra)
         steps: list[tuple[str, wq.Query | None, list[Pattern]]] = [("strict", strict, plan.patterns())]
+        if plan.tree is None and not filters.is_empty():
+            steps = [("browse", wq.Every(), [])]  # no query: list the posts the filters select
         for step, query, patterns in steps:
             if query is None:
                 continue

@@ -110,3 +110,220 @@ def test_searches_during_reindex_never_see_a_partial_index(tmp_path):
         thread.join()
     assert errors == []
     assert totals and set(totals) == {30}
+
+
+# --------------------------------------------------------------------------------------------
+# Post files, parallel rebuilds and incremental updates
+
+import hashlib  # noqa: E402
+import random  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import search.analysis as analysis  # noqa: E402
+import search.pipeline as pipeline  # noqa: E402
+from search.indexing import MANIFEST_FILE, update_index  # noqa: E402
+from search.posts import read_post  # noqa: E402
+from search.schema import post_to_document  # noqa: E402
+
+_NOUNS = ("東京", "京都", "形態素解析", "検索", "索引", "記事", "猫", "犬", "天気", "料理", "旅行", "電車",
+          "サーバー", "クラウド", "データベース", "プログラム", "言語", "辞書", "ラーメン", "富士山", "会議")
+_VERBS = ("書きました", "読みました", "使います", "作った", "調べる", "見つけた", "試しています")
+#: Tags Janome keeps whole, so they do not change the user dictionary when a post gains one.
+_PLAIN_TAGS = ("旅行", "料理", "Python", "検索")
+
+
+def write_post_files(folder: Path, count: int, *, seed: int = 1, sentences: int = 12) -> list[Path]:
+    """``count`` Japanese posts (front matter, tags, code) under ``folder``; deterministic."""
+    rng = random.Random(seed)
+    paths = []
+    for number in range(count):
+        lines = []
+        for _ in range(sentences):
+            a, b, c = rng.sample(_NOUNS, 3)
+            lines.append(f"{a}の{b}で{c}を{rng.choice(_VERBS)}。")
+        tags = ", ".join(rng.sample(_PLAIN_TAGS, 2))
+        path = folder / f"{2020 + number % 5}" / f"{2020 + number % 5}-01-{number % 28 + 1:02d}-post{number}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: 記事{number} {rng.choice(_NOUNS)}について\ntags: [{tags}]\n---\n"
+                        + "\n\n".join(lines) + f"\n\n```\nprint('記事{number}')\n```\n\n共通語彙。\n",
+                        encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def index_contents(index_root: Path) -> tuple[list, list]:
+    """Every posting as (field, term, post id, weight, encoded value), and every stored document."""
+    index = open_index(index_root)
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        post_ids = {docnum: searcher.stored_fields(docnum)["post_id"] for docnum in reader.all_doc_ids()}
+        postings = sorted((field, term, post_ids[docnum], weight, value)
+                          for field, term, docnum, weight, value in reader.iter_postings()
+                          if docnum in post_ids)
+        stored = sorted(sorted(fields.items()) for fields in searcher.all_stored_fields())
+    return postings, stored
+
+
+@pytest.fixture
+def count_janome(monkeypatch):
+    """Counts the texts this process runs Janome on (workers are other processes)."""
+    texts: list[str] = []
+    original = analysis._tokenize
+
+    def counting(text, *args, **kwargs):
+        texts.append(text)
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(analysis, "_tokenize", counting)
+    return texts
+
+
+def test_parallel_rebuild_writes_the_serial_index_and_no_janome_in_the_writer(tmp_path, monkeypatch, count_janome):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 24)
+    (posts / "broken.md").write_text("---\ntitle: [閉じていない\n---\n本文\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 0)  # workers even for this little text
+    parallel = rebuild_index(posts, tmp_path / "parallel", jobs=2)
+    assert count_janome == []  # the writer process analyzed nothing itself
+    serial = rebuild_index(posts, tmp_path / "serial", jobs=1)
+    assert count_janome  # ... where the serial build did
+    assert (parallel.indexed, len(parallel.skipped)) == (serial.indexed, len(serial.skipped)) == (24, 1)
+    parallel_contents = index_contents(tmp_path / "parallel")
+    assert parallel_contents == index_contents(tmp_path / "serial")
+    assert len(parallel_contents[0]) > 5000
+    with open_index(tmp_path / "parallel").searcher() as searcher:  # same documents, same order
+        order = [fields["post_id"] for fields in searcher.all_stored_fields()]
+    with open_index(tmp_path / "serial").searcher() as searcher:
+        assert order == [fields["post_id"] for fields in searcher.all_stored_fields()]
+
+
+def _files_state(directory: Path) -> dict[str, tuple]:
+    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+            for path in directory.iterdir() if path.is_file()}
+
+
+def test_update_indexes_only_changed_posts_and_equals_a_rebuild(tmp_path, count_janome):
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 8)
+    root = tmp_path / "index"
+    assert not rebuild_index(posts, root).incremental
+    served = current_generation(root)
+    served_files = _files_state(served)
+    index = open_index(root)
+    assert search_posts(index, "ヤンバルクイナ").total == 0
+
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\nヤンバルクイナを見た。\n", encoding="utf-8")
+    paths[2].unlink()
+    paths[3].write_text("---\ntitle: [壊れた\n---\n本文\n", encoding="utf-8")  # now skipped
+    write_post_files(tmp_path / "new", 1, seed=9)
+    new_post = posts / "new" / "added.md"
+    new_post.parent.mkdir()
+    new_post.write_text(next((tmp_path / "new").rglob("*.md")).read_text(encoding="utf-8"), encoding="utf-8")
+    count_janome.clear()
+
+    stats = update_index(posts, root, jobs=1)
+    assert stats.incremental
+    assert (stats.added, stats.updated, stats.deleted, stats.unchanged) == (1, 1, 2, 5)
+    assert [s.path.name for s in stats.skipped] == [paths[3].name]
+    assert "1 new, 1 changed, 2 deleted, 5 unchanged, skipped 1" in stats.summary()
+    changed_texts = {value for path in (paths[1], new_post)
+                     for value in post_to_document(read_post(path, posts)).values()}
+    assert count_janome and set(count_janome) <= changed_texts  # Janome ran on the changed posts only
+
+    assert _files_state(served) == served_files  # the served generation was not written to
+    new_files = _files_state(current_generation(root))
+    assert any(new_files.get(name, (None,))[0] == state[0] for name, state in served_files.items())  # linked
+    assert search_posts(index, "ヤンバルクイナ").total == 1  # the running SearchIndex follows
+    assert index.doc_count == 7
+
+    rebuild_index(posts, tmp_path / "fresh")
+    assert index_contents(root) == index_contents(tmp_path / "fresh")
+
+
+def test_update_with_nothing_changed_writes_nothing(tmp_path):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 3)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    before = current_generation(root)
+    stats = update_index(posts, root)
+    assert stats.incremental and stats.unchanged == 3 and stats.index_dir is None
+    assert "Index up to date (3 posts)" in stats.summary()
+    assert current_generation(root) == before and sorted(root.glob("gen-*")) == [before]
+
+
+def test_update_rebuilds_when_there_is_nothing_to_update(tmp_path):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 2)
+    stats = update_index(posts, tmp_path / "index")
+    assert not stats.incremental and stats.indexed == 2
+    rebuild_index(tmp_path, tmp_path / "given", posts=FIRST)  # built from posts, not from a folder
+    assert not update_index(posts, tmp_path / "given").incremental
+
+
+def test_update_rebuilds_when_the_user_dictionary_changes(tmp_path):
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 6)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    text = paths[0].read_text(encoding="utf-8")
+    paths[0].write_text(text.replace("tags: [", "tags: [量子計算機, "), encoding="utf-8")  # Janome splits it
+    stats = update_index(posts, root)
+    assert not stats.incremental and stats.indexed == 6
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    assert update_index(posts, root).incremental  # a plain edit: the dictionary stays the same
+
+
+def test_update_rebuilds_after_a_format_change(tmp_path, monkeypatch):
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 4)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    metadata_path = current_generation(root) / METADATA_FILE
+    metadata = json.loads(metadata_path.read_text())
+    metadata_path.unlink()  # (rewriting it in place would write a file an update may share)
+    metadata_path.write_text(json.dumps({**metadata, "format_version": -1}))
+    assert not update_index(posts, root).incremental
+    assert (current_generation(root) / MANIFEST_FILE).exists()
+
+
+def test_reindex_waits_for_a_running_one_when_asked(tmp_path):
+    root = tmp_path / "index"
+    held, released = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with reindex_lock(root):
+            held.set()
+            released.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(ReindexInProgressError):
+            rebuild_index(tmp_path, root, posts=FIRST)
+        threading.Timer(0.3, released.set).start()
+        assert rebuild_index(tmp_path, root, posts=FIRST, wait_s=10).indexed == 2
+    finally:
+        released.set()
+        holder.join()
+
+
+def test_queries_use_the_compiled_user_dictionary_and_segment_alike(tmp_path):
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 3)
+    paths[0].write_text(paths[0].read_text(encoding="utf-8").replace("tags: [", "tags: [量子計算機, "),
+                        encoding="utf-8")
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    index = open_index(root)
+    compiled = Path(index.dictionary)
+    assert compiled.parent == root / "dictionaries" and compiled.is_dir()
+    csv = str(current_generation(root) / "userdic.csv")
+    for text in ("量子計算機の研究", "生成AIとクラウド", "東京都庁", "猫が好き"):
+        assert analysis.morphemes(text, str(compiled)) == analysis.morphemes(text, csv)
+    assert search_posts(index, "量子計算機").total == 1
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    update_index(posts, root)
+    assert index.dictionary == str(compiled)  # same words, same compiled dictionary

@@ -1,4 +1,4 @@
-"""The ``kensaku`` command: ``reindex``, ``serve`` and ``query``, thin wrappers over :mod:`search`.
+"""The ``kensaku`` command: ``reindex``, ``serve``, ``query`` and ``stats``, thin wrappers over :mod:`search`.
 
 Each command reads its options (falling back to ``KENSAKU_POSTS_DIR``, ``KENSAKU_INDEX_DIR``,
 ``KENSAKU_BASE_URL``, then the bundled ``sample_posts/`` and ``index/``), calls one library
@@ -23,12 +23,13 @@ import click
 import waitress
 from tqdm import tqdm
 
+from search.analytics import QueryLog
 from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
-from search.indexing import IndexStats, open_index, rebuild_index
+from search.indexing import IndexStats, open_index, rebuild_index, update_index
 from search.posts import SkippedPost, find_post_files, load_posts
 from search.searching import SORTS
-from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, create_app
-from web.views import MATCH_MODE_NOTES, search_payload
+from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, create_app, default_analytics_db
+from web.views import MATCH_MODE_NOTES, get_index, search_payload
 
 #: The reason :func:`search.posts.load_posts` gives for a draft; ``--strict`` accepts it.
 UNPUBLISHED_REASON = "published: false"
@@ -46,6 +47,10 @@ _index_option = click.option(
 _base_url_option = click.option(
     "--base-url", envvar="KENSAKU_BASE_URL", show_envvar=True, default="",
     help="Site URL prefixed to post URLs, e.g. https://example.com/blog.")
+_analytics_db_option = click.option(
+    "--analytics-db", envvar="KENSAKU_ANALYTICS_DB", show_envvar=True, default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file of the search counts.  [default: analytics.sqlite3 in the index directory]")
 
 
 @contextmanager
@@ -68,23 +73,51 @@ def cli() -> None:
 @_index_option
 @_base_url_option
 @click.option("--strict", is_flag=True,
-              help="Fail (exit 1, index left unchanged) if any post other than a draft is skipped.")
-def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool) -> None:
-    """Rebuild the search index from the posts.
+              help="Fail (exit 1, index left unchanged) if any post other than a draft is skipped "
+                   "(implies --full).")
+@click.option("--full", is_flag=True, help="Rebuild the whole index instead of updating changed posts.")
+@click.option("--jobs", type=click.IntRange(1), default=None,
+              help="Processes running Janome.  [default: one per CPU]")
+@click.option("--wait", "wait_s", type=click.FloatRange(0), default=0, show_default=True,
+              help="Seconds to wait for a reindex already running, instead of failing at once.")
+@click.option("--watch", is_flag=True,
+              help="Then keep watching the posts folder and update the index as files change (Ctrl+C stops).")
+@click.option("--dictionary", "dictionaries", multiple=True, envvar="KENSAKU_USER_DICTIONARY", show_envvar=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your own word list for the tokenizer (one word per line, optionally 'word,READING').")
+def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full: bool, jobs: int | None,
+            wait_s: float, watch: bool, dictionaries: tuple[Path, ...]) -> None:
+    """Update the search index: index new and changed posts, drop deleted ones.
 
-    A new index is written beside the old one and switched to at once, so a running server
-    keeps answering meanwhile.
+    Only posts whose files changed (by content hash) are analyzed; --full rebuilds everything
+    (done anyway when the index format or the user dictionary changed). The new index is written
+    beside the old one and switched to at once, so a running server keeps answering meanwhile.
     """
-    stats = build_index(posts_dir, index_dir, base_url, strict=strict)
+    stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
+                        owner_dictionaries=dictionaries)
     echo_stats(stats, posts_dir)
+    if watch:
+        from search.watch import watch_posts
+
+        click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ...")
+        with _library_errors():
+            watch_posts(posts_dir, index_dir, base_url=base_url,
+                        on_update=lambda update: echo_stats(update, posts_dir),
+                        on_error=lambda exc: click.echo(f"Error: {exc}", err=True))
+        click.echo("Stopped watching.")
 
 
 def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
-                strict: bool = False) -> IndexStats:
-    """Rebuild the index, with a progress bar when run on a terminal.
+                strict: bool = False, full: bool = True, jobs: int | None = None,
+                wait_s: float = 0, owner_dictionaries: tuple[Path, ...] = ()) -> IndexStats:
+    """Rebuild or update the index, with a progress bar when run on a terminal.
 
     :param strict: load every post first and refuse to touch the index if any file (other than
-        a ``published: false`` draft) would be skipped.
+        a ``published: false`` draft) would be skipped; then rebuild.
+    :param full: rebuild everything; False updates only what changed (:func:`update_index`).
+    :param jobs: most processes running Janome (None: one per CPU).
+    :param wait_s: seconds to wait for a reindex already running.
+    :param owner_dictionaries: the site owner's word lists for the user dictionary.
     :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts,
         another reindex is running, or any other :class:`SearchError`.
     """
@@ -104,8 +137,14 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                 total = len(find_post_files(posts_dir))
         except FileNotFoundError as exc:
             raise click.ClickException(str(exc)) from exc
+        if not full and not strict:
+            with tqdm(unit="post", desc="Indexing changed posts", disable=not _on_terminal()) as bar:
+                return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
+                                    owner_dictionaries=owner_dictionaries,
+                                    progress=lambda item: bar.update())
         with tqdm(total=total, unit="post", desc="Indexing", disable=not _on_terminal()) as bar:
-            return rebuild_index(posts_dir, index_dir, base_url=base_url,
+            return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
+                                 owner_dictionaries=owner_dictionaries,
                                  progress=lambda item: bar.update(), posts=posts)
 
 
@@ -127,10 +166,17 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
               help="TCP port (0: any free port).")
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1),
               help="Worker threads.")
-def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int) -> None:
+@click.option("--cors-origin", "cors_origins", multiple=True, envvar="KENSAKU_CORS_ORIGINS", show_envvar=True,
+              help="Origin whose pages may call /api/* (the embeddable search box), e.g. "
+                   "https://blog.example.com; repeat for several, '*' for any.")
+@_analytics_db_option
+@click.option("--no-analytics", is_flag=True, help="Do not count searches.")
+def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int,
+          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool) -> None:
     """Serve the search pages and JSON API with waitress.
 
-    Builds the index first when there is none (or one of an older format).
+    Builds the index first when there is none (or one of an older format). Searches are counted
+    per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
     """
     try:
         open_index(index_dir)
@@ -138,7 +184,14 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
         state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
         click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
         echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
-    app = create_app({"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url})
+    origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
+    config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
+              "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
+    if analytics_db:
+        config["ANALYTICS_DB"] = str(analytics_db)
+    app = create_app(config)
+    with app.app_context():
+        get_index()  # open it now, and start building suggestions and related posts
     try:
         server = waitress.create_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
@@ -184,6 +237,47 @@ def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per
         echo_results(payload, ansi=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
 
 
+@cli.command()
+@_index_option
+@_analytics_db_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Rows in each list.")
+@click.option("--days", default=None, type=click.IntRange(1), help="Only the last N days.  [default: all]")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--forget-before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First delete the counts of days before this date (YYYY-MM-DD).")
+def stats(index_dir: Path, analytics_db: Path | None, limit: int, days: int | None, as_json: bool,
+          forget_before) -> None:
+    """What readers search for, and what they search for but do not find.
+
+    Prints the most frequent queries and the most frequent queries that found no post, from the
+    counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie).
+    """
+    query_log = QueryLog(analytics_db or default_analytics_db(index_dir))
+    try:
+        if forget_before is not None:
+            removed = query_log.forget_before(forget_before.date())
+            click.echo(f"Forgot {removed} day-and-query count(s) before {forget_before.date().isoformat()}.",
+                       err=as_json)
+        report = query_log.report(limit=limit, days=days)
+    finally:
+        query_log.close()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    period = f"since {report.since.isoformat()}" if report.since else "all days"
+    click.echo(f"{report.searches} searches ({period}), {report.zero_results} found nothing, "
+               f"{report.distinct_queries} different queries.")
+    for heading, rows, column in (("Top queries", report.top_queries, "searches"),
+                                  ("Top queries with no results", report.top_zero_queries, "zero_results")):
+        click.echo("")
+        click.echo(f"{heading}:")
+        if not rows:
+            click.echo("  (none)")
+        width = max((len(str(getattr(row, column))) for row in rows), default=1)
+        for row in rows:
+            click.echo(f"  {getattr(row, column):>{width}}  {_plain(row.query)}")
+
+
 def echo_results(payload: dict, *, ansi: bool = False) -> None:
     """Print a :func:`search_payload` body as a readable list.
 
@@ -194,6 +288,8 @@ def echo_results(payload: dict, *, ansi: bool = False) -> None:
                + (f"（{page}/{page_count}ページ）" if page_count > 1 else ""))
     if payload["match_mode"] in MATCH_MODE_NOTES:
         click.echo(MATCH_MODE_NOTES[payload["match_mode"]])
+    if payload.get("did_you_mean"):
+        click.echo(f"もしかして: {_plain(payload['did_you_mean'])}")
     if total and not payload["hits"]:
         click.echo("このページに表示する結果はありません。")
     first = (page - 1) * payload["per_page"] + 1

@@ -1,25 +1,38 @@
-"""The search blueprint: ``/`` (query box), ``/search`` (HTML results), ``/api/search`` (JSON).
+"""The pages: ``/`` (query box, tags to browse), ``/search`` (results), ``/opensearch.xml``.
 
-Data flow: request args --:func:`int_arg`--> ``q``, page, sort --:func:`search.searching.search_posts`
---> :class:`~search.searching.ResultPage` --> ``results.html`` or :func:`search_payload` (JSON).
-The JSON body is built by :func:`search_payload` alone, which ``kensaku query --json`` calls too.
-The index is opened once per app, on first use (:func:`get_index`). Errors raised here
-(``abort``, :class:`~search.errors.QueryError`, index errors) are rendered by :mod:`web.errors`.
+Data flow: request args --:func:`web.params.search_args`--> :class:`~web.params.SearchArgs`
+--:func:`run_search`--> :class:`~search.searching.ResultPage` (plus "did you mean" and related
+posts) --> ``results.html``. ``/api/search`` (:mod:`web.api`) runs the same :func:`run_search`
+and answers :func:`search_payload`, which ``kensaku query --json`` prints too.
+
+Every control works without JavaScript: facets are links, the date range and the query box are
+GET forms, related posts are ``<details>``. ``static/search.js`` adds suggestions and results as
+you type, fetching the results region (and the suggestions) from ``/search?…&partial=1``: one
+request per pause in typing, and one rendering path. The index is opened once per app, on first use (:func:`get_index`). Errors raised here are
+rendered by :mod:`web.errors`.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, has_app_context, render_template, request, url_for
 from markupsafe import Markup
 
+from search import corrections, related, suggest
+from search.analytics import QueryLog
+from search.errors import IndexNotBuiltError, StaleIndexError
+from search.facets import FACET_FIELDS, Filters
 from search.indexing import SearchIndex, open_index
 from search.queries import MAX_QUERY_CHARS
 from search.searching import ResultPage, search_posts
+from search.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile, Synonyms
+from web.params import FILTER_ARGS, SearchArgs, bool_arg, filter_args, search_args
 
 bp = Blueprint("search", __name__)
 
@@ -29,6 +42,16 @@ SORT_LABELS = {"relevance": "関連度順", "newest": "新しい順", "oldest": 
 MATCH_MODE_NOTES = {
     "relaxed": "すべての語を含む記事が見つからなかったため、いずれかの語を含む記事を表示しています。",
 }
+#: Facet headings, by facet name (:data:`search.facets.FACET_FIELDS`).
+FACET_LABELS = {"tags": "タグ", "categories": "カテゴリー", "authors": "著者", "years": "年"}
+#: Facet name → the query-string argument that filters by it (``tags`` → ``tag``).
+FACET_ARGS = {attribute: arg for arg, attribute in FILTER_ARGS.items()}
+#: Facet values shown before "more"; the rest (up to the library's maximum) fold away.
+FACET_VALUES_SHOWN = 8
+#: Related posts listed under each hit of a results page.
+RELATED_PER_HIT = 3
+#: Tags offered on the home page.
+HOME_TAGS = 24
 #: Page links shown on each side of the current page.
 PAGINATION_RADIUS = 2
 
@@ -38,13 +61,15 @@ class _IndexHolder:
     """The app's one :class:`SearchIndex`, opened on first use (it follows reindexes by itself)."""
 
     index_dir: Path
+    warm: bool = False
     index: SearchIndex | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the lazily opened index on ``app``."""
-    app.extensions["kensaku_index"] = _IndexHolder(Path(app.config["INDEX_DIR"]))
+    """Register the blueprint, the lazily opened index and the search counter on ``app``."""
+    app.extensions["kensaku_index"] = _IndexHolder(Path(app.config["INDEX_DIR"]), app.config["WARM_CACHES"])
+    app.extensions["kensaku_query_log"] = QueryLog(app.config["ANALYTICS_DB"]) if app.config["ANALYTICS"] else None
     app.register_blueprint(bp)
 
 
@@ -52,6 +77,8 @@ def get_index() -> SearchIndex:
     """The current app's search index, opened on the first call.
 
     A failed open is not remembered, so the app serves as soon as a reindex has built the index.
+    With ``WARM_CACHES``, opening starts building suggestions and related-post vectors in the
+    background, so the first reader does not wait for them.
 
     :raises IndexNotBuiltError, StaleIndexError: there is no usable index yet (HTTP 503).
     """
@@ -60,47 +87,105 @@ def get_index() -> SearchIndex:
         with holder.lock:
             if holder.index is None:
                 holder.index = open_index(holder.index_dir)
+                if holder.warm:
+                    suggest.default_cache.get(holder.index, wait=False)
+                    related.default_cache.get(holder.index, wait=False)
     return holder.index
 
 
+def run_search(index: SearchIndex, args: SearchArgs) -> ResultPage:
+    """One page of results for ``args``, with facets (an empty ``q`` with filters lists the filtered posts)."""
+    return search_posts(index, args.q, page=args.page, per_page=args.per_page, sort=args.sort,
+                        filters=args.filters, synonyms=current_synonyms())
+
+
+_synonym_files: dict[str, SynonymFile] = {}
+
+
+def current_synonyms() -> Synonyms | None:
+    """The synonyms of the app's ``SYNONYMS_FILE`` as the file says now (None: no file set).
+
+    The file is re-read when it changes, so an owner's edit applies to the next query, no reindex.
+    """
+    if has_app_context():
+        path = current_app.config.get("SYNONYMS_FILE")
+    else:  # `kensaku query` runs without an app: the same setting, from the environment
+        path = os.environ.get("KENSAKU_SYNONYMS_FILE") or str(DEFAULT_SYNONYMS_FILE)
+    if not path:
+        return None
+    synonym_file = _synonym_files.get(path)
+    if synonym_file is None:
+        synonym_file = _synonym_files.setdefault(path, SynonymFile(Path(path)))
+    synonyms = synonym_file.current()
+    if synonym_file.error and has_app_context():
+        current_app.logger.warning(synonym_file.error)
+    return synonyms
+
+
+def waits_for_caches() -> bool:
+    """Whether a request waits for suggestions or related posts still being built.
+
+    Not when ``WARM_CACHES`` builds them in the background (``kensaku serve``): the first readers
+    then get pages without "did you mean", related posts or tags rather than wait seconds.
+    """
+    return not current_app.config["WARM_CACHES"]
+
+
+def correction_for(index: SearchIndex, args: SearchArgs, result_page: ResultPage, *,
+                   wait: bool = True) -> str | None:
+    """"Did you mean": a corrected query when ``q`` found nothing and no filter is set; else None.
+
+    :param wait: wait for the vocabulary if it is still being built (see :func:`waits_for_caches`).
+    """
+    if result_page.total or not args.q or not args.filters.is_empty():
+        return None
+    return corrections.did_you_mean(index, args.q, wait=wait)
+
+
 def search_payload(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 10,
-                   sort: str = "relevance") -> dict:
+                   sort: str = "relevance", filters: Filters | None = None) -> dict:
     """The body of a successful ``/api/search`` answer (and of ``kensaku query --json``).
 
     :returns: ``{"ok": true}`` plus :meth:`ResultPage.to_json`: ``query``, ``total``, ``page``,
         ``per_page``, ``page_count``, ``sort``, ``took_ms``, ``match_mode``, ``query_analysis``,
         ``filters``, ``facets`` and ``hits`` (``id``, ``url``, ``title``, ``title_html``, ``date``
-        in ISO 8601, ``tags``, ``categories``, ``author``, ``score``, ``snippet_html``).
+        in ISO 8601, ``tags``, ``categories``, ``author``, ``score``, ``snippet_html``), and
+        ``did_you_mean`` (a corrected query, or null). The shape is ``/api/openapi.json``'s.
     :raises QueryError: bad paging or sort, or a query over the parser's limits.
     """
-    result_page = search_posts(index, q, page=page, per_page=per_page, sort=sort)
-    return {"ok": True, **result_page.to_json()}
+    args = SearchArgs(q, page, per_page, sort, filters or Filters())
+    return payload_of(index, args, run_search(index, args))
 
 
-def int_arg(name: str, default: int) -> int:
-    """The integer query-string argument ``name``, or ``default`` when it is missing or empty.
+def payload_of(index: SearchIndex, args: SearchArgs, result_page: ResultPage, *, wait: bool = True) -> dict:
+    """The ``/api/search`` body of a search already run (see :func:`search_payload`).
 
-    :raise 400: the value is not a whole number.
+    :param wait: wait for the "did you mean" vocabulary if it is still being built.
     """
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
+    did_you_mean = correction_for(index, args, result_page, wait=wait)
+    return {"ok": True, **result_page.to_json(), "did_you_mean": did_you_mean}
+
+
+def record_search(args: SearchArgs, result_page: ResultPage) -> None:
+    """Count a reader's search (:mod:`search.analytics`) if it is one worth counting.
+
+    Counted: a non-empty query, first page, no filter (a filtered or later page refines a search
+    already counted). Never fails the request: a database error is logged and dropped.
+    """
+    query_log: QueryLog | None = current_app.extensions.get("kensaku_query_log")
+    if query_log is None or not args.q or args.page != 1 or not args.filters.is_empty():
+        return
     try:
-        return int(raw)
-    except ValueError:
-        abort(400, f"{name} は整数で指定してください。")
-
-
-def sort_arg() -> str:
-    """The ``sort`` argument (``relevance`` when missing); other values reach the library's check."""
-    return request.args.get("sort", "").strip() or "relevance"
+        query_log.record(args.q, found=result_page.total)
+    except (sqlite3.Error, OSError) as exc:
+        current_app.logger.warning("Search not counted (%s): %s", query_log.path, exc)
 
 
 @bp.app_context_processor
 def form_settings() -> dict:
-    """Settings every template may use: sort labels, query length limit (chars), match-mode notes."""
+    """Settings every template may use: labels, query length limit (chars), site name."""
     return {"sort_labels": SORT_LABELS, "max_query_chars": MAX_QUERY_CHARS,
-            "match_mode_notes": MATCH_MODE_NOTES}
+            "match_mode_notes": MATCH_MODE_NOTES, "site_name": current_app.config["SITE_NAME"]}
 
 
 @bp.app_template_filter("highlighted")
@@ -123,45 +208,118 @@ def post_href(url: str) -> str | None:
 
 @bp.route("/")
 def index():
-    """The query box."""
-    return render_template("index.html", q="", sort="relevance")
+    """The query box, and the most used tags to browse by."""
+    tags = []
+    try:
+        vocabulary = suggest.default_cache.get(get_index(), wait=waits_for_caches())
+    except (IndexNotBuiltError, StaleIndexError):  # the box alone; a search will explain
+        vocabulary = None
+    if vocabulary is not None:
+        tags = [c for c in vocabulary.candidates if c.kind == "tag"][:HOME_TAGS]
+    return render_template("index.html", q="", sort="relevance", args=None, tags=tags)
 
 
 @bp.route("/search")
 def results():
-    """One page of results for ``q``; an empty ``q`` shows the query box.
+    """One page of results; an empty ``q`` lists the posts the filters select, or shows the box.
 
-    :raise 400: ``page`` is not a whole number, or out of range; bad ``sort``; query too long.
+    With ``partial=1`` only the results region is rendered, followed by the suggestions for ``q``
+    in a ``<template id="q-suggestions-data">``: what ``search.js`` swaps in as the reader types,
+    so one request per pause in typing brings both. Such requests are not counted in the analytics.
+
+    :raise 400: bad ``page``, ``sort``, filter or date (see :mod:`web.params`); query too long.
     :raise 503: there is no usable index.
     """
-    q = request.args.get("q", "").strip()
-    sort = sort_arg()
-    if not q:
-        return render_template("index.html", q="", sort=sort)
-    page = int_arg("page", 1)
-    result_page = search_posts(get_index(), q, page=page, per_page=current_app.config["PER_PAGE"],
-                               sort=sort)
-    return render_template("results.html", q=q, sort=sort,
-                           result_page=result_page, pages=_pagination(result_page))
+    partial = bool_arg("partial", False)
+    if not request.args.get("q", "").strip() and not any(request.args.get(name, "").strip()
+                                                       for name in (*FILTER_ARGS, "from", "to")):
+        return Response("", mimetype="text/html") if partial else index()
+    args = search_args(current_app.config["PER_PAGE"])
+    index_ = get_index()
+    result_page = run_search(index_, args)
+    if not partial:
+        record_search(args, result_page)
+    context = {
+        "q": args.q, "sort": args.sort, "args": args, "result_page": result_page,
+        "pages": _pagination(args, result_page),
+        "facet_groups": _facet_groups(args, result_page),
+        "active_filters": _active_filters(args),
+        "did_you_mean": correction_for(index_, args, result_page, wait=waits_for_caches()),
+        "related": _related(index_, result_page),
+    }
+    if partial:
+        context["suggestions"] = suggest.suggest(index_, args.q, wait=waits_for_caches()) if args.q else []
+        return render_template("_partial.html", **context)
+    return render_template("results.html", **context)
 
 
-@bp.route("/api/search")
-def api_search():
-    """JSON results (see :func:`search_payload`).
+@bp.route("/opensearch.xml")
+def opensearch():
+    """OpenSearch description, so browsers can add this site search (and its suggestions)."""
+    xml = render_template("opensearch.xml", short_name=current_app.config["SITE_NAME"][:16])
+    return Response(xml, mimetype="application/opensearchdescription+xml")
 
-    :raise 400: ``q`` missing or empty; ``page``/``per_page`` not whole numbers or out of range;
-        bad ``sort``; query too long.
-    :raise 503: there is no usable index.
+
+def _related(index: SearchIndex, result_page: ResultPage) -> dict[str, list]:
+    """Post id → up to :data:`RELATED_PER_HIT` related posts, for each hit shown."""
+    found: dict[str, list] = {}
+    for hit in result_page.hits:
+        try:
+            found[hit.post_id] = related.related_posts(index, hit.post_id, limit=RELATED_PER_HIT,
+                                                       wait=waits_for_caches())
+        except related.UnknownPostError:  # indexed after the vectors were built: none yet
+            found[hit.post_id] = []
+    return found
+
+
+def _toggle(values: tuple[str, ...], value: str) -> list[str]:
+    return [v for v in values if v != value] if value in values else [*values, value]
+
+
+def _facet_groups(args: SearchArgs, result_page: ResultPage) -> list[dict]:
+    """Facets as the page shows them: per facet, values with count, state and toggle link.
+
+    :returns: ``[{"name", "label", "arg", "values": [{"value", "count", "selected", "url"}],
+        "shown": n}]``; a selected value the counts left out is listed first all the same.
     """
-    q = request.args.get("q", "").strip()
-    if not q:
-        abort(400, "検索語 q を指定してください。")
-    page = int_arg("page", 1)
-    per_page = int_arg("per_page", current_app.config["PER_PAGE"])
-    return jsonify(search_payload(get_index(), q, page=page, per_page=per_page, sort=sort_arg()))
+    groups = []
+    for name in FACET_FIELDS:
+        arg = FACET_ARGS[name]
+        selected = getattr(args.filters, FILTER_ARGS[arg])
+        counts = result_page.facets.get(name, [])
+        listed = {item["value"] for item in counts}
+        items = [{"value": v, "count": None} for v in selected if v not in listed] + list(counts)
+        values = []
+        for item in items:
+            value = str(item["value"])
+            url = url_for("search.results", **args.url_args(page=1, **{arg: _toggle(selected, value)}))
+            values.append({"value": value, "count": item["count"], "selected": value in selected, "url": url})
+        if name == "years":
+            values.sort(key=lambda v: v["value"], reverse=True)
+        if values:
+            groups.append({"name": name, "label": FACET_LABELS[name], "arg": arg, "values": values,
+                           "shown": max(FACET_VALUES_SHOWN, sum(v["selected"] for v in values))})
+    return groups
 
 
-def _pagination(result_page: ResultPage) -> list[dict]:
+def _active_filters(args: SearchArgs) -> list[dict]:
+    """The filters in force, each with a link that removes it: ``[{"label", "value", "url"}]``."""
+    active = []
+    for arg, attribute in FILTER_ARGS.items():
+        values = getattr(args.filters, attribute)
+        label = FACET_LABELS[attribute]
+        for value in values:
+            url = url_for("search.results", **args.url_args(page=1, **{arg: _toggle(values, value)}))
+            active.append({"label": label, "value": value, "url": url})
+    for arg, label in (("from", "開始日"), ("to", "終了日")):
+        value = filter_args(args.filters).get(arg)
+        if value:
+            active.append({"label": label, "value": value,
+                           "url": url_for("search.results", **args.url_args(page=1, **{arg: None}))})
+    return active
+
+
+def _pagination(args: SearchArgs, result_page: ResultPage) -> list[dict]:
     """Links for the pager: previous, first, a window around the current page, last, next.
 
     :returns: items ``{"page": n or None, "label": str, "url": str or None, "current": bool,
@@ -172,8 +330,7 @@ def _pagination(result_page: ResultPage) -> list[dict]:
         return []
 
     def link(page: int, label: str | None = None, rel: str | None = None) -> dict:
-        url = url_for("search.results", q=result_page.q, page=page,
-                      **({"sort": result_page.sort} if result_page.sort != "relevance" else {}))
+        url = url_for("search.results", **args.url_args(page=page))
         return {"page": page, "label": label or str(page), "url": url,
                 "current": page == current and rel is None, "rel": rel}
 
@@ -191,3 +348,4 @@ def _pagination(result_page: ResultPage) -> list[dict]:
     if current < count:
         items.append(link(current + 1, "次へ", "next"))
     return items
+

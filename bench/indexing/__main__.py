@@ -1,0 +1,186 @@
+"""``python -m bench.indexing``: full-rebuild and incremental-update speed against Janome alone.
+
+On a copy of ``../shared/corpus`` (both sites, 1,406 posts; copied to a temporary folder, never
+into the repository) each round measures, each in a fresh process and one right after the other:
+
+1. **Janome only**: one process tokenizing the text the index's Janome fields get (``measure.py``);
+2. **full rebuild** with ``--jobs`` workers (default: one per CPU), whole ``rebuild_index`` call;
+3. optionally (``--serial``) the same rebuild with ``jobs=1``.
+
+The ratio *rebuild wall time / Janome-only wall time* of each round is the issue's target
+(≤ 0.6 on 2 cores). The machine is shared, so each round's ratio uses that round's two numbers,
+and CPU seconds are reported too (they do not depend on what else runs).
+
+Then the incremental update: one post changed (a line with a unique word appended), timed as
+``kensaku reindex`` from process start to exit (what an author waits for; the word is then
+searched from a separate process to confirm), and as the library call ``update_index`` alone.
+
+Prints a Markdown table for the README and writes ``bench/results/indexing.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "corpus"
+SITES = ("ruby__www.ruby-lang.org", "mamezou-tech__mamezou-tech-site")
+#: Posts changed one after the other for the incremental measurement (relative to the posts copy).
+CHANGED_POSTS = (
+    "mamezou-tech__mamezou-tech-site/blogs/2024/0104_actions-artifacts-v4.md",
+    "ruby__www.ruby-lang.org/2024-12-25-ruby-3-4-0-released.md",
+)
+
+
+def _measure(*args: str) -> dict:
+    completed = subprocess.run([sys.executable, "-m", "bench.indexing.measure", *args], cwd=REPO,
+                               check=True, capture_output=True, text=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _copy_corpus(corpus: Path, target: Path, sites: tuple[str, ...]) -> Path:
+    for site in sites:
+        shutil.copytree(corpus / site, target / site)
+    return target
+
+
+def _changed_posts(posts: Path, count: int) -> list[Path]:
+    """Posts to change: the named ones if present, else mid-sized posts of the copy."""
+    found = [posts / name for name in CHANGED_POSTS if (posts / name).is_file()]
+    if len(found) < count:
+        files = sorted(posts.rglob("*.md"), key=lambda p: p.stat().st_size)
+        found += files[len(files) // 2:len(files) // 2 + count - len(found)]
+    return found[:count]
+
+
+def _kensaku_update(posts: Path, index: Path, word: str) -> dict:
+    kensaku = Path(sys.executable).with_name("kensaku")
+    started = time.perf_counter()
+    completed = subprocess.run([str(kensaku), "reindex", "--posts", str(posts), "--index", str(index)],
+                               capture_output=True, text=True, check=True)
+    command_s = time.perf_counter() - started
+    found = subprocess.run([str(kensaku), "query", word, "--index", str(index), "--json"],
+                           capture_output=True, text=True, check=True)
+    total = json.loads(found.stdout)["total"]
+    return {"command_s": command_s, "found": total, "output": completed.stdout.strip().splitlines()[-1]}
+
+
+def _git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "search", "bench/indexing"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("+uncommitted" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.indexing", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the shared corpus folder")
+    parser.add_argument("--sites", default=",".join(SITES), help="corpus folders to index, comma-separated")
+    parser.add_argument("--rounds", type=int, default=2, help="Janome-only + rebuild rounds")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers of the rebuild")
+    parser.add_argument("--serial", action="store_true", help="also time a rebuild with jobs=1 each round")
+    parser.add_argument("--updates", type=int, default=2, help="incremental updates to time")
+    parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "indexing.json")
+    args = parser.parse_args()
+
+    result = {
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "commit": _git_commit(), "command": "python -m bench.indexing " + " ".join(sys.argv[1:]),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average": os.getloadavg()},
+        "rounds": [], "updates": [], "library_update": None, "nothing_changed": None,
+    }
+
+    def save() -> None:  # after every step: a long run stopped half-way keeps what it measured
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+
+    work = Path(tempfile.mkdtemp(prefix="kensaku-bench-indexing-"))
+    try:
+        posts = _copy_corpus(args.corpus, work / "posts", tuple(args.sites.split(",")))
+        for number in range(1, args.rounds + 1):
+            janome = _measure("janome", str(posts))
+            rebuild = _measure("rebuild", str(posts), str(work / "index"), str(args.jobs))
+            row = {"janome": janome, "rebuild": rebuild, "ratio": rebuild["wall_s"] / janome["wall_s"]}
+            if args.serial:
+                row["serial"] = _measure("rebuild", str(posts), str(work / "index-serial"), "1")
+            result["rounds"].append(row)
+            save()
+            print(f"round {number}: Janome only {janome['wall_s']:.1f} s, rebuild {rebuild['wall_s']:.1f} s "
+                  f"(ratio {row['ratio']:.2f})" + (f", serial {row['serial']['wall_s']:.1f} s" if args.serial else ""),
+                  file=sys.stderr, flush=True)
+        for number, path in enumerate(_changed_posts(posts, args.updates), start=1):
+            word = f"kensakubench{number}x{int(time.time())}"
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(f"\n\n追記: {word}\n")
+            result["updates"].append({"post": path.relative_to(posts).as_posix(), "chars": path.stat().st_size,
+                                      **_kensaku_update(posts, work / "index", word)})
+            save()
+        with open(_changed_posts(posts, 1)[0], "a", encoding="utf-8") as handle:
+            handle.write("\n\n追記: もう一度\n")
+        result["library_update"] = _measure("update", str(posts), str(work / "index"))
+        result["nothing_changed"] = _measure("update", str(posts), str(work / "index"))
+        save()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(_table(result))
+
+
+def _table(result: dict) -> str:
+    rounds = result["rounds"]
+    janome, rebuild = rounds[0]["janome"], rounds[0]["rebuild"]
+    chars, posts = janome["chars"], rebuild["posts"]
+    ratios = [r["ratio"] for r in rounds]
+    lines = [
+        f"`{result['command']}` at {result['commit']}, {result['date']}, {result['machine']['cpus']} CPUs, "
+        f"load average {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
+        f"{posts} posts, {chars:,} characters for Janome",
+        "",
+        "| round | Janome only, 1 process | full rebuild, wall | posts/s | characters/s | ratio (target ≤ 0.6) "
+        "| rebuild CPU: writer + workers | " + ("serial rebuild |" if "serial" in rounds[0] else ""),
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if "serial" in rounds[0] else ""),
+    ]
+    for number, row in enumerate(rounds, start=1):
+        j, r = row["janome"], row["rebuild"]
+        line = (f"| {number} | {j['wall_s']:.1f} s ({j['cpu_s']:.1f} s CPU) | {r['wall_s']:.1f} s "
+                f"| {posts / r['wall_s']:.1f} | {chars / r['wall_s']:,.0f} | **{row['ratio']:.2f}** "
+                f"| {r['cpu_self_s']:.1f} + {r['cpu_workers_s']:.1f} s |")
+        if "serial" in row:
+            line += f" {row['serial']['wall_s']:.1f} s |"
+        lines.append(line)
+    cpu_ratio = statistics.median(
+        (r["rebuild"]["cpu_self_s"] + r["rebuild"]["cpu_workers_s"]) / r["janome"]["cpu_s"] for r in rounds)
+    lines += [
+        "",
+        f"Median ratio {statistics.median(ratios):.2f}. All the rebuild's CPU is {cpu_ratio:.2f}× Janome's CPU, "
+        f"so with {result['machine']['cpus']} CPUs fully available the ratio cannot go below "
+        f"{cpu_ratio / (result['machine']['cpus'] or 1):.2f}.",
+        "",
+        "| incremental update, one post changed | time |",
+        "|---|---:|",
+    ]
+    for update in result["updates"]:
+        lines.append(f"| `kensaku reindex` after changing {update['post']} ({update['chars']:,} bytes), "
+                     f"start to exit, then found by a query: {update['found']} hit | {update['command_s']:.2f} s |")
+    lines.append(f"| `update_index()` library call, one post changed | {result['library_update']['wall_s']:.2f} s |")
+    lines.append(f"| `update_index()`, nothing changed | {result['nothing_changed']['wall_s']:.2f} s |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

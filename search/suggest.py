@@ -1,0 +1,470 @@
+"""Suggestions while typing, from the index's own vocabulary.
+
+Suggestions (and "did you mean", :mod:`search.corrections`) work from the index's vocabulary,
+read once per index version (:attr:`search.indexing.SearchIndex.cache_key`) into a
+:class:`Vocabulary`:
+
+* **tags and categories** of the posts (front matter, original spelling), counted by posts;
+* **nouns of the word fields** ``title`` and ``body`` that occur in at least :data:`MIN_TERM_POSTS`
+  posts, shown as they are written in the posts (``AWS``, ``サーバー``, not the folded terms
+  ``aws``, ``サーバ``), each with its katakana reading from Janome; not grammar words written in
+  hiragana (こと, ところ), not the pieces of user-dictionary words (クラ of クラウド);
+* **post titles**.
+
+Every candidate is filed under its folded spelling (NFKC, case folded, hiragana → katakana) and,
+for words and tags, its reading, in one sorted list, so a completion is a binary search for the
+typed prefix: ``とう`` finds 東京 and 投資 by reading, ``くら`` finds クラウド by spelling, ``aw``
+finds AWS. While an IME is still converting romaji, the text can end in Latin letters (``けんs``):
+the letters are read as the start of the next kana (:data:`ROMAJI_ROWS`), so 検索 is offered.
+
+Building the vocabulary of the 1,407 posts of ``../shared/corpus`` (about 12,000 candidates) took
+12 s on a busy 2-core machine, mostly Janome reading the kanji words and the look-up of how kana
+and Latin words are written; a completion then takes well under a millisecond.
+:class:`VersionCache` builds it once per index version, in the background when an older version
+can keep answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Callable, Generic, Iterable, TypeVar
+
+from whoosh.searching import Searcher
+
+from search.analysis import base_janome_tokenizer
+from search.indexing import SearchIndex
+from search.normalize import fold_term, normalize_query, to_katakana
+
+T = TypeVar("T")
+
+#: Longest input, in characters, that suggestions are computed for (longer input gets none).
+MAX_SUGGEST_CHARS = 64
+#: Most suggestions returned by one call.
+MAX_SUGGESTIONS = 20
+#: Default number of suggestions.
+DEFAULT_SUGGESTIONS = 8
+#: Of the default suggestions, at most this many are post titles.
+MAX_TITLE_SUGGESTIONS = 3
+#: A word of the posts is a candidate when it occurs in at least this many posts.
+MIN_TERM_POSTS = 2
+#: Longest candidate word, in characters.
+MAX_TERM_CHARS = 30
+#: Fields whose terms are candidates (the word fields of :mod:`search.schema`).
+TERM_FIELDS = ("title", "body")
+#: Occurrences looked at to find how a term is written in the posts.
+SURFACE_SAMPLES = 4
+#: Parts of speech (Janome, first level) a candidate word must consist of.
+NOUN_TAGS = frozenset({"名詞", "カスタム名詞", "接頭詞"})
+#: Kinds of noun (second level) that are no completion: こと, これ, 3, さん.
+WEAK_NOUN_TAGS = frozenset({"非自立", "代名詞", "数", "接尾"})
+#: A word found almost only inside a longer one (in at least this share of as many posts) is a
+#: piece of it, not a completion (:func:`_without_pieces`).
+PIECE_RATIO = 0.8
+#: Prefix ranges longer than this are answered from a per-prefix memo instead of a scan.
+SCAN_LIMIT = 3000
+#: Kinds of suggestion, and the weight of a post carrying the text in ranking.
+KIND_WEIGHTS = {"tag": 3.0, "category": 3.0, "term": 1.0, "title": 1.0}
+
+#: The kana a romaji letter typed mid-conversion can begin (``けんs`` → ケンサ, ケンシ, …).
+ROMAJI_ROWS = {
+    "a": "ア", "i": "イ", "u": "ウ", "e": "エ", "o": "オ",
+    "k": "カキクケコ", "g": "ガギグゲゴ", "s": "サシスセソ", "z": "ザジズゼゾ", "j": "ジ",
+    "t": "タチツテトッ", "c": "チ", "d": "ダヂヅデド", "n": "ナニヌネノン", "h": "ハヒフヘホ",
+    "f": "フ", "b": "バビブベボ", "p": "パピプペポ", "m": "マミムメモ", "y": "ヤユヨ",
+    "r": "ラリルレロ", "l": "ァィゥェォャュョッ", "x": "ァィゥェォャュョッ", "w": "ワヲウ", "v": "ヴ",
+}
+_ROMAJI_TAIL = re.compile(r"(?<=[\u3041-\u30fcー])([a-z]+)$")
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#_-]*")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANJI_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HIRAGANA = re.compile(r"[\u3041-\u309fー]+")
+_KATAKANA = re.compile(r"[\u30a1-\u30feー]+")
+
+
+def search_key(text: str) -> str:
+    """The form candidates are filed and looked up under: NFKC, case folded, hiragana → katakana.
+
+    >>> search_key("ＡＷＳ Lambda"), search_key("とうきょう")
+    ('aws lambda', 'トウキョウ')
+    """
+    return to_katakana(normalize_query(text).casefold())
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One completion.
+
+    :ivar text: the word, tag or title as written in the posts.
+    :ivar query: the whole query to search for: the words typed before the last one, then ``text``
+        (for a title: the title).
+    :ivar kind: ``tag``, ``category``, ``term`` (a word of the posts) or ``title``.
+    :ivar reading: katakana reading, Latin letters as they are (``""`` for titles and Latin words).
+    :ivar posts: how many posts carry it.
+    :ivar url: the post's URL, for a title (``""`` otherwise).
+    """
+
+    text: str
+    query: str
+    kind: str
+    reading: str = ""
+    posts: int = 0
+    url: str = ""
+
+    def to_json(self) -> dict:
+        """``{"text", "query", "kind", "reading", "posts"}`` plus ``"url"`` for a title."""
+        data = {"text": self.text, "query": self.query, "kind": self.kind, "reading": self.reading,
+                "posts": self.posts}
+        if self.kind == "title":
+            data["url"] = self.url
+        return data
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A completion candidate of the vocabulary (see the module docstring)."""
+
+    text: str
+    kind: str
+    reading: str
+    posts: int
+    url: str = ""
+
+    @property
+    def weight(self) -> float:
+        return self.posts * KIND_WEIGHTS[self.kind]
+
+
+@dataclass
+class Vocabulary:
+    """Candidates of one index version, filed for prefix search.
+
+    :ivar candidates: every candidate, best (heaviest) first, so a lower id ranks higher.
+    :ivar keys: sorted lookup keys; ``ids[i]`` is the candidate filed under ``keys[i]``.
+    :ivar by_reading: reading → ids of words and tags with that reading, best first.
+    """
+
+    candidates: list[Candidate]
+    keys: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    by_reading: dict[str, list[int]] = field(default_factory=dict)
+    _memo: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.candidates.sort(key=lambda c: (-c.weight, c.kind == "title", len(c.text), c.text))
+        entries: set[tuple[str, int]] = set()
+        for cid, candidate in enumerate(self.candidates):
+            entries.add((search_key(candidate.text), cid))
+            if candidate.reading and candidate.kind != "title":
+                entries.add((candidate.reading, cid))
+                self.by_reading.setdefault(candidate.reading, []).append(cid)
+        ordered = sorted(entries)
+        self.keys = [key for key, _ in ordered]
+        self.ids = [cid for _, cid in ordered]
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def lookup(self, prefix: str, *, next_kana: str = "", kinds: Iterable[str] | None = None,
+               limit: int = DEFAULT_SUGGESTIONS) -> list[Candidate]:
+        """The best candidates filed under a key starting with ``prefix`` (then one of ``next_kana``).
+
+        :param prefix: a :func:`search_key` form.
+        :param next_kana: if given, the character after the prefix must be one of these.
+        :param kinds: only these kinds (all when None).
+        :param limit: most candidates returned.
+        :returns: best first, each candidate once.
+        """
+        prefixes = [prefix + kana for kana in next_kana] if next_kana else [prefix]
+        wanted = set(kinds) if kinds is not None else None
+        found: set[int] = set()
+        for start in prefixes:
+            found.update(self._ids_with_prefix(start))
+        best: list[Candidate] = []
+        for cid in sorted(found):
+            candidate = self.candidates[cid]
+            if wanted is not None and candidate.kind not in wanted:
+                continue
+            best.append(candidate)
+            if len(best) >= limit:
+                break
+        return best
+
+    def _ids_with_prefix(self, prefix: str) -> list[int]:
+        """Ids filed under ``prefix…`` (any order); of a range over :data:`SCAN_LIMIT`, the best that many."""
+        lo = bisect.bisect_left(self.keys, prefix)
+        hi = bisect.bisect_left(self.keys, prefix + "\U0010ffff", lo)
+        if hi - lo <= SCAN_LIMIT:
+            return self.ids[lo:hi]
+        memo = self._memo.get(prefix)
+        if memo is None:
+            memo = heapq.nsmallest(SCAN_LIMIT, set(self.ids[lo:hi]))
+            self._memo[prefix] = memo
+        return memo
+
+
+# -- building -----------------------------------------------------------------------------------
+
+
+def _reading_and_nouns(text: str) -> tuple[str, bool]:
+    """Janome's katakana reading of ``text`` and whether it is a content noun (not こと, これ, 3).
+
+    Latin letters and digits read as themselves (``生成AI`` → ``セイセイai``).
+
+    :returns: ``(reading, nouns)``; the reading is ``""`` when a piece has none.
+    """
+    parts: list[str] = []
+    nouns = True
+    for token in base_janome_tokenizer().tokenize(text):
+        tag, _, rest = token.part_of_speech.partition(",")
+        if tag not in NOUN_TAGS or rest.split(",", 1)[0] in WEAK_NOUN_TAGS:
+            nouns = False
+        reading = token.reading if token.reading != "*" else ""
+        if not reading:
+            kana = to_katakana(token.surface)
+            if _KATAKANA.fullmatch(kana):
+                reading = kana
+            elif token.surface.isascii() and token.surface.isalnum():
+                reading = token.surface.casefold()  # 生成AI reads セイセイai: せいせい completes it
+        if not reading:
+            return "", nouns
+        parts.append(reading)
+    return "".join(parts), nouns
+
+
+def _is_word_like(term: str) -> bool:
+    return (2 <= len(term) <= MAX_TERM_CHARS and _HAS_LETTER.search(term) is not None
+            and not term.startswith(("http", "www.")))
+
+
+def _surface(term: str, occurrences: list[tuple[str, int, int]]) -> str:
+    """How ``term`` is written where it occurs: the commonest surface that folds back to it."""
+    counts: dict[str, int] = {}
+    for text, start, end in occurrences:
+        surface = text[start:end]
+        if fold_term(unicodedata.normalize("NFKC", surface)) == term:
+            counts[surface] = counts.get(surface, 0) + 1
+    if not counts:
+        return ""
+    return max(counts.items(), key=lambda item: (item[1], item[0] != item[0].lower()))[0]
+
+
+def _sampled_surface(reader, term: str, stored_text) -> str:
+    """:func:`_surface` over the first :data:`SURFACE_SAMPLES` occurrences in the word fields."""
+    occurrences: list[tuple[str, int, int]] = []
+    btext = term.encode("utf-8")
+    for fieldname in TERM_FIELDS:
+        if len(occurrences) >= SURFACE_SAMPLES or not reader.doc_frequency(fieldname, btext):
+            continue
+        matcher = reader.postings(fieldname, btext)
+        while matcher.is_active() and len(occurrences) < SURFACE_SAMPLES:
+            text = stored_text(matcher.id(), fieldname)
+            occurrences.extend((text, start, end) for _, start, end in matcher.value_as("characters")[:SURFACE_SAMPLES])
+            matcher.next()
+    return _surface(term, occurrences)
+
+
+def _without_pieces(words: list[Candidate]) -> list[Candidate]:
+    """Drop katakana and Latin words that occur almost only inside a longer candidate.
+
+    A user-dictionary word is indexed with its pieces (クラウド with クラ and ウド); a piece is no
+    completion. A word goes when a longer word starting with it is in at least
+    :data:`PIECE_RATIO` as many posts (クラ ⊂ クラウド goes; サーバ ⊂ サーバーレス stays).
+    """
+    keyed = sorted((search_key(c.text), c.posts) for c in words)
+    keys = [key for key, _ in keyed]
+    kept = []
+    for candidate in words:
+        key = search_key(candidate.text)
+        if candidate.kind == "term" and not _HAS_KANJI.search(key):
+            i = bisect.bisect_right(keys, key)
+            longest = 0
+            while i < len(keys) and keys[i].startswith(key):
+                longest = max(longest, keyed[i][1])
+                i += 1
+            if longest >= candidate.posts * PIECE_RATIO:
+                continue
+        kept.append(candidate)
+    return kept
+
+
+def build_vocabulary(searcher: Searcher) -> Vocabulary:
+    """Read the suggestion candidates of an index (see the module docstring).
+
+    Janome runs only on words with kanji (for their reading and part of speech); how a word is
+    written is looked up in the posts only when folding may have changed it (kana, Latin letters).
+
+    :param searcher: a Whoosh searcher on the index (:meth:`SearchIndex.searcher`).
+    :returns: the vocabulary; empty for an empty index.
+    """
+    reader = searcher.reader()
+    schema = searcher.schema
+    candidates: list[Candidate] = []
+    stored: dict[int, dict] = {}
+
+    def stored_text(docnum: int, fieldname: str) -> str:
+        fields = stored.get(docnum)
+        if fields is None:
+            fields = stored[docnum] = reader.stored_fields(docnum)
+        return fields.get(fieldname) or ""
+
+    # Titles: every post's, as written.
+    for docnum in reader.all_doc_ids():
+        title = stored_text(docnum, "title").strip()
+        if title:
+            candidates.append(Candidate(title, "title", "", 1, stored[docnum].get("url", "")))
+
+    # Tags and categories: front-matter values with the number of posts carrying each.
+    for kind, fieldname in (("tag", "tag"), ("category", "category")):
+        if fieldname not in schema:
+            continue
+        for btext, info in reader.iter_field(fieldname):
+            text = schema[fieldname].from_bytes(btext)
+            reading = _reading_and_nouns(text)[0] if not text.isascii() else ""
+            candidates.append(Candidate(text, kind, fold_term(reading) if reading else "", info.doc_frequency()))
+    keyword_keys = {search_key(c.text) for c in candidates if c.kind in ("tag", "category")}
+
+    # Words of the posts: nouns in enough posts, spelled as the posts spell them.
+    posts_per_term: dict[str, int] = {}
+    for fieldname in TERM_FIELDS:
+        if fieldname not in schema:
+            continue
+        for btext, info in reader.iter_field(fieldname):
+            df = info.doc_frequency()
+            if df < MIN_TERM_POSTS:
+                continue
+            term = btext.decode("utf-8")
+            if _is_word_like(term):
+                posts_per_term[term] = max(posts_per_term.get(term, 0), df)
+    words: list[Candidate] = []
+    for term, posts in posts_per_term.items():
+        if _KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:])):
+            surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人)
+        else:
+            surface = _sampled_surface(reader, term, stored_text)
+        if not surface or search_key(surface) in keyword_keys or _HIRAGANA.fullmatch(surface):
+            continue  # hiragana-only words are mostly grammar (こと, ところ, とき)
+        if _LATIN_WORD.fullmatch(term):
+            words.append(Candidate(surface, "term", "", posts))
+        elif _KATAKANA.fullmatch(term):
+            words.append(Candidate(surface, "term", term, posts))
+        else:
+            reading, nouns = _reading_and_nouns(surface)
+            if nouns:
+                words.append(Candidate(surface, "term", fold_term(reading) if reading else "", posts))
+    return Vocabulary(candidates + _without_pieces(words))
+
+
+class VersionCache(Generic[T]):
+    """Data derived from an index (by ``build(searcher)``), built once per index version.
+
+    While the data of a new version (after a reindex) is being built in the background, the
+    previous version's keeps answering; only the very first build is waited for.
+
+    :param build: reads what it needs from a searcher; runs outside any lock of this class.
+    :param name: names the background thread.
+    """
+
+    def __init__(self, build: Callable[[Searcher], T], name: str) -> None:
+        self._build_data = build
+        self._name = name
+        self._lock = threading.Lock()
+        self._building: dict[tuple, threading.Event] = {}
+        self._key: tuple | None = None
+        self._data: T | None = None
+
+    def get(self, index: SearchIndex, *, wait: bool = True) -> T | None:
+        """The data of the version ``index`` serves now (or of the previous one, see above).
+
+        :param wait: wait for the build when there is no data at all yet; else return None then.
+        """
+        key = index.cache_key
+        if self._key == key and self._data is not None:
+            return self._data
+        with self._lock:
+            event = self._building.get(key)
+            starter = event is None
+            if starter:
+                event = self._building[key] = threading.Event()
+        if starter:
+            if self._data is None and wait:
+                self._build(index, key, event)
+            else:
+                threading.Thread(target=self._build, args=(index, key, event), daemon=True,
+                                 name=self._name).start()
+        if self._data is None and wait:
+            event.wait()
+        return self._data
+
+    def _build(self, index: SearchIndex, key: tuple, event: threading.Event) -> None:
+        try:
+            with index.searcher() as searcher:
+                data = self._build_data(searcher)
+            with self._lock:
+                self._key, self._data = key, data
+        finally:
+            event.set()
+            with self._lock:
+                self._building.pop(key, None)
+
+
+#: The process's vocabularies, shared by every caller of :func:`suggest` and :func:`did_you_mean`.
+default_cache: VersionCache[Vocabulary] = VersionCache(build_vocabulary, "kensaku-suggest-build")
+
+
+def _split_input(q: str) -> tuple[str, str, str]:
+    """``(words before the last, the last word's key, romaji tail)`` of typed input."""
+    text = normalize_query(q)
+    before, _, last = text.rpartition(" ")
+    key = search_key(last)
+    tail = ""
+    match = _ROMAJI_TAIL.search(key)
+    if match:
+        tail = match.group(1)
+        key = key[:match.start()]
+    return before, key, tail
+
+
+def suggest(index: SearchIndex, q: str, *, limit: int = DEFAULT_SUGGESTIONS,
+            cache: VersionCache[Vocabulary] | None = None, wait: bool = True) -> list[Suggestion]:
+    """Completions of what a reader is typing: words and tags for the last word, then titles.
+
+    :param index: the open index.
+    :param q: the input so far (any width; hiragana, katakana, kanji or Latin). Empty input, input
+        of only spaces, or input longer than :data:`MAX_SUGGEST_CHARS` gets no suggestions.
+    :param limit: most suggestions, 1 to :data:`MAX_SUGGESTIONS`; at most
+        :data:`MAX_TITLE_SUGGESTIONS` (or a third of ``limit``, if larger) are titles.
+    :param wait: wait for the vocabulary when none is built yet; if False, answer ``[]`` meanwhile.
+    :returns: best first; words and tags before titles.
+    :raises ValueError: ``limit`` out of range.
+    :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
+    """
+    if not 1 <= limit <= MAX_SUGGESTIONS:
+        raise ValueError(f"limit must be between 1 and {MAX_SUGGESTIONS}.")
+    if not q or len(q) > MAX_SUGGEST_CHARS or not q.strip():
+        return []
+    vocabulary = (cache or default_cache).get(index, wait=wait)
+    if vocabulary is None:
+        return []
+    before, key, tail = _split_input(q)
+    if not key:
+        return []
+    next_kana = ""
+    if tail:
+        next_kana = ROMAJI_ROWS.get(tail[0], "")
+        if not next_kana:
+            return []
+    title_limit = min(limit, max(MAX_TITLE_SUGGESTIONS, limit // 3))
+    words = vocabulary.lookup(key, next_kana=next_kana, kinds=("tag", "category", "term"), limit=limit)
+    whole_key = search_key(f"{before} {key}" if before else key)
+    titles = vocabulary.lookup(whole_key, next_kana=next_kana, kinds=("title",), limit=title_limit)
+    word_count = min(len(words), limit - min(len(titles), title_limit))
+    prefix = f"{before} " if before else ""
+    result = [Suggestion(c.text, prefix + c.text, c.kind, c.reading, c.posts) for c in words[:word_count]]
+    result += [Suggestion(c.text, c.text, "title", "", c.posts, c.url) for c in titles[:limit - word_count]]
+    return result

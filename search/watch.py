@@ -1,0 +1,104 @@
+"""Watch mode: re-index posts as their files change, for authors previewing their writing.
+
+A watchdog observer reports file events under the posts folder; events on post files
+(``.md``/``.markdown``, not hidden) start a quiet-period timer, and once no event has come for
+``debounce_s`` seconds (an editor's save is often several writes, a ``git checkout`` hundreds)
+one :func:`search.indexing.update_index` brings the index up to date. The update compares content
+hashes of every post file, so a missed or coalesced event costs nothing: the next one catches up,
+and a save that changes nothing writes nothing.
+
+:func:`watch_posts` blocks until ``stop`` is set (or KeyboardInterrupt), then stops the observer.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from search.errors import ReindexInProgressError, SearchError
+from search.indexing import IndexStats, update_index
+from search.posts import POST_SUFFIXES
+
+#: Quiet time, in seconds, after the last file event before the index is updated.
+DEBOUNCE_S = 0.3
+#: Seconds an update waits for another reindex (a `kensaku reindex` run meanwhile) to finish.
+LOCK_WAIT_S = 600.0
+
+
+class _PostEvents(FileSystemEventHandler):
+    """Sets ``changed`` and stamps the time on every event that touches a post file."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Event()
+        self.last_event = 0.0
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if any(_is_post_path(os.fsdecode(p)) for p in paths if p) or event.is_directory:
+            self.last_event = time.monotonic()
+            self.changed.set()
+
+
+def _is_post_path(path: str) -> bool:
+    name = os.path.basename(path)
+    return not name.startswith(".") and name.lower().endswith(POST_SUFFIXES)
+
+
+def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
+                owner_dictionaries: Iterable[Path] = (), debounce_s: float = DEBOUNCE_S,
+                on_update: Callable[[IndexStats], None] | None = None,
+                on_error: Callable[[Exception], None] | None = None,
+                stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
+    """Keep the index of ``posts_dir`` up to date until ``stop`` is set.
+
+    :param on_update: called with the stats of each update that changed the index.
+    :param on_error: called with the :class:`SearchError` or ``OSError`` an update raised;
+        watching goes on (a failed update leaves the index being served untouched).
+    :param stop: set it to return; None: until KeyboardInterrupt (Ctrl-C), which is not raised.
+    :param ready: set once the observer is watching (for tests).
+    :raises FileNotFoundError: ``posts_dir`` is not a folder.
+    """
+    posts_dir = Path(posts_dir)
+    if not posts_dir.is_dir():
+        raise FileNotFoundError(f"posts folder not found: {posts_dir}")
+    stop = stop or threading.Event()
+    events = _PostEvents()
+    observer = Observer()
+    observer.schedule(events, str(posts_dir), recursive=True)
+    observer.start()
+    if ready is not None:
+        ready.set()
+    try:
+        while not stop.is_set():
+            if not events.changed.wait(timeout=0.2):
+                continue
+            quiet_s = time.monotonic() - events.last_event
+            if quiet_s < debounce_s:
+                stop.wait(debounce_s - quiet_s)
+                continue
+            events.changed.clear()
+            try:
+                stats = update_index(posts_dir, index_root, base_url=base_url,
+                                     owner_dictionaries=owner_dictionaries, wait_s=LOCK_WAIT_S)
+            except ReindexInProgressError:
+                events.changed.set()  # try again after the other reindex
+                continue
+            except (SearchError, OSError) as exc:
+                if on_error is not None:
+                    on_error(exc)
+                continue
+            if on_update is not None and (stats.added or stats.updated or stats.deleted or not stats.incremental):
+                on_update(stats)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        observer.stop()
+        observer.join(timeout=5)

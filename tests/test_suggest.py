@@ -1,0 +1,198 @@
+"""Suggestions (titles, tags, index terms; readings; IME tails) and "did you mean" (search.corrections)."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+
+from factories import build_index, make_post
+from search.corrections import did_you_mean
+from search.suggest import MAX_SUGGEST_CHARS, VersionCache, Vocabulary, build_vocabulary, search_key, suggest
+
+POSTS = [
+    make_post("tokyo-1", "東京タワーの夜景", "東京の夜景を撮った。投資の話はしない。", tags=("東京", "写真")),
+    make_post("tokyo-2", "週末の散歩", "東京を散歩した。サーバーの話も少し。", tags=("散歩",)),
+    make_post("invest-1", "投資信託の始め方", "投資信託で投資を始める。形態素解析とは関係ない。", tags=("投資",)),
+    make_post("invest-2", "長期投資の考え方", "長期の投資について。サーバー代も投資のうち。", tags=("投資",)),
+    make_post("cloud-1", "クラウドの費用", "クラウドの費用を見直す。AWS のサーバーを減らした。", tags=("AWS", "クラウド")),
+    make_post("cloud-2", "クラウド移行の記録", "クラウドに移行した。AWS の形態素解析サービスも試した。", tags=("AWS",)),
+    make_post("search-1", "全文検索の仕組み", "検索の索引は形態素解析で作る。Python で書いた。", tags=("検索", "Python")),
+    make_post("search-2", "検索エンジンを作る", "検索エンジンを Python で作った。形態素解析を使う。", tags=("検索",)),
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("suggest"), POSTS)
+
+
+@pytest.fixture(scope="module")
+def cache():
+    from search.suggest import build_vocabulary as build
+
+    return VersionCache(build, "test-suggest")
+
+
+def texts(suggestions, kind=None):
+    return [s.text for s in suggestions if kind is None or s.kind == kind]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("とう", {"東京", "投資"}),          # hiragana completes kanji words by reading
+    ("トウ", {"東京", "投資"}),          # katakana input too
+    ("くら", {"クラウド"}),             # hiragana completes a katakana word
+    ("ｸﾗ", {"クラウド"}),              # half-width katakana
+    ("aw", {"AWS"}),                  # Latin, shown as the posts write it
+    ("ＡＷ", {"AWS"}),                  # full width
+    ("けいたい", {"形態素"}),          # a word of the index (形態素解析 is 形態素 + 解析)
+    ("さーば", {"サーバー"}),            # spelled as in the posts, with the long vowel
+    ("けんs", {"検索"}),                # IME still converting: romaji tail
+    ("東", {"東京"}),
+])
+def test_completions(index, cache, typed, expected):
+    words = set(texts(suggest(index, typed, cache=cache), kind=None)) - set(texts(suggest(index, typed, cache=cache), "title"))
+    assert expected <= words, (typed, words)
+
+
+def test_romaji_tail_narrows_the_next_kana(index, cache):
+    assert "検索" not in texts(suggest(index, "けんm", cache=cache))
+    assert suggest(index, "けんq", cache=cache) == []
+
+
+def test_tags_rank_first_and_carry_counts(index, cache):
+    found = suggest(index, "とう", cache=cache)
+    first = found[0]
+    assert (first.kind, first.posts) in {("tag", 2), ("tag", 1)}
+    invest = next(s for s in found if s.text == "投資")
+    assert invest.kind == "tag" and invest.posts == 2 and invest.reading == "トウシ"
+
+
+def test_no_verbs_particles_or_hiragana_words(index, cache):
+    vocabulary = cache.get(index)
+    words = {c.text for c in vocabulary.candidates if c.kind == "term"}
+    assert not words & {"する", "スル", "作る", "使う", "の", "こと"}
+    assert all(not search_key(w).startswith("http") for w in words)
+
+
+def test_titles(index, cache):
+    found = suggest(index, "くらうど", cache=cache)
+    titles = [s for s in found if s.kind == "title"]
+    assert {s.text for s in titles} == {"クラウドの費用", "クラウド移行の記録"}
+    assert all(s.url.startswith("/cloud-") and s.query == s.text for s in titles)
+    assert found.index(titles[0]) > max(found.index(s) for s in found if s.kind != "title")
+
+
+def test_last_word_is_completed(index, cache):
+    found = suggest(index, "東京　とう", cache=cache)
+    assert "東京 投資" in [s.query for s in found if s.kind != "title"]
+
+
+@pytest.mark.parametrize("typed", ["", " ", "\u3000", "x" * (MAX_SUGGEST_CHARS + 1), "zzzz", "の"])
+def test_nothing_to_suggest(index, cache, typed):
+    assert suggest(index, typed, cache=cache) == []
+
+
+def test_limit(index, cache):
+    assert len(suggest(index, "と", limit=1, cache=cache)) == 1
+    with pytest.raises(ValueError):
+        suggest(index, "と", limit=0, cache=cache)
+    with pytest.raises(ValueError):
+        suggest(index, "と", limit=21, cache=cache)
+
+
+def test_json_shape(index, cache):
+    [word] = suggest(index, "aw", limit=1, cache=cache)
+    assert word.to_json() == {"text": "AWS", "query": "AWS", "kind": "tag", "reading": "", "posts": 2}
+    title = next(s for s in suggest(index, "クラウド移", cache=cache) if s.kind == "title")
+    assert title.to_json()["url"] == "/cloud-2/"
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("検策", "検索"),                  # wrong kanji, same reading (変換ミス)
+    ("検策エンジン", "検索エンジン"),
+    ("pyhton", "Python"),            # typo in a Latin word
+    ("けんさくエンジン", "検索エンジン"),  # a compound typed in hiragana, re-spelled by reading
+    ("量子コンピュータ", None),          # nothing close
+])
+def test_did_you_mean(index, cache, q, expected):
+    assert did_you_mean(index, q, cache=cache) == expected
+
+
+def test_did_you_mean_keeps_operators(index, cache):
+    assert did_you_mean(index, 'pyhton -"東京"', cache=cache) == 'Python -"東京"'
+
+
+def test_vocabulary_of_an_empty_index(tmp_path):
+    empty = build_index(tmp_path, [])
+    with empty.searcher() as searcher:
+        assert len(build_vocabulary(searcher)) == 0
+    assert suggest(empty, "と", cache=VersionCache(build_vocabulary, "t")) == []
+
+
+class FakeIndex:
+    """An index whose version and content a test changes."""
+
+    def __init__(self) -> None:
+        self.cache_key = ("v1",)
+        self.data = "one"
+
+    @contextmanager
+    def searcher(self):
+        yield self.data
+
+
+def test_version_cache_builds_once_per_version_and_serves_the_old_one_meanwhile():
+    release = threading.Event()
+    builds = []
+
+    def build(searcher):
+        builds.append(searcher)
+        if searcher == "two":
+            assert release.wait(10)
+        return searcher
+
+    index = FakeIndex()
+    cache = VersionCache(build, "test")
+    assert cache.get(index) == "one" and cache.get(index) == "one"
+    index.cache_key, index.data = ("v2",), "two"
+    assert cache.get(index) == "one"          # the new version is being built in the background
+    release.set()
+    for _ in range(200):
+        if cache.get(index) == "two":
+            break
+        threading.Event().wait(0.05)
+    assert cache.get(index) == "two"
+    assert builds == ["one", "two"]
+
+
+def test_version_cache_without_wait():
+    index = FakeIndex()
+    cache = VersionCache(lambda searcher: searcher, "test")
+    first = cache.get(index, wait=False)
+    assert first in (None, "one")
+    assert cache.get(index) == "one"
+
+
+def test_vocabulary_lookup_prefers_heavier_candidates():
+    from search.suggest import Candidate
+
+    vocabulary = Vocabulary([Candidate("投資", "term", "トウシ", 2), Candidate("東京", "tag", "トウキョウ", 1),
+                             Candidate("トウフ", "term", "トウフ", 1)])
+    assert [c.text for c in vocabulary.lookup("トウ")] == ["東京", "投資", "トウフ"]
+    assert [c.text for c in vocabulary.lookup("トウ", kinds=("term",), limit=1)] == ["投資"]
+    assert [c.text for c in vocabulary.lookup("トウ", next_kana="シ")] == ["投資"]
+
+
+def test_did_you_mean_without_waiting(index):
+    release = threading.Event()
+
+    def slow_build(searcher):
+        release.wait(10)
+        return build_vocabulary(searcher)
+
+    cache = VersionCache(slow_build, "test-slow")
+    assert did_you_mean(index, "pyhton", cache=cache, wait=False) is None
+    release.set()
+    assert did_you_mean(index, "pyhton", cache=cache) == "Python"

@@ -1,0 +1,227 @@
+"""The OpenAPI 3.1 document of the JSON API, served at ``/api/openapi.json``.
+
+Written as Python data so the limits it states are the code's own constants. Response objects
+forbid keys they do not list (``additionalProperties: false``), so ``tests/test_openapi.py``, which
+validates real answers against this document, fails as soon as an answer and the document part.
+"""
+
+from __future__ import annotations
+
+from search.facets import MAX_FACET_VALUES
+from search.queries import MAX_QUERY_CHARS
+from search.related import MAX_RELATED, DEFAULT_RELATED
+from search.searching import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGEST_CHARS, MAX_SUGGESTIONS
+from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
+
+#: ``match_mode`` values an answer may carry (:mod:`search.searching`).
+MATCH_MODES = ["exact", "fragment", "reading", "relaxed", "browse", "none"]
+#: Kinds of suggestion (:class:`search.suggest.Suggestion`).
+SUGGESTION_KINDS = ["tag", "category", "term", "title"]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required,
+            "additionalProperties": False, **extra}
+
+
+def _strings(description: str = "") -> dict:
+    schema: dict = {"type": "array", "items": {"type": "string"}}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _param(name: str, description: str, schema: dict, *, required: bool = False, many: bool = False) -> dict:
+    if many:
+        schema = {"type": "array", "items": schema, "maxItems": MAX_FILTER_VALUES}
+    param = {"name": name, "in": "query", "description": description, "required": required, "schema": schema}
+    if many:
+        param.update(style="form", explode=True)
+    return param
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "503": {"$ref": "#/components/responses/Unavailable"},
+}
+
+
+def _schemas() -> dict:
+    facet_values = {"type": "array", "maxItems": MAX_FACET_VALUES, "items": _ref("FacetValue")}
+    nullable_datetime = {"type": ["string", "null"], "format": "date-time"}
+    return {
+        "Error": _object({
+            "ok": {"const": False},
+            "error": {"type": "string", "description": "What went wrong, in Japanese, for the reader."},
+            "status": {"type": "integer", "description": "The HTTP status, repeated."},
+        }),
+        "Hit": _object({
+            "id": {"type": "string", "description": "Post id (for /api/related)."},
+            "url": {"type": "string", "description": "The post's URL (relative unless BASE_URL is set)."},
+            "title": {"type": "string"},
+            "title_html": {"type": "string", "description": "The title, HTML-escaped, matches in <mark>."},
+            "date": nullable_datetime,
+            "tags": _strings(), "categories": _strings(),
+            "author": {"type": "string"},
+            "score": {"type": "number", "description": "Relevance (0 when sorted by date)."},
+            "snippet_html": {"type": "string",
+                             "description": "Up to 160 characters of the body, HTML-escaped, matches in <mark>."},
+        }),
+        "FacetValue": _object({"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}),
+        "Facets": _object({"tags": facet_values, "categories": facet_values, "authors": facet_values,
+                           "years": facet_values}, required=[],
+                          description="Posts per front-matter value among all hits of the query and "
+                                      "filters, most frequent first."),
+        "Filters": _object({
+            "tags": _strings(), "categories": _strings(), "authors": _strings(), "years": _strings(),
+            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        }, required=[], description="The filters in force (only those set)."),
+        "SearchResponse": _object({
+            "ok": {"const": True},
+            "query": {"type": "string", "description": "q as given."},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "page_count": {"type": "integer", "minimum": 0},
+            "sort": {"enum": list(SORTS)},
+            "took_ms": {"type": "number", "minimum": 0},
+            "match_mode": {"enum": MATCH_MODES, "description":
+                           "exact: every word matched as a word; fragment: some only inside longer words; "
+                           "reading: some only by reading; relaxed: no post had every word, posts with any "
+                           "are shown; browse: no query, the filters' posts are listed; none: no hit."},
+            "query_analysis": {"type": "object", "description": "How the query was understood "
+                               "(normalized text, terms per field); informative, may change."},
+            "filters": _ref("Filters"),
+            "facets": _ref("Facets"),
+            "hits": {"type": "array", "items": _ref("Hit"), "maxItems": MAX_PER_PAGE},
+            "did_you_mean": {"type": ["string", "null"],
+                             "description": "A corrected query that finds posts, when this one found none."},
+        }),
+        "Suggestion": _object({
+            "text": {"type": "string", "description": "The word, tag or title as the posts write it."},
+            "query": {"type": "string", "description": "The whole query to search when it is chosen."},
+            "kind": {"enum": SUGGESTION_KINDS},
+            "reading": {"type": "string", "description": "Reading in katakana, Latin letters as they are (empty when none)."},
+            "posts": {"type": "integer", "minimum": 0, "description": "Posts carrying it."},
+            "url": {"type": "string", "description": "The post's URL (titles only)."},
+        }, required=["text", "query", "kind", "reading", "posts"]),
+        "SuggestResponse": _object({
+            "ok": {"const": True},
+            "query": {"type": "string"},
+            "suggestions": {"type": "array", "items": _ref("Suggestion"), "maxItems": MAX_SUGGESTIONS},
+        }),
+        "OpenSearchSuggestions": {
+            "type": "array", "minItems": 2, "maxItems": 2,
+            "prefixItems": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "OpenSearch suggestions format: [input, [completion, ...]].",
+        },
+        "RelatedPost": _object({
+            "id": {"type": "string"}, "url": {"type": "string"}, "title": {"type": "string"},
+            "date": nullable_datetime, "tags": _strings(), "categories": _strings(),
+            "author": {"type": "string"},
+            "score": {"type": "number", "minimum": 0, "maximum": 1.0001, "description": "Cosine similarity."},
+        }),
+        "RelatedResponse": _object({
+            "ok": {"const": True},
+            "id": {"type": "string"},
+            "related": {"type": "array", "items": _ref("RelatedPost"), "maxItems": MAX_RELATED},
+        }),
+    }
+
+
+def _search_parameters(per_page: int) -> list[dict]:
+    word = {"type": "string", "maxLength": MAX_FILTER_VALUE_CHARS}
+    return [
+        _param("q", "The query: words (AND), \"phrase\", OR, -exclusion, (groups), and field:value for "
+               "title, tag, category, author. May be empty when a filter is given.",
+               {"type": "string", "maxLength": MAX_QUERY_CHARS * 4}),
+        _param("page", "1-based page number.", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+        _param("per_page", "Hits per page.",
+               {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": per_page}),
+        _param("sort", "Order of hits; relevance by default with a query, newest without one.",
+               {"enum": list(SORTS)}),
+        _param("tag", "Only posts with this tag (repeat for several: all must hold).", word, many=True),
+        _param("category", "Only posts in this category (repeatable).", word, many=True),
+        _param("author", "Only posts by this author (repeatable).", word, many=True),
+        _param("year", "Only posts of this year (repeatable).", {"type": "string", "pattern": "^[0-9]{4}$"},
+               many=True),
+        _param("from", "Only posts dated on or after this day.", {"type": "string", "format": "date"}),
+        _param("to", "Only posts dated on or before this day.", {"type": "string", "format": "date"}),
+        _param("analytics", "false: leave this search out of the search counts (search as you type).",
+               {"type": "boolean", "default": True}),
+    ]
+
+
+def document(per_page: int = 10) -> dict:
+    """The OpenAPI document.
+
+    :param per_page: the app's default ``per_page`` (``PER_PAGE``), stated as the default.
+    """
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "kensaku JSON API",
+            "version": "1",
+            "description": "Japanese full-text search of a blog: results with highlights, facets and "
+                           "filters, suggestions as you type, related posts. Every error is "
+                           "{ok: false, error, status}. Searches are counted per normalized query "
+                           "(no IP address, user agent or cookie is stored).",
+        },
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "Search the posts",
+                "operationId": "search",
+                "parameters": _search_parameters(per_page),
+                "responses": {"200": _json(_ref("SearchResponse"), "One page of results."), **ERRORS},
+            }},
+            "/api/suggest": {"get": {
+                "summary": "Complete what the reader is typing",
+                "operationId": "suggest",
+                "parameters": [
+                    _param("q", "The input so far; hiragana completes katakana and kanji words by reading. "
+                           f"Empty or longer than {MAX_SUGGEST_CHARS} characters: no suggestions.",
+                           {"type": "string"}),
+                    _param("limit", "Most suggestions.", {"type": "integer", "minimum": 1,
+                                                          "maximum": MAX_SUGGESTIONS, "default": DEFAULT_SUGGESTIONS}),
+                    _param("format", "json (default) or opensearch ([q, [completions]]).",
+                           {"enum": ["json", "opensearch"], "default": "json"}),
+                ],
+                "responses": {"200": _json({"oneOf": [_ref("SuggestResponse"), _ref("OpenSearchSuggestions")]},
+                                           "Suggestions, best first."), **ERRORS},
+            }},
+            "/api/related": {"get": {
+                "summary": "Posts related to a post",
+                "operationId": "related",
+                "parameters": [
+                    _param("id", "The post's id (id of a hit).", {"type": "string"}, required=True),
+                    _param("limit", "Most posts.", {"type": "integer", "minimum": 1, "maximum": MAX_RELATED,
+                                                    "default": DEFAULT_RELATED}),
+                ],
+                "responses": {"200": _json(_ref("RelatedResponse"), "Related posts, most related first."),
+                              "404": {"$ref": "#/components/responses/NotFound"}, **ERRORS},
+            }},
+            "/api/openapi.json": {"get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+            }},
+        },
+        "components": {
+            "schemas": _schemas(),
+            "responses": {
+                "BadRequest": _json(_ref("Error"), "A bad argument; the message names it."),
+                "NotFound": _json(_ref("Error"), "No such post."),
+                "Unavailable": _json(_ref("Error"), "There is no usable index yet (run kensaku reindex)."),
+            },
+        },
+    }
