@@ -42,6 +42,8 @@ __all__ = [
 ]
 
 POST_SUFFIXES = (".md", ".markdown")
+#: File names (without suffix, upper case) of repository documentation, never posts.
+NON_POST_NAMES = frozenset({"README", "CHANGELOG", "LICENSE", "CONTRIBUTING", "CODE_OF_CONDUCT", "SECURITY"})
 _SKIPPED_DIRS = frozenset({"node_modules"})
 
 
@@ -85,7 +87,9 @@ class SkippedPost:
 def find_post_files(posts_dir: Path) -> list[Path]:
     """Every ``.md``/``.markdown`` file under ``posts_dir``, recursively, sorted by relative path.
 
-    Hidden files and folders (name starting with ``.``) and ``node_modules`` are skipped.
+    Hidden files and folders (name starting with ``.``) and ``node_modules`` are skipped, and so
+    are a folder's documentation files (``README.md``, ``CHANGELOG.md``, ``LICENSE.md``, …: see
+    :data:`NON_POST_NAMES`), which sit beside posts in repositories but are not posts.
     Symlinked folders are followed once; a symlink loop is not entered twice.
 
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
@@ -105,7 +109,8 @@ def find_post_files(posts_dir: Path) -> list[Path]:
         visited.add((stat.st_dev, stat.st_ino))
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS]
         for name in files:
-            if not name.startswith(".") and name.lower().endswith(POST_SUFFIXES):
+            if (not name.startswith(".") and name.lower().endswith(POST_SUFFIXES)
+                    and name.rsplit(".", 1)[0].upper() not in NON_POST_NAMES):
                 path = Path(root, name)
                 if path.is_file():
                     found.append(path)

@@ -477,3 +477,11 @@ def test_corpus_bodies_are_clean(corpus: tuple[list[Post], list[SkippedPost], fl
             assert marker not in post.body, (post.post_id, marker)
         assert not [line for line in post.body.split("\n") if line.startswith("```")], post.post_id
         assert "" not in post.body.split("\n") or post.body == "", post.post_id
+
+
+def test_repository_documentation_files_are_not_posts(tmp_path):
+    from search.posts import find_post_files
+
+    for name in ("README.md", "readme.markdown", "CHANGELOG.md", "LICENSE.md", "2024-01-01-readme-tips.md"):
+        (tmp_path / name).write_text("---\ntitle: x\n---\n本文\n", encoding="utf-8")
+    assert [p.name for p in find_post_files(tmp_path)] == ["2024-01-01-readme-tips.md"]
