@@ -430,7 +430,9 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
                     return None
             manifest.dictionary_inputs = inputs
             _link_generation(previous, generation)
-            ix = whoosh_index.open_dir(str(generation), schema=build_schema(str(dictionary_path)))
+            compiled = index_root / DICTIONARIES_DIR / str(digest)  # loads faster than the CSV compiles
+            schema = build_schema(str(compiled if compiled.is_dir() else dictionary_path))
+            ix = whoosh_index.open_dir(str(generation), schema=schema)
             _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress)
         manifest.write(generation)
         _write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),

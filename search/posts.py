@@ -97,7 +97,7 @@ def find_post_files(posts_dir: Path) -> list[Path]:
     posts_dir = Path(posts_dir)
     if not posts_dir.is_dir():
         raise FileNotFoundError(
-            f"posts folder not found: {posts_dir}; check the POSTS_DIR setting"
+            f"posts folder not found: {posts_dir}; check --posts or KENSAKU_POSTS_DIR"
         )
     found: list[Path] = []
     visited: set[tuple[int, int]] = set()

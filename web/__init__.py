@@ -73,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         security headers.
     """
     app = Flask(__name__)
+    app.json.ensure_ascii = False  # readable Japanese in JSON answers (curl shows 東京, not \u6771)
     app.config.from_mapping(
         POSTS_DIR=str(DEFAULT_POSTS_DIR),
         INDEX_DIR=str(DEFAULT_INDEX_DIR),

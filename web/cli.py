@@ -101,7 +101,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
 
         click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ...")
         with _library_errors():
-            watch_posts(posts_dir, index_dir, base_url=base_url,
+            watch_posts(posts_dir, index_dir, base_url=base_url, owner_dictionaries=dictionaries,
                         on_update=lambda update: echo_stats(update, posts_dir),
                         on_error=lambda exc: click.echo(f"Error: {exc}", err=True))
         click.echo("Stopped watching.")
