@@ -4,7 +4,7 @@ Data flow: posts folder --find_post_files()--> paths --read_post()--> Post (body
 ``search.text``). ``load_posts()`` walks a whole folder and yields a :class:`SkippedPost` instead of
 raising for a file that cannot be used, so one broken post never stops a reindex.
 
-Real files differ (see ``../shared/corpus/README.md``): no ``date`` key (the date is in the file
+Real files differ (as in the two real blogs the tests read): no ``date`` key (the date is in the file
 name), dates as strings with a ``+0000`` offset that YAML does not recognise, ``tags`` as a list,
 a bare string or nothing, CRLF line endings, Shift_JIS bytes. This module absorbs all of that;
 YAML is read with timestamps left as strings and every date is parsed here, so an impossible
