@@ -138,7 +138,7 @@ def test_page_past_the_end(client):
     assert 'href="/search?q=%E6%9D%B1%E4%BA%AC" rel="prev"' in html
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "100000"])
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "100000", "--1", "%C2%B2"])
 def test_bad_page_renders_400(client, page):
     response = client.get(f"/search?q=東京&page={page}")
     assert response.status_code == 400
@@ -195,6 +195,8 @@ def test_api_paging(client):
     ("q=東京&per_page=0", 400, "per_page"),
     ("q=東京&per_page=1000", 400, "per_page"),
     ("q=東京&sort=random", 400, "sort"),
+    ("q=東京&page=--1", 400, "page"),  # int() refuses what str.isdigit() accepted: was a 500
+    ("q=東京&per_page=%C2%B2", 400, "per_page"),  # ²
 ])
 def test_api_bad_arguments(client, query_string, status, words):
     body = assert_error_shape(client.get(f"/api/search?{query_string}"), status)
@@ -490,6 +492,8 @@ def test_related_api(client):
     ("id=broken.md", 404, "id"),
     ("id=2024-05-20-python-tips.md&limit=0", 400, "limit"),
     ("id=2024-05-20-python-tips.md&limit=x", 400, "limit"),
+    ("id=2024-05-20-python-tips.md&limit=--1", 400, "limit"),
+    ("id=2024-05-20-python-tips.md&limit=%C2%B2", 400, "limit"),
 ])
 def test_related_api_errors(client, query_string, status, words):
     body = assert_error_shape(client.get(f"/api/related?{query_string}"), status)
@@ -513,7 +517,8 @@ def test_suggest_api_nothing(client, query_string):
 
 
 @pytest.mark.parametrize("query_string, words", [("q=a&limit=0", "limit"), ("q=a&limit=21", "limit"),
-                                                 ("q=a&limit=x", "limit"), ("q=a&format=xml", "format")])
+                                                 ("q=a&limit=x", "limit"), ("q=a&format=xml", "format"),
+                                                 ("q=a&limit=--5", "limit"), ("q=a&limit=%C2%B2", "limit")])
 def test_suggest_api_errors(client, query_string, words):
     assert words in assert_error_shape(client.get(f"/api/suggest?{query_string}"), 400)["error"]
 

@@ -31,6 +31,9 @@ MAX_FILTER_VALUE_CHARS = 100
 FILTER_ARGS = {"tag": "tags", "category": "categories", "author": "authors", "year": "years"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")
+#: A whole number ``int()`` reads: one optional minus, then decimal digits of any script (``\d``,
+#: as ``int()``); not ``--1``, nor ``²``, which ``str.isdigit`` accepts and ``int()`` refuses.
+_INT = re.compile(r"-?\d+")
 _FALSE_WORDS = ("0", "false", "off", "no")
 
 
@@ -85,7 +88,7 @@ def int_arg(name: str, default: int) -> int:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.lstrip("-").isdigit() or len(raw) > 9:
+    if not _INT.fullmatch(raw) or len(raw) > 9:
         abort(400, f"{name} は整数で指定してください。")
     return int(raw)
 
