@@ -1,9 +1,10 @@
-"""Schemathesis fuzzes every operation of the app's own OpenAPI document (``/api/openapi.json``).
+"""Schemathesis fuzzes the operations of the app's own OpenAPI document (``/api/openapi.json``).
 
 Requests are built from the documented parameters (valid and invalid ones) and sent through the
 Flask test client to the app over the test index; each answer must not be a server error and must
 match the document: a documented status code, the documented content type and the documented body
-schema.
+schema. Schemathesis leaves out the operation that serves the document itself
+(``tests/test_openapi.py`` checks that one).
 """
 
 from __future__ import annotations
