@@ -5,19 +5,19 @@ years, or dated within a range; :func:`facet_counts` counts, among the posts a q
 filters), how many carry each value — so the counts follow the current query and filters, as in
 Algolia's and Meilisearch's ``facetDistribution``.
 
-Counting goes through Whoosh's ``groupedby`` with a facet type whose per-document values are
-read from the index once per index version and then cached, instead of Whoosh's default of
-walking the whole lexicon on every query.
+Each document's values are read from the index once per index version and cached
+(:func:`document_values`), instead of Whoosh's ``groupedby`` walking the lexicon on every query.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from typing import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from whoosh import query as wq
-from whoosh import sorting
 
 #: Facet name → index field. The order is the order facets are shown in.
 FACET_FIELDS = {"tags": "tag", "categories": "category", "authors": "author", "years": "year"}
@@ -96,58 +96,16 @@ def document_values(searcher, fieldname: str, cache_key: tuple) -> list[tuple[st
     return values
 
 
-class _CachedCategorizer(sorting.Categorizer):
-    allow_overlap = True
-
-    def __init__(self, values: list[tuple[str, ...]]) -> None:
-        self._values = values
-        self._offset = 0
-
-    def set_searcher(self, segment_searcher, docoffset):
-        self._offset = docoffset
-
-    def keys_for(self, matcher, docid):
-        return self._values[self._offset + docid]
-
-    def key_for(self, matcher, docid):  # pragma: no cover - Whoosh calls keys_for when allow_overlap
-        values = self._values[self._offset + docid]
-        return values[0] if values else None
-
-
-class CachedFacet(sorting.FacetType):
-    """A Whoosh facet over precomputed per-document values (see :func:`document_values`)."""
-
-    def __init__(self, name: str, values: list[tuple[str, ...]]) -> None:
-        self.name = name
-        self.values = values
-        self.maptype = sorting.Count
-
-    def default_name(self) -> str:
-        return self.name
-
-    def categorizer(self, global_searcher):
-        return _CachedCategorizer(self.values)
-
-
-def facet_types(searcher, cache_key: tuple) -> sorting.Facets:
-    """The ``groupedby`` argument that counts every facet of :data:`FACET_FIELDS`."""
-    facets = sorting.Facets()
-    for name, fieldname in FACET_FIELDS.items():
-        facets.add_facet(name, CachedFacet(name, document_values(searcher, fieldname, cache_key)))
-    return facets
-
-
-def facet_counts(results) -> dict[str, list[dict]]:
-    """``{"tags": [{"value": "AWS", "count": 12}, …], …}`` from grouped Whoosh results.
+def facet_counts(searcher, cache_key: tuple, docnums: Iterable[int]) -> dict[str, list[dict]]:
+    """``{"tags": [{"value": "AWS", "count": 12}, …], …}`` among the documents ``docnums``.
 
     Values are ordered by count (descending), then by value; at most :data:`MAX_FACET_VALUES`.
     """
+    docnums = list(docnums)
     counts: dict[str, list[dict]] = {}
-    for name in FACET_FIELDS:
-        try:
-            groups = results.groups(name)
-        except KeyError:
-            groups = {}
+    for name, fieldname in FACET_FIELDS.items():
+        values = document_values(searcher, fieldname, cache_key)
+        groups = Counter(value for docnum in docnums for value in values[docnum])
         ordered = sorted(groups.items(), key=lambda item: (-item[1], str(item[0])))
         counts[name] = [{"value": value, "count": count} for value, count in ordered[:MAX_FACET_VALUES] if value]
     return counts

@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from markupsafe import escape
-from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+
+from search.postings import PostingsCache
 
 #: Longest snippet, in characters of post text (ellipses not counted).
 SNIPPET_MAX_CHARS = 160
@@ -48,36 +49,32 @@ class Pattern:
 Occurrences = dict[tuple[str, str], dict[int, list[tuple[int, int, int]]]]
 
 
-def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Pattern]) -> Occurrences:
+def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Pattern],
+                     postings: PostingsCache | None = None) -> Occurrences:
     """``(field, term) → docnum → [(position, startchar, endchar)]`` for the given documents.
 
-    One postings matcher per term, walked once over the sorted document numbers, so a page of
-    hits costs one pass per query term instead of one per term and hit.
+    Each term's posting list is read once (:class:`search.postings.PostingsCache`, shared with
+    the search that found the hits) and decoded only for the given documents.
     """
-    wanted = sorted(set(docnums))
+    postings = postings if postings is not None else PostingsCache()
     keys = {(p.field, t) for p in patterns if not p.prefix for t in p.terms}
     for pattern in patterns:
         if pattern.prefix and pattern.field in searcher.schema:
             for term in searcher.reader().expand_prefix(pattern.field, pattern.terms[0]):
                 keys.add((pattern.field, term.decode("utf-8") if isinstance(term, bytes) else term))
     found: Occurrences = {}
+    leaves = [(leaf.reader(), offset, offset + leaf.doc_count_all()) for leaf, offset in searcher.leaf_searchers()]
     for field, term in keys:
-        try:
-            matcher = searcher.postings(field, term)
-        except (TermNotFound, KeyError):
+        if field not in searcher.schema:
             continue
-        if not matcher.supports("characters"):
-            continue
+        btext = searcher.schema[field].to_bytes(term)
         per_doc: dict[int, list[tuple[int, int, int]]] = {}
-        for docnum in wanted:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == docnum:
-                per_doc[docnum] = matcher.value_as("characters")
+        for reader, start, end in leaves:
+            local = [d - start for d in docnums if start <= d < end]
+            term_postings = postings.term(reader, field, btext) if local else None
+            if term_postings is None or not term_postings.supports("characters"):
+                continue
+            per_doc.update((start + d, chars) for d, chars in term_postings.characters(local).items())
         if per_doc:
             found[(field, term)] = per_doc
     return found

@@ -46,6 +46,7 @@ from search.dictionary import DICTIONARY_FILE, SHIPPED_WORDS, dictionary_entries
 from search.errors import IndexNotBuiltError, ReindexInProgressError, StaleIndexError
 from search.pipeline import AnalysisPool, Item, workers_for
 from search.posts import Post, SkippedPost, find_post_files
+from search.ranking import RankingModel
 from search.schema import INDEX_VERSION, build_schema, post_to_document
 
 CURRENT_LINK = "current"
@@ -597,7 +598,9 @@ class SearchIndex:
 
     Each :meth:`searcher` call checks where ``current`` points (one ``readlink``) and reopens
     when a reindex switched generations, so a long-running server serves new posts without a
-    restart. Safe to share between threads; each thread gets its own searcher per call.
+    restart. Safe to share between threads: each thread keeps its own Whoosh searcher for the
+    generation being served (opening one maps every segment file: ~10–100 ms, more than a
+    query) and replaces it on its first call after a switch.
 
     :param index_root: the index directory, or a generation directory written by
         :func:`write_index` (then it never changes).
@@ -660,24 +663,34 @@ class SearchIndex:
         return str(dictionary) if dictionary.exists() else None
 
     def _open_searcher(self) -> tuple[Searcher, tuple]:
-        """A searcher on the current generation and its cache key; retried if reindexes removed
-        the generation while it was being opened."""
+        """This thread's searcher on the current generation and its cache key; opened if the
+        thread has none for it yet, retried if reindexes removed the generation meanwhile."""
         for attempt in range(_OPEN_ATTEMPTS):
             self._reopen_if_changed()
             generation, ix, key = self._opened
+            cached = getattr(self._searching, "cached", None)
+            if cached is not None and cached[1] == key:
+                return cached
             try:
-                return ix.searcher(), key
+                searcher = ix.searcher(weighting=RankingModel())
             except (OSError, whoosh_index.EmptyIndexError):
                 if attempt == _OPEN_ATTEMPTS - 1 or current_generation(self.index_root) == generation:
                     raise
+                continue
+            if cached is not None:
+                cached[0].close()  # the previous generation's: only this thread used it
+            self._searching.cached = (searcher, key)
+            return searcher, key
         raise AssertionError("unreachable")
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        """A Whoosh searcher on the current generation, closed on exit.
+        """This thread's Whoosh searcher on the current generation, scoring with
+        :class:`search.ranking.RankingModel`. Kept open for the thread's next calls: callers
+        must not close it or change its settings.
 
-        While it is open, :attr:`cache_key` in the same thread names its generation, even if a
-        reindex has switched ``current`` meanwhile.
+        Inside the ``with``, :attr:`cache_key` in the same thread names its generation, even if
+        a reindex has switched ``current`` meanwhile.
         """
         searcher, key = self._open_searcher()
         outer = getattr(self._searching, "key", None)
@@ -686,7 +699,6 @@ class SearchIndex:
             yield searcher
         finally:
             self._searching.key = outer
-            searcher.close()
 
     @property
     def dictionary(self) -> str | None:

@@ -1,7 +1,8 @@
 """Searching: a query string → ranked, highlighted hits, with match escalation.
 
 Data flow: ``q`` --:func:`search.queries.parse_query`--> query tree --:class:`QueryPlan`-->
-Whoosh queries, one per escalation step --searcher--> :class:`Hit` list in a :class:`ResultPage`.
+Whoosh queries, one per escalation step --:mod:`search.evaluation`--> :class:`Hit` list in a
+:class:`ResultPage`.
 
 Each query word matches a post when its terms stand next to each other in a word field (Janome
 terms: ``投資した`` finds ``投資する``), *or* its character bigrams stand next to each other in an
@@ -11,7 +12,8 @@ readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, r
 ``match_mode``:
 
 1. ``exact`` / ``fragment`` / ``reading`` — every word matched (AND); the mode names the weakest
-   kind of match any hit needed;
+   kind of match any hit needed. Readings are consulted only when a kana query's spelling found
+   fewer than :data:`READING_STEP_BELOW` posts (matching by reading is the costly step);
 2. ``relaxed`` — nothing matched every word: the content words of the whole query are ORed and
    ranked, so a question typed as a sentence still finds its post (best-matching first);
 3. ``none`` — nothing at all.
@@ -26,10 +28,10 @@ from datetime import datetime, timezone
 from whoosh import query as wq
 
 from search.adjacency import AdjacentTerms
-from search.ranking import RankingModel
 from search.analysis import Morpheme, is_cjk, ngrams, query_terms, reading_query_grams, unique
 from search.errors import QueryError
-from search.facets import Filters, facet_counts, facet_types
+from search.evaluation import Evaluator, Matches, SearchCache, evaluator_for
+from search.facets import Filters, facet_counts
 from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
@@ -46,6 +48,8 @@ MAX_PAGE = 1000
 FRAGMENT_WEIGHT = 0.4
 #: Weight of a match by reading relative to a match by whole words.
 READING_WEIGHT = 0.2
+#: A kana query is also matched by reading when its spelling alone matched fewer posts than this.
+READING_STEP_BELOW = 10
 #: Weight of the query's character bigrams in a relaxed (ranked OR) query.
 RELAXED_GRAM_WEIGHT = 0.0
 #: Weight of a pair of query words found next to each other, in a relaxed query.
@@ -56,7 +60,6 @@ RELAXED_SKIP_TERMS = frozenset(fold_term(t) for t in (
     "何", "なに", "なん", "どこ", "誰", "だれ", "いつ", "どの", "どれ", "なぜ", "どう", "どんな", "いくつ", "どちら",
     "どうして", "いくら", "する", "ある", "いる", "なる", "ない", "いう", "こと", "もの", "の", "よう", "ため",
     "それ", "これ", "あれ", "その", "この", "とき"))
-RANKING = RankingModel()
 SORTS = {"relevance": None, "newest": ("date", True), "oldest": ("date", False)}
 
 
@@ -401,9 +404,8 @@ def _split_keywords(value: str | None) -> tuple[str, ...]:
     return tuple(v for v in (value or "").split(",") if v)
 
 
-def _to_hit(whoosh_hit, occurrences, patterns: list[Pattern], sorted_by_date: bool) -> Hit:
-    stored = whoosh_hit.fields()
-    docnum = whoosh_hit.docnum
+def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list[Pattern],
+            sorted_by_date: bool) -> Hit:
     body = stored.get(SNIPPET_FIELD, "")
     title = stored.get("title", "")
     body_patterns = [p for p in patterns if p.field in SNIPPET_SOURCE_FIELDS]
@@ -424,7 +426,7 @@ def _to_hit(whoosh_hit, occurrences, patterns: list[Pattern], sorted_by_date: bo
         categories=_split_keywords(stored.get("category")),
         author=stored.get("author", ""),
         excerpt=stored.get("excerpt", ""),
-        score=0.0 if sorted_by_date else float(whoosh_hit.score or 0.0),
+        score=0.0 if sorted_by_date else score,
         snippet_html=make_snippet(snippet_source, body_spans if body else []),
     )
 
@@ -457,43 +459,60 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     plan = QueryPlan.from_string(q, index.dictionary, synonyms)
     sortedby = SORTS[sort]
     filters = filters or Filters()
-    search_kwargs = {"pagelen": per_page, "terms": False, "filter": filters.query()}
-    if sortedby:
-        search_kwargs.update(sortedby=sortedby[0], reverse=sortedby[1])
     hits: list[Hit] = []
     total = 0
     mode = "none"
     counts: dict = {}
     with index.searcher() as searcher:
-        searcher.weighting = RANKING
-        if facets:
-            search_kwargs["groupedby"] = facet_types(searcher, index.cache_key)
-        strict = plan.strict(fragments=extra, readings=extra)
-        steps: list[tuple[str, wq.Query | None, list[Pattern]]] = [("strict", strict, plan.patterns())]
-        if plan.tree is None and not filters.is_empty():
-            steps = [("browse", wq.Every(), [])]  # no query: list the posts the filters select
-        for step, query, patterns in steps:
-            if query is None:
-                continue
-            results = searcher.search_page(query, page, **search_kwargs)
-            total = results.total
-            if total == 0:
-                relaxed, relaxed_patterns = plan.relaxed(fragments=extra)
-                if step == "strict" and relaxed is not None and _has_several_terms(plan):
-                    steps.append(("relaxed", relaxed, relaxed_patterns))
-                continue
+        evaluator = evaluator_for(searcher)
+        cache = SearchCache()  # shared by the steps, the match-mode check and the highlights
+        allowed = evaluator.evaluate(filters.query(), cache).mask if not filters.is_empty() else None
+        step, matches, patterns = _escalate(evaluator, cache, plan, allowed, extra)
+        if matches is not None:
+            total = matches.count()
             if facets:
-                counts = facet_counts(results.results)
-            # Whoosh clamps a page past the end to the last page: show none instead.
-            shown = list(results) if results.pagenum == page else []
-            occurrences = load_occurrences(searcher, [h.docnum for h in shown], patterns)
-            hits = [_to_hit(h, occurrences, patterns, bool(sortedby)) for h in shown]
-            mode = _strict_mode(searcher, plan, [h.docnum for h in shown]) if step == "strict" else step
-            break
+                counts = facet_counts(searcher, index.cache_key, matches.docnums())
+            shown = matches.page(page, per_page, evaluator.sort_keys(*sortedby) if sortedby else None)
+            docnums = [docnum for docnum, _ in shown]
+            occurrences = load_occurrences(searcher, docnums, patterns, cache.postings)
+            hits = [_to_hit(docnum, score, searcher.stored_fields(docnum), occurrences, patterns, bool(sortedby))
+                    for docnum, score in shown]
+            mode = _strict_mode(evaluator, cache, plan, docnums) if step == "strict" else step
     return ResultPage(
         q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
         match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort, facets=counts, filters=filters,
     )
+
+
+def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed, extra: bool
+              ) -> tuple[str, Matches | None, list[Pattern]]:
+    """The first escalation step with hits: ``(step, matches, highlight patterns)``, or
+    ``("none", None, [])``. Steps: every word as a word or fragment; then, while that found fewer
+    than :data:`READING_STEP_BELOW` posts, also by reading; then relaxed (any word, ranked). An
+    empty query with filters lists what they select (``browse``)."""
+    def run(query: wq.Query) -> Matches:
+        matches = evaluator.evaluate(query, cache)
+        if allowed is not None:
+            matches.restrict(allowed)
+        return matches
+
+    if plan.tree is None:
+        return ("browse", run(wq.Every()), []) if allowed is not None else ("none", None, [])
+    matches = None
+    strict = plan.strict(fragments=extra, readings=False)
+    if strict is not None:
+        matches = run(strict)
+    with_readings = plan.strict(fragments=extra, readings=extra)
+    if with_readings is not None and with_readings != strict and (matches is None or matches.count() < READING_STEP_BELOW):
+        matches = run(with_readings)
+    if matches is not None and matches.count():
+        return "strict", matches, plan.patterns()
+    relaxed, relaxed_patterns = plan.relaxed(fragments=extra)
+    if relaxed is not None and _has_several_terms(plan):
+        matches = run(relaxed)
+        if matches.count():
+            return "relaxed", matches, relaxed_patterns
+    return "none", None, []
 
 
 def _has_several_terms(plan: QueryPlan) -> bool:
@@ -502,34 +521,12 @@ def _has_several_terms(plan: QueryPlan) -> bool:
     return len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
 
 
-def _strict_mode(searcher, plan: QueryPlan, docnums: list[int]) -> str:
-    """The weakest kind of match the given hits needed: ``exact``, ``fragment`` or ``reading``.
-
-    Checked hit by hit (only the page's hits), with one matcher walked over them.
-    """
+def _strict_mode(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, docnums: list[int]) -> str:
+    """The weakest kind of match the given hits needed: ``exact``, ``fragment`` or ``reading``."""
     words_only = plan.strict(fragments=False, readings=False)
-    if words_only is not None and _matches_all(searcher, words_only, docnums):
+    if words_only is not None and evaluator.evaluate(words_only, cache).mask[docnums].all():
         return "exact"
     no_readings = plan.strict(readings=False)
-    if no_readings is not None and _matches_all(searcher, no_readings, docnums):
+    if no_readings is not None and evaluator.evaluate(no_readings, cache).mask[docnums].all():
         return "fragment"
     return "reading"
-
-
-def _matches_all(searcher, query: wq.Query, docnums: list[int]) -> bool:
-    """Whether ``query`` matches every document in ``docnums`` (top-level document numbers)."""
-    remaining = sorted(set(docnums))
-    for subsearcher, offset in searcher.leaf_searchers():
-        end = offset + subsearcher.doc_count_all()
-        local = [d - offset for d in remaining if offset <= d < end]
-        if not local:
-            continue
-        matcher = query.matcher(subsearcher)
-        for docnum in local:
-            if not matcher.is_active():
-                return False
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if not matcher.is_active() or matcher.id() != docnum:
-                return False
-    return True

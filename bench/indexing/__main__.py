@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import git_commit
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
 SITES = ("ruby__www.ruby-lang.org", "mamezou-tech__mamezou-tech-site")
@@ -76,17 +78,6 @@ def _kensaku_update(posts: Path, index: Path, word: str) -> dict:
     return {"command_s": command_s, "found": total, "output": completed.stdout.strip().splitlines()[-1]}
 
 
-def _git_commit() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "search", "bench/indexing"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return commit + ("+uncommitted" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.indexing", description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the shared corpus folder")
@@ -100,7 +91,7 @@ def main() -> None:
 
     result = {
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": _git_commit(), "command": "python -m bench.indexing " + " ".join(sys.argv[1:]),
+        "commit": git_commit("search", "bench/indexing"), "command": "python -m bench.indexing " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average": os.getloadavg()},
         "rounds": [], "updates": [], "library_update": None, "nothing_changed": None,

@@ -1,0 +1,1 @@
+"""Query latency benchmark: ours against SQLite FTS5 trigram (see ``__main__``)."""

@@ -1,0 +1,107 @@
+"""Reading a term's posting list whole, once per search, for scoring, phrases and highlights.
+
+Whoosh's matchers hand out one posting at a time and re-read (unpickle, decompress) a block
+whenever another matcher on the same term walks it; one search used to read the same term up
+to four times (scores, phrase positions, match-mode check, highlights). :class:`TermPostings`
+reads a term's blocks in one pass into arrays — document numbers and term frequencies — and
+keeps each posting's encoded value, decoded only for the documents that need positions or
+character offsets. :class:`PostingsCache` keeps them for the duration of one search.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+from pickle import loads
+from typing import Iterable
+
+import numpy as np
+from whoosh.formats import _INT_SIZE, Characters
+from whoosh.matching.wrappers import FilterMatcher
+
+
+class TermPostings:
+    """One term's postings in one segment.
+
+    :ivar ids: ``int64[n]`` segment document numbers, ascending (deleted documents included).
+    :ivar weights: ``float64[n]`` term frequencies.
+    """
+
+    def __init__(self, matcher) -> None:
+        if isinstance(matcher, FilterMatcher):  # deletions: the caller masks deleted documents
+            matcher = matcher.child
+        self._format = getattr(matcher, "format", None) or getattr(matcher, "_format", None)
+        ids: list = []
+        weights: list = []
+        values: list = []
+        if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):  # Whoosh 3 block codec
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                matcher._read_values()
+                ids.extend(matcher._ids)
+                weights.extend(matcher._weights)
+                values.extend(matcher._values)
+                matcher._next_block()
+        else:  # a short posting list inlined in the term info
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                values.append(matcher.value())
+                matcher.next()
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self._values = values
+        self._decoded: dict[tuple[str, int], list] = {}
+
+    def _decode(self, docnums: Iterable[int], kind: str, decoder=None) -> dict[int, list]:
+        docnums = list(docnums)
+        if not docnums or self._format is None:
+            return {}
+        found: dict[int, list] = {}
+        at = np.searchsorted(self.ids, docnums)
+        for docnum, i in zip(docnums, at.tolist()):
+            if i < len(self.ids) and self.ids[i] == docnum:
+                key = (kind, docnum)
+                value = self._decoded.get(key)
+                if value is None:
+                    encoded = self._values[i]
+                    value = decoder(encoded) if decoder else self._format.decode_as(kind, encoded)
+                    self._decoded[key] = value
+                found[docnum] = value
+        return found
+
+    def supports(self, kind: str) -> bool:
+        return self._format is not None and self._format.supports(kind)
+
+    def positions(self, docnums: Iterable[int]) -> dict[int, list[int]]:
+        """``docnum → positions`` for those of ``docnums`` holding the term."""
+        if isinstance(self._format, Characters):
+            return self._decode(docnums, "positions", _character_positions)
+        return self._decode(docnums, "positions")
+
+    def characters(self, docnums: Iterable[int]) -> dict[int, list[tuple[int, int, int]]]:
+        """``docnum → [(position, startchar, endchar)]`` for those of ``docnums`` holding the term."""
+        return self._decode(docnums, "characters")
+
+
+def _character_positions(encoded: bytes) -> list[int]:
+    """Positions from a ``Characters`` posting value: what Whoosh's ``decode_positions`` returns
+    (a length, then a pickled list of ``(position delta, start delta, length)``), in one pass."""
+    if not encoded.endswith(b"."):
+        encoded += b"."
+    return list(accumulate(code[0] for code in loads(encoded[_INT_SIZE:])))
+
+
+class PostingsCache:
+    """Terms read during one search, by segment reader, field and term (bytes)."""
+
+    def __init__(self) -> None:
+        self._terms: dict[tuple[int, str, bytes], TermPostings | None] = {}
+
+    def term(self, reader, fieldname: str, btext: bytes) -> TermPostings | None:
+        """The term's postings in ``reader`` (a segment reader), or None if it has none."""
+        key = (id(reader), fieldname, btext)
+        if key not in self._terms:
+            self._terms[key] = TermPostings(reader.postings(fieldname, btext)) \
+                if (fieldname, btext) in reader else None
+        return self._terms[key]

@@ -1,0 +1,157 @@
+"""Query evaluation on postings (search.evaluation) against Whoosh's own matchers and scores."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from search.adjacency import AdjacentTerms
+from search.evaluation import Evaluator, SearchCache
+from search.indexing import current_generation, open_index
+from search.postings import PostingsCache, _character_positions
+from search.searching import QueryPlan, search_posts
+from tests.factories import build_index, make_post
+
+POSTS = [
+    make_post("tokyo", "東京の旅", "東京都の東京駅から歩いた。東京タワーも見た。", tags=("旅行",)),
+    make_post("kyoto", "京都の寺", "京都で寺を巡った。東京から新幹線で来た。", tags=("旅行", "寺")),
+    make_post("capture", "キャプチャツール", "画面キャプチャツールの使い方。キャプチャは簡単。"),
+    make_post("invest", "投資入門", "とうしの基本と投資信託の話。長期投資がよい。"),
+    make_post("server", "サーバー構築", "サーバーを構築した。サーバ証明書も設定した。", code="server { listen 80; }"),
+    make_post("cloud", "クラウド移行", "クラウドへ移行する計画。オンプレミスから移行した。"),
+]
+
+QUERIES = ["東京", "東京駅", "京都 寺", "キャプチャ", "とうし", "サーバー", "移行", "東京 -京都",
+           "東京 OR 投資", '"東京から"', "寺", "クラウド 計画"]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("evaluation"), POSTS)
+
+
+def whoosh_scores(searcher, query) -> dict[int, float]:
+    return {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+
+
+def evaluated(searcher, query) -> dict[int, float]:
+    matches = Evaluator(searcher).evaluate(query)
+    return {int(d): float(matches.scores[d]) for d in matches.docnums()}
+
+
+def assert_same(ours: dict[int, float], theirs: dict[int, float]) -> None:
+    assert set(ours) == set(theirs)
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-9)
+
+
+@pytest.mark.parametrize("q", QUERIES)
+@pytest.mark.parametrize("kind", ["strict", "no-readings", "words", "relaxed"])
+def test_same_documents_and_scores_as_whoosh(index, q, kind):
+    plan = QueryPlan.from_string(q, index.dictionary)
+    query = {"strict": plan.strict(), "no-readings": plan.strict(readings=False),
+             "words": plan.strict(fragments=False, readings=False), "relaxed": plan.relaxed()[0]}[kind]
+    if query is None:
+        pytest.skip("no query of this kind")
+    with index.searcher() as searcher:
+        ours, theirs = evaluated(searcher, query), whoosh_scores(searcher, query)
+    if any(isinstance(leaf, wq.Prefix) for leaf in query.leaves()):
+        assert set(ours) == set(theirs)  # scores differ on purpose: test_prefix_keeps_its_boost
+    else:
+        assert_same(ours, theirs)
+
+
+def test_prefix_keeps_its_boost(index):
+    """Whoosh drops a ``Prefix``'s boost when it expands to one term, so a one-character fragment
+    weighed as much as a word; here it is the boosted sum of its terms' scores."""
+    with index.searcher() as searcher:
+        terms = [t.decode() for t in searcher.reader().expand_prefix("body_ngram", "東")]
+        expected: dict[int, float] = {}
+        for term in terms:
+            for docnum, score in whoosh_scores(searcher, wq.Term("body_ngram", term)).items():
+                expected[docnum] = expected.get(docnum, 0.0) + 0.4 * score
+        assert_same(evaluated(searcher, wq.Prefix("body_ngram", "東", boost=0.4)), expected)
+
+
+@pytest.mark.parametrize("query", [
+    wq.Term("body", "東京"),
+    wq.Term("body", "東京", boost=2.5),
+    AdjacentTerms("body_ngram", ["東京", "京都"], [0, 1]),    # 東京都, not 東京 … 京都
+    AdjacentTerms("body_ngram", ["キャ", "プチ"], [0, 2]),
+    wq.Prefix("body_ngram", "寺"),
+    wq.And([wq.Term("body", "東京"), wq.Term("body", "京都")]),
+    wq.AndNot(wq.Term("body", "東京"), wq.Term("body", "京都")),
+    wq.Or([wq.Term("body", "寺"), wq.Term("title", "寺", boost=3.0)], boost=0.5),
+    wq.Term("no_such_field", "x"),
+])
+def test_each_query_type_scores_like_whoosh(index, query):
+    with index.searcher() as searcher:
+        assert_same(evaluated(searcher, query), whoosh_scores(searcher, query))
+
+
+@pytest.mark.parametrize("query", [
+    wq.Every(),
+    wq.Term("tag", "旅行"),
+    wq.DateRange("date", datetime(2023, 1, 1), datetime(2025, 1, 1)),  # evaluated by Whoosh's matcher
+])
+def test_filter_queries_match_like_whoosh(index, query):
+    with index.searcher() as searcher:
+        ours = evaluated(searcher, query)
+        assert ours and set(ours) == set(whoosh_scores(searcher, query))
+
+
+def test_adjacency_checks_positions(index):
+    with index.searcher() as searcher:
+        found = evaluated(searcher, AdjacentTerms("body_ngram", ["東京", "京都"], [0, 1]))
+        ids = {searcher.stored_fields(d)["post_id"] for d in found}
+    assert ids == {"tokyo"}  # 東京都; kyoto has 京都 and 東京 apart
+
+
+def test_deleted_documents_never_match(tmp_path):
+    build_index(tmp_path, POSTS)
+    generation = current_generation(tmp_path / "index")
+    with whoosh_index.open_dir(str(generation)).writer() as writer:
+        writer.delete_by_term("post_id", "kyoto")
+    reopened = open_index(tmp_path / "index")
+    assert search_posts(reopened, "新幹線").total == 0
+    assert {h.post_id for h in search_posts(reopened, "東京").hits} == {"tokyo"}
+    assert search_posts(reopened, "東京").facets["tags"] == [{"value": "旅行", "count": 1}]
+
+
+def test_undated_posts_sort_last(tmp_path):
+    posts = [make_post("old", "猫", "猫", date=datetime(2020, 1, 1, tzinfo=timezone.utc)),
+             replace(make_post("undated", "猫", "猫"), date=None),
+             make_post("new", "猫", "猫", date=datetime(2024, 1, 1, tzinfo=timezone.utc))]
+    index = build_index(tmp_path, posts)
+    assert [h.post_id for h in search_posts(index, "猫", sort="newest").hits] == ["new", "old", "undated"]
+    assert [h.post_id for h in search_posts(index, "猫", sort="oldest").hits] == ["old", "new", "undated"]
+
+
+def test_character_positions_decode_like_whoosh(index):
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        field = searcher.schema["body_ngram"]
+        checked = 0
+        for btext in reader.lexicon("body_ngram"):
+            matcher = reader.postings("body_ngram", btext)
+            while matcher.is_active():
+                assert _character_positions(matcher.value()) == field.format.decode_positions(matcher.value())
+                checked += 1
+                matcher.next()
+    assert checked > 50
+
+
+def test_postings_are_read_once_per_search(index):
+    cache = PostingsCache()
+    with index.searcher() as searcher:
+        (reader, _), = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+        first = cache.term(reader, "body", "東京".encode())
+        assert cache.term(reader, "body", "東京".encode()) is first
+        assert cache.term(reader, "body", "存在しない".encode()) is None
+        evaluator, search_cache = Evaluator(searcher), SearchCache()
+        evaluator.evaluate(wq.Term("body", "東京"), search_cache)
+        assert wq.Term("body", "東京") in search_cache.nodes
