@@ -23,13 +23,11 @@ import platform
 import random
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench import git_commit
-from search.errors import IndexNotBuiltError, StaleIndexError
+from bench import ensure_index, git_commit
 from search.indexing import open_index
 from search.posts import Post, load_posts
 from search.searching import search_posts
@@ -46,17 +44,6 @@ CACHE = REPO / "bench" / ".cache"
 
 def _posts(folder: Path) -> list[Post]:
     return [post for post in load_posts(folder) if isinstance(post, Post)]
-
-
-def _ensure_index(posts_dir: Path, index_dir: Path) -> None:
-    try:
-        open_index(index_dir)
-        return
-    except (IndexNotBuiltError, StaleIndexError) as exc:
-        print(f"building {index_dir}: {exc}", file=sys.stderr, flush=True)
-    kensaku = Path(sys.executable).with_name("kensaku")
-    subprocess.run([str(kensaku), "reindex", "--posts", str(posts_dir), "--index", str(index_dir), "--full"],
-                   cwd=REPO, check=True)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -125,7 +112,7 @@ def main() -> None:
         "queries": [{"kind": q.kind, "text": q.text} for q in queries], "corpora": [],
     }
     for name, posts, posts_dir, index_dir in corpora:
-        _ensure_index(posts_dir, index_dir)
+        ensure_index(posts_dir, index_dir)
         result["machine"]["load_average"] = os.getloadavg()
         result["corpora"].append(measure(name, posts if posts is not None else _posts(posts_dir),
                                          index_dir, queries, args.rounds))

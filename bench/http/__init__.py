@@ -1,0 +1,1 @@
+"""HTTP load benchmark of ``kensaku serve`` with wrk (see ``__main__``)."""
