@@ -33,6 +33,7 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -617,6 +618,8 @@ class SearchIndex:
         self._dictionary: str | None = None
         self._opened: tuple = (None, None, ())  # (generation, Whoosh index, cache key), replaced at once
         self._searching = threading.local()  # the cache key of the searcher a thread has open
+        self._searchers: set = set()  # every thread's cached searcher, closed with the index
+        self._closer = weakref.finalize(self, _close_searchers, self._searchers, self._lock)
         self.metadata: dict = {}
         self._reopen_if_changed()
 
@@ -681,8 +684,11 @@ class SearchIndex:
                 if attempt == _OPEN_ATTEMPTS - 1 or current_generation(self.index_root) == generation:
                     raise
                 continue
-            if cached is not None:
-                cached[0].close()  # the previous generation's: only this thread used it
+            with self._lock:
+                if cached is not None:
+                    self._searchers.discard(cached[0])
+                    cached[0].close()  # the previous generation's: only this thread used it
+                self._searchers.add(searcher)
             self._searching.cached = (searcher, key)
             return searcher, key
         raise AssertionError("unreachable")
@@ -703,6 +709,10 @@ class SearchIndex:
             yield searcher
         finally:
             self._searching.key = outer
+
+    def close(self) -> None:
+        """Close every thread's searcher (also done when the object is garbage collected)."""
+        self._closer()
 
     @property
     def dictionary(self) -> str | None:
@@ -730,6 +740,13 @@ class SearchIndex:
     def schema(self):
         """The Whoosh schema."""
         return self._ix.schema
+
+
+def _close_searchers(searchers: set, lock: threading.Lock) -> None:
+    with lock:
+        for searcher in list(searchers):
+            searcher.close()
+        searchers.clear()
 
 
 def open_index(index_root: Path) -> SearchIndex:
