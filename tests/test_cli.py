@@ -183,14 +183,15 @@ def _http_get(url: str) -> tuple[int, str, str]:
         return response.status, response.headers.get_content_type(), response.read().decode("utf-8")
 
 
-def test_serve(tmp_path, make_posts_dir, indexed_posts):
+@pytest.mark.parametrize("processes", [[], ["--workers", "2"]], ids=["waitress", "gunicorn"])
+def test_serve(tmp_path, make_posts_dir, indexed_posts, processes):
     assert KENSAKU, "the kensaku script is missing: run `.venv/bin/pip install -e '.[test]'`"
     posts = make_posts_dir(tmp_path / "posts")
     index = tmp_path / "index"  # absent: serve must build it first
     env = {k: v for k, v in os.environ.items() if not k.startswith("KENSAKU_")}
     env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
-        [KENSAKU, "serve", "--posts", str(posts), "--index", str(index), "--port", "0", "--threads", "2"],
+        [KENSAKU, "serve", "--posts", str(posts), "--index", str(index), "--port", "0", "--threads", "2", *processes],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", env=env)
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
@@ -220,6 +221,9 @@ def test_serve(tmp_path, make_posts_dir, indexed_posts):
         payload = json.loads(body)
         assert payload["ok"] is True and payload["total"] == 1
         assert payload["hits"][0]["title"] == "東京タワーに登った"
+        if processes:  # the workers are the server's children
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+            assert len(children) == 2
         process.terminate()
         assert process.wait(timeout=10) == 0  # SIGTERM stops it cleanly
     finally:

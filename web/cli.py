@@ -13,14 +13,12 @@ import html
 import json
 import os
 import re
-import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import click
-import waitress
 from tqdm import tqdm
 
 from search.analytics import QueryLog
@@ -29,6 +27,7 @@ from search.indexing import IndexStats, open_index, rebuild_index, update_index
 from search.posts import SkippedPost, find_post_files, load_posts
 from search.searching import SORTS
 from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, create_app, default_analytics_db
+from web.server import serve_gunicorn, serve_waitress
 from web.views import MATCH_MODE_NOTES, get_index, search_payload
 
 #: The reason :func:`search.posts.load_posts` gives for a draft; ``--strict`` accepts it.
@@ -165,15 +164,17 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port (0: any free port).")
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1),
-              help="Worker threads.")
+              help="Threads per worker process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="Worker processes (gunicorn; one per CPU core uses them all). 1: one waitress process.")
 @click.option("--cors-origin", "cors_origins", multiple=True, envvar="KENSAKU_CORS_ORIGINS", show_envvar=True,
               help="Origin whose pages may call /api/* (the embeddable search box), e.g. "
                    "https://blog.example.com; repeat for several, '*' for any.")
 @_analytics_db_option
 @click.option("--no-analytics", is_flag=True, help="Do not count searches.")
-def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int,
+def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int, workers: int,
           cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool) -> None:
-    """Serve the search pages and JSON API with waitress.
+    """Serve the search pages and JSON API: waitress in one process, or gunicorn with --workers.
 
     Builds the index first when there is none (or one of an older format). Searches are counted
     per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
@@ -189,24 +190,18 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
               "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
     if analytics_db:
         config["ANALYTICS_DB"] = str(analytics_db)
+    if workers == 1:
+        serve_waitress(_started_app(config), host, port, threads)
+    else:
+        serve_gunicorn(lambda: _started_app(config), host, port, threads, workers)
+
+
+def _started_app(config: dict):
+    """The app, with its index opened and its suggestion caches being built."""
     app = create_app(config)
     with app.app_context():
-        get_index()  # open it now, and start building suggestions and related posts
-    try:
-        server = waitress.create_server(app, host=host, port=port, threads=threads)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    for url in _listen_urls(server):
-        click.echo(f"Serving on {url}")
-    click.echo("Press Ctrl+C to stop.")
-    # SIGTERM (service managers, containers) stops the server as cleanly as Ctrl+C does.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+        get_index()
+    return app
 
 
 @cli.command()
@@ -349,11 +344,3 @@ def _on_terminal() -> bool:
     return sys.stdout.isatty() and sys.stderr.isatty()
 
 
-def _listen_urls(server) -> list[str]:
-    """The URLs a waitress server listens on (the real port when 0 was asked for)."""
-    sockets = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
-    urls = []
-    for host, port in sockets:
-        host = f"[{host}]" if ":" in str(host) else host
-        urls.append(f"http://{host}:{port}/")
-    return urls

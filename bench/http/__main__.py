@@ -1,12 +1,13 @@
 """``python -m bench.http``: requests/s, latency and memory of ``kensaku serve`` under load.
 
-The real server (``kensaku serve``: Flask on waitress, its default threads, analytics off) serves
+The real server (``kensaku serve --workers N``: Flask on gunicorn, one worker process per CPU by
+default, each with its default threads, analytics off) serves
 the index of ``../shared/corpus`` (built once into ``bench/.cache/``) on loopback; ``wrk`` (Debian's
 package ``wrk``) keeps 1, 8 and 32 connections busy for ``--seconds`` each, every request a
 ``/api/search`` of the latency benchmark's 125 queries (:mod:`bench.latency.queries`) in turn.
 A Lua ``done`` hook reports p50/p95/p99 and every kind of error (socket errors, timeouts, non-2xx
-answers). The server's resident memory (VmRSS) is sampled throughout; its peak (VmHWM) is
-reported. Prints a Markdown table and writes ``bench/results/http.json``.
+answers). Each worker's resident memory (VmRSS) is sampled throughout; the largest worker's peak
+(VmHWM) is reported. Prints a Markdown table and writes ``bench/results/http.json``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,15 @@ def _memory_kb(pid: int, key: str) -> int:
     return 0
 
 
+def _workers(pid: int) -> list[int]:
+    """The server's worker processes: its children (gunicorn), or itself (waitress)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [int(c) for c in children] or [pid]
+
+
 def _wait_ready(url: str, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -94,6 +104,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=CACHE / "real" / "index", help="index to serve (built if missing)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent connections, comma-separated")
     parser.add_argument("--seconds", type=int, default=20, help="duration of each load level")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server worker processes")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "http.json")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -108,15 +119,15 @@ def main() -> None:
     port = _free_port()
     kensaku = Path(sys.executable).with_name("kensaku")
     server = subprocess.Popen([str(kensaku), "serve", "--index", str(args.index), "--posts", str(args.corpus),
-                               "--port", str(port), "--no-analytics"], cwd=work,
+                               "--port", str(port), "--workers", str(args.workers), "--no-analytics"], cwd=work,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    samples: list[int] = []
+    samples: list[int] = []  # resident memory of the largest worker, KB
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.5):
             try:
-                samples.append(_memory_kb(server.pid, "VmRSS"))
+                samples.append(max(_memory_kb(w, "VmRSS") for w in _workers(server.pid)))
             except OSError:
                 return
 
@@ -128,9 +139,11 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_ready(f"{base}/api/search?q=%E6%A4%9C%E7%B4%A2&analytics=false")
+        _wait_ready(f"{base}/api/suggest?q=%E3%81%A8")  # waits for the suggestion caches
         _wrk(base, script, 2, 5)  # warm-up: every thread's searcher and tokenizer
         result["machine"]["load_average"] = os.getloadavg()
-        result["rss_after_warmup_mb"] = _memory_kb(server.pid, "VmRSS") / 1024
+        result["workers"] = len(_workers(server.pid))
+        result["rss_after_warmup_mb"] = max(_memory_kb(w, "VmRSS") for w in _workers(server.pid)) / 1024
         threading.Thread(target=sample, daemon=True).start()
         for clients in (int(c) for c in args.clients.split(",")):
             level = _wrk(base, script, clients, args.seconds)
@@ -139,7 +152,7 @@ def main() -> None:
             print(f"{clients} clients: {level['requests_per_s']:.1f} req/s, p95 {level['p95_us'] / 1000:.1f} ms, "
                   f"{level['errors']} errors", file=sys.stderr, flush=True)
         result["rss_max_mb"] = max(samples + [0]) / 1024
-        result["rss_peak_mb"] = _memory_kb(server.pid, "VmHWM") / 1024
+        result["rss_peak_mb"] = max(_memory_kb(w, "VmHWM") for w in _workers(server.pid)) / 1024
     finally:
         stop.set()
         server.terminate()
@@ -153,8 +166,8 @@ def main() -> None:
 def table(result: dict) -> str:
     """The README table."""
     lines = [f"`{result['command']}` at {result['commit']}, {result['date']}, {result['queries']} queries in turn, "
-             f"load average {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; server peak "
-             f"resident memory {result['rss_peak_mb']:.0f} MB (one process, waitress threads)", "",
+             f"load average {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
+             f"{result['workers']} worker processes, peak resident memory of a worker {result['rss_peak_mb']:.0f} MB", "",
              "| clients | requests/s | p50 | p95 | p99 | errors |", "|---:|---:|---:|---:|---:|---:|"]
     for level in result["levels"]:
         lines.append(f"| {level['clients']} | {level['requests_per_s']:.1f} | {level['p50_us'] / 1000:.1f} ms | "

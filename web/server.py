@@ -1,0 +1,82 @@
+"""Serving the app: waitress in one process, or gunicorn with several worker processes.
+
+Python runs one thread at a time per process, so one process uses one core however many threads
+it has; ``workers`` processes (gunicorn's pre-fork model, each with ``threads`` threads) use that
+many cores. Each worker opens the index and builds its suggestion caches itself.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+from typing import Callable
+
+import click
+import waitress
+from flask import Flask
+
+
+def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
+    """Serve ``app`` in this process until Ctrl+C or SIGTERM.
+
+    :raises click.ClickException: the address cannot be listened on.
+    """
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    for url in listen_urls(server):
+        click.echo(f"Serving on {url}")
+    click.echo("Press Ctrl+C to stop.")
+    # SIGTERM (service managers, containers) stops the server as cleanly as Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads: int, workers: int) -> None:
+    """Serve the app ``make_app`` builds in each of ``workers`` gunicorn worker processes
+    (``gthread`` workers with ``threads`` threads each) until Ctrl+C or SIGTERM.
+
+    The listening socket is opened here, so a busy port fails clearly and port 0 is told.
+
+    :raises click.ClickException: the address cannot be listened on.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    try:
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    listener.set_inheritable(True)
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            settings = {"bind": [f"fd://{listener.fileno()}"], "workers": workers, "threads": threads,
+                        "worker_class": "gthread", "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                        "timeout": 60}
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return make_app()
+
+    name = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving on http://{name}:{listener.getsockname()[1]}/ ({workers} worker processes)")
+    click.echo("Press Ctrl+C to stop.")
+    Application().run()
+
+
+def listen_urls(server) -> list[str]:
+    """The URLs a waitress server listens on (the real port when 0 was asked for)."""
+    sockets = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    urls = []
+    for host, port in sockets:
+        host = f"[{host}]" if ":" in str(host) else host
+        urls.append(f"http://{host}:{port}/")
+    return urls
