@@ -29,6 +29,36 @@ from search.postings import PostingsCache
 from search.ranking import RankingModel
 
 
+class Alternatives(wq.Or):
+    """The ways one query word can match (as a word, as n-grams, by reading): scored like ``Or``;
+    a post that matched one of them is taken to hold the others' terms in order where it holds
+    them at all (:meth:`Evaluator._adjacent`), which spares checking positions."""
+
+
+class CoordinatedOr(wq.Or):
+    """``Or`` whose score is scaled by how many of the query's words a post has: the score times
+    (matched of the first ``coordinated`` branches ÷ ``coordinated``) ** ``power`` — the
+    coordination factor of Lucene's classic similarity, so a post with most of the words ranks
+    above one with a single rare word. Whoosh's own matcher ignores the factor."""
+
+    def __init__(self, subqueries, coordinated: int, power: float, boost: float = 1.0) -> None:
+        super().__init__(subqueries, boost=boost)
+        self.coordinated = coordinated
+        self.power = power
+        self.matcher_type = wq.Or.DEFAULT_MATCHER
+
+    def __eq__(self, other) -> bool:
+        return (super().__eq__(other) and getattr(other, "coordinated", None) == self.coordinated
+                and getattr(other, "power", None) == self.power)
+
+    def __hash__(self) -> int:
+        return super().__hash__() ^ hash((self.coordinated, self.power))
+
+
+#: Score a word asked of several fields as one BM25F term (see :meth:`Evaluator._bm25f`).
+BM25F = True
+
+
 class SearchCache:
     """What one search has read and computed: sub-query results and term postings, shared by
     its escalation steps, its match-mode check and its highlights."""
@@ -156,8 +186,10 @@ class Evaluator:
             matches = self._adjacent(query, implied)
         elif isinstance(query, wq.Term):
             matches = self._term(query.fieldname, query.text)
+        elif isinstance(query, CoordinatedOr):
+            matches = self._coordinated(query)
         elif isinstance(query, wq.Or):
-            matches = self._union(query.subqueries, implied)
+            matches = self._union(query.subqueries, implied, alternatives=isinstance(query, Alternatives))
         elif isinstance(query, wq.And):
             matches = self._sum([self._node(q) for q in query.subqueries], need_all=True)
         elif isinstance(query, wq.AndNot):
@@ -180,17 +212,57 @@ class Evaluator:
                 pass
         return matches
 
-    def _union(self, subqueries: list[wq.Query], implied: np.ndarray | None) -> Matches:
-        """Scores summed; phrase-like branches last, so they can lean on what the others matched."""
+    def _union(self, subqueries: list[wq.Query], implied: np.ndarray | None, *, alternatives: bool) -> Matches:
+        """Scores summed. Of :class:`Alternatives`, phrase-like branches are evaluated last, so
+        they can lean on what the others matched (``implied``, see :meth:`_adjacent`)."""
         cheap = [q for q in subqueries if not _positional(q)]
         costly = [q for q in subqueries if _positional(q)]
-        parts = [self._node(q) for q in cheap]
+        parts = []
+        if BM25F:
+            fields_of: dict[str, list[wq.Term]] = {}
+            for q in cheap:
+                if type(q) is wq.Term and q.fieldname in self.searcher.schema and self.searcher.schema[q.fieldname].scorable:
+                    fields_of.setdefault(q.text, []).append(q)
+            for text, terms in fields_of.items():
+                if len({t.fieldname for t in terms}) > 1:
+                    parts.append(self._bm25f(text, terms))
+                    cheap = [q for q in cheap if not any(q is t for t in terms)]
+        parts += [self._node(q) for q in cheap]
         for query in costly:
-            matched = self._sum(parts, need_all=False).mask if parts else None
+            matched = self._sum(parts, need_all=False).mask if parts and alternatives else None
             if implied is not None:
                 matched = implied if matched is None else (matched | implied)
             parts.append(self._node(query, matched))
         return self._sum(parts, need_all=False)
+
+    def _coordinated(self, query: "CoordinatedOr") -> Matches:
+        """The sum of every branch's score, times the share of the first ``coordinated`` branches
+        (the query's words) a document matched, to the power ``power``."""
+        parts = [self._node(q) for q in query.subqueries]
+        union = self._sum(parts, need_all=False)
+        words = parts[:query.coordinated]
+        if not words or query.power == 0:
+            return union
+        share = np.sum([part.mask for part in words], axis=0) / len(words)
+        return Matches(union.mask, union.scores * share ** query.power)
+
+    def _bm25f(self, text: str, terms: list[wq.Term]) -> Matches:
+        """One term in several fields, scored as one: each field's frequency, length-normalized
+        and weighted by its boost, summed, then saturated once (BM25F: Robertson, Zaragoza &
+        Taylor, "Simple BM25 extension to multiple weighted fields", CIKM 2004), with the IDF of
+        the documents holding the term in any of the fields."""
+        pseudo = np.zeros(self.size)
+        for term in terms:
+            docnums, tf = self._postings(term.fieldname, text)
+            if not len(docnums):
+                continue
+            avgfl = self.searcher.avg_field_length(term.fieldname) or 1
+            lengths = self._field_lengths(term.fieldname)[docnums]
+            pseudo[docnums] += term.boost * tf / ((1 - self.B) + self.B * lengths / avgfl)
+        mask = pseudo > 0
+        df = int((mask & self.live).sum())
+        idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        return Matches(mask, np.where(mask, idf * pseudo * (self.K1 + 1) / (pseudo + self.K1), 0.0))
 
     def _sum(self, parts: list[Matches], *, need_all: bool) -> Matches:
         if not parts:

@@ -9,6 +9,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
+from search import evaluation, searching
 from search.adjacency import AdjacentTerms
 from search.evaluation import Evaluator, SearchCache
 from search.indexing import current_generation, open_index
@@ -49,9 +50,17 @@ def assert_same(ours: dict[int, float], theirs: dict[int, float]) -> None:
         assert ours[docnum] == pytest.approx(score, rel=1e-9)
 
 
+@pytest.fixture
+def per_field_scores(monkeypatch):
+    """Whoosh's own scoring: each field's BM25 summed (this project scores BM25F instead), no
+    coordination factor (Whoosh's matcher ignores it)."""
+    monkeypatch.setattr(evaluation, "BM25F", False)
+    monkeypatch.setattr(searching, "RELAXED_COORD_POWER", 0.0)
+
+
 @pytest.mark.parametrize("q", QUERIES)
 @pytest.mark.parametrize("kind", ["strict", "no-readings", "words", "relaxed"])
-def test_same_documents_and_scores_as_whoosh(index, q, kind):
+def test_same_documents_and_scores_as_whoosh(index, q, kind, per_field_scores):
     plan = QueryPlan.from_string(q, index.dictionary)
     query = {"strict": plan.strict(), "no-readings": plan.strict(readings=False),
              "words": plan.strict(fragments=False, readings=False), "relaxed": plan.relaxed()[0]}[kind]
@@ -65,7 +74,7 @@ def test_same_documents_and_scores_as_whoosh(index, q, kind):
         assert_same(ours, theirs)
 
 
-def test_prefix_keeps_its_boost(index):
+def test_prefix_keeps_its_boost(index, per_field_scores):
     """Whoosh drops a ``Prefix``'s boost when it expands to one term, so a one-character fragment
     weighed as much as a word; here it is the boosted sum of its terms' scores."""
     with index.searcher() as searcher:
@@ -88,7 +97,7 @@ def test_prefix_keeps_its_boost(index):
     wq.Or([wq.Term("body", "寺"), wq.Term("title", "寺", boost=3.0)], boost=0.5),
     wq.Term("no_such_field", "x"),
 ])
-def test_each_query_type_scores_like_whoosh(index, query):
+def test_each_query_type_scores_like_whoosh(index, query, per_field_scores):
     with index.searcher() as searcher:
         assert_same(evaluated(searcher, query), whoosh_scores(searcher, query))
 
@@ -102,6 +111,65 @@ def test_filter_queries_match_like_whoosh(index, query):
     with index.searcher() as searcher:
         ours = evaluated(searcher, query)
         assert ours and set(ours) == set(whoosh_scores(searcher, query))
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_bm25f_matches_the_same_documents(index, q):
+    plan = QueryPlan.from_string(q, index.dictionary)
+    for query in (plan.strict(), plan.relaxed()[0]):
+        if query is not None:
+            with index.searcher() as searcher:
+                assert set(evaluated(searcher, query)) == set(whoosh_scores(searcher, query))
+
+
+def test_bm25f_saturates_a_term_across_fields(tmp_path):
+    """A word in the title and again in the body counts less than the two fields' scores summed,
+    so a post that repeats the topic everywhere does not outrank one with the asked-for detail."""
+    posts = [make_post("entity", "ライオンズ", "ライオンズの球団の歴史。ライオンズは強い。"),
+             make_post("detail", "ライオンズ", "本拠地は所沢市にある球場である。"),
+             make_post("other", "別の話", "ライオンズとは関係ない本の話。")]
+    index = build_index(tmp_path, posts)
+    both = wq.Or([wq.Term("title", "ライオンズ", boost=3.0), wq.Term("body", "ライオンズ")])
+    with index.searcher() as searcher:
+        fused = evaluated(searcher, both)
+        evaluation.BM25F = False
+        try:
+            summed = evaluated(searcher, both)
+        finally:
+            evaluation.BM25F = True
+        entity = next(d for d in fused if searcher.stored_fields(d)["post_id"] == "entity")
+    assert set(fused) == set(summed)
+    assert fused[entity] < summed[entity]
+    assert [h.post_id for h in search_posts(index, "ライオンズの本拠地はどこ").hits][0] == "detail"
+
+
+def test_coordination_scales_by_the_share_of_words(index):
+    parts = [wq.Term("body", "東京"), wq.Term("body", "京都"), wq.Term("body", "新幹線")]
+    with index.searcher() as searcher:
+        plain = evaluated(searcher, wq.Or(parts))
+        for power in (1.0, 2.0):
+            coordinated = evaluated(searcher, evaluation.CoordinatedOr(parts, coordinated=3, power=power))
+            assert set(coordinated) == set(plain)
+            for docnum, score in plain.items():
+                share = sum(bool(evaluated(searcher, p).get(docnum)) for p in parts) / 3
+                assert coordinated[docnum] == pytest.approx(score * share ** power)
+
+
+def test_pairs_in_a_relaxed_query_are_checked_for_order(tmp_path):
+    """Only alternatives of one word may lean on each other's matches: a pair of words in a
+    relaxed query scores where the two stand together, not wherever both occur."""
+    posts = [make_post("together", "a", "東京観光の本。"), make_post("apart", "b", "観光の本。東京の話。")]
+    index = build_index(tmp_path, posts)
+    pair = AdjacentTerms("body", ["東京", "観光"], [0, 1])
+    with index.searcher() as searcher:
+        query = wq.Or([wq.Term("body", "東京"), wq.Term("body", "観光"), pair])
+        found = evaluated(searcher, query)
+        words_only = evaluated(searcher, wq.Or([wq.Term("body", "東京"), wq.Term("body", "観光")]))
+        ids = {d: searcher.stored_fields(d)["post_id"] for d in found}
+    together = next(d for d in found if ids[d] == "together")
+    apart = next(d for d in found if ids[d] == "apart")
+    assert found[together] > words_only[together]
+    assert found[apart] == pytest.approx(words_only[apart])
 
 
 def test_adjacency_checks_positions(index):
