@@ -320,7 +320,7 @@ class Evaluator:
             # Rarest term first: each term's positions are decoded only in the documents where
             # the terms before it still line up.
             postings = [(self._cache.postings.term(reader, fieldname, field.to_bytes(word)), shift)
-                        for word, shift in zip(query.words, query.offsets)]
+                        for word, shift in _covering(query.words, query.offsets)]
             if any(term is None for term, _ in postings):
                 continue
             postings.sort(key=lambda item: len(item[0].ids))
@@ -329,10 +329,11 @@ class Evaluator:
             for term, shift in postings:
                 positions = term.positions(wanted)
                 if starts is None:
-                    starts = {d: {p - shift for p in found} for d, found in positions.items()}
+                    starts = {d: set(found) if not shift else set(map(shift.__rsub__, found))
+                              for d, found in positions.items()}
                 else:
                     starts = {d: kept for d, found in positions.items()
-                              if (kept := starts[d].intersection(p - shift for p in found))}
+                              if (kept := starts[d].intersection(found if not shift else map(shift.__rsub__, found)))}
                 wanted = list(starts)
                 if not wanted:
                     break
@@ -395,6 +396,20 @@ class Evaluator:
 
 _evaluators: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _evaluators_lock = threading.Lock()
+
+
+def _covering(words: list[str], offsets: tuple[int, ...]) -> list[tuple[str, int]]:
+    """The terms whose positions must be checked. In a chain of overlapping character bigrams
+    (``セッ ッテ テイ`` at 0, 1, 2) every other bigram and the last one already spell the whole
+    string (``セッ`` at 0 and ``テイ`` at 2 make セッテイ), so the bigrams between them are implied;
+    any other list of terms is checked whole."""
+    pairs = list(zip(words, offsets))
+    chain = all(len(w) == 2 for w in words) and all(
+        a[1] == b[0] and o2 == o1 + 1 for (a, o1), (b, o2) in zip(pairs, pairs[1:]))
+    if not chain or len(pairs) < 3:
+        return pairs
+    kept = pairs[::2]
+    return kept if kept[-1] == pairs[-1] else kept + [pairs[-1]]
 
 
 def _positional(query: wq.Query) -> bool:

@@ -11,12 +11,16 @@ character offsets. :class:`PostingsCache` keeps them for the duration of one sea
 from __future__ import annotations
 
 from itertools import accumulate
+from operator import itemgetter
 from pickle import loads
 from typing import Iterable
 
 import numpy as np
 from whoosh.formats import _INT_SIZE, Characters
 from whoosh.matching.wrappers import FilterMatcher
+
+
+_FIRST = itemgetter(0)
 
 
 class TermPostings:
@@ -89,7 +93,7 @@ def _character_positions(encoded: bytes) -> list[int]:
     (a length, then a pickled list of ``(position delta, start delta, length)``), in one pass."""
     if not encoded.endswith(b"."):
         encoded += b"."
-    return list(accumulate(code[0] for code in loads(encoded[_INT_SIZE:])))
+    return list(accumulate(map(_FIRST, loads(encoded[_INT_SIZE:]))))
 
 
 class PostingsCache:
