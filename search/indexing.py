@@ -63,7 +63,7 @@ WRITER_LIMIT_MB = 256
 #: An update touching more than this share of the posts rebuilds instead (faster, one segment).
 UPDATE_MAX_CHANGED_SHARE = 0.5
 #: Files of a generation that an update writes anew instead of linking (Whoosh's lock is skipped too).
-_UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE})
+_UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE, "suggestions.json"})
 
 
 @dataclass
@@ -342,14 +342,29 @@ def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: 
             stats = write_index(find_post_files(posts_dir), generation, progress,
                                 owner_dictionaries=owner_dictionaries, jobs=jobs,
                                 posts_dir=posts_dir, base_url=base_url)
-        _fsync_tree(generation)
         _compile_dictionary(index_root, generation)
+        _write_vocabulary(generation)
+        _fsync_tree(generation)
         _switch_current(index_root, generation)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
     _remove_old_generations(index_root, keep=(generation, previous))
     return stats
+
+
+def _write_vocabulary(generation: Path) -> None:
+    """Save the suggestion vocabulary beside a rebuilt generation, so each server process loads it
+    instead of building it (seconds of Janome and ~100 MB per process). An incremental update
+    leaves it out; servers then build their own."""
+    from search.suggest import VOCABULARY_FILE, build_vocabulary, save_vocabulary
+
+    index = SearchIndex(generation)
+    try:
+        with index.searcher() as searcher:
+            save_vocabulary(build_vocabulary(searcher), generation / VOCABULARY_FILE)
+    finally:
+        index.close()
 
 
 def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",

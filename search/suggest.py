@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import json
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Generic, Iterable, TypeVar
 
 from whoosh.searching import Searcher
@@ -360,6 +362,31 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
     return Vocabulary(candidates + _without_pieces(words))
 
 
+#: File of a generation holding its vocabulary, written by a full reindex (:func:`save_vocabulary`).
+VOCABULARY_FILE = "suggestions.json"
+
+
+def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
+    """Write the candidates of ``vocabulary`` to ``path`` as JSON (``[text, kind, reading, posts,
+    url]`` each), so servers load them instead of running Janome over the index's words."""
+    rows = [[c.text, c.kind, c.reading, c.posts, c.url] for c in vocabulary.candidates]
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+
+def vocabulary_of(searcher: Searcher) -> Vocabulary:
+    """The vocabulary of the searcher's index: read from its :data:`VOCABULARY_FILE` when a full
+    reindex wrote one (and it is readable), else built (:func:`build_vocabulary`)."""
+    storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+    folder = getattr(storage, "folder", None)
+    if folder is not None:
+        try:
+            rows = json.loads((Path(folder) / VOCABULARY_FILE).read_text(encoding="utf-8"))
+            return Vocabulary([Candidate(*row) for row in rows])
+        except (OSError, ValueError, TypeError):
+            pass  # none written (an incremental update) or unreadable: build it
+    return build_vocabulary(searcher)
+
+
 class VersionCache(Generic[T]):
     """Data derived from an index (by ``build(searcher)``), built once per index version.
 
@@ -414,7 +441,7 @@ class VersionCache(Generic[T]):
 
 
 #: The process's vocabularies, shared by every caller of :func:`suggest` and :func:`did_you_mean`.
-default_cache: VersionCache[Vocabulary] = VersionCache(build_vocabulary, "kensaku-suggest-build")
+default_cache: VersionCache[Vocabulary] = VersionCache(vocabulary_of, "kensaku-suggest-build")
 
 
 def _split_input(q: str) -> tuple[str, str, str]:

@@ -9,7 +9,9 @@ import pytest
 
 from factories import build_index, make_post
 from search.corrections import did_you_mean
-from search.suggest import MAX_SUGGEST_CHARS, VersionCache, Vocabulary, build_vocabulary, search_key, suggest
+from search.indexing import current_generation, open_index, rebuild_index, update_index
+from search.suggest import (MAX_SUGGEST_CHARS, VOCABULARY_FILE, VersionCache, Vocabulary, build_vocabulary, search_key,
+                            suggest, vocabulary_of)
 
 POSTS = [
     make_post("tokyo-1", "東京タワーの夜景", "東京の夜景を撮った。投資の話はしない。", tags=("東京", "写真")),
@@ -196,3 +198,24 @@ def test_did_you_mean_without_waiting(index):
     assert did_you_mean(index, "pyhton", cache=cache, wait=False) is None
     release.set()
     assert did_you_mean(index, "pyhton", cache=cache) == "Python"
+
+
+def test_a_rebuild_saves_the_vocabulary_and_servers_load_it(tmp_path, posts_dir, monkeypatch):
+    rebuild_index(posts_dir, tmp_path / "index")
+    index = open_index(tmp_path / "index")
+    saved = current_generation(tmp_path / "index") / VOCABULARY_FILE
+    assert saved.is_file()
+    with index.searcher() as searcher:
+        built = build_vocabulary(searcher)
+        monkeypatch.setattr("search.suggest.build_vocabulary", lambda s: pytest.fail("built, not loaded"))
+        loaded = vocabulary_of(searcher)
+    assert loaded.candidates == built.candidates and loaded.keys == built.keys
+
+
+def test_an_update_does_not_keep_a_stale_vocabulary(tmp_path, make_posts_dir):
+    posts = make_posts_dir(tmp_path / "posts")
+    rebuild_index(posts, tmp_path / "index")
+    (posts / "new.md").write_text("---\ntitle: 新しい記事\n---\n\nコンパイラの話。\n", encoding="utf-8")
+    update_index(posts, tmp_path / "index")
+    assert not (current_generation(tmp_path / "index") / VOCABULARY_FILE).exists()
+    assert any(s.text == "新しい記事" for s in suggest(open_index(tmp_path / "index"), "新しい"))

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -65,6 +66,15 @@ def _memory_kb(pid: int, key: str) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: resident memory with pages shared between processes (the Janome
+    dictionary, Python's own code) divided among them."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
 def _workers(pid: int) -> list[int]:
     """The server's worker processes: its children (gunicorn), or itself (waitress)."""
     try:
@@ -74,13 +84,18 @@ def _workers(pid: int) -> list[int]:
     return [int(c) for c in children] or [pid]
 
 
-def _wait_ready(url: str, timeout_s: float = 120.0) -> None:
+def _wait_ready(url: str, timeout_s: float = 120.0, statuses: tuple[int, ...] = (200,)) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                if response.status in statuses:
                     return
+        except urllib.error.HTTPError as exc:
+            if exc.code in statuses:
+                return
+            if time.monotonic() > deadline:
+                raise
         except OSError:
             if time.monotonic() > deadline:
                 raise
@@ -139,8 +154,10 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_ready(f"{base}/api/search?q=%E6%A4%9C%E7%B4%A2&analytics=false")
-        _wait_ready(f"{base}/api/suggest?q=%E3%81%A8")  # waits for the suggestion caches
-        _wrk(base, script, 2, 5)  # warm-up: every thread's searcher and tokenizer
+        for _ in range(8):  # each worker: wait for its suggestion and related-post caches
+            _wait_ready(f"{base}/api/suggest?q=%E3%81%A8")
+            _wait_ready(f"{base}/api/related?id=x", statuses=(404,))
+        _wrk(base, script, 2 * len(_workers(server.pid)), 10)  # warm-up: every thread's searcher and tokenizer
         result["machine"]["load_average"] = os.getloadavg()
         result["workers"] = len(_workers(server.pid))
         result["rss_after_warmup_mb"] = max(_memory_kb(w, "VmRSS") for w in _workers(server.pid)) / 1024
@@ -153,6 +170,8 @@ def main() -> None:
                   f"{level['errors']} errors", file=sys.stderr, flush=True)
         result["rss_max_mb"] = max(samples + [0]) / 1024
         result["rss_peak_mb"] = max(_memory_kb(w, "VmHWM") for w in _workers(server.pid)) / 1024
+        result["rss_end_mb"] = max(_memory_kb(w, "VmRSS") for w in _workers(server.pid)) / 1024
+        result["pss_end_mb"] = max(_pss_kb(w) for w in _workers(server.pid)) / 1024
     finally:
         stop.set()
         server.terminate()
@@ -167,7 +186,9 @@ def table(result: dict) -> str:
     """The README table."""
     lines = [f"`{result['command']}` at {result['commit']}, {result['date']}, {result['queries']} queries in turn, "
              f"load average {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
-             f"{result['workers']} worker processes, peak resident memory of a worker {result['rss_peak_mb']:.0f} MB", "",
+             f"{result['workers']} worker processes; the largest worker's resident memory: peak "
+             f"{result['rss_peak_mb']:.0f} MB, at the end {result['rss_end_mb']:.0f} MB "
+             f"(proportional share of shared pages: {result['pss_end_mb']:.0f} MB)", "",
              "| clients | requests/s | p50 | p95 | p99 | errors |", "|---:|---:|---:|---:|---:|---:|"]
     for level in result["levels"]:
         lines.append(f"| {level['clients']} | {level['requests_per_s']:.1f} | {level['p50_us'] / 1000:.1f} ms | "
