@@ -36,10 +36,11 @@ class Alternatives(wq.Or):
 
 
 class CoordinatedOr(wq.Or):
-    """``Or`` whose score is scaled by how many of the query's words a post has: the score times
-    (matched of the first ``coordinated`` branches ÷ ``coordinated``) ** ``power`` — the
+    """``Or`` of a relaxed query: a post must have one of the first ``coordinated`` branches (the
+    query's words); the rest (word pairs, character bigrams) only add to its score, which is
+    scaled by (matched of those ``coordinated`` ÷ ``coordinated``) ** ``power`` — the
     coordination factor of Lucene's classic similarity, so a post with most of the words ranks
-    above one with a single rare word. Whoosh's own matcher ignores the factor."""
+    above one with a single rare word. Whoosh's own matcher ignores both rules."""
 
     def __init__(self, subqueries, coordinated: int, power: float, boost: float = 1.0) -> None:
         super().__init__(subqueries, boost=boost)
@@ -236,15 +237,17 @@ class Evaluator:
         return self._sum(parts, need_all=False)
 
     def _coordinated(self, query: "CoordinatedOr") -> Matches:
-        """The sum of every branch's score, times the share of the first ``coordinated`` branches
-        (the query's words) a document matched, to the power ``power``."""
+        """Documents matching at least one of the first ``coordinated`` branches (the query's
+        words; the other branches only add to the score): the sum of every branch's score, times
+        the share of those branches a document matched, to the power ``power``."""
         parts = [self._node(q) for q in query.subqueries]
         union = self._sum(parts, need_all=False)
         words = parts[:query.coordinated]
-        if not words or query.power == 0:
+        if not words:
             return union
         share = np.sum([part.mask for part in words], axis=0) / len(words)
-        return Matches(union.mask, union.scores * share ** query.power)
+        mask = union.mask & (share > 0)
+        return Matches(mask, np.where(mask, union.scores * share ** query.power, 0.0))
 
     def _bm25f(self, text: str, terms: list[wq.Term]) -> Matches:
         """One term in several fields, scored as one: each field's frequency, length-normalized

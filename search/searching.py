@@ -61,7 +61,9 @@ RELAXED_PAIR_WEIGHT = 2.0
 RELAXED_SKIP_TERMS = frozenset(fold_term(t) for t in (
     "何", "なに", "なん", "どこ", "誰", "だれ", "いつ", "どの", "どれ", "なぜ", "どう", "どんな", "いくつ", "どちら",
     "どうして", "いくら", "する", "ある", "いる", "なる", "ない", "いう", "こと", "もの", "の", "よう", "ため",
-    "それ", "これ", "あれ", "その", "この", "とき"))
+    "それ", "これ", "あれ", "その", "この", "とき",
+    # auxiliary verbs and endings a sentence carries (れる of 開かれる, ます, た, …)
+    "れる", "られる", "せる", "させる", "ます", "です", "た", "だ", "う", "よう", "たい", "ぬ", "ん", "てる"))
 SORTS = {"relevance": None, "newest": ("date", True), "oldest": ("date", False)}
 
 
