@@ -279,6 +279,8 @@ class QueryPlan:
         """Parse ``q`` and build every word's clause, segmenting with the index's user dictionary
         and expanding words found in ``synonyms`` (quoted phrases and field values excepted)."""
         tree = parse_query(q)
+        if synonyms is not None:
+            tree = _join_synonym_phrases(tree, synonyms)
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary)
@@ -396,6 +398,38 @@ class QueryPlan:
             "words": [{**self.clauses[id(w)].analysis, **({} if id(w) in positive else {"negated": True})}
                       for w in words_of(self.tree, negated=True)],
         }
+
+
+#: Most query words a synonym of several words (``Amazon Web Services``) is looked up across.
+MAX_SYNONYM_WORDS = 4
+
+
+def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
+    """Runs of plain words that together are a synonym (``Amazon Web Services``) become one word,
+    so the synonym applies (``AWS``) and the words must stand together; longest runs first."""
+    if isinstance(node, (And, Or)):
+        children = [_join_synonym_phrases(c, synonyms) for c in node.children]
+        if isinstance(node, And):
+            joined, i = [], 0
+            while i < len(children):
+                for j in range(min(len(children), i + MAX_SYNONYM_WORDS), i + 1, -1):
+                    run = children[i:j]
+                    if all(isinstance(c, Word) and not c.phrase and c.field is None for c in run):
+                        text = " ".join(c.text for c in run)
+                        if synonyms.alternatives(text):
+                            joined.append(Word(text))
+                            i = j
+                            break
+                else:
+                    joined.append(children[i])
+                    i += 1
+            children = joined
+            if len(children) == 1:
+                return children[0]
+        return type(node)(tuple(children))
+    if isinstance(node, Not):
+        return Not(_join_synonym_phrases(node.child, synonyms))
+    return node
 
 
 def _check_paging(page: int, per_page: int, sort: str) -> None:

@@ -223,6 +223,21 @@ def test_synonyms_apply_at_query_time_and_edits_need_no_reindex(tmp_path):
     assert ids(search_posts(index, '"AWS"', synonyms=synonym_file.current())) == set()  # quoted: exact
 
 
+@pytest.mark.parametrize("q, expected, mode", [
+    ("Amazon Web Services", {"aws", "aws-full"}, "exact"),     # a synonym of several words: AWS too
+    ("amazon　web services 移行", {"aws"}, "exact"),           # full-width space, with another word
+    ("Web Services Amazon", {"aws-full", "other-order"}, "exact"),  # not the synonym: each word anywhere
+])
+def test_synonyms_of_several_words(tmp_path, q, expected, mode):
+    from search.synonyms import Synonyms
+
+    posts = [make_post("aws", "移行", "AWS へ移行した。"), make_post("aws-full", "記録", "Amazon Web Services の記録。"),
+             make_post("other-order", "順序", "Web Services の Amazon 版。"), make_post("none", "料理", "味噌汁。")]
+    synonyms = Synonyms.parse("AWS, Amazon Web Services\n")
+    page = search_posts(build_index(tmp_path, posts), q, synonyms=synonyms)
+    assert ids(page) == expected and page.match_mode == mode
+
+
 def test_default_synonym_file_parses():
     from search.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
 
