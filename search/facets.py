@@ -27,7 +27,8 @@ MAX_FACET_VALUES = 30
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrictions on which posts may match; every given value must hold (AND).
+    """Restrictions on which posts may match: every given tag and category (AND, in any letter
+    case), any of the given authors and years (OR: a post has one of each), within the dates.
 
     :ivar tags, categories, authors, years: exact front-matter values (``years`` as ``"2024"``).
     :ivar date_from, date_to: inclusive date range (either end may be open).
@@ -47,9 +48,11 @@ class Filters:
     def query(self) -> wq.Query | None:
         """The Whoosh filter query, or None when nothing is filtered."""
         parts: list[wq.Query] = []
-        for name, values in (("tag", self.tags), ("category", self.categories), ("author", self.authors),
-                             ("year", self.years)):
-            parts += [wq.Term(name, value) for value in values]
+        for name, values in (("tag", self.tags), ("category", self.categories)):
+            parts += [_any_case(name, value) for value in values]  # a post must carry each one
+        for name, values in (("author", self.authors), ("year", self.years)):
+            if values:  # one value per post: any of those asked for
+                parts.append(wq.Or([wq.Term(name, value) for value in values]))
         if self.date_from or self.date_to:
             start = datetime.combine(self.date_from, time.min) if self.date_from else None
             end = datetime.combine(self.date_to, time.max) if self.date_to else None
@@ -64,6 +67,15 @@ class Filters:
                 "years": list(self.years), "from": self.date_from.isoformat() if self.date_from else None,
                 "to": self.date_to.isoformat() if self.date_to else None}
         return {key: value for key, value in data.items() if value}
+
+
+def _any_case(fieldname: str, value: str) -> wq.Query:
+    """A tag or category as written, lower-cased or upper-cased (``aws`` finds the tag ``AWS``),
+    as the ``tag:`` query syntax matches it."""
+    variants = list(dict.fromkeys((value, value.casefold(), value.upper())))
+    if len(variants) == 1:
+        return wq.Term(fieldname, value)
+    return wq.Or([wq.Term(fieldname, v) for v in variants])
 
 
 _cache_lock = threading.Lock()

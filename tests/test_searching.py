@@ -194,7 +194,10 @@ def test_facet_counts_follow_the_query(faceted):
     ({"categories": ("インフラ",), "years": ("2024",)}, {"f2"}),
     ({"date_from": datetime(2024, 1, 1).date()}, {"f2", "f3"}),
     ({"date_to": datetime(2024, 6, 1).date()}, {"f1", "f2"}),
-    ({"tags": ("AWS", "GCP")}, set()),
+    ({"tags": ("AWS", "GCP")}, set()),                   # tags: every one (a post carries several)
+    ({"tags": ("aws",)}, {"f1"}),                         # in any letter case, as tag:aws matches
+    ({"years": ("2023", "2024")}, {"f1", "f2", "f3"}),    # years and authors: any one (one per post)
+    ({"authors": ("佐藤", "鈴木")}, {"f1", "f2", "f3"}),
 ])
 def test_filters(faceted, filters, expected):
     from search.facets import Filters

@@ -59,7 +59,7 @@ def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads:
         def load_config(self) -> None:
             settings = {"bind": [f"fd://{listener.fileno()}"], "workers": workers, "threads": threads,
                         "worker_class": "gthread", "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                        "timeout": 60}
+                        "timeout": 60, "limit_request_line": 8190}
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
