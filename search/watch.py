@@ -13,6 +13,7 @@ and a save that changes nothing writes nothing.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -62,14 +63,19 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param on_update: called with the stats of each update that changed the index.
     :param on_error: called with the :class:`SearchError` or ``OSError`` an update raised;
         watching goes on (a failed update leaves the index being served untouched).
-    :param stop: set it to return; None: until KeyboardInterrupt (Ctrl-C), which is not raised.
+    :param stop: set it to return; None: until Ctrl+C (which lets an update under way finish; a
+        second Ctrl+C raises KeyboardInterrupt).
     :param ready: set once the observer is watching (for tests).
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
     posts_dir = Path(posts_dir)
     if not posts_dir.is_dir():
         raise FileNotFoundError(f"posts folder not found: {posts_dir}")
-    stop = stop or threading.Event()
+    if stop is None:
+        stop = threading.Event()
+        restore = _stop_on_ctrl_c(stop)
+    else:
+        restore = lambda: None  # noqa: E731 - the caller stops us
     events = _PostEvents()
     observer = Observer()
     observer.schedule(events, str(posts_dir), recursive=True)
@@ -100,5 +106,22 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
     except KeyboardInterrupt:
         pass
     finally:
+        restore()
         observer.stop()
         observer.join(timeout=5)
+
+
+def _stop_on_ctrl_c(stop: threading.Event):
+    """Make Ctrl+C set ``stop``: an update under way finishes (a KeyboardInterrupt inside it could
+    leave its worker processes behind), then the loop ends; a second Ctrl+C interrupts at once.
+    Returns the function restoring the previous handler (none outside the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_ctrl_c(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    return lambda: signal.signal(signal.SIGINT, previous)

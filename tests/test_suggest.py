@@ -218,4 +218,5 @@ def test_an_update_does_not_keep_a_stale_vocabulary(tmp_path, make_posts_dir):
     (posts / "new.md").write_text("---\ntitle: 新しい記事\n---\n\nコンパイラの話。\n", encoding="utf-8")
     update_index(posts, tmp_path / "index")
     assert not (current_generation(tmp_path / "index") / VOCABULARY_FILE).exists()
-    assert any(s.text == "新しい記事" for s in suggest(open_index(tmp_path / "index"), "新しい"))
+    with open_index(tmp_path / "index").searcher() as searcher:  # built afresh, with the new post
+        assert any(c.text == "新しい記事" for c in vocabulary_of(searcher).candidates)
