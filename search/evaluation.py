@@ -84,6 +84,17 @@ class Matches:
         """Matching document numbers, ascending."""
         return np.flatnonzero(self.mask)
 
+    #: For :meth:`followed_by` results: ``bool[N]``, the documents of the first query.
+    first: np.ndarray | None = None
+
+    def followed_by(self, other: "Matches") -> "Matches":
+        """These documents first (by their scores), then ``other``'s that are not among them
+        (by theirs): scores of the first are raised above every score of the second."""
+        extra = other.mask & ~self.mask
+        offset = (other.scores[extra].max() if extra.any() else 0.0) + 1.0
+        scores = np.where(self.mask, self.scores + offset, np.where(extra, other.scores, 0.0))
+        return Matches(self.mask | extra, scores, first=self.mask.copy())
+
     def count(self) -> int:
         return int(self.mask.sum())
 

@@ -241,6 +241,20 @@ def test_synonyms_of_several_words(tmp_path, q, expected, mode):
     assert ids(page) == expected and page.match_mode == mode
 
 
+def test_a_long_query_with_few_exact_hits_is_followed_by_posts_with_most_words(tmp_path):
+    """A title typed whole: the post meant may word one of it differently, so posts with most of
+    the words follow the posts with all of them; short queries and operators stay exact."""
+    posts = [make_post("all", "全部", "Ruby の 新しい リリース 手順。"),
+             make_post("most", "大半", "Ruby の 新しい 版の手順。"),
+             make_post("one", "一語", "Ruby だけ。")]
+    index = build_index(tmp_path, posts)
+    page = search_posts(index, "Ruby 新しい リリース")
+    assert [h.post_id for h in page.hits][:2] == ["all", "most"] and page.match_mode == "relaxed"
+    assert ids(search_posts(index, "Ruby リリース")) == {"all"}                  # two words: exact only
+    assert ids(search_posts(index, '"Ruby" 新しい リリース')) == {"all"}          # an operator: exact only
+    assert search_posts(index, "Ruby 新しい リリース", per_page=1).match_mode == "exact"  # the page shown
+
+
 def test_default_synonym_file_parses():
     from search.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
 
