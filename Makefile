@@ -37,6 +37,9 @@ test: setup-test
 bench: setup-test
 	$(BIN)/python -m bench.indexing
 	$(BIN)/python -m bench.latency
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench.http
+	cd bench/relevance && npm ci --silent
 	$(BIN)/python -m bench.relevance
 
 clean:
