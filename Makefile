@@ -37,7 +37,8 @@ test: setup-test
 bench: setup-test
 	$(BIN)/python -m bench.indexing
 	$(BIN)/python -m bench.latency
-	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; \
+	  else echo "The HTTP benchmark needs wrk: sudo apt-get install wrk"; fi; }
 	$(BIN)/python -m bench.http
 	cd bench/relevance && npm ci --silent
 	$(BIN)/python -m bench.relevance
