@@ -84,7 +84,7 @@ class Matches:
         """Matching document numbers, ascending."""
         return np.flatnonzero(self.mask)
 
-    #: For :meth:`followed_by` results: ``bool[N]``, the documents of the first query.
+    #: For :meth:`followed_by` and :meth:`ranked_by` results: ``bool[N]``, the documents of the first query.
     first: np.ndarray | None = None
 
     def followed_by(self, other: "Matches") -> "Matches":
@@ -94,6 +94,12 @@ class Matches:
         offset = (other.scores[extra].max() if extra.any() else 0.0) + 1.0
         scores = np.where(self.mask, self.scores + offset, np.where(extra, other.scores, 0.0))
         return Matches(self.mask | extra, scores, first=self.mask.copy())
+
+    def ranked_by(self, other: "Matches") -> "Matches":
+        """These documents and ``other``'s together, all ranked by ``other``'s scores (these
+        documents score 0 where ``other`` does not match them); ``first`` marks these."""
+        scores = np.where(self.mask & ~other.mask, 0.0, other.scores)
+        return Matches(self.mask | other.mask, scores, first=self.mask.copy())
 
     def count(self) -> int:
         return int(self.mask.sum())

@@ -48,20 +48,43 @@ MAX_PAGE = 1000
 FRAGMENT_WEIGHT = 0.4
 #: Weight of a match by reading relative to a match by whole words.
 READING_WEIGHT = 0.2
-#: A query of at least FILL_MIN_WORDS words typed apart, no operators, that matched fewer than
-#: FILL_BELOW posts word for word is followed by the posts with most of its words (a title typed
-#: whole, where the post meant may word one of them differently): known-item MRR@10 on the
-#: ruby-lang posts 0.787 -> 0.811, mamezou 0.467 -> 0.632 (``bench/relevance``).
+#: A plain query (no operators) of at least FILL_MIN_WORDS words typed apart, or as many content
+#: terms other than numbers typed together, that matched fewer than FILL_BELOW posts word for word
+#: is followed by the posts with most of its words (a title typed whole, where the post meant may
+#: word one of them differently). Known-item MRR@10 (``bench/relevance``, titles withheld), words
+#: typed apart only -> typed together too: mamezou 0.543 -> 0.617, ruby-lang 0.806 -> 0.811.
 FILL_BELOW = 10
 FILL_MIN_WORDS = 3
 #: A kana query is also matched by reading when its spelling alone matched fewer posts than this.
 READING_STEP_BELOW = 10
-#: Weight of the query's character bigrams in a relaxed (ranked OR) query.
-RELAXED_GRAM_WEIGHT = 1.5
-#: Power of the share of a question's words a post has, scaling its relaxed score (0: off).
-RELAXED_COORD_POWER = 1.0
-#: Weight of a pair of query words found next to each other, in a relaxed query.
-RELAXED_PAIR_WEIGHT = 2.0
+
+
+@dataclass(frozen=True)
+class RelaxedWeights:
+    """How a relaxed (ranked OR) query scores a post besides its words' BM25F.
+
+    :ivar grams: weight of the query's character bigrams (0: left out).
+    :ivar coordination: power of the share of the query's words a post has, scaling its score
+        (0: off).
+    :ivar pairs: weight of two query words found next to each other, as in the query.
+    """
+
+    grams: float
+    coordination: float
+    pairs: float
+
+
+#: Relaxed step weights, chosen on the first 600 JSQuAD questions (``bench/relevance``):
+#: MRR@10 0.893 -> 0.933 with the steps in README "Which design choices moved which number".
+RELAXED = RelaxedWeights(grams=1.5, coordination=1.0, pairs=2.0)
+#: A long query with fewer than FILL_BELOW exact hits and at least TOPICAL_MIN_TERMS content terms
+#: (numbers aside) ranks its exact hits among the other posts by TOPICAL weights: the few posts
+#: holding a long title word for word are mostly other posts quoting or linking it, and they are
+#: the ones that coordination and word pairs reward, while the post meant is the one most about
+#: the words (BM25F and bigrams summed). Known-item MRR@10 (``bench/relevance``, titles withheld):
+#: mamezou 0.617 -> 0.697, ruby-lang 0.811 -> 0.814; the first 600 JSQuAD questions unchanged.
+TOPICAL = RelaxedWeights(grams=3.0, coordination=0.0, pairs=0.5)
+TOPICAL_MIN_TERMS = 5
 #: Terms a question is made of that say nothing about its topic (interrogatives, light verbs,
 #: formal nouns); a relaxed query leaves them out. Folded forms, as in the index.
 RELAXED_SKIP_TERMS = frozenset(fold_term(t) for t in (
@@ -339,17 +362,20 @@ class QueryPlan:
         excluded = [e for e in excluded if e is not None]
         return _or(excluded) if excluded else None
 
-    def relaxed(self, *, fragments: bool = True) -> tuple[wq.Query | None, list[Pattern]]:
+    def relaxed(self, *, fragments: bool = True, weights: RelaxedWeights | None = None
+                ) -> tuple[wq.Query | None, list[Pattern]]:
         """Any content word of the query, ranked (BM25F sums what matched).
 
         Each Janome term of each positive word counts as a whole word (BM25F across the word
         fields); two words that stood together count again where they do in a post
-        (:data:`RELAXED_PAIR_WEIGHT`); with ``fragments``, every character bigram of the query
-        counts too (:data:`RELAXED_GRAM_WEIGHT`) — credit where a word is written or cut
-        differently in the post; the sum is scaled by the share of the words a post has
-        (:data:`RELAXED_COORD_POWER`), so most words beat one rare word. Weights were chosen on
-        the first 600 JSQuAD questions (``bench/relevance``): MRR@10 0.893 → 0.929.
+        (``weights.pairs``); with ``fragments``, every character bigram of the query counts too
+        (``weights.grams``) — credit where a word is written or cut differently in the post; the
+        sum is scaled by the share of the words a post has (``weights.coordination``), so most
+        words beat one rare word.
+
+        :param weights: :data:`RELAXED` unless given (:data:`TOPICAL` for a long query's fill).
         """
+        weights = weights or RELAXED
         words: list[wq.Query] = []  # one per content word: the coordination factor counts them
         parts: list[wq.Query] = []
         patterns: list[Pattern] = []
@@ -377,16 +403,16 @@ class QueryPlan:
             # (a particle between them allowed, as in the query) score again where they do in a post.
             for first, second in zip(content, content[1:]):
                 offsets = [0, second.position - first.position]
-                parts += [AdjacentTerms(f, [first.term, second.term], offsets, boost=RELAXED_PAIR_WEIGHT * w)
+                parts += [AdjacentTerms(f, [first.term, second.term], offsets, boost=weights.pairs * w)
                           for f, w in word_fields.items() if f in ("title", "body")]
             if fragments:
                 grams.update((g.text, None) for g in ngrams(word.text, query=True) if len(g.text) > 1)
-        if grams and RELAXED_GRAM_WEIGHT > 0:
+        if grams and weights.grams > 0:
             parts.append(_or([wq.Term(f, g, boost=w) for g in grams for f, w in NGRAM_FIELDS.items()],
-                             boost=RELAXED_GRAM_WEIGHT))
+                             boost=weights.grams))
         if not words and not parts:
             return None, []
-        relaxed: wq.Query = CoordinatedOr(words + parts, coordinated=len(words), power=RELAXED_COORD_POWER)
+        relaxed: wq.Query = CoordinatedOr(words + parts, coordinated=len(words), power=weights.coordination)
         excluded = self.exclusions()
         if excluded is not None:
             relaxed = wq.AndNot(relaxed, excluded)
@@ -560,6 +586,10 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
         if matches.count() < FILL_BELOW and relaxed is not None and _is_long_plain_query(plan, relaxed):
             # A long query (a title, a sentence) that few posts match word for word: the posts
             # with most of its words follow, as the post meant may word one of them differently.
+            if len(_topic_terms(plan)) >= TOPICAL_MIN_TERMS:
+                topical, topical_patterns = plan.relaxed(fragments=extra, weights=TOPICAL)
+                if topical is not None:
+                    return "filled", matches.ranked_by(run(topical)), plan.patterns() + topical_patterns
             filled = matches.followed_by(run(relaxed))
             if filled.count() > matches.count():
                 return "filled", filled, plan.patterns() + relaxed_patterns
@@ -572,12 +602,28 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
 
 
 def _is_long_plain_query(plan: QueryPlan, relaxed: wq.Query) -> bool:
-    """At least :data:`FILL_MIN_WORDS` words typed apart, each with a content term, and no
-    operator: no quotes, field, ``OR`` or ``-`` (those say exactly what to match)."""
-    words = plan.tree.children if isinstance(plan.tree, And) else ()
-    if len(words) < FILL_MIN_WORDS or not all(isinstance(w, Word) and not w.phrase and w.field is None for w in words):
+    """No operator (quotes, field, ``OR`` or ``-`` say exactly what to match), and either
+    :data:`FILL_MIN_WORDS` words typed apart, each with a content term, or as many content terms
+    other than numbers typed together (a title copied whole)."""
+    words = plan.tree.children if isinstance(plan.tree, And) else (plan.tree,)
+    if not all(isinstance(w, Word) and not w.phrase and w.field is None for w in words):
         return False
-    return getattr(relaxed, "coordinated", 0) >= FILL_MIN_WORDS
+    if len(words) >= FILL_MIN_WORDS and getattr(relaxed, "coordinated", 0) >= FILL_MIN_WORDS:
+        return True
+    return len(_topic_terms(plan)) >= FILL_MIN_WORDS
+
+
+def _topic_terms(plan: QueryPlan) -> list[str]:
+    """The query's distinct content terms other than numbers (``Ruby 3.2.5 リリース`` has two);
+    a name from the synonym file (``Amazon Web Services``) counts as one."""
+    terms = []
+    for word in words_of(plan.tree):
+        if plan.clauses[id(word)].alternatives:
+            terms.append(word.text)
+            continue
+        terms += [m.term for m in _first_segmentation(query_terms(word.text, plan.dictionary))
+                  if not m.term.isdigit() and m.term not in RELAXED_SKIP_TERMS]
+    return unique(terms)
 
 
 def _has_several_terms(plan: QueryPlan) -> bool:

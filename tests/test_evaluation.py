@@ -61,8 +61,7 @@ def per_field_scores(monkeypatch):
 def no_coordination(monkeypatch) -> None:
     """Relaxed queries as Whoosh evaluates them: no coordination factor, and no bigram branch
     (Whoosh lets it match a post alone; a relaxed query here needs one of the words)."""
-    monkeypatch.setattr(searching, "RELAXED_COORD_POWER", 0.0)
-    monkeypatch.setattr(searching, "RELAXED_GRAM_WEIGHT", 0.0)
+    monkeypatch.setattr(searching, "RELAXED", replace(searching.RELAXED, coordination=0.0, grams=0.0))
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -240,3 +239,15 @@ def test_postings_are_read_once_per_search(index):
         evaluator, search_cache = Evaluator(searcher), SearchCache()
         evaluator.evaluate(wq.Term("body", "東京"), search_cache)
         assert wq.Term("body", "東京") in search_cache.nodes
+
+
+def test_ranked_by_keeps_both_sets_and_ranks_all_by_the_second():
+    import numpy as np
+    from search.evaluation import Matches
+
+    exact = Matches(np.array([True, False, False, True]), np.array([9.0, 0.0, 0.0, 5.0]))
+    topical = Matches(np.array([True, True, False, False]), np.array([1.0, 3.0, 0.0, 0.0]))
+    ranked = exact.ranked_by(topical)
+    assert ranked.mask.tolist() == [True, True, False, True]
+    assert [d for d, _ in ranked.page(1, 10)] == [1, 0, 3]
+    assert ranked.first.tolist() == [True, False, False, True]

@@ -255,6 +255,32 @@ def test_a_long_query_with_few_exact_hits_is_followed_by_posts_with_most_words(t
     assert search_posts(index, "Ruby 新しい リリース", per_page=1).match_mode == "exact"  # the page shown
 
 
+def test_a_long_title_quoted_by_other_posts_ranks_the_post_about_it_first(tmp_path):
+    """A long title found word for word only where another post quotes or links it: the post
+    most about its words comes first, the quoting post stays among the hits. Typed without
+    spaces, it still counts as long."""
+    about = ("Kubernetes のクラスタでは監視が大事。ダッシュボードは Grafana で構築した。手順は次のとおり。"
+             "クラスタ監視のダッシュボードを Kubernetes 上に構築する。監視の手順。") * 3
+    posts = [make_post("quote", "カレー", "前回の記事「Kubernetesクラスタの監視ダッシュボードを構築する手順」も"
+                                          "どうぞ。" + "今日はカレーの作り方。玉ねぎを炒める。カレーは煮込む。" * 6),
+             make_post("about", "監視", about), make_post("other", "料理", "味噌汁の手順。")]
+    index = build_index(tmp_path, posts)
+    page = search_posts(index, "Kubernetesクラスタの監視ダッシュボードを構築する手順")
+    assert [h.post_id for h in page.hits][:2] == ["about", "quote"] and page.match_mode == "relaxed"
+    assert ids(search_posts(index, '"Kubernetesクラスタの監視ダッシュボードを構築する手順"')) == {"quote"}
+
+
+def test_a_long_query_typed_without_spaces_is_filled(tmp_path):
+    """Three content terms typed together (a title copied whole) are long; two are not, and
+    numbers do not count (``1000万円`` stays exact)."""
+    posts = [make_post("all", "全部", "Rubyの新しいリリース手順。予算は1000万円。"),
+             make_post("most", "大半", "Rubyの新しい版の手順。予算は千円。"), make_post("none", "無関係", "味噌汁。")]
+    index = build_index(tmp_path, posts)
+    assert ids(search_posts(index, "Rubyの新しいリリース")) == {"all", "most"}
+    assert ids(search_posts(index, "新しいリリース")) == {"all"}
+    assert ids(search_posts(index, "1000万円")) == {"all"}
+
+
 def test_default_synonym_file_parses():
     from search.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
 
