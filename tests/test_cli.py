@@ -232,3 +232,18 @@ def test_serve(tmp_path, make_posts_dir, indexed_posts, processes):
             process.wait(timeout=10)
         reader.join(timeout=10)  # EOF once the process is gone; then the pipe can be closed
         process.stdout.close()
+
+
+def test_sort_choices_are_the_search_sorts():
+    from search.searching import SORTS
+    from web.cli import SORT_CHOICES
+
+    assert SORT_CHOICES == tuple(SORTS)
+
+
+def test_reindex_command_starts_without_flask_or_numpy():
+    """`kensaku reindex` imports only what indexing needs (start-up time of a one-post update)."""
+    code = ("import sys; from web.cli import cli; "
+            "print(sorted(m for m in ('flask', 'numpy', 'search.searching', 'waitress') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -16,24 +16,26 @@ import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import click
-from tqdm import tqdm
 
-from search.analytics import QueryLog
 from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
-from search.indexing import IndexStats, open_index, rebuild_index, update_index
-from search.posts import SkippedPost, find_post_files, load_posts
-from search.searching import SORTS
-from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, create_app, default_analytics_db
-from web.server import serve_gunicorn, serve_waitress
-from web.views import MATCH_MODE_NOTES, get_index, search_payload
+from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, default_analytics_db
+
+if TYPE_CHECKING:
+    from search.indexing import IndexStats
+
+# Each command imports what it needs when it runs (the search library, Flask, NumPy, the
+# server): `kensaku reindex` of one changed post should not wait ~1 s for modules it never uses.
 
 #: The reason :func:`search.posts.load_posts` gives for a draft; ``--strict`` accepts it.
 UNPUBLISHED_REASON = "published: false"
 #: Worker threads of ``kensaku serve`` (each holds its own Janome tokenizer).
 DEFAULT_THREADS = 4
+#: ``--sort`` values of ``kensaku query``: the keys of :data:`search.searching.SORTS` (spelled
+#: out so the CLI starts without importing the query engine; a test keeps them equal).
+SORT_CHOICES = ("relevance", "newest", "oldest")
 
 _posts_option = click.option(
     "--posts", "posts_dir", envvar="KENSAKU_POSTS_DIR", show_envvar=True,
@@ -120,6 +122,11 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts,
         another reindex is running, or any other :class:`SearchError`.
     """
+    from tqdm import tqdm
+
+    from search.indexing import rebuild_index, update_index
+    from search.posts import SkippedPost, find_post_files, load_posts
+
     with _library_errors():
         try:
             if strict:
@@ -179,6 +186,9 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     Builds the index first when there is none (or one of an older format). Searches are counted
     per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
     """
+    from search.indexing import open_index
+    from web.server import serve_gunicorn, serve_waitress
+
     try:
         open_index(index_dir)
     except (IndexNotBuiltError, StaleIndexError) as exc:
@@ -198,6 +208,9 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
 
 def _started_app(config: dict):
     """The app, with its index opened and its suggestion caches being built."""
+    from web import create_app
+    from web.views import get_index
+
     app = create_app(config)
     with app.app_context():
         get_index()
@@ -210,7 +223,7 @@ def _started_app(config: dict):
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON that /api/search returns.")
 @click.option("--page", default=1, show_default=True, type=int, help="1-based page number.")
 @click.option("--per-page", default=DEFAULT_PER_PAGE, show_default=True, type=int, help="Hits per page.")
-@click.option("--sort", default="relevance", show_default=True, type=click.Choice(list(SORTS)),
+@click.option("--sort", default="relevance", show_default=True, type=click.Choice(SORT_CHOICES),
               help="Order of the hits.")
 def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per_page: int,
           sort: str) -> None:
@@ -221,6 +234,9 @@ def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per
       kensaku query 形態素解析
       kensaku query '"全文検索" OR tag:Python' --sort newest --json
     """
+    from search.indexing import open_index
+    from web.views import search_payload
+
     q = _replace_surrogates(" ".join(words)).strip()
     if not q:
         raise click.UsageError("The query is empty.")
@@ -247,6 +263,8 @@ def stats(index_dir: Path, analytics_db: Path | None, limit: int, days: int | No
     Prints the most frequent queries and the most frequent queries that found no post, from the
     counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie).
     """
+    from search.analytics import QueryLog
+
     query_log = QueryLog(analytics_db or default_analytics_db(index_dir))
     try:
         if forget_before is not None:
@@ -278,6 +296,8 @@ def echo_results(payload: dict, *, ansi: bool = False) -> None:
 
     :param ansi: show matches in ANSI bold (for a terminal) instead of 【】.
     """
+    from web.views import MATCH_MODE_NOTES
+
     total, page, page_count = payload["total"], payload["page"], payload["page_count"]
     click.echo(f"「{_plain(payload['query'])}」 {total}件"
                + (f"（{page}/{page_count}ページ）" if page_count > 1 else ""))
