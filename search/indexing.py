@@ -450,7 +450,9 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
             _link_generation(previous, generation)
             compiled = index_root / DICTIONARIES_DIR / str(digest)  # loads faster than the CSV compiles
             schema = build_schema(str(compiled if compiled.is_dir() else dictionary_path))
-            ix = whoosh_index.open_dir(str(generation), schema=schema)
+            # Without mmap, as servers open it: with mmap Whoosh copies each file of the big
+            # compound segment it opens (the term index, ~0.1 s each time) into memory.
+            ix = FileStorage(str(generation), supports_mmap=False).open_index(schema=schema)
             _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress)
         manifest.write(generation)
         _write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),

@@ -125,7 +125,7 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     from tqdm import tqdm
 
     from search.indexing import rebuild_index, update_index
-    from search.posts import SkippedPost, find_post_files, load_posts
+    from search.posts import SkippedPost, check_posts_dir, find_post_files, load_posts
 
     with _library_errors():
         try:
@@ -138,9 +138,11 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                         click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}", err=True)
                     raise click.ClickException(
                         f"{len(broken)} post(s) could not be indexed (--strict); the index was not changed.")
-            else:
+            elif full:
                 posts = None
                 total = len(find_post_files(posts_dir))
+            else:  # an update lists the files itself: only check the folder here
+                check_posts_dir(posts_dir)
         except FileNotFoundError as exc:
             raise click.ClickException(str(exc)) from exc
         if not full and not strict:
