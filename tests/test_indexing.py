@@ -240,6 +240,36 @@ def test_update_indexes_only_changed_posts_and_equals_a_rebuild(tmp_path, count_
     assert index_contents(root) == index_contents(tmp_path / "fresh")
 
 
+def _segment_count(index_root: Path) -> int:
+    index = open_index(index_root)
+    try:
+        with index.searcher() as searcher:
+            return len(searcher.reader().leaf_readers())
+    finally:
+        index.close()
+
+
+def test_editing_one_post_again_and_again_keeps_the_segments_few(tmp_path):
+    """Segments whose posts were all replaced are dropped, not merged (merging them cost seconds)."""
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 8)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    index = open_index(root)
+    for number in range(7):
+        paths[0].write_text(paths[0].read_text(encoding="utf-8") + f"\n追記{number}。\n", encoding="utf-8")
+        assert update_index(posts, root, jobs=1).updated == 1
+        assert _segment_count(root) <= 2  # the rebuilt one and the latest edit
+        assert search_posts(index, f"追記{number}").total == 1
+    assert index.doc_count == 8
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n別の追記。\n", encoding="utf-8")
+    update_index(posts, root, jobs=1)
+    assert _segment_count(root) == 3  # another post's edit is kept: it has a live document
+    rebuild_index(posts, tmp_path / "fresh")
+    assert index_contents(root) == index_contents(tmp_path / "fresh")
+    index.close()
+
+
 def test_update_with_nothing_changed_writes_nothing(tmp_path):
     posts = tmp_path / "posts"
     write_post_files(posts, 3)
