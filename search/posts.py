@@ -84,6 +84,19 @@ class SkippedPost:
     reason: str
 
 
+def check_posts_dir(posts_dir: Path) -> Path:
+    """``posts_dir`` as a :class:`Path`, if it is a folder.
+
+    :raises FileNotFoundError: it is not (the message names it and the options that set it).
+    """
+    posts_dir = Path(posts_dir)
+    if not posts_dir.is_dir():
+        raise FileNotFoundError(
+            f"posts folder not found: {posts_dir}; check --posts or KENSAKU_POSTS_DIR"
+        )
+    return posts_dir
+
+
 def find_post_files(posts_dir: Path) -> list[Path]:
     """Every ``.md``/``.markdown`` file under ``posts_dir``, recursively, sorted by relative path.
 
@@ -94,12 +107,8 @@ def find_post_files(posts_dir: Path) -> list[Path]:
 
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
-    posts_dir = Path(posts_dir)
-    if not posts_dir.is_dir():
-        raise FileNotFoundError(
-            f"posts folder not found: {posts_dir}; check --posts or KENSAKU_POSTS_DIR"
-        )
-    found: list[Path] = []
+    posts_dir = check_posts_dir(posts_dir)
+    found: list[tuple[str, Path]] = []  # (relative POSIX path: the sort key, path)
     visited: set[tuple[int, int]] = set()
     for root, dirs, files in os.walk(posts_dir, followlinks=True):
         stat = os.stat(root)
@@ -108,13 +117,16 @@ def find_post_files(posts_dir: Path) -> list[Path]:
             continue
         visited.add((stat.st_dev, stat.st_ino))
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS]
+        relative_root = Path(root).relative_to(posts_dir).as_posix()
+        prefix = "" if relative_root == "." else relative_root + "/"
         for name in files:
             if (not name.startswith(".") and name.lower().endswith(POST_SUFFIXES)
                     and name.rsplit(".", 1)[0].upper() not in NON_POST_NAMES):
                 path = Path(root, name)
-                if path.is_file():
-                    found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(posts_dir).as_posix())
+                if os.path.isfile(path):
+                    found.append((prefix + name, path))
+    found.sort(key=lambda item: item[0])
+    return [path for _, path in found]
 
 
 def load_posts(posts_dir: Path, base_url: str = "") -> Iterator[Post | SkippedPost]:

@@ -120,3 +120,17 @@ def test_thread_safety():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_janome_tokenizers_share_one_decoded_system_fst(tmp_path):
+    """One decoded FST for all tokenizers (start-up of a one-post update, memory per server thread)."""
+    from search.analysis import base_janome_tokenizer, janome_tokenizer
+    from search.dictionary import write_dictionary
+
+    dictionary = tmp_path / "userdic.csv"
+    write_dictionary([("生成AI", "セイセイエーアイ")], dictionary)
+    base, user = base_janome_tokenizer(), janome_tokenizer(str(dictionary))
+    assert base.matcher.dict_data is user.matcher.dict_data
+    text = "東京都で生成AIの投資が増えた。"
+    assert [t.surface for t in base.tokenize(text)] == ["東京", "都", "で", "生成", "AI", "の", "投資", "が", "増え", "た", "。"]
+    assert "生成AI" in [t.surface for t in user.tokenize(text)]

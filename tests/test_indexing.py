@@ -3,6 +3,7 @@
 import json
 import os
 import threading
+import time
 
 import pytest
 
@@ -238,6 +239,67 @@ def test_update_indexes_only_changed_posts_and_equals_a_rebuild(tmp_path, count_
 
     rebuild_index(posts, tmp_path / "fresh")
     assert index_contents(root) == index_contents(tmp_path / "fresh")
+
+
+def _segment_count(index_root: Path) -> int:
+    index = open_index(index_root)
+    try:
+        with index.searcher() as searcher:
+            return len(searcher.reader().leaf_readers())
+    finally:
+        index.close()
+
+
+def test_editing_one_post_again_and_again_keeps_the_segments_few(tmp_path):
+    """Segments whose posts were all replaced are dropped, not merged (merging them cost seconds)."""
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 8)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    index = open_index(root)
+    for number in range(7):
+        paths[0].write_text(paths[0].read_text(encoding="utf-8") + f"\n追記{number}。\n", encoding="utf-8")
+        assert update_index(posts, root, jobs=1).updated == 1
+        assert _segment_count(root) <= 2  # the rebuilt one and the latest edit
+        assert search_posts(index, f"追記{number}").total == 1
+    assert index.doc_count == 8
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n別の追記。\n", encoding="utf-8")
+    update_index(posts, root, jobs=1)
+    assert _segment_count(root) == 3  # another post's edit is kept: it has a live document
+    rebuild_index(posts, tmp_path / "fresh")
+    assert index_contents(root) == index_contents(tmp_path / "fresh")
+    index.close()
+
+
+def test_update_reads_only_files_whose_stat_changed_and_still_sees_every_change(tmp_path, monkeypatch):
+    import search.indexing as indexing
+
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 6)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    old = time.time() - 60  # stats are trusted once the file is a few seconds old
+    for path in paths:
+        os.utime(path, (old, old))
+    monkeypatch.setattr(indexing, "_STAT_SETTLE_NS", 0)  # ctime is now: trust it anyway in this test
+    hashed = []
+    original = indexing._file_hash
+    monkeypatch.setattr(indexing, "_file_hash", lambda path: hashed.append(path.name) or original(path))
+
+    paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\nヤンバルクイナ。\n", encoding="utf-8")
+    assert update_index(posts, root, jobs=1).updated == 1
+    assert len(hashed) == 6  # the first update after a rebuild reads every file, and records their stats
+    hashed.clear()
+    text = paths[1].read_text(encoding="utf-8")
+    same_size = text.replace("記事1", "記事X", 1)
+    assert len(same_size.encode()) == len(text.encode()) and same_size != text
+    paths[1].write_text(same_size, encoding="utf-8")
+    os.utime(paths[1], (old, old))  # same size, same mtime: only the ctime tells
+    stats = update_index(posts, root, jobs=1)
+    assert stats.updated == 1 and hashed == [paths[1].name]
+    assert search_posts(open_index(root), "ヤンバルクイナ").total == 1
+    hashed.clear()
+    assert update_index(posts, root, jobs=1).index_dir is None and hashed == []  # nothing changed, nothing read
 
 
 def test_update_with_nothing_changed_writes_nothing(tmp_path):

@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from search.synonyms import DEFAULT_SYNONYMS_FILE
+
+if TYPE_CHECKING:  # Flask is imported by create_app: `kensaku reindex` starts without it
+    from flask import Flask
 
 #: The repository (or source tree) the ``web`` package sits in.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -72,6 +74,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     :returns: the Flask app, with the page and API blueprints, error handlers, CORS and
         security headers.
     """
+    from flask import Flask
+
     app = Flask(__name__)
     app.json.ensure_ascii = False  # readable Japanese in JSON answers (curl shows 東京, not \u6771)
     app.config.from_mapping(
