@@ -120,3 +120,35 @@ def test_thread_safety():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_shared_janome_is_thread_safe():
+    """One Janome tokenizer serves every thread of a process (janome_tokens holds a lock): without
+    the lock, threads switching often get wrong tokens from Janome's shared matcher cache (seen in
+    about 2 runs of 3 of this test)."""
+    import sys
+
+    from search.analysis import janome_tokens
+
+    lines = ["東京都庁を見学した。生成AIの投資が増えた。", "サーバーの設定を見直した。人々が集まる広場。",
+             "形態素解析で全文検索を作る。", "クラウドのアーキテクチャを説明します。"]
+    expected = {line: [str(t) for t in janome_tokens(line)] for line in lines}
+    errors = []
+
+    def work(seed):
+        for i in range(150):
+            line = lines[(seed + i) % len(lines)]
+            if [str(t) for t in janome_tokens(line)] != expected[line]:
+                errors.append(line)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
