@@ -21,6 +21,7 @@ from typing import Iterator
 import click
 from tqdm import tqdm
 
+from search.analysis import preload_janome
 from search.analytics import QueryLog
 from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
 from search.indexing import IndexStats, open_index, rebuild_index, update_index
@@ -180,11 +181,12 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
     """
     try:
-        open_index(index_dir)
+        dictionary = open_index(index_dir).dictionary
     except (IndexNotBuiltError, StaleIndexError) as exc:
         state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
         click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
         echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+        dictionary = open_index(index_dir).dictionary
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
               "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
@@ -193,7 +195,8 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     if workers == 1:
         serve_waitress(_started_app(config), host, port, threads)
     else:
-        serve_gunicorn(lambda: _started_app(config), host, port, threads, workers)
+        serve_gunicorn(lambda: _started_app(config), host, port, threads, workers,
+                       preload=lambda: preload_janome(dictionary))
 
 
 def _started_app(config: dict):
