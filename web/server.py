@@ -7,7 +7,10 @@ many cores. Each worker opens the index and builds its suggestion caches itself.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import os
+import platform
 import signal
 import socket
 import sys
@@ -18,11 +21,37 @@ import waitress
 from flask import Flask
 
 
+#: glibc's ``mallopt`` parameter number of ``M_ARENA_MAX`` (``malloc.h``).
+_M_ARENA_MAX = -8
+#: Most malloc arenas per server process (glibc's default: 8 per core). Each thread that
+#: allocates while another holds an arena gets a new one, which keeps what is freed in it: with 4
+#: threads under load that was ~15 MB more resident memory per worker than with 2 arenas.
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process and the processes it forks afterwards, as the
+    environment variable ``MALLOC_ARENA_MAX`` does for a new process.
+
+    Nothing is changed when ``MALLOC_ARENA_MAX`` is set (glibc obeys it already) or the C
+    library is not glibc.
+
+    :returns: whether the cap was set.
+    """
+    if "MALLOC_ARENA_MAX" in os.environ or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        return ctypes.CDLL(None).mallopt(_M_ARENA_MAX, arenas) == 1
+    except (OSError, AttributeError):
+        return False
+
+
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     """Serve ``app`` in this process until Ctrl+C or SIGTERM.
 
     :raises click.ClickException: the address cannot be listened on.
     """
+    limit_malloc_arenas()
     try:
         server = waitress.create_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
@@ -71,6 +100,7 @@ def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads:
         def load(self) -> Flask:
             return make_app()
 
+    limit_malloc_arenas()
     if preload is not None:
         preload()
     gc.freeze()
