@@ -33,7 +33,7 @@ from web.views import MATCH_MODE_NOTES, get_index, search_payload
 
 #: The reason :func:`search.posts.load_posts` gives for a draft; ``--strict`` accepts it.
 UNPUBLISHED_REASON = "published: false"
-#: Worker threads of ``kensaku serve`` (each holds its own Janome tokenizer).
+#: Worker threads of ``kensaku serve`` (each keeps its own Whoosh searcher; they share one Janome tokenizer).
 DEFAULT_THREADS = 4
 
 _posts_option = click.option(

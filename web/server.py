@@ -2,7 +2,9 @@
 
 Python runs one thread at a time per process, so one process uses one core however many threads
 it has; ``workers`` processes (gunicorn's pre-fork model, each with ``threads`` threads) use that
-many cores. Each worker opens the index and builds its suggestion caches itself.
+many cores. Each worker opens the index and builds its suggestion caches itself; the Janome
+dictionary is loaded once in the gunicorn master and shared by the workers it forks. Either server
+caps glibc's malloc arenas (:func:`limit_malloc_arenas`), which otherwise keep memory per thread.
 """
 
 from __future__ import annotations
