@@ -22,14 +22,17 @@ Three analyzers, all fed by one Janome pass per text where they share it:
 * :func:`reading_analyzer` — the katakana readings of content words (投資 → トウシ), so a
   hiragana query can find the kanji it reads as.
 
-Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one is kept per
-thread by :func:`janome_tokenizer`, never on an analyzer object, so analyzers pickle into the
-Whoosh schema.
+Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one per user
+dictionary is kept per *process*, never on an analyzer object (so analyzers pickle into the Whoosh
+schema), and every call into it goes through :func:`janome_tokens`, which holds one lock while
+Janome runs. Each extra tokenizer would cost ~10 MB (its own decoded copy of the dictionary's
+FST); the lock costs no throughput because Janome is pure Python and runs under the GIL anyway.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -95,8 +98,11 @@ def is_punctuation(text: str) -> bool:
     return all(unicodedata.category(c)[0] in "PSZC" for c in text)
 
 
-#: Janome tokenizers kept per thread (one per user dictionary in use).
-MAX_TOKENIZERS_PER_THREAD = 4
+#: Janome tokenizers kept per process (one per user dictionary in use, least recently used dropped).
+MAX_TOKENIZERS = 4
+
+_tokenizers: OrderedDict[str | None, _Janome] = OrderedDict()
+_janome_lock = threading.Lock()  # held while _tokenizers changes or any tokenizer runs
 
 
 def _share_system_fst() -> None:
@@ -116,31 +122,51 @@ def _share_system_fst() -> None:
 _share_system_fst()
 
 
-def janome_tokenizer(dictionary: str | None = None) -> _Janome:
-    """The calling thread's own Janome tokenizer for a user dictionary (None: none).
+def _reset_after_fork() -> None:
+    """In a child forked while another thread held the lock, the tokenizer it was using may be
+    half-updated (and the lock would never be released): start over with none."""
+    global _janome_lock
+    if _janome_lock.locked():
+        _tokenizers.clear()
+        _janome_lock = threading.Lock()
 
-    :param dictionary: path of a Janome "simpledic" CSV (:mod:`search.dictionary`).
-    """
-    tokenizers = getattr(_local, "janome", None)
-    if tokenizers is None:
-        tokenizers = _local.janome = OrderedDict()
-    tokenizer = tokenizers.get(dictionary)
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _janome(dictionary: str | None) -> _Janome:
+    """The process's tokenizer for ``dictionary``; the caller holds ``_janome_lock``."""
+    tokenizer = _tokenizers.get(dictionary)
     if tokenizer is None:
         if dictionary:
             tokenizer = _Janome(dictionary, udic_enc="utf8", udic_type="simpledic")
         else:
             tokenizer = _Janome()
-        tokenizers[dictionary] = tokenizer
-        if len(tokenizers) > MAX_TOKENIZERS_PER_THREAD:
-            tokenizers.popitem(last=False)
+        _tokenizers[dictionary] = tokenizer
+        if len(_tokenizers) > MAX_TOKENIZERS:
+            _tokenizers.popitem(last=False)
     else:
-        tokenizers.move_to_end(dictionary)
+        _tokenizers.move_to_end(dictionary)
     return tokenizer
 
 
-def base_janome_tokenizer() -> _Janome:
-    """The calling thread's Janome tokenizer with the system dictionary only."""
-    return janome_tokenizer(None)
+def janome_tokens(text: str, dictionary: str | None = None, *, wakati: bool = False) -> list:
+    """Janome's tokens of ``text``, safe to call from any thread.
+
+    :param dictionary: path of a Janome "simpledic" CSV or of a compiled user dictionary
+        (:mod:`search.dictionary`); None: the system dictionary only.
+    :param wakati: surfaces (``str``) instead of ``janome.tokenizer.Token`` objects.
+    :returns: every token, in order (Janome strips leading and trailing whitespace first).
+    """
+    with _janome_lock:
+        return list(_janome(dictionary).tokenize(text, wakati=wakati))
+
+
+def preload_janome(dictionary: str | None = None) -> None:
+    """Load Janome's system dictionary and the tokenizers for ``dictionary`` (and for none) now,
+    e.g. in a server's parent process before it forks workers, which then share those pages."""
+    janome_tokens("検索", dictionary)
+    janome_tokens("検索")
 
 
 def _morpheme_cache() -> OrderedDict:
@@ -189,7 +215,6 @@ def prime_morphemes(text: str, found: list[Morpheme], dictionary: str | None = N
 def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
     normalized = normalize_with_offsets(text)
     norm = normalized.text
-    tokenizer = janome_tokenizer(dictionary)
     result: list[Morpheme] = []
     position = 0
     line_start = 0
@@ -200,7 +225,7 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
                 continue
             cursor = 0
             base = line_start + chunk_start
-            for token in tokenizer.tokenize(chunk):
+            for token in janome_tokens(chunk, dictionary):
                 surface = token.surface
                 found_at = chunk.find(surface, cursor)
                 if found_at < 0:  # should not happen; keep going without this token
@@ -226,7 +251,7 @@ def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int
     """The system dictionary's segmentation of a user-dictionary word, at the word's position."""
     pieces = []
     cursor = 0
-    tokens = list(base_janome_tokenizer().tokenize(surface))
+    tokens = janome_tokens(surface)
     if len(tokens) < 2:
         return pieces
     for token in tokens:

@@ -63,14 +63,14 @@ def _is_candidate(word: str) -> bool:
 
 
 def _splits(word: str) -> bool:
-    from search.analysis import base_janome_tokenizer
-    return len(list(base_janome_tokenizer().tokenize(word, wakati=True))) > 1
+    from search.analysis import janome_tokens
+    return len(janome_tokens(word, wakati=True)) > 1
 
 
 def _reading(word: str) -> str:
-    from search.analysis import base_janome_tokenizer
+    from search.analysis import janome_tokens
     parts = []
-    for token in base_janome_tokenizer().tokenize(word):
+    for token in janome_tokens(word):
         parts.append(token.reading if token.reading != "*" else token.surface)
     return "".join(parts)
 

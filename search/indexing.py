@@ -639,7 +639,7 @@ def _compile_dictionary(index_root: Path, generation: Path) -> None:
     """Compile the generation's user dictionary into ``dictionaries/<digest>/`` unless it is there.
 
     Servers tokenize queries with the compiled copy (:attr:`SearchIndex.dictionary`): Janome
-    loads it in milliseconds, once per thread and dictionary content rather than per generation,
+    loads it in milliseconds, once per process and dictionary content rather than per generation,
     and never compiles in a server thread (Janome's compiler is not thread-safe).
     """
     from janome import sysdic

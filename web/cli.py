@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 #: The reason :func:`search.posts.load_posts` gives for a draft; ``--strict`` accepts it.
 UNPUBLISHED_REASON = "published: false"
-#: Worker threads of ``kensaku serve`` (each holds its own Janome tokenizer).
+#: Worker threads of ``kensaku serve`` (each keeps its own Whoosh searcher; they share one Janome tokenizer).
 DEFAULT_THREADS = 4
 #: ``--sort`` values of ``kensaku query``: the keys of :data:`search.searching.SORTS` (spelled
 #: out so the CLI starts without importing the query engine; a test keeps them equal).
@@ -230,15 +230,17 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     Builds the index first when there is none (or one of an older format). Searches are counted
     per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
     """
+    from search.analysis import preload_janome
     from search.indexing import open_index
     from web.server import serve_gunicorn, serve_waitress
 
     try:
-        open_index(index_dir)
+        dictionary = open_index(index_dir).dictionary
     except (IndexNotBuiltError, StaleIndexError) as exc:
         state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
         click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
         echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+        dictionary = open_index(index_dir).dictionary
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
               "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
@@ -247,7 +249,8 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     if workers == 1:
         serve_waitress(_started_app(config), host, port, threads)
     else:
-        serve_gunicorn(lambda: _started_app(config), host, port, threads, workers)
+        serve_gunicorn(lambda: _started_app(config), host, port, threads, workers,
+                       preload=lambda: preload_janome(dictionary))
 
 
 def _started_app(config: dict):

@@ -2,11 +2,17 @@
 
 Python runs one thread at a time per process, so one process uses one core however many threads
 it has; ``workers`` processes (gunicorn's pre-fork model, each with ``threads`` threads) use that
-many cores. Each worker opens the index and builds its suggestion caches itself.
+many cores. Each worker opens the index and builds its suggestion caches itself; the Janome
+dictionary is loaded once in the gunicorn master and shared by the workers it forks. Either server
+caps glibc's malloc arenas (:func:`limit_malloc_arenas`), which otherwise keep memory per thread.
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import os
+import platform
 import signal
 import socket
 import sys
@@ -17,11 +23,37 @@ import waitress
 from flask import Flask
 
 
+#: glibc's ``mallopt`` parameter number of ``M_ARENA_MAX`` (``malloc.h``).
+_M_ARENA_MAX = -8
+#: Most malloc arenas per server process (glibc's default: 8 per core). Each thread that
+#: allocates while another holds an arena gets a new one, which keeps what is freed in it: with 4
+#: threads under load that was ~15 MB more resident memory per worker than with 2 arenas.
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process and the processes it forks afterwards, as the
+    environment variable ``MALLOC_ARENA_MAX`` does for a new process.
+
+    Nothing is changed when ``MALLOC_ARENA_MAX`` is set (glibc obeys it already) or the C
+    library is not glibc.
+
+    :returns: whether the cap was set.
+    """
+    if "MALLOC_ARENA_MAX" in os.environ or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        return ctypes.CDLL(None).mallopt(_M_ARENA_MAX, arenas) == 1
+    except (OSError, AttributeError):
+        return False
+
+
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     """Serve ``app`` in this process until Ctrl+C or SIGTERM.
 
     :raises click.ClickException: the address cannot be listened on.
     """
+    limit_malloc_arenas()
     try:
         server = waitress.create_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
@@ -39,11 +71,15 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
         server.close()
 
 
-def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads: int, workers: int) -> None:
+def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads: int, workers: int,
+                   preload: Callable[[], None] | None = None) -> None:
     """Serve the app ``make_app`` builds in each of ``workers`` gunicorn worker processes
     (``gthread`` workers with ``threads`` threads each) until Ctrl+C or SIGTERM.
 
     The listening socket is opened here, so a busy port fails clearly and port 0 is told.
+    ``preload`` runs here, before the workers are forked (it must not start threads): what it
+    loads (the Janome dictionary) is shared copy-on-write by the workers. ``gc.freeze()`` then
+    keeps the collector from writing to those objects' pages in each worker.
 
     :raises click.ClickException: the address cannot be listened on.
     """
@@ -66,6 +102,10 @@ def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads:
         def load(self) -> Flask:
             return make_app()
 
+    limit_malloc_arenas()
+    if preload is not None:
+        preload()
+    gc.freeze()
     name = f"[{host}]" if ":" in host else host
     click.echo(f"Serving on http://{name}:{listener.getsockname()[1]}/ ({workers} worker processes)")
     click.echo("Press Ctrl+C to stop.")

@@ -75,6 +75,12 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def _memory_mb(pid: int) -> list[dict]:
+    """Each worker's memory now, in MB: ``[{"rss": VmRSS, "pss": Pss, "peak": VmHWM}, …]``."""
+    return [{"rss": round(_memory_kb(w, "VmRSS") / 1024, 1), "pss": round(_pss_kb(w) / 1024, 1),
+             "peak": round(_memory_kb(w, "VmHWM") / 1024, 1)} for w in _workers(pid)]
+
+
 def _workers(pid: int) -> list[int]:
     """The server's worker processes: its children (gunicorn), or itself (waitress)."""
     try:
@@ -120,6 +126,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32", help="concurrent connections, comma-separated")
     parser.add_argument("--seconds", type=int, default=20, help="duration of each load level")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server worker processes")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: kensaku's)")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "http.json")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -134,7 +141,8 @@ def main() -> None:
     port = _free_port()
     kensaku = Path(sys.executable).with_name("kensaku")
     server = subprocess.Popen([str(kensaku), "serve", "--index", str(args.index), "--posts", str(args.corpus),
-                               "--port", str(port), "--workers", str(args.workers), "--no-analytics"], cwd=work,
+                               "--port", str(port), "--workers", str(args.workers), "--no-analytics"]
+                              + (["--threads", str(args.threads)] if args.threads else []), cwd=work,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples: list[int] = []  # resident memory of the largest worker, KB
     stop = threading.Event()
@@ -157,6 +165,7 @@ def main() -> None:
         for _ in range(8):  # each worker: wait for its suggestion and related-post caches
             _wait_ready(f"{base}/api/suggest?q=%E3%81%A8")
             _wait_ready(f"{base}/api/related?id=x", statuses=(404,))
+        result["rest_mb"] = _memory_mb(server.pid)
         _wrk(base, script, 2 * len(_workers(server.pid)), 10)  # warm-up: every thread's searcher and tokenizer
         result["machine"]["load_average"] = os.getloadavg()
         result["workers"] = len(_workers(server.pid))
@@ -165,6 +174,7 @@ def main() -> None:
         for clients in (int(c) for c in args.clients.split(",")):
             level = _wrk(base, script, clients, args.seconds)
             level["clients"] = clients
+            level["load_average"] = os.getloadavg()
             result["levels"].append(level)
             print(f"{clients} clients: {level['requests_per_s']:.1f} req/s, p95 {level['p95_us'] / 1000:.1f} ms, "
                   f"{level['errors']} errors", file=sys.stderr, flush=True)
@@ -172,6 +182,7 @@ def main() -> None:
         result["rss_peak_mb"] = max(_memory_kb(w, "VmHWM") for w in _workers(server.pid)) / 1024
         result["rss_end_mb"] = max(_memory_kb(w, "VmRSS") for w in _workers(server.pid)) / 1024
         result["pss_end_mb"] = max(_pss_kb(w) for w in _workers(server.pid)) / 1024
+        result["end_mb"] = _memory_mb(server.pid)
     finally:
         stop.set()
         server.terminate()
@@ -188,11 +199,16 @@ def table(result: dict) -> str:
              f"load average {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
              f"{result['workers']} worker processes; the largest worker's resident memory: peak "
              f"{result['rss_peak_mb']:.0f} MB, at the end {result['rss_end_mb']:.0f} MB "
-             f"(proportional share of shared pages: {result['pss_end_mb']:.0f} MB)", "",
-             "| clients | requests/s | p50 | p95 | p99 | errors |", "|---:|---:|---:|---:|---:|---:|"]
+             f"(proportional share of shared pages: {result['pss_end_mb']:.0f} MB)"]
+    if "rest_mb" in result:
+        lines[0] += ("; each worker at rest (RSS/PSS MB) " + ", ".join(f"{m['rss']:.0f}/{m['pss']:.0f}" for m in result["rest_mb"])
+                     + ", at the end (RSS/PSS/peak MB) " + ", ".join(f"{m['rss']:.0f}/{m['pss']:.0f}/{m['peak']:.0f}"
+                                                                    for m in result["end_mb"]))
+    lines += ["", "| clients | requests/s | p50 | p95 | p99 | errors | load average |", "|---:|---:|---:|---:|---:|---:|---:|"]
     for level in result["levels"]:
         lines.append(f"| {level['clients']} | {level['requests_per_s']:.1f} | {level['p50_us'] / 1000:.1f} ms | "
-                     f"{level['p95_us'] / 1000:.1f} ms | {level['p99_us'] / 1000:.1f} ms | {level['errors']} |")
+                     f"{level['p95_us'] / 1000:.1f} ms | {level['p99_us'] / 1000:.1f} ms | {level['errors']} | "
+                     f"{', '.join(f'{x:.1f}' for x in level.get('load_average', ()))} |")
     return "\n".join(lines)
 
 
