@@ -602,15 +602,26 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
 
 
 def _is_long_plain_query(plan: QueryPlan, relaxed: wq.Query) -> bool:
-    """No operator (quotes, field, ``OR`` or ``-`` say exactly what to match), and either
+    """No operator but groups (quotes, field, ``OR`` or ``-`` say exactly what to match), and either
     :data:`FILL_MIN_WORDS` words typed apart, each with a content term, or as many content terms
     other than numbers typed together (a title copied whole)."""
-    words = plan.tree.children if isinstance(plan.tree, And) else (plan.tree,)
-    if not all(isinstance(w, Word) and not w.phrase and w.field is None for w in words):
+    words = _plain_words(plan.tree)
+    if words is None:
         return False
     if len(words) >= FILL_MIN_WORDS and getattr(relaxed, "coordinated", 0) >= FILL_MIN_WORDS:
         return True
     return len(_topic_terms(plan)) >= FILL_MIN_WORDS
+
+
+def _plain_words(node: Node) -> list[Word] | None:
+    """The words of a query made only of words and groups of them (``Deno 第4回 (FFI の利用)``,
+    as a title copied whole often is), or None if it has an operator."""
+    if isinstance(node, Word):
+        return [node] if not node.phrase and node.field is None else None
+    if isinstance(node, And):
+        words = [_plain_words(child) for child in node.children]
+        return None if None in words else [w for group in words for w in group]
+    return None
 
 
 def _topic_terms(plan: QueryPlan) -> list[str]:

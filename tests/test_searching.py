@@ -279,6 +279,7 @@ def test_a_long_query_typed_without_spaces_is_filled(tmp_path):
     assert ids(search_posts(index, "Rubyの新しいリリース")) == {"all", "most"}
     assert ids(search_posts(index, "新しいリリース")) == {"all"}
     assert ids(search_posts(index, "1000万円")) == {"all"}
+    assert ids(search_posts(index, "Rubyの（新しいリリース）")) == {"all", "most"}  # groups are no operator
 
 
 def test_default_synonym_file_parses():
