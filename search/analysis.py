@@ -471,7 +471,8 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
     as a prefix). A one-character run gives that character. A run of letters or digits gives one
     term. Runs separated by spaces or punctuation are one position further apart.
 
-    :param query: build query grams: no trailing unigram on runs longer than one character.
+    :param query: build query grams: no trailing unigram on runs longer than one character (its
+        position is still counted, so the grams of a query match a document's at the same offsets).
     :returns: grams in text order; ``start``/``end`` index ``text``.
     """
     normalized = normalize_with_offsets(text)
@@ -497,7 +498,7 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
             if not query:
                 last = run[-1]
                 grams.append(Gram(last[0], position, last[1], last[2]))
-                position += 1
+            position += 1  # in a query too, so what follows the run has the document's positions
         run.clear()
 
     previous_was_separator = False

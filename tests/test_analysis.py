@@ -2,10 +2,11 @@
 
 import pickle
 import threading
+import unicodedata
 
 import pytest
 
-from search.analysis import (STOP_TAGS, morphemes, ngram_analyzer, ngrams, query_terms, reading_analyzer,
+from search.analysis import (STOP_TAGS, is_cjk, morphemes, ngram_analyzer, ngrams, query_terms, reading_analyzer,
                              word_analyzer)
 
 
@@ -71,6 +72,31 @@ def test_ngrams_fold_width_kana_and_long_vowel():
     assert [g.text for g in ngrams("ﾘﾝｺﾞ", query=True)] == [g.text for g in ngrams("りんご", query=True)]
     assert [g.text for g in ngrams("サーバー", query=True)] == [g.text for g in ngrams("サーバ", query=True)]
     assert [g.text for g in ngrams("ＵＳＢケーブル")][0] == "usb"
+
+
+MIXED_TEXTS = ["これは生成AIです", "AWSの移行は東京で", "Ruby3.3の新機能とYJIT", "人々が集まる東京都庁", "ＧＰＴ－４で要約した記事",
+               "クラウドとAI、そしてデータ基盤", "日本語と English の mixed テキスト"]
+
+
+@pytest.mark.parametrize("text", MIXED_TEXTS)
+def test_query_grams_of_any_cut_of_a_text_stand_at_its_offsets(text):
+    """A query cut from a post's text where its kind of characters changes (kana and kanji,
+    letters and digits, spaces and punctuation): its grams must all be found among the post's
+    grams at one common offset, so a quoted phrase or a fragment match spanning kanji and
+    letters (生成AI, AWSの移行) matches."""
+    def kind(char: str) -> str:
+        char = unicodedata.normalize("NFKC", char)
+        return "w" if char.isascii() and char.isalnum() else "c" if is_cjk(char) else "s"
+
+    document = {(g.text, g.position) for g in ngrams(text)}
+    cuts = [i for i in range(1, len(text)) if kind(text[i - 1]) != kind(text[i])]
+    for i in [0] + cuts:
+        for j in [c for c in cuts + [len(text)] if c > i]:
+            query = ngrams(text[i:j], query=True)
+            if not query:
+                continue
+            offsets = {p - query[0].position for t, p in document if t == query[0].text}
+            assert any(all((g.text, g.position + o) in document for g in query) for o in offsets), text[i:j]
 
 
 def test_ngram_offsets():

@@ -297,3 +297,13 @@ def test_malformed_synonym_lines_name_the_line(text):
 
     with pytest.raises(SearchError, match="line 1"):
         Synonyms.parse(text, "syn.txt")
+
+
+@pytest.mark.parametrize("q", ['"生成AI"', '"AWSの移行"', '"Ruby3.3の新機能"', '"GPT-4で要約"'])
+def test_a_quoted_phrase_across_kanji_and_letters_matches_exactly(tmp_path, q):
+    """Quoted, a phrase mixing kanji or kana with letters or digits is found where it stands
+    (its character n-grams at the post's positions), not only after relaxing it."""
+    posts = [make_post("has", "記事", "生成AIとAWSの移行、Ruby3.3の新機能、GPT-4で要約した話。"),
+             make_post("apart", "別", "AIを生成する。移行はAWSで。新機能はRubyで3.3から。要約はGPT-4でした。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == {"has"} and page.match_mode in ("exact", "fragment")
