@@ -38,6 +38,10 @@ class ReindexInProgressError(SearchError):
     """Another reindex holds the lock on the index directory."""
 
 
+class EmptyPostsFolderError(SearchError):
+    """A reindex found no post files while the index holds posts; the index was left as it was."""
+
+
 class QueryError(SearchError):
     """A query string that cannot be run (too long, too many terms, bad field, bad page).
 

@@ -45,7 +45,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from search.dictionary import DICTIONARY_FILE, SHIPPED_WORDS, dictionary_entries, write_dictionary
-from search.errors import IndexNotBuiltError, ReindexInProgressError, StaleIndexError
+from search.errors import EmptyPostsFolderError, IndexNotBuiltError, ReindexInProgressError, StaleIndexError
 from search.pipeline import AnalysisPool, Item, workers_for
 from search.posts import Post, SkippedPost, find_post_files
 from search.ranking import RankingModel
@@ -80,6 +80,8 @@ class IndexStats:
     :ivar updated: changed posts (update only).
     :ivar deleted: posts removed from the index (update only).
     :ivar unchanged: posts left as they were (update only).
+    :ivar newly_skipped: skipped posts among the new and changed files (update only; they are in
+        ``skipped`` too, beside the unchanged files skipped before).
     """
 
     indexed: int = 0
@@ -91,6 +93,7 @@ class IndexStats:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    newly_skipped: int = 0
 
     def summary(self) -> str:
         """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
@@ -363,6 +366,8 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param jobs: most worker processes running Janome (None: one per CPU).
     :param wait_s: seconds to wait for a running reindex (see :func:`reindex_lock`).
     :raises ReindexInProgressError: another reindex holds the lock.
+    :raises EmptyPostsFolderError: there is no post file (or no ``posts``) while the index holds
+        posts; the index is left as it was (delete ``index_root`` to really empty it).
     :raises FileNotFoundError: ``posts_dir`` is not a folder (and no ``posts`` were given).
     """
     started = time.perf_counter()
@@ -379,12 +384,15 @@ def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: 
                     jobs: int | None) -> IndexStats:
     _remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
+    items = list(posts) if posts is not None else find_post_files(posts_dir)
+    if not items:
+        _refuse_to_empty(posts_dir, index_root, previous)
     generation = _new_generation_path(index_root)
     try:
         if posts is not None:
-            stats = write_index(posts, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs)
+            stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs)
         else:
-            stats = write_index(find_post_files(posts_dir), generation, progress,
+            stats = write_index(items, generation, progress,
                                 owner_dictionaries=owner_dictionaries, jobs=jobs,
                                 posts_dir=posts_dir, base_url=base_url)
         _compile_dictionary(index_root, generation)
@@ -396,6 +404,25 @@ def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: 
         raise
     _remove_old_generations(index_root, keep=(generation, previous))
     return stats
+
+
+def indexed_post_count(index_root: Path) -> int:
+    """Posts in the generation being served (0 when there is none)."""
+    generation = current_generation(index_root)
+    posts = read_metadata(generation).get("posts", 0) if generation is not None else 0
+    return posts if isinstance(posts, int) else 0
+
+
+def _refuse_to_empty(posts_dir: Path, index_root: Path, previous: Path | None) -> None:
+    """Raise :class:`EmptyPostsFolderError` if the index ``previous`` holds posts (a posts folder
+    found empty is more likely a failed checkout than a blog without posts)."""
+    kept = read_metadata(previous).get("posts", 0) if previous is not None else 0
+    if kept:
+        raise EmptyPostsFolderError(
+            f"No post files found in {posts_dir}: the index in {index_root} was not changed and keeps "
+            f"its {kept} posts. Check the posts folder; to really empty the index, delete {index_root} "
+            f"and reindex."
+        )
 
 
 def _write_vocabulary(generation: Path) -> None:
@@ -429,6 +456,7 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param jobs: most worker processes for the changed posts (None: one per CPU).
     :param wait_s: seconds to wait for a running reindex (see :func:`reindex_lock`).
     :raises ReindexInProgressError: another reindex holds the lock (after ``wait_s`` seconds).
+    :raises EmptyPostsFolderError: there is no post file while the index holds posts (index unchanged).
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
     started = time.perf_counter()
@@ -464,9 +492,10 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     stats = IndexStats(incremental=True)
     stats.skipped = [SkippedPost(posts_dir / post_id, entry[1]) for post_id, entry in manifest.skipped.items()
                      if post_id in hashes and post_id not in changed_ids]
-    if not changed_ids and not deleted:
+    if (not changed_ids and not deleted and (previous / DICTIONARY_FILE).is_file()
+            and _dictionary_inputs(manifest.keywords(), owner_dictionaries) == manifest.dictionary_inputs):
         stats.unchanged = len(manifest.indexed)
-        return stats
+        return stats  # (other owner word lists or shipped words: the dictionary is checked below)
     changed = [path for post_id, (path, _) in hashes.items() if post_id in changed_ids]
     generation = _new_generation_path(index_root)
     try:
@@ -493,7 +522,9 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
             # Without mmap, as servers open it: with mmap Whoosh copies each file of the big
             # compound segment it opens (the term index, ~0.1 s each time) into memory.
             ix = FileStorage(str(generation), supports_mmap=False).open_index(schema=schema)
+            skipped_before = len(stats.skipped)
             _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress)
+            stats.newly_skipped = len(stats.skipped) - skipped_before
         manifest.write(generation)
         _write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),
                         dictionary_digest=digest, updated_from=previous.name)

@@ -5,7 +5,8 @@ A watchdog observer reports file events under the posts folder; events on post f
 ``debounce_s`` seconds (an editor's save is often several writes, a ``git checkout`` hundreds)
 one :func:`search.indexing.update_index` brings the index up to date. The update compares content
 hashes of every post file, so a missed or coalesced event costs nothing: the next one catches up,
-and a save that changes nothing writes nothing.
+and a save that changes nothing writes nothing. Each update that changed the index, or skipped a
+post file that was new, changed or saved meanwhile (bad YAML, …), is reported.
 
 :func:`watch_posts` blocks until ``stop`` is set (or KeyboardInterrupt), then stops the observer.
 """
@@ -33,19 +34,43 @@ LOCK_WAIT_S = 600.0
 
 
 class _PostEvents(FileSystemEventHandler):
-    """Sets ``changed`` and stamps the time on every event that touches a post file."""
+    """Sets ``changed``, stamps the time and collects the paths of every event that touches a post file."""
 
     def __init__(self) -> None:
         self.changed = threading.Event()
         self.last_event = 0.0
+        self._paths: set[Path] = set()
+        self._lock = threading.Lock()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(_is_post_path(os.fsdecode(p)) for p in paths if p) or event.is_directory:
+        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        posts = [Path(os.path.abspath(p)) for p in paths if _is_post_path(p)]
+        if posts or event.is_directory:
+            with self._lock:
+                self._paths.update(posts)
             self.last_event = time.monotonic()
             self.changed.set()
+
+    def take(self) -> set[Path]:
+        """Clear ``changed``; the absolute paths of the events since the last call."""
+        with self._lock:
+            self.changed.clear()
+            paths, self._paths = self._paths, set()
+        return paths
+
+    def put_back(self, paths: set[Path]) -> None:
+        """Undo :meth:`take` (the update did not run): ``paths`` wait for the next one."""
+        with self._lock:
+            self._paths.update(paths)
+            self.changed.set()
+
+
+def _touched_skipped(stats: IndexStats, touched: set[Path]) -> bool:
+    """Whether the file of a skipped post is among the ``touched`` post files (one saved again
+    unchanged: an update reports the posts it re-read in ``newly_skipped``)."""
+    return any(Path(os.path.abspath(skipped.path)) in touched for skipped in stats.skipped)
 
 
 def _is_post_path(path: str) -> bool:
@@ -60,7 +85,8 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
                 stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
     """Keep the index of ``posts_dir`` up to date until ``stop`` is set.
 
-    :param on_update: called with the stats of each update that changed the index.
+    :param on_update: called with the stats of each update that changed the index or skipped a
+        post file that an event touched (a new or edited post that cannot be read, every time).
     :param on_error: called with the :class:`SearchError` or ``OSError`` an update raised;
         watching goes on (a failed update leaves the index being served untouched).
     :param stop: set it to return; None: until Ctrl+C (which lets an update under way finish; a
@@ -90,18 +116,19 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
             if quiet_s < debounce_s:
                 stop.wait(debounce_s - quiet_s)
                 continue
-            events.changed.clear()
+            touched = events.take()
             try:
                 stats = update_index(posts_dir, index_root, base_url=base_url,
                                      owner_dictionaries=owner_dictionaries, wait_s=LOCK_WAIT_S)
             except ReindexInProgressError:
-                events.changed.set()  # try again after the other reindex
+                events.put_back(touched)  # try again after the other reindex
                 continue
             except (SearchError, OSError) as exc:
                 if on_error is not None:
                     on_error(exc)
                 continue
-            if on_update is not None and (stats.added or stats.updated or stats.deleted or not stats.incremental):
+            changed_index = stats.added or stats.updated or stats.deleted or not stats.incremental
+            if on_update is not None and (changed_index or stats.newly_skipped or _touched_skipped(stats, touched)):
                 on_update(stats)
     except KeyboardInterrupt:
         pass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from search.indexing import current_generation, open_index, reindex_lock
+from search.indexing import current_generation, open_index, read_metadata, reindex_lock
 from web.cli import cli, marks_to_text
 
 #: Seconds ``kensaku serve`` may take to build a small index and start listening.
@@ -87,6 +87,49 @@ def test_reindex_in_progress(runner, posts_dir, tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith("Error: Another reindex is running")
     assert "Traceback" not in result.output
+
+
+def test_reindex_with_a_new_changed_or_removed_dictionary_rebuilds(runner, posts_dir, tmp_path, indexed_posts):
+    index = tmp_path / "index"
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index).exit_code == 0
+    digests = [read_metadata(current_generation(index))["dictionary_digest"]]
+    owner = tmp_path / "dic.txt"
+    for words in ("ヤンバルクイナ\n", "量子計算機\n"):
+        owner.write_text(words, encoding="utf-8")
+        result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner)
+        assert result.exit_code == 0, result.output
+        assert f"Indexed {indexed_posts} posts" in result.output
+        digests.append(read_metadata(current_generation(index))["dictionary_digest"])
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
+    assert f"Indexed {indexed_posts} posts" in result.output
+    assert read_metadata(current_generation(index))["dictionary_digest"] == digests[0]
+    assert len(set(digests)) == 3
+
+
+def test_reindex_of_an_empty_folder_keeps_the_index(runner, posts_dir, tmp_path, indexed_posts):
+    index, empty = tmp_path / "index", tmp_path / "empty"
+    empty.mkdir()
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index).exit_code == 0
+    before = current_generation(index)
+    for options in ([], ["--full"], ["--strict"]):
+        result = invoke(runner, "reindex", "--posts", empty, "--index", index, *options)
+        assert result.exit_code == 1, (options, result.output)
+        assert f"No post files found in {empty}" in result.output
+        assert f"keeps its {indexed_posts} posts" in result.output
+        assert "Traceback" not in result.output
+        assert current_generation(index) == before and open_index(index).doc_count == indexed_posts
+
+
+def test_reindex_of_an_empty_folder_without_an_index(runner, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke(runner, "reindex", "--posts", empty, "--index", tmp_path / "strict", "--strict")
+    assert result.exit_code == 1 and f"No post files found in {empty} (--strict)" in result.output
+    assert current_generation(tmp_path / "strict") is None
+    result = invoke(runner, "reindex", "--posts", empty, "--index", tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    assert f"Warning: no post files found in {empty}: the index is empty." in result.output
+    assert open_index(tmp_path / "index").doc_count == 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -389,3 +389,130 @@ def test_queries_use_the_compiled_user_dictionary_and_segment_alike(tmp_path):
     paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
     update_index(posts, root)
     assert index.dictionary == str(compiled)  # same words, same compiled dictionary
+
+
+from search.errors import EmptyPostsFolderError  # noqa: E402
+from search.indexing import read_metadata  # noqa: E402
+from search.watch import watch_posts  # noqa: E402
+
+
+def _dictionary_digest(root: Path) -> str:
+    return read_metadata(current_generation(root))["dictionary_digest"]
+
+
+def test_a_changed_owner_dictionary_rebuilds_even_when_no_post_changed(tmp_path):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 4)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    plain = _dictionary_digest(root)
+    owner = tmp_path / "owner.txt"
+    owner.write_text("ヤンバルクイナ\n量子計算機\n", encoding="utf-8")
+    stats = update_index(posts, root, owner_dictionaries=[owner])
+    assert not stats.incremental and stats.indexed == 4  # a new dictionary: everything again
+    with_owner = _dictionary_digest(root)
+    assert with_owner != plain
+    assert "量子計算機" in (current_generation(root) / "userdic.csv").read_text(encoding="utf-8")
+
+    moved = tmp_path / "moved.txt"
+    moved.write_bytes(owner.read_bytes())  # the same words in another file: nothing to do
+    before = current_generation(root)
+    stats = update_index(posts, root, owner_dictionaries=[moved])
+    assert stats.incremental and stats.index_dir is None and current_generation(root) == before
+
+    moved.write_text("ヤンバルクイナ\n量子計算機\n# a comment\n", encoding="utf-8")  # same dictionary
+    stats = update_index(posts, root, owner_dictionaries=[moved])
+    assert stats.incremental and stats.indexed == 0 and _dictionary_digest(root) == with_owner
+    assert update_index(posts, root, owner_dictionaries=[moved]).index_dir is None  # recorded
+
+    moved.write_text("ヤンバルクイナ\n超伝導磁石\n", encoding="utf-8")  # other contents, same path
+    stats = update_index(posts, root, owner_dictionaries=[moved])
+    assert not stats.incremental and _dictionary_digest(root) not in (plain, with_owner)
+    assert search_posts(open_index(root), "共通語彙").total == 4
+
+    stats = update_index(posts, root)  # no owner dictionary any more
+    assert not stats.incremental and _dictionary_digest(root) == plain
+
+
+def test_an_empty_posts_folder_never_empties_an_index_that_holds_posts(tmp_path):
+    posts, empty = tmp_path / "posts", tmp_path / "empty"
+    write_post_files(posts, 3)
+    empty.mkdir()
+    (empty / "README.md").write_text("not a post\n", encoding="utf-8")
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    before = current_generation(root)
+    for reindex in (update_index, rebuild_index):
+        with pytest.raises(EmptyPostsFolderError, match=rf"No post files found in {empty}.* keeps its 3 posts"):
+            reindex(empty, root)
+        assert current_generation(root) == before and sorted(root.glob("gen-*")) == [before]
+        assert search_posts(open_index(root), "共通語彙").total == 3
+
+    fresh = tmp_path / "fresh"  # no index yet: an empty one is built
+    stats = rebuild_index(empty, fresh)
+    assert stats.indexed == 0 and open_index(fresh).doc_count == 0
+    assert update_index(empty, fresh).unchanged == 0
+
+
+def _watching(posts: Path, root: Path, updates: list):
+    stop, ready = threading.Event(), threading.Event()
+    errors: list = []
+    thread = threading.Thread(target=watch_posts, args=(posts, root),
+                              kwargs=dict(debounce_s=0.1, on_update=updates.append, on_error=errors.append,
+                                          stop=stop, ready=ready))
+    thread.start()
+    assert ready.wait(10)
+    return stop, thread, errors
+
+
+def _wait_for(condition, timeout_s: float = 30) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_watch_reports_a_skipped_post_every_time_its_file_is_saved(tmp_path):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 3)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    updates: list = []
+    stop, thread, errors = _watching(posts, root, updates)
+    try:
+        broken = posts / "new-broken.md"
+        broken.write_text("---\ntitle: [閉じていない\n---\n本文\n", encoding="utf-8")  # a new post, bad YAML
+        assert _wait_for(lambda: len(updates) == 1)
+        assert [s.path.name for s in updates[0].skipped] == ["new-broken.md"]
+        assert "invalid YAML" in updates[0].skipped[0].reason
+        broken.write_text("---\ntitle: [まだ閉じていない\n---\n本文\n", encoding="utf-8")  # still broken
+        assert _wait_for(lambda: len(updates) == 2)
+        os.utime(broken)  # saved again unchanged: still skipped, said again
+        assert _wait_for(lambda: len(updates) == 3)
+        assert [s.path.name for s in updates[2].skipped] == ["new-broken.md"]
+        (posts / "2020" / "unrelated.txt").write_text("not a post\n", encoding="utf-8")
+        time.sleep(1)
+        assert len(updates) == 3 and errors == []
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_watch_reports_an_emptied_folder_and_keeps_the_index(tmp_path):
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 2)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    updates: list = []
+    stop, thread, errors = _watching(posts, root, updates)
+    try:
+        for path in paths:
+            path.unlink()
+        assert _wait_for(lambda: errors)
+        assert isinstance(errors[0], EmptyPostsFolderError)  # (an update may have seen one deletion first)
+        assert open_index(root).doc_count >= 1
+    finally:
+        stop.set()
+        thread.join(10)

@@ -152,10 +152,11 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     :param jobs: most processes running Janome (None: one per CPU).
     :param wait_s: seconds to wait for a reindex already running.
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
-    :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts,
-        another reindex is running, or any other :class:`SearchError`.
+    :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts or
+        no post file, the folder holds no post file while the index holds posts (the index is left
+        as it was), another reindex is running, or any other :class:`SearchError`.
     """
-    from search.indexing import rebuild_index, update_index
+    from search.indexing import indexed_post_count, rebuild_index, update_index
     from search.posts import SkippedPost, check_posts_dir, find_post_files, load_posts
 
     with _library_errors():
@@ -169,6 +170,11 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                         click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}", err=True)
                     raise click.ClickException(
                         f"{len(broken)} post(s) could not be indexed (--strict); the index was not changed.")
+                if not posts:
+                    kept = indexed_post_count(index_dir)
+                    raise click.ClickException(
+                        f"No post files found in {posts_dir} (--strict); the index was not changed"
+                        + (f" and keeps its {kept} posts." if kept else "."))
             elif full:
                 posts = None
                 total = len(find_post_files(posts_dir))
@@ -199,8 +205,11 @@ def _progress_bar(total: int | None, description: str) -> Iterator[Callable[[obj
 
 
 def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
-    """Print the summary line, then each skipped post with its reason."""
+    """Print the summary line, then each skipped post with its reason; warn (on stderr) when the
+    posts folder held no post file at all."""
     click.echo(stats.summary())
+    if not (stats.indexed or stats.unchanged or stats.skipped):
+        click.echo(f"Warning: no post files found in {posts_dir}: the index is empty.", err=True)
     if stats.skipped:
         click.echo("Skipped:")
         for skipped in stats.skipped:
