@@ -31,7 +31,8 @@ class Filters:
     case), any of the given authors and years (OR: a post has one of each), within the dates.
 
     :ivar tags, categories, authors, years: exact front-matter values (``years`` as ``"2024"``).
-    :ivar date_from, date_to: inclusive date range (either end may be open).
+    :ivar date_from, date_to: inclusive date range (either end may be open), compared with each
+        post's own calendar date (in the offset written in the post, as its URL and page show it).
     """
 
     tags: tuple[str, ...] = ()
@@ -56,7 +57,7 @@ class Filters:
         if self.date_from or self.date_to:
             start = datetime.combine(self.date_from, time.min) if self.date_from else None
             end = datetime.combine(self.date_to, time.max) if self.date_to else None
-            parts.append(wq.DateRange("date", start, end))
+            parts.append(wq.DateRange("local_date", start, end))  # the post's own calendar date
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)

@@ -18,12 +18,13 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from whoosh.searching import Searcher
 
 from search.errors import SearchError
 from search.indexing import SearchIndex
+from search.schema import stored_date
 from search.suggest import VersionCache
 
 #: Fields describing a post, with the weight of a term in each.
@@ -152,10 +153,9 @@ def _split_keywords(value: str | None) -> tuple[str, ...]:
 
 
 def _post(stored: dict) -> RelatedPost:
-    date = stored.get("date")
     return RelatedPost(
         post_id=stored.get("post_id", ""), url=stored.get("url", ""), title=stored.get("title", ""),
-        date=date.replace(tzinfo=timezone.utc) if date is not None else None,
+        date=stored_date(stored),
         tags=_split_keywords(stored.get("tag")), categories=_split_keywords(stored.get("category")),
         author=stored.get("author", ""), score=0.0,
     )

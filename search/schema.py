@@ -7,13 +7,19 @@ offsets (``chars=True``) so snippets are highlighted from the index without runn
 (NOTES: re-analysis costs seconds per page of hits). ``tag``, ``category``, ``author`` and
 ``year`` are exact keyword fields for filters and facets.
 
+Dates: a post's date is kept as Jekyll shows it, in the offset written in the post. ``date`` is the
+instant (naive UTC, sortable: "newest" and "oldest" order posts of different offsets truly);
+``local_date`` is the post's own wall-clock time (naive), which the ``from``/``to`` filters compare
+with; ``utc_offset`` is the post's offset in minutes east of UTC (540 for ``+0900``), from which
+:func:`stored_date` rebuilds the date as written; ``year`` is the year of the post's own calendar date.
+
 :data:`INDEX_VERSION` is recorded beside every index; change it whenever fields or what an
 analyzer emits change, because ``Schema.__eq__`` cannot see analyzer changes.
 """
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
@@ -21,7 +27,7 @@ from search.analysis import ngram_analyzer, reading_analyzer, word_analyzer
 from search.posts import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "body": 1.0, "code": 0.5}
@@ -58,6 +64,8 @@ def build_schema(dictionary: str | None = None) -> Schema:
         author=ID(stored=True),
         year=ID(stored=True),
         date=DATETIME(stored=True, sortable=True),
+        local_date=DATETIME(),
+        utc_offset=STORED(),
         excerpt=STORED(),
         content_hash=STORED(),
     )
@@ -91,7 +99,19 @@ def post_to_document(post: Post) -> dict[str, object]:
         "content_hash": post.content_hash,
     }
     if post.date is not None:
-        date = post.date if post.date.tzinfo is None else post.date.astimezone(timezone.utc)
-        document["date"] = date.replace(tzinfo=None)
+        date = post.date if post.date.tzinfo else post.date.replace(tzinfo=timezone.utc)  # Post's convention
+        document["date"] = date.astimezone(timezone.utc).replace(tzinfo=None)
+        document["local_date"] = date.replace(tzinfo=None)
+        document["utc_offset"] = int(date.utcoffset().total_seconds()) // 60
         document["year"] = str(date.year)
     return {name: value for name, value in document.items() if value != ""}
+
+
+def stored_date(stored: dict) -> datetime | None:
+    """A post's date from its stored fields, timezone-aware in the post's own offset
+    (``2025-01-01 07:00:00 +0900`` comes back as written, not as 2024-12-31 22:00 UTC), or None."""
+    date = stored.get("date")
+    if date is None:
+        return None
+    zone = timezone(timedelta(minutes=stored.get("utc_offset", 0)))
+    return date.replace(tzinfo=timezone.utc).astimezone(zone)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from whoosh import query as wq
 
@@ -38,7 +38,7 @@ from search.normalize import fold_term, normalize_query, to_katakana
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
 from search.synonyms import Synonyms
 from search.schema import (NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, SNIPPET_SOURCE_FIELDS, TITLE_SOURCE_FIELDS,
-                           WORD_FIELDS)
+                           WORD_FIELDS, stored_date)
 
 #: Largest page size a caller may ask for.
 MAX_PER_PAGE = 50
@@ -100,6 +100,7 @@ SORTS = {"relevance": None, "newest": ("date", True), "oldest": ("date", False)}
 class Hit:
     """One matching post, copied out of the searcher.
 
+    :ivar date: timezone-aware, in the offset written in the post (as Jekyll shows it).
     :ivar score: BM25F score (higher is better; 0 when sorted by date).
     :ivar title_html: the title, HTML-escaped, matches in ``<mark>``.
     :ivar snippet_html: up to ``SNIPPET_MAX_CHARS`` characters of the body, HTML-escaped,
@@ -119,7 +120,7 @@ class Hit:
     snippet_html: str
 
     def to_json(self) -> dict:
-        """The hit as the JSON API returns it (``date`` in ISO 8601, UTC)."""
+        """The hit as the JSON API returns it (``date`` in ISO 8601 with the post's own offset)."""
         return {
             "id": self.post_id,
             "url": self.url,
@@ -485,9 +486,7 @@ def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list
     title_patterns = [p for p in patterns if p.field in TITLE_SOURCE_FIELDS]
     body_spans = match_spans(occurrences, docnum, body_patterns) if body else []
     title_spans = match_spans(occurrences, docnum, title_patterns) if title else []
-    date = stored.get("date")
-    if date is not None:
-        date = date.replace(tzinfo=timezone.utc)
+    date = stored_date(stored)
     snippet_source = body or stored.get("excerpt", "")
     return Hit(
         post_id=stored["post_id"],

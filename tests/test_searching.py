@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -202,6 +202,63 @@ def test_facet_counts_follow_the_query(faceted):
 def test_filters(faceted, filters, expected):
     from search.facets import Filters
     assert ids(search_posts(faceted, "クラウド OR 味噌汁", filters=Filters(**filters))) == expected
+
+
+JST = timezone(timedelta(hours=9))
+EST = timezone(timedelta(hours=-5))
+#: Posts whose own calendar date differs from their UTC one (Jekyll shows the date as written).
+DATED = [
+    make_post("new-year-morning", "元日", "日記。神社に初詣。", date=datetime(2025, 1, 1, 7, 0, tzinfo=JST)),  # 2024-12-31 22:00Z
+    make_post("new-year-eve", "大晦日", "日記。", date=datetime(2024, 12, 31, 23, 30, tzinfo=EST)),  # 2025-01-01 04:30Z
+    make_post("culture-day", "文化の日", "日記。", date=datetime(2024, 11, 3, 8, 0, tzinfo=JST)),  # 2024-11-02 23:00Z
+    make_post("utc", "UTC", "日記。神社に初詣。", date=datetime(2024, 11, 3, 8, 0, tzinfo=timezone.utc)),
+]
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("dated"), DATED)
+
+
+def test_hit_dates_keep_the_post_s_own_offset(dated):
+    page = search_posts(dated, "日記")
+    for hit in page.hits:
+        post = next(p for p in DATED if p.post_id == hit.post_id)
+        assert hit.date == post.date and hit.date.utcoffset() == post.date.utcoffset()
+    dates = {hit["id"]: hit["date"] for hit in page.to_json()["hits"]}
+    assert dates == {"new-year-morning": "2025-01-01T07:00:00+09:00", "new-year-eve": "2024-12-31T23:30:00-05:00",
+                     "culture-day": "2024-11-03T08:00:00+09:00", "utc": "2024-11-03T08:00:00+00:00"}
+
+
+def test_year_facet_and_filters_use_the_post_s_own_calendar_date(dated):
+    from search.facets import Filters
+
+    def found(**filters):
+        return ids(search_posts(dated, "日記", filters=Filters(**filters)))
+
+    assert {f["value"]: f["count"] for f in search_posts(dated, "日記").facets["years"]} == {"2024": 3, "2025": 1}
+    assert found(years=("2025",)) == {"new-year-morning"}
+    assert found(years=("2024",)) == {"new-year-eve", "culture-day", "utc"}
+    assert found(date_from=date(2024, 11, 3)) == {p.post_id for p in DATED}
+    assert found(date_to=date(2024, 11, 2)) == set()
+    assert found(date_from=date(2024, 12, 31), date_to=date(2024, 12, 31)) == {"new-year-eve"}
+    assert found(date_from=date(2025, 1, 1)) == {"new-year-morning"}
+    assert found(date_to=date(2024, 11, 3)) == {"culture-day", "utc"}
+
+
+def test_sort_by_date_orders_posts_by_their_instant(dated):
+    newest = ["new-year-eve", "new-year-morning", "utc", "culture-day"]  # in UTC: 04:30, 22:00 the day before, …
+    assert [h.post_id for h in search_posts(dated, "日記", sort="newest").hits] == newest
+    assert [h.post_id for h in search_posts(dated, "日記", sort="oldest").hits] == newest[::-1]
+
+
+def test_related_posts_keep_the_post_s_own_offset(dated):
+    from search.related import build_vectors, related_posts
+    from search.suggest import VersionCache
+
+    cache = VersionCache(build_vectors, "test-dated")  # not the process's: other tests' indexes are in it
+    found = {post.post_id: post for post in related_posts(dated, "utc", cache=cache)}
+    assert found["new-year-morning"].to_json()["date"] == "2025-01-01T07:00:00+09:00"
 
 
 def test_synonyms_apply_at_query_time_and_edits_need_no_reindex(tmp_path):

@@ -132,6 +132,45 @@ def test_pagination_keeps_query_and_sort(posts_dir, index_dir):
     assert '<ol class="hits" start="2">' in html
 
 
+DATED_POSTS = {  # file name → front matter date; each post's own calendar date differs from its UTC one or has no offset
+    "2025-01-01-morning.md": "2025-01-01 07:00:00 +0900",  # 2024-12-31 22:00 UTC
+    "2024-12-31-evening.md": "2024-12-31 23:30:00 -0500",  # 2025-01-01 04:30 UTC
+    "2024-11-03-naive.md": "2024-11-03 08:00:00",          # no offset: UTC
+    "2024-11-04-date-only.md": "2024-11-04",               # midnight UTC
+}
+
+
+@pytest.fixture(scope="module")
+def dated_client(tmp_path_factory):
+    posts = tmp_path_factory.mktemp("dated-posts")
+    for name, date in DATED_POSTS.items():
+        (posts / name).write_text(f"---\ntitle: {name[11:-3]}\ndate: {date}\n---\n日記を書いた。\n", encoding="utf-8")
+    index = tmp_path_factory.mktemp("dated-index")
+    rebuild_index(posts, index)
+    return create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+
+
+def test_dates_are_the_post_s_own(dated_client):
+    def search(query_string: str) -> dict:
+        return dated_client.get(f"/api/search?q=日記&{query_string}").get_json()
+
+    body = search("sort=newest")
+    assert [(hit["url"], hit["date"]) for hit in body["hits"]] == [
+        ("/2024/12/31/evening.html", "2024-12-31T23:30:00-05:00"),
+        ("/2025/01/01/morning.html", "2025-01-01T07:00:00+09:00"),
+        ("/2024/11/04/date-only.html", "2024-11-04T00:00:00+00:00"),
+        ("/2024/11/03/naive.html", "2024-11-03T08:00:00+00:00"),
+    ]
+    assert {f["value"]: f["count"] for f in body["facets"]["years"]} == {"2024": 3, "2025": 1}
+    assert [hit["id"] for hit in search("year=2025")["hits"]] == ["2025-01-01-morning.md"]
+    assert [hit["id"] for hit in search("from=2024-12-31&to=2024-12-31")["hits"]] == ["2024-12-31-evening.md"]
+    assert [hit["id"] for hit in search("from=2024-11-04&to=2024-11-04")["hits"]] == ["2024-11-04-date-only.md"]
+    assert search("from=2024-11-03")["total"] == 4 and search("to=2024-11-02")["total"] == 0
+
+    html = dated_client.get("/search?q=日記&year=2025").get_data(as_text=True)
+    assert '<time datetime="2025-01-01">2025-01-01</time>' in html and "2024-12-31" not in html
+
+
 def test_page_past_the_end(client):
     html = client.get("/search?q=東京&page=3").get_data(as_text=True)
     assert "<strong>1件</strong>" in html and "このページに表示する結果はありません" in html

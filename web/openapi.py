@@ -58,7 +58,9 @@ ERRORS = {
 
 def _schemas() -> dict:
     facet_values = {"type": "array", "maxItems": MAX_FACET_VALUES, "items": _ref("FacetValue")}
-    nullable_datetime = {"type": ["string", "null"], "format": "date-time"}
+    nullable_datetime = {"type": ["string", "null"], "format": "date-time",
+                         "description": "The post's date with the offset written in the post "
+                                        "(2025-01-01T07:00:00+09:00; +00:00 when it gives none)."}
     return {
         "Error": _object({
             "ok": {"const": False},
@@ -153,10 +155,12 @@ def _search_parameters(per_page: int) -> list[dict]:
         _param("tag", "Only posts with this tag (repeat for several: all must hold).", word, many=True),
         _param("category", "Only posts in this category (repeatable).", word, many=True),
         _param("author", "Only posts by this author (repeatable).", word, many=True),
-        _param("year", "Only posts of this year (repeatable).", {"type": "string", "pattern": "^[0-9]{4}$"},
-               many=True),
-        _param("from", "Only posts dated on or after this day.", {"type": "string", "format": "date"}),
-        _param("to", "Only posts dated on or before this day.", {"type": "string", "format": "date"}),
+        _param("year", "Only posts of this year (repeatable; by the post's own calendar date).",
+               {"type": "string", "pattern": "^[0-9]{4}$"}, many=True),
+        _param("from", "Only posts dated on or after this day (the post's own calendar date).",
+               {"type": "string", "format": "date"}),
+        _param("to", "Only posts dated on or before this day (the post's own calendar date).",
+               {"type": "string", "format": "date"}),
         _param("analytics", "false: leave this search out of the search counts (search as you type).",
                {"type": "boolean", "default": True}),
     ]
