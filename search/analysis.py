@@ -390,8 +390,10 @@ def _run_grams(runs: list[list[tuple[str, int, int]]], *, query: bool) -> list[G
             grams.append(Gram(run[0][0], position, run[0][1], run[0][2]))
             position += 1
         else:
-            for (a, start, _), (b, _, end) in zip(run, run[1:]):
+            for (a, start, first_end), (b, _, end) in zip(run, run[1:]):
                 grams.append(Gram(a + b, position, start, end))
+                if not query and not is_kana(a):
+                    grams.append(Gram(a, position, start, first_end))
                 position += 1
             if not query:
                 grams.append(Gram(run[-1][0], position, run[-1][1], run[-1][2]))
@@ -409,6 +411,11 @@ _CJK_RANGES = (
     (0x3005, 0x3007),  # 々 〆 〇
     (0x31F0, 0x31FF),  # katakana phonetic extensions
 )
+
+
+def is_kana(char: str) -> bool:
+    """Hiragana, katakana (folded n-gram characters are katakana) or the long-vowel mark."""
+    return "\u3041" <= char <= "\u30ff"
 
 
 def is_cjk(char: str) -> bool:
@@ -467,8 +474,10 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
     """Character n-gram terms of ``text`` (see :func:`ngram_analyzer`).
 
     A CJK run ``c1…cn`` gives bigrams ``c1c2 … c(n-1)cn`` at consecutive positions and, when
-    indexing, the unigram ``cn`` after them (so a one-character query can find every occurrence
-    as a prefix). A one-character run gives that character. A run of letters or digits gives one
+    indexing, the unigram ``cn`` after them, and the unigram of each kanji at its bigram's
+    position: a one-kanji query is one term, a one-kana query a prefix (kana unigrams, mostly
+    particles and endings, would double the field for queries nobody types). A one-character
+    run gives that character. A run of letters or digits gives one
     term. Runs separated by spaces or punctuation are one position further apart.
 
     :param query: build query grams: no trailing unigram on runs longer than one character (its
@@ -492,8 +501,10 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
             grams.append(Gram(run[0][0], position, run[0][1], run[0][2]))
             position += 1
         else:
-            for (a, start, _), (b, _, end) in zip(run, run[1:]):
+            for (a, start, first_end), (b, _, end) in zip(run, run[1:]):
                 grams.append(Gram(a + b, position, start, end))
+                if not query and not is_kana(a):
+                    grams.append(Gram(a, position, start, first_end))
                 position += 1
             if not query:
                 last = run[-1]

@@ -28,7 +28,7 @@ from datetime import datetime
 from whoosh import query as wq
 
 from search.adjacency import AdjacentTerms
-from search.analysis import Morpheme, is_cjk, ngrams, query_terms, reading_query_grams, unique
+from search.analysis import Morpheme, is_kana, ngrams, query_terms, reading_query_grams, unique
 from search.errors import QueryError
 from search.evaluation import Alternatives, CoordinatedOr, Evaluator, Matches, SearchCache, evaluator_for
 from search.facets import Filters, facet_counts
@@ -269,7 +269,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     if grams:
         gram_texts = [g.text for g in grams]
         gram_positions = [g.position for g in grams]
-        if len(grams) == 1 and len(gram_texts[0]) == 1 and is_cjk(gram_texts[0]):
+        if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):
             clause.fragments = _or([wq.Prefix(f, gram_texts[0], boost=FRAGMENT_WEIGHT * w) for f, w in ngram_fields.items()])
             clause.patterns += [Pattern(f, (gram_texts[0],), prefix=True) for f in ("title_ngram", "body_ngram")]
         else:

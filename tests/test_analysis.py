@@ -63,9 +63,24 @@ def test_stop_tags_constant():
 
 
 def test_ngrams_of_compound():
-    assert [g.text for g in ngrams("東京都庁")] == ["東京", "京都", "都庁", "庁"]
+    assert [g.text for g in ngrams("東京都庁")] == ["東京", "東", "京都", "京", "都庁", "都", "庁"]
     assert [g.text for g in ngrams("東京都庁", query=True)] == ["東京", "京都", "都庁"]
     assert [g.text for g in ngrams("猫")] == ["猫"]
+
+
+@pytest.mark.parametrize("text", ["人々が集まる東京都庁", "ｶﾞｷﾞの国際空港とＡＷＳ", "データ基盤は〇〇", "猫"])
+def test_each_kanji_is_also_a_unigram_at_its_own_position(text):
+    """A one-kanji query is one term: every kanji has a unigram at the position of the bigram it
+    starts, spanning exactly that character; kana have one only at the end of a run."""
+    grams = ngrams(text)
+    unigrams = {(g.position, g.start, g.end): g.text for g in grams if len(g.text) == 1}
+    for gram in grams:
+        if len(gram.text) == 2:
+            first = gram.text[0]
+            expected = None if "\u3041" <= first <= "\u30ff" else first
+            assert unigrams.get((gram.position, gram.start, gram.start + 1)) == expected, (text, gram)
+    shown = {text[start:end] for (_, start, end), char in unigrams.items()}
+    assert all(len(s) == 1 for s in shown)
 
 
 def test_ngrams_fold_width_kana_and_long_vowel():
