@@ -19,8 +19,9 @@ Three analyzers, all fed by one Janome pass per text where they share it:
   dictionary does not split (キャプチャ in キャプチャツール) and never matches a multi-character
   query by a single character: a query becomes a phrase of adjacent bigrams (the approach of
   Lucene's CJKBigramFilter and Groonga's TokenBigram).
-* :func:`reading_analyzer` — the katakana readings of content words (投資 → トウシ), so a
-  hiragana query can find the kanji it reads as.
+* :func:`reading_analyzer` — the katakana reading of each word (投資 → トウシ), so a hiragana
+  query can find the kanji it reads as: one term per word, so a kana query that is a word's
+  reading is one term lookup, and several words' readings in a row a phrase of them.
 
 Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one per user
 dictionary is kept per *process*, never on an analyzer object (so analyzers pickle into the Whoosh
@@ -38,14 +39,14 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import janome.tokenizer as _janome_tokenizer
 from janome.tokenizer import Tokenizer as _Janome
 from whoosh.analysis import Token, Tokenizer
 
 from search.dictionary import USER_POS
-from search.normalize import (NormalizedText, expand_iteration_marks, fold_term, normalize_with_offsets, strip_long_vowel,
+from search.normalize import (NormalizedText, expand_iteration_marks, fold_term, normalize_with_offsets,
                               to_katakana)
 
 #: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
@@ -316,13 +317,13 @@ class WordTokenizer(Tokenizer):
 
 
 class ReadingTokenizer(WordTokenizer):
-    """Bigrams of the katakana reading of a text (:func:`reading_grams`), for kana queries."""
+    """The katakana reading of each word of a text (:func:`reading_words`), for kana queries."""
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         token = _make_token(positions, chars, removestops, mode, **kwargs)
-        for gram in reading_grams(value, self.dictionary, query=(mode == "query")):
+        for gram in reading_words(value, self.dictionary):
             token.text = gram.text
             token.stopped = False
             token.boost = 1.0
@@ -347,59 +348,72 @@ def kana_reading(morpheme: Morpheme) -> str:
     return reading if all("\u30a1" <= c <= "\u30fe" for c in reading) else ""
 
 
-def reading_grams(text: str, dictionary: str | None = None, *, query: bool = False) -> list[Gram]:
-    """Character bigrams of the reading of ``text``, runs broken at symbols and unknown readings.
+def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
+    """The folded katakana reading of each word of ``text``, at the word's position.
 
-    The reading of each morpheme (particles included: ``東京の`` reads トウキョウノ) is spelled out
-    in katakana and cut into overlapping bigrams, each mapped to the original characters of the
-    morphemes it came from. A hiragana query turned into katakana (``とうきょうと`` → トウキョウト)
-    then matches as a phrase of adjacent bigrams wherever the text *reads* that way (東京都), one
-    word or several — the reading analogue of :func:`ngrams`.
-
-    :param query: bigrams only (no trailing unigram), as for :func:`ngrams`.
+    Every morpheme with a known reading counts, particles included (``東京の`` reads トウキョウ,
+    ノ at adjacent positions), so a hiragana query read as several words in a row
+    (``とうきょうの``) matches where they stand together (:func:`reading_segmentations`). A word
+    with no reading (Latin letters, an unknown kanji word) leaves a gap; the system dictionary's
+    pieces of a user-dictionary word are left out (the word's own reading stands for them).
+    Each term spans the word's original characters.
     """
-    chars: list[tuple[str, int, int]] = []
-    runs: list[list[tuple[str, int, int]]] = []
+    words: list[Gram] = []
     for morpheme in morphemes(text, dictionary):
-        if morpheme.piece:
+        if morpheme.piece or is_punctuation(morpheme.surface):
             continue
-        reading = "" if is_punctuation(morpheme.surface) else kana_reading(morpheme)
-        if not reading:
-            if chars:
-                runs.append(chars)
-                chars = []
-            continue
-        chars.extend((c, morpheme.start, morpheme.end) for c in reading)
-    if chars:
-        runs.append(chars)
-    return _run_grams(runs, query=query)
+        reading = reading_of(morpheme)
+        if reading:
+            words.append(Gram(reading, morpheme.position, morpheme.start, morpheme.end))
+    return words
 
 
-def reading_query_grams(word: str) -> list[Gram]:
-    """Reading bigrams of a query word written in kana (``とうし`` → トウ, ウシ); a trailing ー on
-    4+ characters is dropped, so ``さーばー`` matches the reading サーバー as ``さーば`` does."""
-    kana = strip_long_vowel(to_katakana(normalize_with_offsets(word).text))
-    return _run_grams([[(c, i, i + 1) for i, c in enumerate(kana)]], query=True)
+#: Longest reading piece, in characters, looked up when segmenting a kana query.
+MAX_READING_CHARS = 16
+#: Most segmentations of one kana query tried (those with the fewest pieces).
+MAX_SEGMENTATIONS = 4
 
 
-def _run_grams(runs: list[list[tuple[str, int, int]]], *, query: bool) -> list[Gram]:
-    grams: list[Gram] = []
-    position = 0
-    for run in runs:
-        if len(run) == 1:
-            grams.append(Gram(run[0][0], position, run[0][1], run[0][2]))
-            position += 1
-        else:
-            for (a, start, first_end), (b, _, end) in zip(run, run[1:]):
-                grams.append(Gram(a + b, position, start, end))
-                if not query and not is_kana(a):
-                    grams.append(Gram(a, position, start, first_end))
-                position += 1
-            if not query:
-                grams.append(Gram(run[-1][0], position, run[-1][1], run[-1][2]))
-                position += 1
-        position += 1  # a gap between runs
-    return grams
+def reading_segmentations(word: str, is_reading: Callable[[str], bool]) -> list[list[str]]:
+    """Ways to read a kana query word as adjacent words of the index, fewest words first.
+
+    ``とうし`` → ``[["トウシ"]]``; ``とうきょうと`` → ``[["トウキョウ", "ト"], …]``. The word is
+    NFKC-normalized and turned into katakana; each piece must be a reading term the index holds
+    (``is_reading`` is asked with the folded piece, so ``さーばー`` matches the reading サーバ).
+    Only segmentations with the fewest pieces are kept — the longest words, as a reader who
+    types a word's reading means it — at most :data:`MAX_SEGMENTATIONS`; a query no way of which
+    is made of indexed readings gives ``[]``. Lookups: at most ``n × MAX_READING_CHARS``.
+    """
+    kana = to_katakana(normalize_with_offsets(word).text)
+    n = len(kana)
+    if not n or not all("\u30a1" <= c <= "\u30fe" for c in kana):
+        return []
+    # fewest[i]: fewest pieces covering kana[i:]; ends[i]: where a piece starting at i may end.
+    fewest = [0] * (n + 1)
+    ends: list[list[int]] = [[] for _ in range(n + 1)]
+    unreachable = n + 1
+    for i in range(n - 1, -1, -1):
+        fewest[i] = unreachable
+        for j in range(min(n, i + MAX_READING_CHARS), i, -1):
+            if fewest[j] < unreachable and is_reading(fold_term(kana[i:j])):
+                ends[i].append(j)
+                fewest[i] = min(fewest[i], fewest[j] + 1)
+    if fewest[0] >= unreachable:
+        return []
+    found: list[list[str]] = []
+
+    def walk(i: int, pieces: list[str]) -> None:
+        if len(found) >= MAX_SEGMENTATIONS:
+            return
+        if i == n:
+            found.append(pieces)
+            return
+        for j in ends[i]:  # longest piece first
+            if fewest[j] + 1 == fewest[i]:
+                walk(j, pieces + [fold_term(kana[i:j])])
+
+    walk(0, [])
+    return found
 
 
 # -- character n-grams -------------------------------------------------------------------------
@@ -568,7 +582,7 @@ def ngram_analyzer() -> NgramTokenizer:
 
 @functools.cache
 def reading_analyzer(dictionary: str | None = None) -> ReadingTokenizer:
-    """Analyzer of the reading field: katakana readings of content words."""
+    """Analyzer of the reading fields: the katakana reading of each word."""
     return ReadingTokenizer(dictionary)
 
 

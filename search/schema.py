@@ -2,7 +2,7 @@
 
 Fields (Whoosh terms): ``title``, ``body``, ``tags_text`` and ``code`` are word fields
 (:func:`search.analysis.word_analyzer`); ``title_ngram`` and ``body_ngram`` hold character
-n-grams of the same texts; ``body_reading`` holds readings. All text fields store character
+n-grams of the same texts; ``body_reading`` holds the katakana reading of each word. All text fields store character
 offsets (``chars=True``) so snippets are highlighted from the index without running Janome again
 (NOTES: re-analysis costs seconds per page of hits). ``tag``, ``category``, ``author`` and
 ``year`` are exact keyword fields for filters and facets.
@@ -27,7 +27,7 @@ from search.analysis import ngram_analyzer, reading_analyzer, word_analyzer
 from search.posts import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "body": 1.0, "code": 0.5}

@@ -7,7 +7,8 @@ Whoosh queries, one per escalation step --:mod:`search.evaluation`--> :class:`Hi
 Each query word matches a post when its terms stand next to each other in a word field (Janome
 terms: ``投資した`` finds ``投資する``), *or* its character bigrams stand next to each other in an
 n-gram field (``キャプチャ`` inside ``キャプチャツール``, ``東京都`` inside ``東京都庁``), *or* — for a
-word in kana — its reading matches (``とうし`` → 投資). Word matches weigh most, fragments less,
+word in kana — its reading matches (``とうし`` → 投資), as one word's reading or several words' in
+a row (``とうきょうと`` → 東京 都). Word matches weigh most, fragments less,
 readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, reported as
 ``match_mode``:
 
@@ -21,14 +22,16 @@ readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, r
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Callable
 
 from whoosh import query as wq
 
 from search.adjacency import AdjacentTerms
-from search.analysis import Morpheme, is_kana, ngrams, query_terms, reading_query_grams, unique
+from search.analysis import Morpheme, is_kana, ngrams, query_terms, reading_segmentations, unique
 from search.errors import QueryError
 from search.evaluation import Alternatives, CoordinatedOr, Evaluator, Matches, SearchCache, evaluator_for
 from search.facets import Filters, facet_counts
@@ -229,10 +232,26 @@ class WordClause:
         return parts[0] if len(parts) == 1 else _or(parts)
 
 
-def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = None) -> WordClause:
+def reading_lexicon(reader) -> Callable[[str], bool]:
+    """Whether a folded katakana reading is a term of ``reader``'s reading fields (a Whoosh
+    index reader; answers are remembered for the life of the returned function)."""
+    fields = [f for f in READING_FIELDS if f in reader.schema]
+
+    @functools.cache
+    def is_reading(term: str) -> bool:
+        btext = term.encode("utf-8")
+        return any((f, btext) in reader for f in fields)
+
+    return is_reading
+
+
+def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = None,
+                 lexicon: Callable[[str], bool] | None = None) -> WordClause:
     """Whoosh queries for one query word (see the module docstring).
 
     :param dictionary: the index's user dictionary, so the query is segmented as posts were.
+    :param lexicon: whether a folded katakana reading is a term of the index's reading fields
+        (:func:`reading_lexicon`), to read a kana word as words; None: the word is one reading.
     """
     clause = WordClause(word)
     if word.field in ("tag", "category", "author"):
@@ -276,21 +295,19 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             boost = FRAGMENT_WEIGHT / len(grams)
             clause.fragments = _or([_phrase(f, gram_texts, gram_positions, boost * w) for f, w in ngram_fields.items()])
             clause.patterns += [Pattern(f, tuple(gram_texts), tuple(gram_positions)) for f in ("title_ngram", "body_ngram")]
-    reading_grams: list[str] = []
+    segmentations: list[list[str]] = []
     if readings and kana and not title_only and not word.phrase and len(word.text) >= 2:
-        grams_of_reading = reading_query_grams(word.text)
-        reading_grams = [g.text for g in grams_of_reading]
-        reading_positions = [g.position for g in grams_of_reading]
-        boost = READING_WEIGHT / len(reading_grams)
-        clause.readings = _or([_phrase(f, reading_grams, reading_positions, boost * w)
-                               for f, w in READING_FIELDS.items()])
-        clause.patterns += [Pattern(f, tuple(reading_grams), tuple(reading_positions)) for f in READING_FIELDS]
+        segmentations = reading_segmentations(word.text, lexicon or (lambda _: True))
+        ways = [_phrase(f, pieces, list(range(len(pieces))), READING_WEIGHT / len(pieces) * w)
+                for pieces in segmentations for f, w in READING_FIELDS.items()]
+        clause.readings = _or(ways) if ways else None
+        clause.patterns += [Pattern(f, tuple(pieces)) for pieces in segmentations for f in READING_FIELDS]
     clause.analysis = {
         "text": word.text,
         **({"field": word.field} if word.field else {}),
         **({"phrase": True} if word.phrase else {}),
         "terms": {"word": terms if not word.phrase else [], "ngram": [g.text for g in grams],
-                  **({"reading": reading_grams} if reading_grams else {})},
+                  **({"reading": segmentations} if segmentations else {})},
     }
     return clause
 
@@ -305,18 +322,20 @@ class QueryPlan:
     dictionary: str | None = None
 
     @classmethod
-    def from_string(cls, q: str, dictionary: str | None = None, synonyms: Synonyms | None = None) -> "QueryPlan":
+    def from_string(cls, q: str, dictionary: str | None = None, synonyms: Synonyms | None = None,
+                    lexicon: Callable[[str], bool] | None = None) -> "QueryPlan":
         """Parse ``q`` and build every word's clause, segmenting with the index's user dictionary
-        and expanding words found in ``synonyms`` (quoted phrases and field values excepted)."""
+        and expanding words found in ``synonyms`` (quoted phrases and field values excepted);
+        ``lexicon`` tells the index's readings (see :func:`build_clause`)."""
         tree = parse_query(q)
         if synonyms is not None:
             tree = _join_synonym_phrases(tree, synonyms)
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
-            clause = build_clause(word, dictionary=dictionary)
+            clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
             if synonyms is not None and not word.phrase and word.field in (None, "title"):
                 alternatives = synonyms.alternatives(word.text)
-                clause.alternatives = [build_clause(Word(alt, field=word.field), dictionary=dictionary)
+                clause.alternatives = [build_clause(Word(alt, field=word.field), dictionary=dictionary, lexicon=lexicon)
                                        for alt in alternatives]
                 clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
                 if alternatives:
@@ -528,7 +547,6 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     if fields not in ("all", "words"):
         raise QueryError("fields must be 'all' or 'words'.")
     extra = fields == "all"
-    plan = QueryPlan.from_string(q, index.dictionary, synonyms)
     sortedby = SORTS[sort]
     filters = filters or Filters()
     hits: list[Hit] = []
@@ -536,6 +554,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     mode = "none"
     counts: dict = {}
     with index.searcher() as searcher:
+        plan = QueryPlan.from_string(q, index.dictionary, synonyms, reading_lexicon(searcher.reader()))
         evaluator = evaluator_for(searcher)
         cache = SearchCache()  # shared by the steps, the match-mode check and the highlights
         allowed = evaluator.evaluate(filters.query(), cache).mask if not filters.is_empty() else None

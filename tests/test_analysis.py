@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from search.analysis import (STOP_TAGS, is_cjk, morphemes, ngram_analyzer, ngrams, query_terms, reading_analyzer,
-                             word_analyzer)
+                             reading_segmentations, word_analyzer)
 
 
 def terms(text):
@@ -122,17 +122,32 @@ def test_ngram_offsets():
     assert grams["aws"] == "ＡＷＳ" and grams["ガギ"] == "ｶﾞｷﾞ"
 
 
-def test_readings_are_bigrams_of_the_spelled_out_reading():
-    assert [t.text for t in reading_analyzer()("投資した")] == ["トウ", "ウシ", "シシ", "シタ", "タ"]
-    text = "東京都、人口"
-    spans = {t.text: text[t.startchar:t.endchar] for t in reading_analyzer()(text, chars=True)}
-    assert spans["ウキ"] == "東京" and spans["ウト"] == "東京都" and "ト、" not in "".join(spans)
+def test_readings_are_one_term_per_word_at_its_position():
+    tokens = [(t.text, t.pos) for t in reading_analyzer()("投資した", positions=True)]
+    assert tokens == [("トウシ", 0), ("シ", 1), ("タ", 2)]
+    text = "東京都、ＡＷＳの人口とサーバー"
+    found = [(t.text, t.pos, text[t.startchar:t.endchar]) for t in reading_analyzer()(text, positions=True, chars=True)]
+    # punctuation and Latin letters have no reading (AWS leaves a gap); long vowels fold like terms
+    assert found == [("トウキョウ", 0, "東京"), ("ト", 1, "都"), ("ノ", 3, "の"), ("ジンコウ", 4, "人口"),
+                     ("ト", 5, "と"), ("サーバ", 6, "サーバー")]
 
 
-def test_reading_query_grams():
-    from search.analysis import reading_query_grams
-    assert [g.text for g in reading_query_grams("とうきょうと")] == ["トウ", "ウキ", "キョ", "ョウ", "ウト"]
-    assert [g.text for g in reading_query_grams("ﾄｳｼ")] == ["トウ", "ウシ"]
+def test_reading_segmentations_fewest_indexed_words_first():
+    readings = {"トウシ", "トウ", "シ", "トウキョウ", "ト", "キョウト", "サーバ", "セッテイ"}
+    assert reading_segmentations("とうし", readings.__contains__) == [["トウシ"]]
+    assert reading_segmentations("ﾄｳｼ", readings.__contains__) == [["トウシ"]]
+    assert reading_segmentations("とうきょうと", readings.__contains__) == [["トウキョウ", "ト"], ["トウ", "キョウト"]]
+    assert reading_segmentations("さーばーせってい", readings.__contains__) == [["サーバ", "セッテイ"]]
+    assert reading_segmentations("きょうとし", readings.__contains__) == [["キョウト", "シ"]]
+    assert reading_segmentations("ぱりし", readings.__contains__) == []  # no way made of indexed readings
+    assert reading_segmentations("ab", readings.__contains__) == []
+
+
+def test_reading_segmentations_are_bounded():
+    asked = []
+    found = reading_segmentations("あ" * 40, lambda t: asked.append(t) or True)
+    assert len(found) <= 4 and all("".join(f) == "ア" * 40 for f in found)
+    assert len(asked) <= 40 * 16
 
 
 def test_query_terms_skip_stops():

@@ -85,8 +85,11 @@ def test_match_modes(index):
 
 @pytest.mark.parametrize("q, expected", [
     ("とうし", {"invest", "invest-past"}),           # a hiragana query finds the kanji it reads as
-    ("とうきょうと", {"tokyo-to", "tocho"}),         # several words' readings in a row
+    ("とうきょうと", {"tokyo-to"}),                  # several words' readings in a row (東京 都; 都庁 reads トチョウ)
     ("かんさいこくさいくうこう", {"kansai"}),
+    ("きょうと", {"kyoto"}),                         # a reading inside 東京都 (トウ|キョウ|ト) is not 京都
+    ("さーばーのせってい", {"server"}),               # particles read too; long vowels fold
+    ("せってい", {"server"}),
 ])
 def test_readings(index, q, expected):
     page = search_posts(index, q)
