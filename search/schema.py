@@ -2,10 +2,10 @@
 
 Fields (Whoosh terms): ``title``, ``body``, ``tags_text`` and ``code`` are word fields
 (:func:`search.analysis.word_analyzer`); ``title_ngram`` and ``body_ngram`` hold character
-n-grams of the same texts; ``body_reading`` holds the katakana reading of each word. All text fields store character
-offsets (``chars=True``) so snippets are highlighted from the index without running Janome again
-(NOTES: re-analysis costs seconds per page of hits). ``tag``, ``category``, ``author`` and
-``year`` are exact keyword fields for filters and facets.
+n-grams of the same texts; ``title_reading`` and ``body_reading`` the katakana reading of each
+word. All text fields store character offsets (``chars=True``) so snippets are highlighted from
+the index without running Janome again (NOTES: re-analysis costs seconds per page of hits).
+``tag``, ``category``, ``author`` and ``year`` are exact keyword fields for filters and facets.
 
 Dates: a post's date is kept as Jekyll shows it, in the offset written in the post. ``date`` is the
 instant (naive UTC, sortable: "newest" and "oldest" order posts of different offsets truly);
