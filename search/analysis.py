@@ -163,6 +163,19 @@ def janome_tokens(text: str, dictionary: str | None = None, *, wakati: bool = Fa
         return list(_janome(dictionary).tokenize(text, wakati=wakati))
 
 
+def user_dictionary_terms(dictionary: str | None) -> frozenset[str]:
+    """The terms the words of the user dictionary ``dictionary`` are indexed under (folded surfaces).
+
+    Read from the entries of its Janome tokenizer (``user_dic.entries``, surface first, in Janome
+    0.5 for a CSV and a compiled dictionary alike); empty for None.
+    """
+    if not dictionary:
+        return frozenset()
+    with _janome_lock:
+        entries = _janome(dictionary).user_dic.entries
+        return frozenset(fold_term(entry[0]) for entry in entries.values())
+
+
 def preload_janome(dictionary: str | None = None) -> None:
     """Load Janome's system dictionary and the tokenizers for ``dictionary`` (and for none) now,
     e.g. in a server's parent process before it forks workers, which then share those pages."""

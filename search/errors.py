@@ -6,6 +6,7 @@ status codes (``web/errors.py``); the CLI turns them into ``click.ClickException
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 
@@ -42,8 +43,30 @@ class EmptyPostsFolderError(SearchError):
     """A reindex found no post files while the index holds posts; the index was left as it was."""
 
 
+class QueryErrorReason(StrEnum):
+    """Which limit a query broke (:attr:`QueryError.reason`), for callers that word it their own way."""
+
+    QUERY_TOO_LONG = "query_too_long"  # limit: characters
+    TOO_MANY_WORDS = "too_many_words"  # limit: words, phrases and field terms
+    TOO_DEEP = "too_deep"  # limit: levels of parentheses
+    PAGE_TOO_SMALL = "page_too_small"  # limit: the first page, 1
+    PAGE_TOO_LARGE = "page_too_large"  # limit: the last page accepted
+    PER_PAGE = "per_page"  # limit: most hits per page
+    SORT = "sort"  # no limit: an unknown sort order
+
+
 class QueryError(SearchError):
     """A query string that cannot be run (too long, too many terms, bad field, bad page).
 
-    The web layer answers it with HTTP 400 and this message.
+    The web layer answers it with HTTP 400: this (English) message from the API, a Japanese one
+    worded from ``reason`` and ``limit`` on the search page.
+
+    :param message: what is wrong and the limit, in one sentence.
+    :param reason: which limit was broken; None for a caller's mistake no reader can make.
+    :param limit: the limit of ``reason`` (see :class:`QueryErrorReason`), if it has one.
     """
+
+    def __init__(self, message: str, reason: QueryErrorReason | None = None, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.limit = limit

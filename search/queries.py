@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from search.errors import QueryError
+from search.errors import QueryError, QueryErrorReason
 from search.normalize import normalize_query
 
 #: Longest query accepted, in characters after normalization.
@@ -83,14 +83,17 @@ def parse_query(q: str) -> Node | None:
         :data:`MAX_QUERY_WORDS` words or deeper groups than :data:`MAX_QUERY_DEPTH`.
     """
     if len(q) > MAX_QUERY_CHARS * 4:
-        raise QueryError(f"The query is too long: at most {MAX_QUERY_CHARS} characters.")
+        raise QueryError(f"The query is too long: at most {MAX_QUERY_CHARS} characters.",
+                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS)
     text = normalize_query(q)
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"The query is too long ({len(text)} characters): at most {MAX_QUERY_CHARS}.")
+        raise QueryError(f"The query is too long ({len(text)} characters): at most {MAX_QUERY_CHARS}.",
+                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS)
     tokens = _TOKEN.findall(text)
     words = sum(1 for t in tokens if t not in ("(", ")", "|", "OR"))
     if words > MAX_QUERY_WORDS:
-        raise QueryError(f"The query has too many words ({words}): at most {MAX_QUERY_WORDS}.")
+        raise QueryError(f"The query has too many words ({words}): at most {MAX_QUERY_WORDS}.",
+                         QueryErrorReason.TOO_MANY_WORDS, MAX_QUERY_WORDS)
     parser = _Parser(tokens)
     return parser.parse()
 
@@ -153,7 +156,8 @@ class _Parser:
         if token == "(":
             self.depth += 1
             if self.depth > MAX_QUERY_DEPTH:
-                raise QueryError(f"The query nests parentheses too deeply: at most {MAX_QUERY_DEPTH}.")
+                raise QueryError(f"The query nests parentheses too deeply: at most {MAX_QUERY_DEPTH}.",
+                                 QueryErrorReason.TOO_DEEP, MAX_QUERY_DEPTH)
             node = self._or()
             if self._peek() == ")":
                 self.i += 1

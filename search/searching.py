@@ -32,7 +32,7 @@ from whoosh import query as wq
 
 from search.adjacency import AdjacentTerms
 from search.analysis import Morpheme, is_kana, ngrams, query_terms, reading_segmentations, unique
-from search.errors import QueryError
+from search.errors import QueryError, QueryErrorReason
 from search.evaluation import Alternatives, CoordinatedOr, Evaluator, Matches, SearchCache, evaluator_for
 from search.facets import Filters, facet_counts
 from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
@@ -486,11 +486,13 @@ def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
 
 def _check_paging(page: int, per_page: int, sort: str) -> None:
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
-    if not 1 <= page <= MAX_PAGE:
-        raise QueryError(f"page must be between 1 and {MAX_PAGE}.")
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.", QueryErrorReason.PER_PAGE, MAX_PER_PAGE)
+    if page < 1:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}.", QueryErrorReason.PAGE_TOO_SMALL, 1)
+    if page > MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}.", QueryErrorReason.PAGE_TOO_LARGE, MAX_PAGE)
     if sort not in SORTS:
-        raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
+        raise QueryError(f"sort must be one of: {', '.join(SORTS)}.", QueryErrorReason.SORT)
 
 
 def _split_keywords(value: str | None) -> tuple[str, ...]:

@@ -8,7 +8,10 @@ read once per index version (:attr:`search.indexing.SearchIndex.cache_key`) into
 * **nouns of the word fields** ``title`` and ``body`` that occur in at least :data:`MIN_TERM_POSTS`
   posts, shown as they are written in the posts (``AWS``, ``サーバー``, not the folded terms
   ``aws``, ``サーバ``), each with its katakana reading from Janome; not grammar words written in
-  hiragana (こと, ところ), not the pieces of user-dictionary words (クラ of クラウド);
+  hiragana (こと, ところ); counted by the posts where they stand on their own, not as a piece of a
+  user-dictionary word (:func:`_posts_alone`), so クラ and ウド, seen only in クラウド, are none;
+  nor a katakana or Latin word that a longer one starting with it outnumbers (エン of エンコード,
+  Janome's own cut, beside エンジニア: :func:`_without_fragments`);
 * **post titles**.
 
 Every candidate is filed under its folded spelling (NFKC, case folded, hiragana → katakana) and,
@@ -38,7 +41,7 @@ from typing import Callable, Generic, Iterable, TypeVar
 
 from whoosh.searching import Searcher
 
-from search.analysis import janome_tokens
+from search.analysis import janome_tokens, user_dictionary_terms
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 
@@ -64,9 +67,9 @@ SURFACE_SAMPLES = 4
 NOUN_TAGS = frozenset({"名詞", "カスタム名詞", "接頭詞"})
 #: Kinds of noun (second level) that are no completion: こと, これ, 3, さん.
 WEAK_NOUN_TAGS = frozenset({"非自立", "代名詞", "数", "接尾"})
-#: A word found almost only inside a longer one (in at least this share of as many posts) is a
-#: piece of it, not a completion (:func:`_without_pieces`).
-PIECE_RATIO = 0.8
+#: A katakana or Latin word is left out when a longer word starting with it is in at least this
+#: share of as many posts (:func:`_without_fragments`).
+FRAGMENT_RATIO = 0.8
 #: Prefix ranges longer than this are answered from a per-prefix memo instead of a scan.
 SCAN_LIMIT = 3000
 #: Kinds of suggestion, and the weight of a post carrying the text in ranking.
@@ -271,14 +274,62 @@ def _sampled_surface(reader, term: str, stored_text) -> str:
     return _surface(term, occurrences)
 
 
-def _without_pieces(words: list[Candidate]) -> list[Candidate]:
-    """Drop katakana and Latin words that occur almost only inside a longer candidate.
+def _holders(terms: Iterable[str], longer_terms: Iterable[str]) -> dict[str, set[str]]:
+    """Each of ``terms`` that is part of some of ``longer_terms`` → those longer terms."""
+    wanted = set(terms)
+    found: dict[str, set[str]] = {}
+    for word in longer_terms:
+        for length in range(2, len(word)):
+            for start in range(len(word) - length + 1):
+                part = word[start:start + length]
+                if part in wanted:
+                    found.setdefault(part, set()).add(word)
+    return found
 
-    A user-dictionary word is indexed with its pieces (クラウド with クラ and ウド); a piece is no
-    completion. A word goes when a longer word starting with it is in at least
-    :data:`PIECE_RATIO` as many posts (クラ ⊂ クラウド goes; サーバ ⊂ サーバーレス stays).
+
+def _positions(reader, fieldname: str, term: str) -> dict[int, set[int]]:
+    """Document number → the positions of ``term`` in ``fieldname`` there (none if it is not there)."""
+    found: dict[int, set[int]] = {}
+    btext = term.encode("utf-8")
+    if (fieldname, btext) not in reader:
+        return found
+    matcher = reader.postings(fieldname, btext)
+    while matcher.is_active():
+        found[matcher.id()] = set(matcher.value_as("positions"))
+        matcher.next()
+    return found
+
+
+def _posts_alone(reader, fieldname: str, term: str, holders: Iterable[str]) -> int:
+    """How many posts have ``term`` in ``fieldname`` on its own, not only as a piece of a holder.
+
+    A user-dictionary word is indexed with the pieces Janome's own dictionary cuts it into, at the
+    word's position (:func:`search.analysis.morphemes`): クラウド with クラ and ウド. A piece is no
+    completion — typed ``くら``, the reader wants クラウド — so an occurrence of ``term`` counts only
+    at a position where none of ``holders`` (the dictionary words containing it) stands too.
     """
-    keyed = sorted((search_key(c.text), c.posts) for c in words)
+    positions = _positions(reader, fieldname, term)
+    covered: dict[int, set[int]] = {}
+    for word in holders:
+        for docnum, places in _positions(reader, fieldname, word).items():
+            if docnum in positions:
+                covered.setdefault(docnum, set()).update(places)
+    return sum(1 for docnum, places in positions.items() if not places <= covered.get(docnum, set()))
+
+
+def _without_fragments(words: list[Candidate], keywords: Iterable[tuple[str, int]] = ()) -> list[Candidate]:
+    """Drop katakana and Latin words much rarer than a longer word of the posts starting with them.
+
+    Janome also cuts words that no dictionary holds (エンコード → エン + コード): a short word that
+    a longer one starting with it outnumbers is mostly such a fragment, and what a reader typing it
+    wants is the longer word (エン → エンジニア). A word goes when a longer one is in at least
+    :data:`FRAGMENT_RATIO` as many posts (サーバ ⊂ サーバーレス stays); a real word can go too
+    (メモ beside メモリ). Pieces of user-dictionary words are not counted at all (:func:`_posts_alone`).
+
+    :param keywords: ``(search key, posts)`` of the words the posts also carry as tags or
+        categories (offered as those, not in ``words``), which count as longer words all the same.
+    """
+    keyed = sorted([(search_key(c.text), c.posts) for c in words] + list(keywords))
     keys = [key for key, _ in keyed]
     kept = []
     for candidate in words:
@@ -289,10 +340,18 @@ def _without_pieces(words: list[Candidate]) -> list[Candidate]:
             while i < len(keys) and keys[i].startswith(key):
                 longest = max(longest, keyed[i][1])
                 i += 1
-            if longest >= candidate.posts * PIECE_RATIO:
+            if longest >= candidate.posts * FRAGMENT_RATIO:
                 continue
         kept.append(candidate)
     return kept
+
+
+def _user_dictionary(schema) -> str | None:
+    """The user dictionary the word fields were analyzed with (:func:`search.analysis.word_analyzer`)."""
+    for fieldname in TERM_FIELDS:
+        if fieldname in schema:
+            return getattr(schema[fieldname].analyzer, "dictionary", None)
+    return None
 
 
 def build_vocabulary(searcher: Searcher) -> Vocabulary:
@@ -306,6 +365,7 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
     """
     reader = searcher.reader()
     schema = searcher.schema
+    dictionary_terms = user_dictionary_terms(_user_dictionary(schema))
     candidates: list[Candidate] = []
     stored: dict[int, dict] = {}
 
@@ -331,35 +391,45 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
             candidates.append(Candidate(text, kind, fold_term(reading) if reading else "", info.doc_frequency()))
     keyword_keys = {search_key(c.text) for c in candidates if c.kind in ("tag", "category")}
 
-    # Words of the posts: nouns in enough posts, spelled as the posts spell them.
+    # Words of the posts: nouns in enough posts on their own, spelled as the posts spell them.
     posts_per_term: dict[str, int] = {}
     for fieldname in TERM_FIELDS:
         if fieldname not in schema:
             continue
+        field_terms: dict[str, int] = {}
         for btext, info in reader.iter_field(fieldname):
             df = info.doc_frequency()
             if df < MIN_TERM_POSTS:
                 continue
             term = btext.decode("utf-8")
             if _is_word_like(term):
-                posts_per_term[term] = max(posts_per_term.get(term, 0), df)
+                field_terms[term] = df
+        for term, holders in _holders(field_terms, dictionary_terms).items():
+            field_terms[term] = _posts_alone(reader, fieldname, term, holders)
+        for term, posts in field_terms.items():
+            if posts >= MIN_TERM_POSTS:
+                posts_per_term[term] = max(posts_per_term.get(term, 0), posts)
     words: list[Candidate] = []
+    keywords: list[tuple[str, int]] = []  # words offered as a tag or category instead
     for term, posts in posts_per_term.items():
         if _KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:])):
             surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人)
         else:
             surface = _sampled_surface(reader, term, stored_text)
-        if not surface or search_key(surface) in keyword_keys or _HIRAGANA.fullmatch(surface):
+        if not surface or _HIRAGANA.fullmatch(surface):
             continue  # hiragana-only words are mostly grammar (こと, ところ, とき)
+        if search_key(surface) in keyword_keys:
+            keywords.append((search_key(surface), posts))
+            continue
         if _LATIN_WORD.fullmatch(term):
             words.append(Candidate(surface, "term", "", posts))
         elif _KATAKANA.fullmatch(term):
             words.append(Candidate(surface, "term", term, posts))
         else:
             reading, nouns = _reading_and_nouns(surface)
-            if nouns:
+            if nouns or term in dictionary_terms:  # also 脆弱性, which Janome alone cuts into 脆弱 + suffix 性
                 words.append(Candidate(surface, "term", fold_term(reading) if reading else "", posts))
-    return Vocabulary(candidates + _without_pieces(words))
+    return Vocabulary(candidates + _without_fragments(words, keywords))
 
 
 #: File of a generation holding its vocabulary, written by a full reindex (:func:`save_vocabulary`).

@@ -177,6 +177,63 @@ def test_version_cache_without_wait():
     assert cache.get(index) == "one"
 
 
+#: Words the user dictionary keeps whole and Janome's own dictionary cuts into pieces, each piece
+#: seen only inside its word here: クラウド (クラ + ウド), 脆弱性 (脆弱 + 性); and プロキシ (プロ + キシ),
+#: whose プロ also stands on its own in four posts. Janome alone cuts エンコード (エン + コード), a word
+#: of no dictionary, and エン gives way to エンジニア, a word of as many posts (and a tag).
+PIECE_POSTS = [
+    make_post("bill", "クラウドの請求書", "毎月クラウドの請求書を確かめる。", tags=("クラウド",)),
+    make_post("proxy-1", "社内ネットワーク", "社内のプロキシを通してクラウドにつないだ。"),
+    make_post("proxy-2", "引っ越し", "手元のサーバーをクラウドへ移した。プロキシの記録も読んだ。"),
+    make_post("proxy-3", "接続の不調", "プロキシが落ちていた。"),
+    make_post("patch-1", "ライブラリの更新", "脆弱性の知らせを受けて、すぐに更新した。"),
+    make_post("patch-2", "診断の依頼", "外部に脆弱性の診断を頼んだ。"),
+    make_post("chef", "料理教室", "プロの料理人に包丁の研ぎ方を教わった。"),
+    make_post("baseball", "野球観戦", "プロの選手の投球は速かった。"),
+    make_post("photo", "記念写真", "プロの写真家に撮ってもらった。"),
+    make_post("camera", "新しいカメラ", "プロ向けのカメラを買った。"),
+    make_post("encode-1", "文字化け", "文字列をエンコードしてから送る。エンジニアの基本だ。", tags=("エンジニア",)),
+    make_post("encode-2", "画像の変換", "画像をエンコードし直した。エンジニアに相談した。"),
+    make_post("encode-3", "動画の圧縮", "動画のエンコードに時間がかかる。エンジニアの腕の見せ所だ。"),
+]
+
+
+@pytest.fixture(scope="module")
+def piece_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("pieces"), PIECE_POSTS)
+
+
+@pytest.fixture(scope="module")
+def piece_cache():
+    return VersionCache(build_vocabulary, "test-pieces")
+
+
+@pytest.mark.parametrize("typed, word, piece", [
+    ("くら", "クラウド", "クラ"),      # the word is also a tag: the piece outranked the tag
+    ("クラ", "クラウド", "クラ"),
+    ("ぜいじゃく", "脆弱性", "脆弱"),  # kanji: the shorter piece came first at equal counts
+    ("脆弱", "脆弱性", "脆弱"),
+])
+def test_a_piece_seen_only_inside_a_word_is_not_offered(piece_index, piece_cache, typed, word, piece):
+    offered = texts(suggest(piece_index, typed, cache=piece_cache))
+    assert word in offered and piece not in offered, offered
+
+
+@pytest.mark.parametrize("typed, piece", [("うど", "ウド"), ("きし", "キシ"), ("キシ", "キシ")])
+def test_the_inner_pieces_of_a_word_are_not_offered(piece_index, piece_cache, typed, piece):
+    assert piece not in texts(suggest(piece_index, typed, cache=piece_cache))
+
+
+def test_a_piece_that_also_stands_alone_counts_only_those_posts(piece_index, piece_cache):
+    offered = [s for s in suggest(piece_index, "ぷろ", cache=piece_cache) if s.kind != "title"]
+    assert [(s.text, s.posts) for s in offered] == [("プロ", 4), ("プロキシ", 3)]
+
+
+def test_a_fragment_janome_cuts_gives_way_to_a_longer_word_also_a_tag(piece_index, piece_cache):
+    offered = texts(suggest(piece_index, "えん", cache=piece_cache))
+    assert "エンジニア" in offered and "エン" not in offered, offered
+
+
 def test_vocabulary_lookup_prefers_heavier_candidates():
     from search.suggest import Candidate
 

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from search.errors import QueryErrorReason
 from search.indexing import rebuild_index
-from search.searching import SORTS
-from web import DEFAULT_INDEX_DIR, create_app, views
+from search.queries import MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_QUERY_WORDS
+from search.searching import MAX_PAGE, MAX_PER_PAGE, SORTS
+from web import DEFAULT_INDEX_DIR, create_app, errors, views
+from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
 TEMPLATES_DIR = Path(views.__file__).parent / "templates"
 HIT_KEYS = {"id", "url", "title", "title_html", "date", "tags", "categories", "author", "score",
@@ -177,15 +180,6 @@ def test_page_past_the_end(client):
     assert 'href="/search?q=%E6%9D%B1%E4%BA%AC" rel="prev"' in html
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "100000", "--1", "%C2%B2"])
-def test_bad_page_renders_400(client, page):
-    response = client.get(f"/search?q=東京&page={page}")
-    assert response.status_code == 400
-    assert response.mimetype == "text/html"
-    html = response.get_data(as_text=True)
-    assert "リクエストが正しくありません" in html and "page" in html
-
-
 def test_sort_newest(client):
     body = client.get("/api/search?q=python&sort=newest").get_json()
     dates = [hit["date"] for hit in body["hits"]]
@@ -235,6 +229,8 @@ def test_api_paging(client):
     ("q=東京&per_page=1000", 400, "per_page"),
     ("q=東京&sort=random", 400, "sort"),
     ("q=東京&page=--1", 400, "page"),  # int() refuses what str.isdigit() accepted: was a 500
+    ("q=東京&page=" + "9" * 20, 400, f"page must be between 1 and {MAX_PAGE}"),  # not "整数で"
+    ("q=東京&page=-" + "9" * 5000, 400, "page must be between"),  # int() refuses 4,301 digits
     ("q=東京&per_page=%C2%B2", 400, "per_page"),  # ²
 ])
 def test_api_bad_arguments(client, query_string, status, words):
@@ -288,6 +284,72 @@ def test_html_errors_render_error_page(client, method, path, status, title):
     assert response.status_code == status and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert title in html and f"({status})" in html and 'href="/"' in html
+
+
+def error_message(html: str) -> str:
+    """The message of an error page."""
+    return re.search(r'<p class="error-message">(.*?)</p>', html, re.S).group(1)
+
+
+NOT_A_NUMBER = "は数字で指定してください"
+TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES // 2)],
+                    "year": [str(2000 + i) for i in range(MAX_FILTER_VALUES // 2 + 1)]}
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"page": "abc"}, "ページ番号" + NOT_A_NUMBER),
+    ({"page": "1.5"}, "ページ番号" + NOT_A_NUMBER),
+    ({"page": "--1"}, "ページ番号" + NOT_A_NUMBER),
+    ({"page": "²"}, "ページ番号" + NOT_A_NUMBER),
+    ({"page": "0"}, "ページ番号は 1 以上の数で"),
+    ({"page": "-1"}, "ページ番号は 1 以上の数で"),
+    ({"page": "-" + "9" * 20}, "ページ番号は 1 以上の数で"),
+    ({"page": str(MAX_PAGE + 1)}, f"ページ番号が大きすぎます（{MAX_PAGE} ページまで）"),
+    ({"page": "9" * 20}, f"ページ番号が大きすぎます（{MAX_PAGE} ページまで）"),  # past int64 too
+    ({"per_page": "ten"}, "表示件数" + NOT_A_NUMBER),
+    ({"per_page": "0"}, f"表示件数は 1 から {MAX_PER_PAGE} 件まで"),
+    ({"per_page": str(MAX_PER_PAGE + 1)}, f"表示件数は 1 から {MAX_PER_PAGE} 件まで"),
+    ({"sort": "random"}, "並び順の指定が正しくありません"),
+    ({"q": "ね" * (MAX_QUERY_CHARS + 1)}, f"検索語が長すぎます。{MAX_QUERY_CHARS} 文字以内"),
+    ({"q": " ".join(["猫"] * (MAX_QUERY_WORDS + 1))}, f"検索語が多すぎます。語の数を {MAX_QUERY_WORDS} 個以内"),
+    ({"q": "(" * (MAX_QUERY_DEPTH + 1) + "猫"}, f"入れ子が深すぎます。{MAX_QUERY_DEPTH} 重まで"),
+    ({"from": "2024-13-01"}, "開始日は「2024-01-31」のように、実在する日付を"),
+    ({"to": "2023-02-29"}, "終了日は「2024-01-31」のように、実在する日付を"),
+    ({"to": "yesterday"}, "終了日は「2024-01-31」のように、実在する日付を"),
+    ({"from": "2024-12-31", "to": "2024-01-01"}, "開始日には終了日と同じか、それより前の日付を"),
+    ({"year": "24"}, "年は「2024」のように 4 桁の西暦で"),
+    ({"tag": "x" * (MAX_FILTER_VALUE_CHARS + 1)}, f"絞り込みのタグが長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）"),
+    ({"author": "x" * (MAX_FILTER_VALUE_CHARS + 1)}, "絞り込みの著者が長すぎます"),
+    (TOO_MANY_FILTERS, f"絞り込みの条件が多すぎます（タグ・カテゴリー・著者・年を合わせて {MAX_FILTER_VALUES} 個まで）"),
+])
+def test_bad_request_page_says_in_japanese_what_to_fix(client, args, message):
+    args = {"q": "東京タワー", **args}
+    response = client.get("/search", query_string=args)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    shown = error_message(html)
+    assert message in shown
+    assert not re.search("[A-Za-z]", shown), shown  # no English, no argument names
+    assert "リクエストが正しくありません" in html
+    assert f'<input type="search" id="q" name="q" value="{args["q"]}"' in html  # fix it right there
+    assert_error_shape(client.get("/api/search", query_string=args), 400)  # the API's body as it was
+
+
+def test_bad_request_page_keeps_the_sort_and_submits_to_the_search(client):
+    html = client.get("/search?q=東京&sort=oldest&page=0").get_data(as_text=True)
+    form = html[html.index('<form class="search-form"'):]
+    form = form[:form.index("</form>")]
+    assert 'action="/search"' in form and '<option value="oldest" selected>' in form
+    assert 'name="page"' not in form  # a new search starts on page 1
+
+
+def test_every_query_limit_has_a_page_message():
+    assert set(errors.QUERY_ERROR_MESSAGES) == set(QueryErrorReason)
+
+
+def test_other_error_pages_have_no_query_box(client):
+    html = client.get("/nothing-here?q=東京").get_data(as_text=True)
+    assert 'id="q"' not in html
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,14 +4,18 @@
 renders it once: as JSON built by :func:`error_body` under ``/api/``, as ``error.html`` elsewhere.
 Library errors map to HTTP statuses here and nowhere else: :class:`~search.errors.QueryError` →
 400, :class:`~search.errors.IndexNotBuiltError` / :class:`~search.errors.StaleIndexError` → 503.
+
+A bad request (400) has two wordings: the API's names the argument or limit for the programmer;
+the page's (:func:`reader_message`) says it in the search page's own Japanese terms, above a query
+box holding the reader's query, so they can fix it there.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
-from search.errors import IndexNotBuiltError, QueryError, StaleIndexError
+from search.errors import IndexNotBuiltError, QueryError, QueryErrorReason, StaleIndexError
 
 #: Japanese title of each error page, and the message used when an HTTP error carries only
 #: Werkzeug's default (English) description.
@@ -21,6 +25,18 @@ ERROR_TITLES = {
     405: ("このメソッドは使えません", "この URL はこの HTTP メソッドに対応していません。"),
     500: ("サーバーでエラーが発生しました", "時間をおいてもう一度お試しください。"),
     503: ("検索を利用できません", "検索インデックスを利用できません。"),
+}
+
+#: What the search page says for each :class:`~search.errors.QueryErrorReason` (``{limit}``: the
+#: limit broken). The API says :class:`~search.errors.QueryError`'s own message instead.
+QUERY_ERROR_MESSAGES = {
+    QueryErrorReason.QUERY_TOO_LONG: "検索語が長すぎます。{limit} 文字以内にしてください。",
+    QueryErrorReason.TOO_MANY_WORDS: "検索語が多すぎます。語の数を {limit} 個以内にしてください。",
+    QueryErrorReason.TOO_DEEP: "かっこ ( ) の入れ子が深すぎます。{limit} 重までにしてください。",
+    QueryErrorReason.PAGE_TOO_SMALL: "ページ番号は {limit} 以上の数で指定してください。",
+    QueryErrorReason.PAGE_TOO_LARGE: "ページ番号が大きすぎます（{limit} ページまで）。",
+    QueryErrorReason.PER_PAGE: "1 ページの表示件数は 1 から {limit} 件までで指定してください。",
+    QueryErrorReason.SORT: "並び順の指定が正しくありません。下の並び順から選び直してください。",
 }
 
 #: Security headers added to every response (unless a view set its own value).
@@ -33,6 +49,18 @@ SECURITY_HEADERS = {
     # Other sites see our origin, never the query in the URL of a results page.
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
+
+
+class BadArgument(BadRequest):
+    """A query-string argument that cannot be right (400), worded for the API and for the page.
+
+    :param description: for the API: names the argument (``page は整数で…``).
+    :param reader_message: for the search page: in its own terms (``ページ番号は数字で…``).
+    """
+
+    def __init__(self, description: str, reader_message: str) -> None:
+        super().__init__(description)
+        self.reader_message = reader_message
 
 
 def error_body(message: str, status: int) -> dict:
@@ -64,6 +92,16 @@ def describe_error(exc: Exception) -> tuple[int, str]:
     return 500, ERROR_TITLES[500][1]
 
 
+def reader_message(exc: Exception, message: str) -> str:
+    """What the search page says for a bad request ``exc`` whose API message is ``message``."""
+    if isinstance(exc, BadArgument):
+        return exc.reader_message
+    if isinstance(exc, QueryError):
+        wording = QUERY_ERROR_MESSAGES.get(exc.reason)
+        return wording.format(limit=exc.limit) if wording else ERROR_TITLES[400][1]
+    return message
+
+
 def handle_error(exc: Exception) -> Response | HTTPException:
     """Render ``exc``: JSON under ``/api/``, ``error.html`` elsewhere (the one error path)."""
     if isinstance(exc, HTTPException) and (exc.code is None or exc.code < 400):
@@ -77,8 +115,11 @@ def handle_error(exc: Exception) -> Response | HTTPException:
         response = jsonify(error_body(message, status))
     else:
         title = ERROR_TITLES.get(status, (f"エラー {status}", ""))[0]
-        response = current_app.make_response(
-            render_template("error.html", status=status, title=title, message=message))
+        context = {"status": status, "title": title, "message": message}
+        if status == 400:  # the query box again, holding the query, to fix it there
+            context.update(message=reader_message(exc, message), q=request.args.get("q", "").strip(),
+                           sort=request.args.get("sort", "").strip())
+        response = current_app.make_response(render_template("error.html", **context))
     response.status_code = status
     if isinstance(exc, HTTPException):
         for name, value in exc.get_headers():

@@ -8,9 +8,10 @@ their path::
 
 Repeating ``tag``, ``category``, ``author`` or ``year`` asks for posts carrying all the values
 (AND, as Algolia's facet filters). A value that cannot be right (a page that is not a number, a
-date that is not ``YYYY-MM-DD``, too many filters) ends the request with 400 and a message in
-Japanese naming the argument; the range checks of ``page``, ``per_page`` and ``sort`` are the
-library's (:class:`search.errors.QueryError`, also 400).
+date that is not ``YYYY-MM-DD``, too many filters) ends the request with 400
+(:class:`web.errors.BadArgument`): a message in Japanese naming the argument for the API, and
+one naming it as the page does (:data:`ARG_LABELS`) for the search page; the range checks of
+``page``, ``per_page`` and ``sort`` are the library's (:class:`search.errors.QueryError`, also 400).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import abort, request
+from flask import request
 
 from search.facets import Filters
+from web.errors import BadArgument
 
 #: Most filter values (tags, categories, authors and years together) in one request.
 MAX_FILTER_VALUES = 20
@@ -29,6 +31,14 @@ MAX_FILTER_VALUES = 20
 MAX_FILTER_VALUE_CHARS = 100
 #: Filter arguments and the :class:`Filters` attribute each fills.
 FILTER_ARGS = {"tag": "tags", "category": "categories", "author": "authors", "year": "years"}
+#: What the search page calls each argument (facet headings, filters in force, error messages).
+ARG_LABELS = {"tag": "タグ", "category": "カテゴリー", "author": "著者", "year": "年", "from": "開始日",
+              "to": "終了日", "page": "ページ番号", "per_page": "表示件数"}
+#: Digits of the longest whole number read as it is. A longer one is beyond every range the app
+#: checks, so it is read as ±:data:`BEYOND_ANY_RANGE` and refused by that check, which names the
+#: range (``int()`` itself refuses numbers of over 4,300 digits).
+MAX_INT_DIGITS = 18
+BEYOND_ANY_RANGE = 10 ** MAX_INT_DIGITS
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")
 #: A whole number ``int()`` reads: one optional minus, then decimal digits of any script (``\d``,
@@ -83,13 +93,18 @@ def filter_args(filters: Filters) -> dict:
 def int_arg(name: str, default: int) -> int:
     """The integer argument ``name``, or ``default`` when it is missing or empty.
 
+    A number of more than :data:`MAX_INT_DIGITS` digits is read as ±:data:`BEYOND_ANY_RANGE`.
+
     :raise 400: the value is not a whole number.
     """
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not _INT.fullmatch(raw) or len(raw) > 9:
-        abort(400, f"{name} は整数で指定してください。")
+    if not _INT.fullmatch(raw):
+        raise BadArgument(f"{name} は整数で指定してください。",
+                          f"{ARG_LABELS.get(name, name)}は数字で指定してください（例: 2）。")
+    if len(raw.lstrip("-").lstrip("0")) > MAX_INT_DIGITS:
+        return -BEYOND_ANY_RANGE if raw.startswith("-") else BEYOND_ANY_RANGE
     return int(raw)
 
 
@@ -110,7 +125,8 @@ def _date_arg(name: str) -> date | None:
             return date.fromisoformat(raw)
         except ValueError:
             pass
-    abort(400, f"{name} は YYYY-MM-DD 形式の日付で指定してください（例: 2024-01-31）。")
+    raise BadArgument(f"{name} は YYYY-MM-DD 形式の日付で指定してください（例: 2024-01-31）。",
+                      f"{ARG_LABELS[name]}は「2024-01-31」のように、実在する日付を年-月-日で指定してください。")
 
 
 def filters_arg() -> Filters:
@@ -127,16 +143,22 @@ def filters_arg() -> Filters:
         given = list(dict.fromkeys(given))
         for value in given:
             if len(value) > MAX_FILTER_VALUE_CHARS:
-                abort(400, f"{name} の値が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。")
+                raise BadArgument(f"{name} の値が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。",
+                                  f"絞り込みの{ARG_LABELS[name]}が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。")
             if name == "year" and not _YEAR.fullmatch(value):
-                abort(400, "year は 4 桁の西暦で指定してください（例: 2024）。")
+                raise BadArgument("year は 4 桁の西暦で指定してください（例: 2024）。",
+                                  "年は「2024」のように 4 桁の西暦で指定してください。")
         count += len(given)
         values[attribute] = tuple(given)
     if count > MAX_FILTER_VALUES:
-        abort(400, f"絞り込みの条件が多すぎます（tag・category・author・year 合わせて {MAX_FILTER_VALUES} 個まで）。")
+        labels = "・".join(ARG_LABELS[name] for name in FILTER_ARGS)
+        raise BadArgument(
+            f"絞り込みの条件が多すぎます（tag・category・author・year 合わせて {MAX_FILTER_VALUES} 個まで）。",
+            f"絞り込みの条件が多すぎます（{labels}を合わせて {MAX_FILTER_VALUES} 個まで）。")
     date_from, date_to = _date_arg("from"), _date_arg("to")
     if date_from and date_to and date_from > date_to:
-        abort(400, "from には to 以前の日付を指定してください。")
+        raise BadArgument("from には to 以前の日付を指定してください。",
+                          "開始日には終了日と同じか、それより前の日付を指定してください。")
     return Filters(**values, date_from=date_from, date_to=date_to)
 
 

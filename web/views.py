@@ -32,7 +32,7 @@ from search.indexing import SearchIndex, open_index
 from search.queries import MAX_QUERY_CHARS
 from search.searching import ResultPage, search_posts
 from search.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile, Synonyms
-from web.params import FILTER_ARGS, SearchArgs, bool_arg, filter_args, search_args
+from web.params import ARG_LABELS, FILTER_ARGS, SearchArgs, bool_arg, filter_args, search_args
 
 bp = Blueprint("search", __name__)
 
@@ -43,7 +43,7 @@ MATCH_MODE_NOTES = {
     "relaxed": "すべての語を含む記事が見つからなかったため、いずれかの語を含む記事を表示しています。",
 }
 #: Facet headings, by facet name (:data:`search.facets.FACET_FIELDS`).
-FACET_LABELS = {"tags": "タグ", "categories": "カテゴリー", "authors": "著者", "years": "年"}
+FACET_LABELS = {attribute: ARG_LABELS[arg] for arg, attribute in FILTER_ARGS.items()}
 #: Facet name → the query-string argument that filters by it (``tags`` → ``tag``).
 FACET_ARGS = {attribute: arg for arg, attribute in FILTER_ARGS.items()}
 #: Facet values shown before "more"; the rest (up to the library's maximum) fold away.
@@ -311,10 +311,10 @@ def _active_filters(args: SearchArgs) -> list[dict]:
         for value in values:
             url = url_for("search.results", **args.url_args(page=1, **{arg: _toggle(values, value)}))
             active.append({"label": label, "value": value, "url": url})
-    for arg, label in (("from", "開始日"), ("to", "終了日")):
+    for arg in ("from", "to"):
         value = filter_args(args.filters).get(arg)
         if value:
-            active.append({"label": label, "value": value,
+            active.append({"label": ARG_LABELS[arg], "value": value,
                            "url": url_for("search.results", **args.url_args(page=1, **{arg: None}))})
     return active
 
