@@ -23,6 +23,7 @@ readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, r
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -31,7 +32,7 @@ from typing import Callable
 from whoosh import query as wq
 
 from search.adjacency import AdjacentTerms
-from search.analysis import Morpheme, is_kana, ngrams, query_terms, reading_segmentations, unique
+from search.analysis import Morpheme, is_cjk, is_kana, ngrams, query_terms, reading_segmentations, unique
 from search.errors import QueryError, QueryErrorReason
 from search.evaluation import Alternatives, CoordinatedOr, Evaluator, Matches, SearchCache, evaluator_for
 from search.facets import Filters, facet_counts
@@ -232,6 +233,26 @@ class WordClause:
         return parts[0] if len(parts) == 1 else _or(parts)
 
 
+def _without_spaces_beside_cjk(text: str) -> str:
+    """``text`` without the spaces next to a kana or kanji: Japanese is written without them, so
+    a phrase typed ``"生成 AI"`` or ``"猫 カフェ"`` is also looked for as 生成AI, 猫カフェ."""
+    return "".join(char for i, char in enumerate(text)
+                   if not (char.isspace() and ((i > 0 and is_cjk(text[i - 1])) or (i + 1 < len(text) and is_cjk(text[i + 1])))))
+
+
+def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
+    """The content morphemes of one query word as the word fields match them (one segmentation).
+
+    Kana typed for a word is segmented in katakana, so りんご, リンゴ and ﾘﾝｺﾞ are analyzed alike
+    (in hiragana Janome reads れべる as the verb れる plus an ending, とうきょうと as three words).
+    """
+    morphemes: list[Morpheme] = _first_segmentation(query_terms(text, dictionary))
+    if morphemes and _is_kana(text):
+        katakana = to_katakana(normalize_query(text))
+        morphemes = _first_segmentation(query_terms(katakana, dictionary)) or morphemes
+    return morphemes
+
+
 def reading_lexicon(reader) -> Callable[[str], bool]:
     """Whether a folded katakana reading is a term of ``reader``'s reading fields (a Whoosh
     index reader; answers are remembered for the life of the returned function)."""
@@ -266,14 +287,9 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.analysis = {"text": value, "field": word.field}
         return clause
     title_only = word.field == "title"
-    morphemes: list[Morpheme] = _first_segmentation(query_terms(word.text, dictionary))
+    morphemes = word_morphemes(word.text, dictionary)
     grams = ngrams(word.text, query=True)
     kana = _is_kana(word.text)
-    if kana and morphemes:
-        # Kana typed for a word is segmented in katakana, so りんご, リンゴ and ﾘﾝｺﾞ are analyzed
-        # alike (in hiragana Janome reads れべる as the verb れる plus an ending).
-        katakana = to_katakana(normalize_query(word.text))
-        morphemes = _first_segmentation(query_terms(katakana, dictionary)) or morphemes
     terms = [m.term for m in morphemes]
     positions = [m.position for m in morphemes]
     if not terms and not (kana and len(word.text) >= 3):
@@ -287,14 +303,21 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.patterns += [Pattern(f, tuple(terms), tuple(positions)) for f in ("title", "body", "tags_text")]
     if grams:
         gram_texts = [g.text for g in grams]
-        gram_positions = [g.position for g in grams]
         if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):
             clause.fragments = _or([wq.Prefix(f, gram_texts[0], boost=FRAGMENT_WEIGHT * w) for f, w in ngram_fields.items()])
             clause.patterns += [Pattern(f, (gram_texts[0],), prefix=True) for f in ("title_ngram", "body_ngram")]
         else:
-            boost = FRAGMENT_WEIGHT / len(grams)
-            clause.fragments = _or([_phrase(f, gram_texts, gram_positions, boost * w) for f, w in ngram_fields.items()])
-            clause.patterns += [Pattern(f, tuple(gram_texts), tuple(gram_positions)) for f in ("title_ngram", "body_ngram")]
+            spellings = [grams]
+            joined = _without_spaces_beside_cjk(word.text) if word.phrase else word.text
+            if joined != word.text and ngrams(joined, query=True):
+                spellings.append(ngrams(joined, query=True))  # "生成 AI" also as 生成AI
+            ways = []
+            for spelling in spellings:
+                texts, offsets = [g.text for g in spelling], [g.position for g in spelling]
+                boost = FRAGMENT_WEIGHT / len(spelling)
+                ways += [_phrase(f, texts, offsets, boost * w) for f, w in ngram_fields.items()]
+                clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title_ngram", "body_ngram")]
+            clause.fragments = _or(ways)
     segmentations: list[list[str]] = []
     if readings and kana and not title_only and not word.phrase and len(word.text) >= 2:
         segmentations = reading_segmentations(word.text, lexicon or (lambda _: True))
@@ -623,14 +646,26 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
 
 def _is_long_plain_query(plan: QueryPlan, relaxed: wq.Query) -> bool:
     """No operator but groups (quotes, field, ``OR`` or ``-`` say exactly what to match), and either
-    :data:`FILL_MIN_WORDS` words typed apart, each with a content term, or as many content terms
-    other than numbers typed together (a title copied whole)."""
+    :data:`FILL_MIN_WORDS` words typed apart, each with a content term, or one word of as many
+    content terms other than numbers (a title copied whole: ``東京都 猫`` is two words, not one
+    query of three terms)."""
     words = _plain_words(plan.tree)
     if words is None:
         return False
     if len(words) >= FILL_MIN_WORDS and getattr(relaxed, "coordinated", 0) >= FILL_MIN_WORDS:
         return True
-    return len(_topic_terms(plan)) >= FILL_MIN_WORDS
+    return _most_terms_typed_together(plan) >= FILL_MIN_WORDS
+
+
+def _most_terms_typed_together(plan: QueryPlan) -> int:
+    """The most distinct content terms other than numbers in one run of the query typed without
+    a space (parentheses inside it included: ``Rubyの（新しいリリース）`` has three)."""
+    most = 0
+    for run in plan.normalized.split():
+        terms = [m.term for piece in re.split(r"[()]", run) if piece
+                 for m in word_morphemes(piece, plan.dictionary)]
+        most = max(most, len(unique(t for t in terms if not t.isdigit() and t not in RELAXED_SKIP_TERMS)))
+    return most
 
 
 def _plain_words(node: Node) -> list[Word] | None:
@@ -652,14 +687,14 @@ def _topic_terms(plan: QueryPlan) -> list[str]:
         if plan.clauses[id(word)].alternatives:
             terms.append(word.text)
             continue
-        terms += [m.term for m in _first_segmentation(query_terms(word.text, plan.dictionary))
+        terms += [m.term for m in word_morphemes(word.text, plan.dictionary)
                   if not m.term.isdigit() and m.term not in RELAXED_SKIP_TERMS]
     return unique(terms)
 
 
 def _has_several_terms(plan: QueryPlan) -> bool:
     """Relaxing only helps when the query has more than one content term."""
-    terms = [m.term for w in words_of(plan.tree) for m in query_terms(w.text, plan.dictionary)]
+    terms = [m.term for w in words_of(plan.tree) for m in word_morphemes(w.text, plan.dictionary)]
     return len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
 
 

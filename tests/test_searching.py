@@ -97,6 +97,41 @@ def test_readings(index, q, expected):
     assert all("<mark>" in h.snippet_html for h in page.hits)
 
 
+@pytest.mark.parametrize("q, expected, marked", [
+    ('"生成 AI"', {"joined", "spaced"}, {"生成AI", "生成 AI", "生成ＡＩ"}),   # the space is optional beside kana/kanji
+    ('"猫 カフェ"', {"cafe"}, {"猫カフェ"}),
+    ('"生成AI"', {"joined"}, {"生成AI", "生成ＡＩ"}),
+    ('"Hello World"', {"latin"}, {"Hello World"}),               # between Latin words the space stays a word break
+])
+def test_quoted_phrases_with_spaces_beside_japanese(tmp_path, q, expected, marked):
+    posts = [make_post("joined", "勉強会", "生成AIの勉強会に出た。生成ＡＩは便利。"),
+             make_post("spaced", "言葉", "生成 AI という言葉。"),
+             make_post("cafe", "週末", "猫カフェに行った。"),
+             make_post("latin", "挨拶", "Hello World と書いた。HelloWorld ではない。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    shown = {m for h in page.hits for m in _marked(h.snippet_html)}
+    assert shown <= marked and shown
+
+
+@pytest.mark.parametrize("kana, kanji", [
+    ("とうきょうと ねこ", "東京都 猫"),
+    ("とうし きろく", "投資 記録"),
+    ("せってい さーばー", "設定 サーバー"),
+])
+def test_words_typed_in_hiragana_find_what_the_kanji_words_find(tmp_path, kana, kanji):
+    """Two words in kana are two words, as in kanji: not a long query whose fill would add posts
+    holding only one of them (Janome cuts hiragana as written: とうきょうと → とう + きょう + と)."""
+    posts = [make_post("both", "東京都の猫", "東京都の猫の話。投資の記録。サーバーの設定。"),
+             make_post("tokyo", "人口", "東京都の人口。投資の話。サーバーの話。"),
+             make_post("cat", "写真", "猫の写真。記録した。設定した。")]
+    index = build_index(tmp_path, posts)
+    by_kanji = search_posts(index, kanji)
+    by_kana = search_posts(index, kana)
+    assert ids(by_kanji) == ids(by_kana) == {"both"}
+    assert by_kana.match_mode == "reading"
+
+
 def test_reading_matches_rank_below_exact_matches(tmp_path):
     posts = [make_post("kana", "かな", "とうしの話。"), make_post("kanji", "漢字", "投資の話。")]
     page = search_posts(build_index(tmp_path, posts), "とうし")

@@ -12,6 +12,8 @@ box holding the reader's query, so they can fix it there.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
@@ -141,7 +143,24 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def check_query_string() -> None:
+    """Refuse a query string whose percent-escapes are not UTF-8 (an old Shift_JIS form sends
+    ``q=%94L`` for 猫): Werkzeug would hand the escapes on as literal text, searched as ``%94L``
+    and silently finding nothing.
+
+    :raises BadArgument: 400, saying the text must be sent as UTF-8 (RFC 3986 §2.5).
+    """
+    try:
+        parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise BadArgument("The query string is not valid UTF-8: percent-encode the text as UTF-8.",
+                          "検索語の文字コードを読み取れません。UTF-8 で送信してください"
+                          "（古いフォームが Shift_JIS で送っている可能性があります）。") from None
+
+
 def init_app(app: Flask) -> None:
-    """Route every exception through :func:`handle_error` and add headers to every response."""
+    """Route every exception through :func:`handle_error`, check every query string's encoding
+    and add headers to every response."""
     app.register_error_handler(Exception, handle_error)
+    app.before_request(check_query_string)
     app.after_request(add_headers)
