@@ -26,20 +26,27 @@ class AdjacentTerms(wq.Phrase):
     :param offsets: each term's position relative to the first (``offsets[0] == 0``),
         increasing; ``None`` means ``0, 1, 2, …`` (strictly adjacent).
     :param boost: multiplies the score (the sum of the terms' BM25F scores).
+    :param checked: positions are always checked, even where another way of matching the same
+        query word already matched (``search.evaluation.Evaluator`` otherwise takes the order as
+        given there): for a spelling whose terms can stand in a post without being in this order
+        (a user-dictionary word's pieces share its position).
     """
 
-    def __init__(self, fieldname: str, words: list[str], offsets: list[int] | None = None, boost: float = 1.0):
+    def __init__(self, fieldname: str, words: list[str], offsets: list[int] | None = None, boost: float = 1.0,
+                 checked: bool = False):
         super().__init__(fieldname, list(words), slop=1, boost=boost)
         if offsets is None:
             offsets = list(range(len(words)))
         base = offsets[0]
         self.offsets = tuple(o - base for o in offsets)
+        self.checked = checked
 
     def __eq__(self, other: object) -> bool:
-        return super().__eq__(other) and getattr(other, "offsets", None) == self.offsets
+        return (super().__eq__(other) and getattr(other, "offsets", None) == self.offsets
+                and getattr(other, "checked", False) == self.checked)
 
     def __hash__(self) -> int:
-        return super().__hash__() ^ hash(self.offsets)
+        return super().__hash__() ^ hash((self.offsets, self.checked))
 
     def __repr__(self) -> str:
         return f"AdjacentTerms({self.fieldname!r}, {self.words!r}, {self.offsets!r}, boost={self.boost})"

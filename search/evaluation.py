@@ -201,7 +201,7 @@ class Evaluator:
             except (KeyError, TypeError):
                 pass
         if isinstance(query, AdjacentTerms):
-            matches = self._adjacent(query, implied)
+            matches = self._adjacent(query, None if getattr(query, "checked", False) else implied)
         elif isinstance(query, wq.Term):
             matches = self._term(query.fieldname, query.text)
         elif isinstance(query, CoordinatedOr):

@@ -33,6 +33,7 @@ from whoosh import query as wq
 
 from search.adjacency import AdjacentTerms
 from search.analysis import Morpheme, is_cjk, is_kana, ngrams, query_terms, reading_segmentations, unique
+from search.dictionary import USER_POS
 from search.errors import QueryError, QueryErrorReason
 from search.evaluation import Alternatives, CoordinatedOr, Evaluator, Matches, SearchCache, evaluator_for
 from search.facets import Filters, facet_counts
@@ -204,10 +205,10 @@ def _or(parts: list[wq.Query], boost: float = 1.0, kind: type = wq.Or) -> wq.Que
     return query
 
 
-def _phrase(fieldname: str, terms: list[str], positions: list[int], boost: float) -> wq.Query:
+def _phrase(fieldname: str, terms: list[str], positions: list[int], boost: float, checked: bool = False) -> wq.Query:
     if len(terms) == 1:
         return wq.Term(fieldname, terms[0], boost=boost)
-    return AdjacentTerms(fieldname, terms, positions, boost=boost)
+    return AdjacentTerms(fieldname, terms, positions, boost=boost, checked=checked)
 
 
 @dataclass
@@ -238,6 +239,22 @@ def _without_spaces_beside_cjk(text: str) -> str:
     a phrase typed ``"生成 AI"`` or ``"猫 カフェ"`` is also looked for as 生成AI, 猫カフェ."""
     return "".join(char for i, char in enumerate(text)
                    if not (char.isspace() and ((i > 0 and is_cjk(text[i - 1])) or (i + 1 < len(text) and is_cjk(text[i + 1])))))
+
+
+def _spelled_apart(morphemes: list[Morpheme]) -> list[Morpheme] | None:
+    """The query word's morphemes with each user-dictionary word cut as the system dictionary cuts
+    it, at consecutive positions, so ``生成AI`` also finds a post that writes ``生成 AI`` (Janome
+    sees the user word only where its characters stand together); None if nothing was cut."""
+    apart: list[Morpheme] = []
+    shift = 0
+    for morpheme in morphemes:
+        parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
+        if len(parts) < 2:
+            apart.append(replace(morpheme, position=morpheme.position + shift))
+            continue
+        apart += [replace(part, position=morpheme.position + shift + part.position) for part in parts]
+        shift += parts[-1].position
+    return apart if len(apart) > len(morphemes) else None
 
 
 def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
@@ -298,9 +315,14 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     word_fields = {"title": WORD_FIELDS["title"]} if title_only else WORD_FIELDS
     ngram_fields = {"title_ngram": NGRAM_FIELDS["title_ngram"]} if title_only else NGRAM_FIELDS
     if terms and not word.phrase:
-        boost = 1.0 / len(terms)
-        clause.words = _or([_phrase(f, terms, positions, boost * w) for f, w in word_fields.items()])
-        clause.patterns += [Pattern(f, tuple(terms), tuple(positions)) for f in ("title", "body", "tags_text")]
+        ways = []
+        for spelling, checked in [(morphemes, False), (_spelled_apart(morphemes), True)]:
+            if not spelling:
+                continue
+            texts, offsets = [m.term for m in spelling], [m.position for m in spelling]
+            ways += [_phrase(f, texts, offsets, w / len(texts), checked) for f, w in word_fields.items()]
+            clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title", "body", "tags_text")]
+        clause.words = _or(ways)
     if grams:
         gram_texts = [g.text for g in grams]
         if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):

@@ -101,13 +101,17 @@ def test_readings(index, q, expected):
     ('"生成 AI"', {"joined", "spaced"}, {"生成AI", "生成 AI", "生成ＡＩ"}),   # the space is optional beside kana/kanji
     ('"猫 カフェ"', {"cafe"}, {"猫カフェ"}),
     ('"生成AI"', {"joined"}, {"生成AI", "生成ＡＩ"}),
+    ("生成AI", {"joined", "spaced"}, {"生成AI", "生成ＡＩ", "生成 AI"}),   # a user-dictionary word written apart
+    ("生成AIの勉強会", {"joined"}, {"生成AIの勉強会"}),
+    ("機械学習", {"ml", "ml-joined"}, {"機械 学習", "機械学習"}),
     ('"Hello World"', {"latin"}, {"Hello World"}),               # between Latin words the space stays a word break
 ])
-def test_quoted_phrases_with_spaces_beside_japanese(tmp_path, q, expected, marked):
+def test_spaces_beside_japanese_are_optional(tmp_path, q, expected, marked):
     posts = [make_post("joined", "勉強会", "生成AIの勉強会に出た。生成ＡＩは便利。"),
              make_post("spaced", "言葉", "生成 AI という言葉。"),
              make_post("cafe", "週末", "猫カフェに行った。"),
-             make_post("latin", "挨拶", "Hello World と書いた。HelloWorld ではない。")]
+             make_post("latin", "挨拶", "Hello World と書いた。HelloWorld ではない。"),
+             make_post("ml", "入門書", "機械 学習 の入門書。"), make_post("ml-joined", "本", "機械学習の本。")]
     page = search_posts(build_index(tmp_path, posts), q)
     assert ids(page) == expected
     shown = {m for h in page.hits for m in _marked(h.snippet_html)}
