@@ -632,6 +632,14 @@ def _generations(index_root: Path) -> list[Path]:
     return sorted(p for p in index_root.glob(f"{GENERATION_PREFIX}*") if p.is_dir())
 
 
+def indexed_base_url(index_root: Path) -> str | None:
+    """The base URL the serving index's post URLs were built with (``""``: none), or None when
+    the index has no readable manifest."""
+    generation = current_generation(index_root)
+    manifest = _Manifest.read(generation) if generation is not None else None
+    return manifest.base_url if manifest is not None else None
+
+
 def current_generation(index_root: Path) -> Path | None:
     """The generation directory ``current`` points to, or None when there is none."""
     link = Path(index_root) / CURRENT_LINK

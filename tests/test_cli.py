@@ -186,6 +186,26 @@ def test_marks_to_text(html_text, ansi, expected):
     assert marks_to_text(html_text, ansi=ansi) == expected
 
 
+def test_serve_applies_a_new_base_url_to_an_existing_index(runner, posts_dir, tmp_path, capsys):
+    """``serve --base-url`` on an index built without it (or with another one) reindexes, so the
+    links it serves carry the base URL; without ``--base-url`` the index's own is kept."""
+    from search.indexing import indexed_base_url
+    from search.searching import search_posts
+    from web.cli import prepare_index
+
+    index = tmp_path / "index"
+    assert runner.invoke(cli, ["reindex", "--posts", str(posts_dir), "--index", str(index)]).exit_code == 0
+    assert indexed_base_url(index) == ""
+    for base_url, expected in [("https://blog.example.com", "https://blog.example.com"),
+                               ("", "https://blog.example.com"),
+                               ("https://other.example.org/blog", "https://other.example.org/blog")]:
+        prepare_index(posts_dir, index, base_url)
+        assert indexed_base_url(index) == expected
+        urls = [hit.url for hit in search_posts(open_index(index), "東京").hits]
+        assert urls and all(url.startswith(expected + "/") for url in urls), urls
+    assert "built for another base URL" in capsys.readouterr().out
+
+
 def test_query_without_index(runner, tmp_path):
     result = invoke(runner, "query", "東京", "--index", tmp_path)
     assert result.exit_code == 1

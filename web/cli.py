@@ -204,6 +204,27 @@ def _progress_bar(total: int | None, description: str) -> Iterator[Callable[[obj
         yield lambda item: bar.update()
 
 
+def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None:
+    """Make ``index_dir`` ready to serve, as ``serve`` does before listening: build it when it is
+    missing or of an older format, and reindex when ``base_url`` is given and differs from the
+    one its post URLs were built with (which rebuilds it; an empty ``base_url`` keeps the index's).
+
+    :returns: the index's user dictionary (path), to preload Janome with.
+    """
+    from search.indexing import indexed_base_url, open_index
+
+    try:
+        open_index(index_dir)
+        if base_url and indexed_base_url(index_dir) != base_url:
+            click.echo(f"{index_dir} was built for another base URL: reindexing {posts_dir} for {base_url} ...")
+            echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+    except (IndexNotBuiltError, StaleIndexError) as exc:
+        state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
+        click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
+        echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+    return open_index(index_dir).dictionary
+
+
 def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
     """Print the summary line, then each skipped post with its reason; warn (on stderr) when the
     posts folder held no post file at all."""
@@ -240,16 +261,9 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
     """
     from search.analysis import preload_janome
-    from search.indexing import open_index
     from web.server import serve_gunicorn, serve_waitress
 
-    try:
-        dictionary = open_index(index_dir).dictionary
-    except (IndexNotBuiltError, StaleIndexError) as exc:
-        state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
-        click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
-        echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
-        dictionary = open_index(index_dir).dictionary
+    dictionary = prepare_index(posts_dir, index_dir, base_url)
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
               "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
