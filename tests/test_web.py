@@ -435,7 +435,8 @@ def test_text_not_sent_as_utf8_is_a_clear_400(client, path, query_string):
         assert_error_shape(response, 400)
         assert "UTF-8" in response.get_json()["error"]
     else:
-        assert "UTF-8 で送信してください" in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        assert "UTF-8 で送信してください" in html and 'value="%' not in html  # no escapes in the box
 
 
 # --------------------------------------------------------------------------------------------

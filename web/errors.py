@@ -119,7 +119,9 @@ def handle_error(exc: Exception) -> Response | HTTPException:
         title = ERROR_TITLES.get(status, (f"エラー {status}", ""))[0]
         context = {"status": status, "title": title, "message": message}
         if status == 400:  # the query box again, holding the query, to fix it there
-            context.update(message=reader_message(exc, message), q=request.args.get("q", "").strip(),
+            unreadable = isinstance(exc, NotUtf8)  # its escapes are no query to fix
+            context.update(message=reader_message(exc, message),
+                           q="" if unreadable else request.args.get("q", "").strip(),
                            sort=request.args.get("sort", "").strip())
         response = current_app.make_response(render_template("error.html", **context))
     response.status_code = status
@@ -143,17 +145,21 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+class NotUtf8(BadArgument):
+    """A query string whose percent-escapes are not UTF-8 (400)."""
+
+
 def check_query_string() -> None:
     """Refuse a query string whose percent-escapes are not UTF-8 (an old Shift_JIS form sends
     ``q=%94L`` for 猫): Werkzeug would hand the escapes on as literal text, searched as ``%94L``
     and silently finding nothing.
 
-    :raises BadArgument: 400, saying the text must be sent as UTF-8 (RFC 3986 §2.5).
+    :raises NotUtf8: 400, saying the text must be sent as UTF-8 (RFC 3986 §2.5).
     """
     try:
         parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise BadArgument("The query string is not valid UTF-8: percent-encode the text as UTF-8.",
+        raise NotUtf8("The query string is not valid UTF-8: percent-encode the text as UTF-8.",
                           "検索語の文字コードを読み取れません。UTF-8 で送信してください"
                           "（古いフォームが Shift_JIS で送っている可能性があります）。") from None
 
