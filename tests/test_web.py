@@ -395,6 +395,37 @@ def test_bad_request_page_keeps_the_sort_and_submits_to_the_search(client):
     assert 'name="page"' not in form  # a new search starts on page 1
 
 
+def hidden_inputs(html: str) -> list[tuple[str, str]]:
+    """The hidden ``(name, value)`` pairs of the page's query box."""
+    form = html[html.index('<form class="search-form"'):]
+    form = form[:form.index("</form>")]
+    return re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form)
+
+
+FILTERS = {"tag": ["旅行", "東京"], "category": "diary", "author": "山田", "year": "2024",
+           "from": "2024-01-01", "to": "2024-12-31"}
+FILTER_INPUTS = [("tag", "旅行"), ("tag", "東京"), ("category", "diary"), ("author", "山田"), ("year", "2024"),
+                 ("from", "2024-01-01"), ("to", "2024-12-31")]
+
+
+@pytest.mark.parametrize("bad, kept", [
+    ({"page": "0"}, FILTER_INPUTS),
+    ({"page": "x"}, FILTER_INPUTS),
+    ({"per_page": "1000"}, FILTER_INPUTS),
+    ({"sort": "random"}, FILTER_INPUTS),
+    ({"q": "ね" * (MAX_QUERY_CHARS + 1)}, FILTER_INPUTS),
+    ({"from": "2024-13-01"}, [i for i in FILTER_INPUTS if i[0] != "from"]),  # the bad one is left out
+    ({"from": "2025-01-01"}, [i for i in FILTER_INPUTS if i[0] not in ("from", "to")]),  # after to
+    ({"year": ["2024", "24"]}, [i for i in FILTER_INPUTS if i[0] != "year"]),
+    ({"year": "24", "page": "x"}, [i for i in FILTER_INPUTS if i[0] != "year"]),  # refused for the page first
+])
+def test_bad_request_page_keeps_the_filters(client, bad, kept):
+    """A reader who fixes the query or page on the 400 page keeps the tags, dates… they had chosen."""
+    response = client.get("/search", query_string={"q": "東京", **FILTERS, **bad})
+    assert response.status_code == 400
+    assert hidden_inputs(response.get_data(as_text=True)) == kept
+
+
 def test_every_query_limit_has_a_page_message_and_an_api_message():
     assert set(errors.QUERY_ERROR_MESSAGES) == set(QueryErrorReason)
     assert set(errors.API_QUERY_ERROR_MESSAGES) == set(QueryErrorReason)

@@ -16,10 +16,11 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import HTTPException
 
 from search.errors import IndexNotBuiltError, QueryError, QueryErrorReason, StaleIndexError
 from search.searching import MAX_PAGE, SORTS
+from web.params import BadArgument, kept_args
 
 #: Japanese title of each error page, and the message used when an HTTP error carries only
 #: Werkzeug's default (English) description (:func:`other_error_message` for other statuses).
@@ -72,18 +73,6 @@ SECURITY_HEADERS = {
     # Other sites see our origin, never the query in the URL of a results page.
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
-
-
-class BadArgument(BadRequest):
-    """A query-string argument that cannot be right (400), worded for the API and for the page.
-
-    :param description: for the API: names the argument (``page は整数で…``).
-    :param reader_message: for the search page: in its own terms (``ページ番号は数字で…``).
-    """
-
-    def __init__(self, description: str, reader_message: str) -> None:
-        super().__init__(description)
-        self.reader_message = reader_message
 
 
 def error_body(message: str, status: int) -> dict:
@@ -154,11 +143,11 @@ def handle_error(exc: Exception) -> Response | HTTPException:
     else:
         title = ERROR_TITLES.get(status, (f"エラー {status}", ""))[0]
         context = {"status": status, "title": title, "message": message}
-        if status == 400:  # the query box again, holding the query, to fix it there
+        if status == 400:  # the query box again, holding the query and filters, to fix it there
             unreadable = isinstance(exc, NotUtf8)  # its escapes are no query to fix
-            context.update(message=reader_message(exc, message),
-                           q="" if unreadable else request.args.get("q", "").strip(),
-                           sort=request.args.get("sort", "").strip())
+            args = None if unreadable else kept_args(current_app.config["PER_PAGE"])
+            context.update(message=reader_message(exc, message), q=args.q if args else "",
+                           sort=request.args.get("sort", "").strip(), args=args)
         response = current_app.make_response(render_template("error.html", **context))
     response.status_code = status
     if isinstance(exc, HTTPException):
