@@ -58,15 +58,19 @@ class QueryErrorReason(StrEnum):
 class QueryError(SearchError):
     """A query string that cannot be run (too long, too many terms, bad field, bad page).
 
-    The web layer answers it with HTTP 400: this (English) message from the API, a Japanese one
-    worded from ``reason`` and ``limit`` on the search page.
+    This (English) message is for the CLI and other callers of the library; the web layer answers
+    HTTP 400 with Japanese worded from ``reason``, ``limit`` and ``actual``.
 
     :param message: what is wrong and the limit, in one sentence.
     :param reason: which limit was broken; None for a caller's mistake no reader can make.
     :param limit: the limit of ``reason`` (see :class:`QueryErrorReason`), if it has one.
+    :param actual: what the query measured against ``limit`` (characters, words), where it is
+        counted; None otherwise.
     """
 
-    def __init__(self, message: str, reason: QueryErrorReason | None = None, limit: int | None = None) -> None:
+    def __init__(self, message: str, reason: QueryErrorReason | None = None, limit: int | None = None,
+                 actual: int | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.limit = limit
+        self.actual = actual

@@ -84,16 +84,16 @@ def parse_query(q: str) -> Node | None:
     """
     if len(q) > MAX_QUERY_CHARS * 4:
         raise QueryError(f"The query is too long: at most {MAX_QUERY_CHARS} characters.",
-                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS)
+                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(q))
     text = normalize_query(q)
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"The query is too long ({len(text)} characters): at most {MAX_QUERY_CHARS}.",
-                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS)
+                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(text))
     tokens = _TOKEN.findall(text)
     words = sum(1 for t in tokens if t not in ("(", ")", "|", "OR"))
     if words > MAX_QUERY_WORDS:
         raise QueryError(f"The query has too many words ({words}): at most {MAX_QUERY_WORDS}.",
-                         QueryErrorReason.TOO_MANY_WORDS, MAX_QUERY_WORDS)
+                         QueryErrorReason.TOO_MANY_WORDS, MAX_QUERY_WORDS, words)
     parser = _Parser(tokens)
     return parser.parse()
 

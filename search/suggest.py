@@ -24,7 +24,7 @@ Building the vocabulary of the 1,407 posts of the two real test blogs (about 12,
 12 s on a busy 2-core machine, mostly Janome reading the kanji words and the look-up of how kana
 and Latin words are written; a completion then takes well under a millisecond.
 :class:`VersionCache` builds it once per index version, in the background when an older version
-can keep answering meanwhile.
+of the same index can keep answering meanwhile.
 """
 
 from __future__ import annotations
@@ -460,8 +460,9 @@ def vocabulary_of(searcher: Searcher) -> Vocabulary:
 class VersionCache(Generic[T]):
     """Data derived from an index (by ``build(searcher)``), built once per index version.
 
-    While the data of a new version (after a reindex) is being built in the background, the
-    previous version's keeps answering; only the very first build is waited for.
+    Each index directory (:attr:`SearchIndex.index_root`) has its own data, never another's.
+    While the data of a new version (after a reindex) is being built in the background, that
+    index's previous version's keeps answering; only an index's very first build is waited for.
 
     :param build: reads what it needs from a searcher; runs outside any lock of this class.
     :param name: names the background thread.
@@ -472,38 +473,39 @@ class VersionCache(Generic[T]):
         self._name = name
         self._lock = threading.Lock()
         self._building: dict[tuple, threading.Event] = {}
-        self._key: tuple | None = None
-        self._data: T | None = None
+        self._data: dict[Path, tuple[tuple, T]] = {}  # index root → (version key, data)
 
     def get(self, index: SearchIndex, *, wait: bool = True) -> T | None:
-        """The data of the version ``index`` serves now (or of the previous one, see above).
+        """The data of the version ``index`` serves now (or of its previous one, see above).
 
-        :param wait: wait for the build when there is no data at all yet; else return None then.
+        :param wait: wait for the build when there is no data of this index yet; else return None then.
         """
         key = index.cache_key
-        if self._key == key and self._data is not None:
-            return self._data
+        known = self._data.get(index.index_root)
+        if known is not None and known[0] == key:
+            return known[1]
         with self._lock:
             event = self._building.get(key)
             starter = event is None
             if starter:
                 event = self._building[key] = threading.Event()
         if starter:
-            if self._data is None and wait:
+            if known is None and wait:
                 self._build(index, key, event)
             else:
                 threading.Thread(target=self._build, args=(index, key, event), daemon=True,
                                  name=self._name).start()
-        if self._data is None and wait:
+        if known is None and wait:
             event.wait()
-        return self._data
+        known = self._data.get(index.index_root)
+        return known[1] if known is not None else None
 
     def _build(self, index: SearchIndex, key: tuple, event: threading.Event) -> None:
         try:
             with index.searcher() as searcher:
                 data = self._build_data(searcher)
             with self._lock:
-                self._key, self._data = key, data
+                self._data[index.index_root] = (key, data)
         finally:
             event.set()
             with self._lock:

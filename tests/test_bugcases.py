@@ -110,7 +110,7 @@ def test_bc16_oversized_queries_are_refused_before_analysis(tmp_path, q):
     client = _client(tmp_path, {"BC16-a": ("天気", "東京の天気。")})
     response = client.get("/api/search", query_string={"q": q})
     assert response.status_code == 400
-    assert response.get_json()["ok"] is False and "long" in response.get_json()["error"]
+    assert response.get_json()["ok"] is False and "長すぎます" in response.get_json()["error"]
 
 
 @pytest.mark.parametrize("kind, docs, q, expected", KIND_CASES, ids=[f"{k}:{q}" for k, _, q, _ in KIND_CASES])

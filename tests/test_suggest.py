@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -136,8 +137,9 @@ def test_vocabulary_of_an_empty_index(tmp_path):
 class FakeIndex:
     """An index whose version and content a test changes."""
 
-    def __init__(self) -> None:
-        self.cache_key = ("v1",)
+    def __init__(self, index_root: str = "index") -> None:
+        self.index_root = Path(index_root)
+        self.cache_key = (index_root, "v1")
         self.data = "one"
 
     @contextmanager
@@ -158,7 +160,7 @@ def test_version_cache_builds_once_per_version_and_serves_the_old_one_meanwhile(
     index = FakeIndex()
     cache = VersionCache(build, "test")
     assert cache.get(index) == "one" and cache.get(index) == "one"
-    index.cache_key, index.data = ("v2",), "two"
+    index.cache_key, index.data = ("index", "v2"), "two"
     assert cache.get(index) == "one"          # the new version is being built in the background
     release.set()
     for _ in range(200):
@@ -167,6 +169,34 @@ def test_version_cache_builds_once_per_version_and_serves_the_old_one_meanwhile(
         threading.Event().wait(0.05)
     assert cache.get(index) == "two"
     assert builds == ["one", "two"]
+
+
+def test_version_cache_never_answers_for_one_index_with_another_s_data():
+    release = threading.Event()
+
+    def build(searcher):
+        if searcher == "other's":
+            assert release.wait(10)
+        return searcher
+
+    cache = VersionCache(build, "test")
+    first, other = FakeIndex("first"), FakeIndex("other")
+    other.data = "other's"
+    assert cache.get(first) == "one"
+    assert cache.get(other, wait=False) is None  # still being built: nothing, not the first index's
+    release.set()
+    assert cache.get(other) == "other's"
+    assert cache.get(first) == "one"
+
+
+def test_did_you_mean_after_another_index(index, tmp_path):
+    """Each app of a process (a test's) has its own index: the vocabulary of one must not
+    correct the queries of the next (test_owner_settings' synonyms before test_did_you_mean)."""
+    other = build_index(tmp_path, [make_post("food", "料理", "味噌汁を作った。")])
+    cache = VersionCache(build_vocabulary, "test-two-indexes")
+    assert did_you_mean(other, "みそしる", cache=cache) is None
+    assert did_you_mean(index, "pyhton", cache=cache) == "Python"
+    assert texts(suggest(index, "とう", cache=cache)) and not texts(suggest(other, "とう", cache=cache))
 
 
 def test_version_cache_without_wait():

@@ -11,7 +11,9 @@ import pytest
 from search.errors import QueryErrorReason
 from search.indexing import rebuild_index
 from search.queries import MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_QUERY_WORDS
+from search.related import MAX_RELATED
 from search.searching import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.suggest import MAX_SUGGESTIONS
 from web import DEFAULT_INDEX_DIR, create_app, errors, views
 from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
@@ -20,6 +22,10 @@ HIT_KEYS = {"id", "url", "title", "title_html", "date", "tags", "categories", "a
             "snippet_html"}
 PAGE_KEYS = {"ok", "query", "total", "page", "per_page", "page_count", "sort", "took_ms", "match_mode",
              "query_analysis", "hits"}
+#: Hiragana, katakana or kanji: a message in Japanese has some.
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+#: Three English words in a row: a message in English.
+ENGLISH_WORDS = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+")
 
 
 def assert_error_shape(response, status: int) -> dict:
@@ -57,7 +63,9 @@ def test_app_starts_without_index(empty_index_app):
     assert client.get("/").status_code == 200
     response = client.get("/search?q=東京")
     assert response.status_code == 503
-    assert "kensaku reindex" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "kensaku reindex" in html and "検索インデックスが作られていないか" in html
+    assert empty_index_app.config["INDEX_DIR"] not in html  # no server path shown to readers
 
 
 def test_index_is_opened_once_built(empty_index_app, posts_dir, tmp_path):
@@ -229,13 +237,59 @@ def test_api_paging(client):
     ("q=東京&per_page=1000", 400, "per_page"),
     ("q=東京&sort=random", 400, "sort"),
     ("q=東京&page=--1", 400, "page"),  # int() refuses what str.isdigit() accepted: was a 500
-    ("q=東京&page=" + "9" * 20, 400, f"page must be between 1 and {MAX_PAGE}"),  # not "整数で"
-    ("q=東京&page=-" + "9" * 5000, 400, "page must be between"),  # int() refuses 4,301 digits
+    ("q=東京&page=" + "9" * 20, 400, f"page は 1 から {MAX_PAGE} までの"),  # in range, not "整数で"
+    ("q=東京&page=-" + "9" * 5000, 400, f"page は 1 から {MAX_PAGE} までの"),  # int() refuses 4,301 digits
     ("q=東京&per_page=%C2%B2", 400, "per_page"),  # ²
 ])
 def test_api_bad_arguments(client, query_string, status, words):
     body = assert_error_shape(client.get(f"/api/search?{query_string}"), status)
     assert words in body["error"]
+
+
+TOO_LONG = "ね" * (MAX_QUERY_CHARS + 100)
+TOO_MANY_WORDS = " ".join(["猫"] * 100)
+TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES // 2)],
+                    "year": [str(2000 + i) for i in range(MAX_FILTER_VALUES // 2 + 1)]}
+
+
+@pytest.mark.parametrize("method, path, args, status, words", [
+    ("GET", "/api/search", {}, 400, ["q"]),
+    ("GET", "/api/search", {"q": TOO_LONG}, 400, [f"{len(TOO_LONG)} 文字", f"{MAX_QUERY_CHARS} 文字以内"]),
+    ("GET", "/api/search", {"q": "ね" * 1000}, 400, ["1000 文字", f"{MAX_QUERY_CHARS} 文字以内"]),  # before NFKC
+    ("GET", "/api/search", {"q": TOO_MANY_WORDS}, 400, ["100 語", f"{MAX_QUERY_WORDS} 語以内"]),
+    ("GET", "/api/search", {"q": "(" * (MAX_QUERY_DEPTH + 1) + "猫"}, 400, [f"{MAX_QUERY_DEPTH} 重"]),
+    ("GET", "/api/search", {"q": "猫", "page": "x"}, 400, ["page", "整数"]),
+    ("GET", "/api/search", {"q": "猫", "page": "0"}, 400, ["page", f"1 から {MAX_PAGE} まで"]),
+    ("GET", "/api/search", {"q": "猫", "page": str(MAX_PAGE + 1)}, 400, ["page", f"1 から {MAX_PAGE} まで"]),
+    ("GET", "/api/search", {"q": "猫", "per_page": "0"}, 400, ["per_page", f"1 から {MAX_PER_PAGE} まで"]),
+    ("GET", "/api/search", {"q": "猫", "per_page": "1000"}, 400, ["per_page", f"1 から {MAX_PER_PAGE} まで"]),
+    ("GET", "/api/search", {"q": "猫", "sort": "foo"}, 400, ["sort", *SORTS]),
+    ("GET", "/api/search", {"tag": "x" * (MAX_FILTER_VALUE_CHARS + 1)}, 400, ["tag", str(MAX_FILTER_VALUE_CHARS)]),
+    ("GET", "/api/search", {"year": "24"}, 400, ["year", "4 桁"]),
+    ("GET", "/api/search", {"from": "2024-13-01"}, 400, ["from", "YYYY-MM-DD"]),
+    ("GET", "/api/search", {"to": "x"}, 400, ["to", "YYYY-MM-DD"]),
+    ("GET", "/api/search", {"from": "2024-12-31", "to": "2024-01-01"}, 400, ["from", "to"]),
+    ("GET", "/api/search", TOO_MANY_FILTERS, 400, [str(MAX_FILTER_VALUES)]),
+    ("GET", "/api/search", "q=%94L", 400, ["UTF-8"]),
+    ("GET", "/api/suggest", {"q": "a", "limit": "0"}, 400, ["limit", f"1 から {MAX_SUGGESTIONS} まで"]),
+    ("GET", "/api/suggest", {"q": "a", "limit": "x"}, 400, ["limit", "整数"]),
+    ("GET", "/api/suggest", {"q": "a", "format": "xml"}, 400, ["format", "json", "opensearch"]),
+    ("GET", "/api/suggest", "q=%94L", 400, ["UTF-8"]),
+    ("GET", "/api/related", {}, 400, ["id"]),
+    ("GET", "/api/related", {"id": "2024-05-20-python-tips.md", "limit": "0"}, 400,
+     ["limit", f"1 から {MAX_RELATED} まで"]),
+    ("GET", "/api/related", {"id": "nope"}, 404, ["id"]),
+    ("GET", "/api/nothing-here", {}, 404, []),
+    ("POST", "/api/search", {"q": "猫"}, 405, []),
+])
+def test_api_errors_say_in_japanese_what_to_fix(client, method, path, args, status, words):
+    """Every error the API answers with is worded for the reader of the site's search box: in
+    Japanese, naming the argument and its limit (and what the query measured)."""
+    body = assert_error_shape(client.open(path, method=method, query_string=args), status)
+    message = body["error"]
+    assert JAPANESE.search(message) and not ENGLISH_WORDS.search(message), message
+    for word in words:
+        assert word in message, (word, message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,7 +313,7 @@ def test_api_error_shape(client, method, path, status):
 
 def test_api_error_shape_503(empty_index_app):
     body = assert_error_shape(empty_index_app.test_client().get("/api/search?q=東京"), 503)
-    assert "kensaku reindex" in body["error"]
+    assert "kensaku reindex" in body["error"] and JAPANESE.search(body["error"])
 
 
 def test_api_error_shape_500(client, monkeypatch):
@@ -292,8 +346,6 @@ def error_message(html: str) -> str:
 
 
 NOT_A_NUMBER = "は数字で指定してください"
-TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES // 2)],
-                    "year": [str(2000 + i) for i in range(MAX_FILTER_VALUES // 2 + 1)]}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -310,8 +362,8 @@ TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES // 2)],
     ({"per_page": "0"}, f"表示件数は 1 から {MAX_PER_PAGE} 件まで"),
     ({"per_page": str(MAX_PER_PAGE + 1)}, f"表示件数は 1 から {MAX_PER_PAGE} 件まで"),
     ({"sort": "random"}, "並び順の指定が正しくありません"),
-    ({"q": "ね" * (MAX_QUERY_CHARS + 1)}, f"検索語が長すぎます。{MAX_QUERY_CHARS} 文字以内"),
-    ({"q": " ".join(["猫"] * (MAX_QUERY_WORDS + 1))}, f"検索語が多すぎます。語の数を {MAX_QUERY_WORDS} 個以内"),
+    ({"q": "ね" * (MAX_QUERY_CHARS + 1)}, f"検索語が長すぎます（{MAX_QUERY_CHARS + 1} 文字）。{MAX_QUERY_CHARS} 文字以内"),
+    ({"q": " ".join(["猫"] * (MAX_QUERY_WORDS + 1))}, f"検索語が多すぎます（{MAX_QUERY_WORDS + 1} 語）。{MAX_QUERY_WORDS} 語以内"),
     ({"q": "(" * (MAX_QUERY_DEPTH + 1) + "猫"}, f"入れ子が深すぎます。{MAX_QUERY_DEPTH} 重まで"),
     ({"from": "2024-13-01"}, "開始日は「2024-01-31」のように、実在する日付を"),
     ({"to": "2023-02-29"}, "終了日は「2024-01-31」のように、実在する日付を"),
@@ -343,8 +395,40 @@ def test_bad_request_page_keeps_the_sort_and_submits_to_the_search(client):
     assert 'name="page"' not in form  # a new search starts on page 1
 
 
-def test_every_query_limit_has_a_page_message():
+def hidden_inputs(html: str) -> list[tuple[str, str]]:
+    """The hidden ``(name, value)`` pairs of the page's query box."""
+    form = html[html.index('<form class="search-form"'):]
+    form = form[:form.index("</form>")]
+    return re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form)
+
+
+FILTERS = {"tag": ["旅行", "東京"], "category": "diary", "author": "山田", "year": "2024",
+           "from": "2024-01-01", "to": "2024-12-31"}
+FILTER_INPUTS = [("tag", "旅行"), ("tag", "東京"), ("category", "diary"), ("author", "山田"), ("year", "2024"),
+                 ("from", "2024-01-01"), ("to", "2024-12-31")]
+
+
+@pytest.mark.parametrize("bad, kept", [
+    ({"page": "0"}, FILTER_INPUTS),
+    ({"page": "x"}, FILTER_INPUTS),
+    ({"per_page": "1000"}, FILTER_INPUTS),
+    ({"sort": "random"}, FILTER_INPUTS),
+    ({"q": "ね" * (MAX_QUERY_CHARS + 1)}, FILTER_INPUTS),
+    ({"from": "2024-13-01"}, [i for i in FILTER_INPUTS if i[0] != "from"]),  # the bad one is left out
+    ({"from": "2025-01-01"}, [i for i in FILTER_INPUTS if i[0] not in ("from", "to")]),  # after to
+    ({"year": ["2024", "24"]}, [i for i in FILTER_INPUTS if i[0] != "year"]),
+    ({"year": "24", "page": "x"}, [i for i in FILTER_INPUTS if i[0] != "year"]),  # refused for the page first
+])
+def test_bad_request_page_keeps_the_filters(client, bad, kept):
+    """A reader who fixes the query or page on the 400 page keeps the tags, dates… they had chosen."""
+    response = client.get("/search", query_string={"q": "東京", **FILTERS, **bad})
+    assert response.status_code == 400
+    assert hidden_inputs(response.get_data(as_text=True)) == kept
+
+
+def test_every_query_limit_has_a_page_message_and_an_api_message():
     assert set(errors.QUERY_ERROR_MESSAGES) == set(QueryErrorReason)
+    assert set(errors.API_QUERY_ERROR_MESSAGES) == set(QueryErrorReason)
 
 
 def test_other_error_pages_have_no_query_box(client):

@@ -5,9 +5,10 @@ renders it once: as JSON built by :func:`error_body` under ``/api/``, as ``error
 Library errors map to HTTP statuses here and nowhere else: :class:`~search.errors.QueryError` →
 400, :class:`~search.errors.IndexNotBuiltError` / :class:`~search.errors.StaleIndexError` → 503.
 
-A bad request (400) has two wordings: the API's names the argument or limit for the programmer;
-the page's (:func:`reader_message`) says it in the search page's own Japanese terms, above a query
-box holding the reader's query, so they can fix it there.
+Every message is Japanese, since the site's search box shows the API's to its readers too. A bad
+request (400) has two wordings: the API's names the argument (``page``, ``q``) and its limit; the
+page's (:func:`reader_message`) says it in the search page's own terms, above a query box holding
+the reader's query, so they can fix it there.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import HTTPException
 
 from search.errors import IndexNotBuiltError, QueryError, QueryErrorReason, StaleIndexError
+from search.searching import MAX_PAGE, SORTS
+from web.params import BadArgument, kept_args
 
 #: Japanese title of each error page, and the message used when an HTTP error carries only
-#: Werkzeug's default (English) description.
+#: Werkzeug's default (English) description (:func:`other_error_message` for other statuses).
 ERROR_TITLES = {
     400: ("リクエストが正しくありません", "リクエストの内容を確認してください。"),
     404: ("ページが見つかりません", "指定された URL のページはありません。"),
@@ -29,16 +32,35 @@ ERROR_TITLES = {
     503: ("検索を利用できません", "検索インデックスを利用できません。"),
 }
 
-#: What the search page says for each :class:`~search.errors.QueryErrorReason` (``{limit}``: the
-#: limit broken). The API says :class:`~search.errors.QueryError`'s own message instead.
+#: What the API says for each :class:`~search.errors.QueryErrorReason`, naming the argument
+#: (``{limit}``: the limit broken; ``{actual}``: what the query measured against it).
+API_QUERY_ERROR_MESSAGES = {
+    QueryErrorReason.QUERY_TOO_LONG: "検索語 q が長すぎます（{actual} 文字）。{limit} 文字以内で指定してください。",
+    QueryErrorReason.TOO_MANY_WORDS: "検索語 q の語が多すぎます（{actual} 語）。{limit} 語以内で指定してください。",
+    QueryErrorReason.TOO_DEEP: "検索語 q のかっこ ( ) の入れ子が深すぎます。{limit} 重までにしてください。",
+    QueryErrorReason.PAGE_TOO_SMALL: "page は 1 から {max_page} までの整数で指定してください。",
+    QueryErrorReason.PAGE_TOO_LARGE: "page は 1 から {max_page} までの整数で指定してください。",
+    QueryErrorReason.PER_PAGE: "per_page は 1 から {limit} までの整数で指定してください。",
+    QueryErrorReason.SORT: "sort には {sorts} のいずれかを指定してください。",
+}
+
+#: What the search page says for each :class:`~search.errors.QueryErrorReason`, in its own terms.
 QUERY_ERROR_MESSAGES = {
-    QueryErrorReason.QUERY_TOO_LONG: "検索語が長すぎます。{limit} 文字以内にしてください。",
-    QueryErrorReason.TOO_MANY_WORDS: "検索語が多すぎます。語の数を {limit} 個以内にしてください。",
+    QueryErrorReason.QUERY_TOO_LONG: "検索語が長すぎます（{actual} 文字）。{limit} 文字以内にしてください。",
+    QueryErrorReason.TOO_MANY_WORDS: "検索語が多すぎます（{actual} 語）。{limit} 語以内にしてください。",
     QueryErrorReason.TOO_DEEP: "かっこ ( ) の入れ子が深すぎます。{limit} 重までにしてください。",
     QueryErrorReason.PAGE_TOO_SMALL: "ページ番号は {limit} 以上の数で指定してください。",
     QueryErrorReason.PAGE_TOO_LARGE: "ページ番号が大きすぎます（{limit} ページまで）。",
     QueryErrorReason.PER_PAGE: "1 ページの表示件数は 1 から {limit} 件までで指定してください。",
     QueryErrorReason.SORT: "並び順の指定が正しくありません。下の並び順から選び直してください。",
+}
+
+#: What the API and the page say when there is no usable index (HTTP 503). The library's own
+#: message, naming the index directory, goes to the log for the site owner.
+INDEX_ERROR_MESSAGES = {
+    IndexNotBuiltError: "検索インデックスが作られていないか、壊れています。"
+                        "サイトの管理者は kensaku reindex を実行してください。",
+    StaleIndexError: "検索インデックスの形式が古くなっています。サイトの管理者は kensaku reindex で作り直してください。",
 }
 
 #: Security headers added to every response (unless a view set its own value).
@@ -51,18 +73,6 @@ SECURITY_HEADERS = {
     # Other sites see our origin, never the query in the URL of a results page.
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
-
-
-class BadArgument(BadRequest):
-    """A query-string argument that cannot be right (400), worded for the API and for the page.
-
-    :param description: for the API: names the argument (``page は整数で…``).
-    :param reader_message: for the search page: in its own terms (``ページ番号は数字で…``).
-    """
-
-    def __init__(self, description: str, reader_message: str) -> None:
-        super().__init__(description)
-        self.reader_message = reader_message
 
 
 def error_body(message: str, status: int) -> dict:
@@ -80,18 +90,32 @@ def is_api_request() -> bool:
 
 
 def describe_error(exc: Exception) -> tuple[int, str]:
-    """The HTTP status and the message shown for ``exc``."""
+    """The HTTP status and the (Japanese) message the API gives for ``exc``."""
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         default = type(exc).description
         if exc.description and exc.description != default:
             return status, exc.description
-        return status, ERROR_TITLES.get(status, ("", exc.description or exc.name))[1]
+        return status, ERROR_TITLES[status][1] if status in ERROR_TITLES else other_error_message(status)
     if isinstance(exc, QueryError):
-        return 400, str(exc)
-    if isinstance(exc, (IndexNotBuiltError, StaleIndexError)):
-        return 503, str(exc)
+        return 400, query_error_message(exc, API_QUERY_ERROR_MESSAGES)
+    for error_class, message in INDEX_ERROR_MESSAGES.items():
+        if isinstance(exc, error_class):
+            return 503, message
     return 500, ERROR_TITLES[500][1]
+
+
+def other_error_message(status: int) -> str:
+    """The message of an HTTP error no :data:`ERROR_TITLES` entry words (413, 414, …)."""
+    return f"リクエストを処理できませんでした（HTTP {status}）。"
+
+
+def query_error_message(exc: QueryError, messages: dict[QueryErrorReason, str]) -> str:
+    """``exc`` worded by ``messages`` (:data:`API_QUERY_ERROR_MESSAGES` or :data:`QUERY_ERROR_MESSAGES`)."""
+    wording = messages.get(exc.reason)
+    if wording is None:  # a caller's mistake (no reason): nothing a reader can fix
+        return ERROR_TITLES[400][1]
+    return wording.format(limit=exc.limit, actual=exc.actual, max_page=MAX_PAGE, sorts="・".join(SORTS))
 
 
 def reader_message(exc: Exception, message: str) -> str:
@@ -99,8 +123,7 @@ def reader_message(exc: Exception, message: str) -> str:
     if isinstance(exc, BadArgument):
         return exc.reader_message
     if isinstance(exc, QueryError):
-        wording = QUERY_ERROR_MESSAGES.get(exc.reason)
-        return wording.format(limit=exc.limit) if wording else ERROR_TITLES[400][1]
+        return query_error_message(exc, QUERY_ERROR_MESSAGES)
     return message
 
 
@@ -113,16 +136,18 @@ def handle_error(exc: Exception) -> Response | HTTPException:
         if current_app.debug:
             raise exc  # let `flask --debug run` show its debugger
         current_app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=exc)
+    if status == 503 and not isinstance(exc, HTTPException):
+        current_app.logger.warning("%s", exc)  # the index directory and the fix, for the owner
     if is_api_request():
         response = jsonify(error_body(message, status))
     else:
         title = ERROR_TITLES.get(status, (f"エラー {status}", ""))[0]
         context = {"status": status, "title": title, "message": message}
-        if status == 400:  # the query box again, holding the query, to fix it there
+        if status == 400:  # the query box again, holding the query and filters, to fix it there
             unreadable = isinstance(exc, NotUtf8)  # its escapes are no query to fix
-            context.update(message=reader_message(exc, message),
-                           q="" if unreadable else request.args.get("q", "").strip(),
-                           sort=request.args.get("sort", "").strip())
+            args = None if unreadable else kept_args(current_app.config["PER_PAGE"])
+            context.update(message=reader_message(exc, message), q=args.q if args else "",
+                           sort=request.args.get("sort", "").strip(), args=args)
         response = current_app.make_response(render_template("error.html", **context))
     response.status_code = status
     if isinstance(exc, HTTPException):
@@ -159,9 +184,9 @@ def check_query_string() -> None:
     try:
         parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise NotUtf8("The query string is not valid UTF-8: percent-encode the text as UTF-8.",
-                          "検索語の文字コードを読み取れません。UTF-8 で送信してください"
-                          "（古いフォームが Shift_JIS で送っている可能性があります）。") from None
+        raise NotUtf8("クエリ文字列を UTF-8 として読み取れません。値は UTF-8 でパーセントエンコードしてください。",
+                      "検索語の文字コードを読み取れません。UTF-8 で送信してください"
+                      "（古いフォームが Shift_JIS で送っている可能性があります）。") from None
 
 
 def init_app(app: Flask) -> None:

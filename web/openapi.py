@@ -223,7 +223,7 @@ def document(per_page: int = 10) -> dict:
         "components": {
             "schemas": _schemas(),
             "responses": {
-                "BadRequest": _json(_ref("Error"), "A bad argument; the message names it."),
+                "BadRequest": _json(_ref("Error"), "A bad argument; the message names it and its limit."),
                 "NotFound": _json(_ref("Error"), "No such post."),
                 "Unavailable": _json(_ref("Error"), "There is no usable index yet (run kensaku reindex)."),
             },

@@ -9,21 +9,23 @@ their path::
 Repeating ``tag``, ``category``, ``author`` or ``year`` asks for posts carrying all the values
 (AND, as Algolia's facet filters). A value that cannot be right (a page that is not a number, a
 date that is not ``YYYY-MM-DD``, too many filters) ends the request with 400
-(:class:`web.errors.BadArgument`): a message in Japanese naming the argument for the API, and
-one naming it as the page does (:data:`ARG_LABELS`) for the search page; the range checks of
-``page``, ``per_page`` and ``sort`` are the library's (:class:`search.errors.QueryError`, also 400).
+(:class:`BadArgument`): a message in Japanese naming the argument for the API, and one naming it
+as the page does (:data:`ARG_LABELS`) for the search page; the range checks of ``page``,
+``per_page`` and ``sort`` are the library's (:class:`search.errors.QueryError`, also 400). The
+400 page offers the query box again with the filters that were not at fault (:func:`kept_args`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask import request
+from werkzeug.exceptions import BadRequest
 
 from search.facets import Filters
-from web.errors import BadArgument
 
 #: Most filter values (tags, categories, authors and years together) in one request.
 MAX_FILTER_VALUES = 20
@@ -45,6 +47,20 @@ _YEAR = re.compile(r"\d{4}")
 #: as ``int()``); not ``--1``, nor ``²``, which ``str.isdigit`` accepts and ``int()`` refuses.
 _INT = re.compile(r"-?\d+")
 _FALSE_WORDS = ("0", "false", "off", "no")
+
+
+class BadArgument(BadRequest):
+    """A query-string argument that cannot be right (400), worded for the API and for the page.
+
+    :param description: for the API: names the argument (``page は整数で…``).
+    :param reader_message: for the search page: in its own terms (``ページ番号は数字で…``).
+    :param arguments: the arguments at fault, which the 400 page's query box leaves out.
+    """
+
+    def __init__(self, description: str, reader_message: str, arguments: Collection[str] = ()) -> None:
+        super().__init__(description)
+        self.reader_message = reader_message
+        self.arguments = frozenset(arguments)
 
 
 @dataclass(frozen=True)
@@ -102,7 +118,7 @@ def int_arg(name: str, default: int) -> int:
         return default
     if not _INT.fullmatch(raw):
         raise BadArgument(f"{name} は整数で指定してください。",
-                          f"{ARG_LABELS.get(name, name)}は数字で指定してください（例: 2）。")
+                          f"{ARG_LABELS.get(name, name)}は数字で指定してください（例: 2）。", [name])
     if len(raw.lstrip("-").lstrip("0")) > MAX_INT_DIGITS:
         return -BEYOND_ANY_RANGE if raw.startswith("-") else BEYOND_ANY_RANGE
     return int(raw)
@@ -116,9 +132,9 @@ def bool_arg(name: str, default: bool = True) -> bool:
     return raw.strip().lower() not in _FALSE_WORDS
 
 
-def _date_arg(name: str) -> date | None:
+def _date_arg(name: str, ignore: Collection[str]) -> date | None:
     raw = request.args.get(name, "").strip()
-    if not raw:
+    if not raw or name in ignore:
         return None
     if _DATE.fullmatch(raw):
         try:
@@ -126,12 +142,13 @@ def _date_arg(name: str) -> date | None:
         except ValueError:
             pass
     raise BadArgument(f"{name} は YYYY-MM-DD 形式の日付で指定してください（例: 2024-01-31）。",
-                      f"{ARG_LABELS[name]}は「2024-01-31」のように、実在する日付を年-月-日で指定してください。")
+                      f"{ARG_LABELS[name]}は「2024-01-31」のように、実在する日付を年-月-日で指定してください。", [name])
 
 
-def filters_arg() -> Filters:
+def filters_arg(ignore: Collection[str] = ()) -> Filters:
     """The filters of the request (see the module docstring).
 
+    :param ignore: filter arguments to leave out, as if not given.
     :raise 400: more than :data:`MAX_FILTER_VALUES` values, a value longer than
         :data:`MAX_FILTER_VALUE_CHARS`, a year that is not four digits, a bad date, or
         ``from`` after ``to``.
@@ -139,26 +156,26 @@ def filters_arg() -> Filters:
     values: dict[str, tuple[str, ...]] = {}
     count = 0
     for name, attribute in FILTER_ARGS.items():
-        given = [v.strip() for v in request.args.getlist(name) if v.strip()]
+        given = [v.strip() for v in request.args.getlist(name) if v.strip() and name not in ignore]
         given = list(dict.fromkeys(given))
         for value in given:
             if len(value) > MAX_FILTER_VALUE_CHARS:
                 raise BadArgument(f"{name} の値が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。",
-                                  f"絞り込みの{ARG_LABELS[name]}が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。")
+                                  f"絞り込みの{ARG_LABELS[name]}が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。", [name])
             if name == "year" and not _YEAR.fullmatch(value):
                 raise BadArgument("year は 4 桁の西暦で指定してください（例: 2024）。",
-                                  "年は「2024」のように 4 桁の西暦で指定してください。")
+                                  "年は「2024」のように 4 桁の西暦で指定してください。", [name])
         count += len(given)
         values[attribute] = tuple(given)
     if count > MAX_FILTER_VALUES:
         labels = "・".join(ARG_LABELS[name] for name in FILTER_ARGS)
         raise BadArgument(
             f"絞り込みの条件が多すぎます（tag・category・author・year 合わせて {MAX_FILTER_VALUES} 個まで）。",
-            f"絞り込みの条件が多すぎます（{labels}を合わせて {MAX_FILTER_VALUES} 個まで）。")
-    date_from, date_to = _date_arg("from"), _date_arg("to")
+            f"絞り込みの条件が多すぎます（{labels}を合わせて {MAX_FILTER_VALUES} 個まで）。", FILTER_ARGS)
+    date_from, date_to = _date_arg("from", ignore), _date_arg("to", ignore)
     if date_from and date_to and date_from > date_to:
         raise BadArgument("from には to 以前の日付を指定してください。",
-                          "開始日には終了日と同じか、それより前の日付を指定してください。")
+                          "開始日には終了日と同じか、それより前の日付を指定してください。", ["from", "to"])
     return Filters(**values, date_from=date_from, date_to=date_to)
 
 
@@ -175,3 +192,24 @@ def search_args(per_page: int) -> SearchArgs:
         sort=request.args.get("sort", "").strip() or default_sort(q),
         filters=filters_arg(),
     )
+
+
+def kept_args(per_page: int) -> SearchArgs:
+    """What the query box of a 400 page keeps of the request: ``q``, ``sort`` as given (the form
+    offers only valid orders) and the filters, less those a :class:`BadArgument` blames; page 1.
+
+    Never raises: a filter at fault is left out and the rest read again.
+    """
+    ignored: set[str] = set()
+    while True:
+        try:
+            filters = filters_arg(ignored)
+            break
+        except BadArgument as exc:
+            if exc.arguments <= ignored:  # nothing more to leave out (cannot happen)
+                filters = Filters()
+                break
+            ignored |= exc.arguments
+    q = request.args.get("q", "").strip()
+    return SearchArgs(q=q, page=1, per_page=per_page, sort=request.args.get("sort", "").strip() or default_sort(q),
+                      filters=filters)
