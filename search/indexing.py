@@ -20,7 +20,7 @@ the next reindex removes what it left behind.
 ``kensaku.json`` is written last and marks a complete generation; it records
 :data:`search.schema.INDEX_VERSION` (:func:`open_index` refuses any other version) and the digest
 of the user dictionary (``userdic.csv``, made from the posts' tags: :mod:`search.dictionary`).
-``posts.json`` records each post file's content hash and keywords, for the next update.
+``posts.json`` records each post file's content hash, keywords, URL and links, for the next update.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
+from search.anchors import LinkSource, anchor_texts, with_anchors
 from search.dictionary import DICTIONARY_FILE, SHIPPED_WORDS, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError, IndexNotBuiltError, ReindexInProgressError, StaleIndexError
 from search.pipeline import AnalysisPool, Item, workers_for
@@ -79,6 +80,8 @@ class IndexStats:
     :ivar added: new posts (update only).
     :ivar updated: changed posts (update only).
     :ivar deleted: posts removed from the index (update only).
+    :ivar relinked: unchanged posts indexed again because the links to them changed (update
+        only; counted in ``indexed`` and ``updated`` too).
     :ivar unchanged: posts left as they were (update only).
     :ivar newly_skipped: skipped posts among the new and changed files (update only; they are in
         ``skipped`` too, beside the unchanged files skipped before).
@@ -92,6 +95,7 @@ class IndexStats:
     added: int = 0
     updated: int = 0
     deleted: int = 0
+    relinked: int = 0
     unchanged: int = 0
     newly_skipped: int = 0
 
@@ -101,7 +105,8 @@ class IndexStats:
             return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
         if not (self.added or self.updated or self.deleted):
             return f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
-        return (f"Updated the index: {self.added} new, {self.updated} changed, {self.deleted} deleted, "
+        relinked = f" ({self.relinked} for links to them)" if self.relinked else ""
+        return (f"Updated the index: {self.added} new, {self.updated} changed{relinked}, {self.deleted} deleted, "
                 f"{self.unchanged} unchanged, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s.")
 
 
@@ -115,21 +120,27 @@ def format_metadata() -> dict[str, object]:
 
 @dataclass
 class _Manifest:
-    """``posts.json``: where the posts came from, each post file's content hash and keywords."""
+    """``posts.json``: where the posts came from, each post file's content hash, keywords, URL and links."""
 
     posts_dir: str | None = None
     base_url: str = ""
-    indexed: dict[str, list] = field(default_factory=dict)  # post_id -> [content hash, [keywords]]
+    #: post_id -> [content hash, [keywords], url, [[link target, link text], ...]]
+    indexed: dict[str, list] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # post_id -> [content hash, reason]
     dictionary_inputs: str = ""  # digest of what the user dictionary was made from
     #: post_id -> the file's :func:`_stat_key` taken before its recorded hash was computed
     file_stats: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, post: Post) -> None:
-        self.indexed[post.post_id] = [post.content_hash, _keywords(post)]
+        self.indexed[post.post_id] = [post.content_hash, _keywords(post), post.url, [list(link) for link in post.links]]
+
+    def link_sources(self, leave_out: set[str] = frozenset()) -> list[LinkSource]:
+        """The indexed posts' links (:mod:`search.anchors`), but those of ``leave_out``."""
+        return [LinkSource(post_id, entry[2], tuple(tuple(link) for link in entry[3]))
+                for post_id, entry in self.indexed.items() if post_id not in leave_out]
 
     def keywords(self) -> list[str]:
-        return [keyword for _, keywords in self.indexed.values() for keyword in keywords]
+        return [keyword for _, keywords, *_ in self.indexed.values() for keyword in keywords]
 
     @classmethod
     def read(cls, generation: Path) -> _Manifest | None:
@@ -176,7 +187,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     stats = IndexStats(index_dir=index_dir)
     manifest = _Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url)
     with AnalysisPool(workers_for(items, jobs)) as pool:
-        read = pool.read(items, folder, base_url)
+        read = with_anchors(pool.read(items, folder, base_url), base_url=base_url)
         keywords = [k for p in read if isinstance(p, Post) for k in _keywords(p)]
         owner_dictionaries = list(owner_dictionaries)
         manifest.dictionary_inputs = _dictionary_inputs(keywords, owner_dictionaries)
@@ -500,8 +511,8 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     generation = _new_generation_path(index_root)
     try:
         with AnalysisPool(workers_for(changed, jobs)) as pool:
-            read = pool.read(changed, posts_dir, base_url)
-            keywords = [k for post_id, (_, words) in manifest.indexed.items()
+            read, relinked = _read_with_anchors(pool, changed, hashes, changed_ids, manifest, posts_dir, base_url)
+            keywords = [k for post_id, (_, words, *_) in manifest.indexed.items()
                         if post_id in hashes and post_id not in changed_ids for k in words]
             keywords += [k for p in read if isinstance(p, Post) for k in _keywords(p)]
             generation.mkdir()
@@ -525,6 +536,7 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
             skipped_before = len(stats.skipped)
             _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress)
             stats.newly_skipped = len(stats.skipped) - skipped_before
+            stats.relinked = relinked
         manifest.write(generation)
         _write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),
                         dictionary_digest=digest, updated_from=previous.name)
@@ -537,6 +549,23 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     _remove_old_generations(index_root, keep=(generation, previous))
     stats.index_dir = generation
     return stats
+
+
+def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str, tuple[Path, str]],
+                       changed_ids: set[str], manifest: _Manifest, posts_dir: Path,
+                       base_url: str) -> tuple[list[Post | SkippedPost], int]:
+    """The changed post files read, each post with its anchor texts (:mod:`search.anchors`), followed
+    by the unchanged posts whose anchor texts the change alters (a link to them added, removed or
+    reworded), read again to be re-indexed; and how many of those there are."""
+    read = pool.read(changed, posts_dir, base_url)
+    kept = [source for source in manifest.link_sources(leave_out=changed_ids) if source.post_id in hashes]
+    before = anchor_texts(manifest.link_sources(), base_url)
+    after = anchor_texts([*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
+    relinked = sorted(source.post_id for source in kept
+                      if before.get(source.post_id, ()) != after.get(source.post_id, ()))
+    read += pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url)
+    others = [source for source in kept if source.post_id not in set(relinked)]
+    return with_anchors(read, others, base_url), len(relinked)
 
 
 def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], posts_dir: Path,

@@ -59,6 +59,9 @@ class Post:
     :ivar body: plain text, one block per line (:func:`search.text.clean_markdown`).
     :ivar code: text of the code blocks, joined with ``"\\n"``.
     :ivar content_hash: SHA-256 hex digest of the file's bytes.
+    :ivar links: ``(target, text)`` of the post's Markdown links (:attr:`search.text.CleanedText.links`).
+    :ivar anchors: the texts of other posts' links to this post (:mod:`search.anchors`); set by
+        the reindex, which knows every post, not by :func:`read_post`.
     """
 
     post_id: str
@@ -74,6 +77,8 @@ class Post:
     code: str
     published: bool
     content_hash: str
+    links: tuple[tuple[str, str], ...] = ()
+    anchors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,7 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
         code=cleaned.code,
         published=_is_published(metadata.get("published", True)),
         content_hash=hashlib.sha256(data).hexdigest(),
+        links=cleaned.links,
     )
 
 

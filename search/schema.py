@@ -1,6 +1,7 @@
 """Schema: the one place field names are spelled, and how a :class:`Post` becomes a document.
 
-Fields (Whoosh terms): ``title``, ``body``, ``tags_text`` and ``code`` are word fields
+Fields (Whoosh terms): ``title``, ``body``, ``tags_text``, ``anchors`` (the texts of other posts'
+links to the post: :mod:`search.anchors`) and ``code`` are word fields
 (:func:`search.analysis.word_analyzer`); ``title_ngram`` and ``body_ngram`` hold character
 n-grams of the same texts; ``title_reading`` and ``body_reading`` the katakana reading of each
 word. All text fields store character offsets (``chars=True``) so snippets are highlighted from
@@ -27,10 +28,10 @@ from search.analysis import ngram_analyzer, reading_analyzer, word_analyzer
 from search.posts import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
-WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "body": 1.0, "code": 0.5}
+WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "anchors": 2.0, "body": 1.0, "code": 0.5}
 #: N-gram fields searched for a query word (adjacent fragments), with their weight.
 NGRAM_FIELDS = {"title_ngram": 1.5, "body_ngram": 0.5}
 #: Reading fields (hiragana/katakana queries finding kanji), with their weight.
@@ -58,6 +59,7 @@ def build_schema(dictionary: str | None = None) -> Schema:
         title_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True),
         body_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True),
         tags_text=TEXT(analyzer=words, chars=True),
+        anchors=TEXT(analyzer=words),
         code=TEXT(analyzer=words),
         tag=KEYWORD(stored=True, commas=True, scorable=False),
         category=KEYWORD(stored=True, commas=True, scorable=False),
@@ -91,6 +93,7 @@ def post_to_document(post: Post) -> dict[str, object]:
         "title_reading": post.title,
         "body_reading": post.body,
         "tags_text": "\n".join(post.tags + post.categories),
+        "anchors": "\n".join(post.anchors),
         "code": post.code,
         "tag": _keywords(post.tags),
         "category": _keywords(post.categories),

@@ -469,7 +469,7 @@ class QueryPlan:
             for first, second in zip(content, content[1:]):
                 offsets = [0, second.position - first.position]
                 parts += [AdjacentTerms(f, [first.term, second.term], offsets, boost=weights.pairs * w)
-                          for f, w in word_fields.items() if f in ("title", "body")]
+                          for f, w in word_fields.items() if f in ("title", "anchors", "body")]
             if fragments:
                 grams.update((g.text, None) for g in ngrams(word.text, query=True) if len(g.text) > 1)
         if grams and weights.grams > 0:

@@ -53,11 +53,15 @@ class CleanedText:
     :ivar code: contents of fenced/indented code blocks (and Liquid ``highlight``/``raw``
         blocks), joined with ``"\\n"``.
     :ivar headings: text of the Markdown headings, in order (a title fallback for posts).
+    :ivar links: ``(target, text)`` of each Markdown link with text, in order: the target as
+        written (after Liquid, so ``{% link _posts/x.md %}`` is ``_posts/x.md``), the text as
+        the body shows it (:mod:`search.anchors` credits it to the post linked to).
     """
 
     body: str
     code: str
     headings: tuple[str, ...] = field(default=())
+    links: tuple[tuple[str, str], ...] = field(default=())
 
 
 def clean_markdown(markdown: str) -> CleanedText:
@@ -77,12 +81,14 @@ def clean_markdown(markdown: str) -> CleanedText:
     lines: list[str] = []
     code: list[str] = []
     headings: list[str] = []
+    links: list[tuple[str, str]] = []
     row: list[str] | None = None
     in_heading = False
     for token in tokens:
         kind = token.type
         if kind == "inline":
             text = _inline_text(token.children or [])
+            links.extend(_inline_links(token.children or []))
             if row is not None:
                 row.append(text)
             else:
@@ -114,6 +120,7 @@ def clean_markdown(markdown: str) -> CleanedText:
         body="\n".join(line for line in body.split("\n") if line),
         code="\n".join(code),
         headings=tuple(h for h in headings if h),
+        links=tuple(links),
     )
 
 
@@ -346,6 +353,22 @@ def _inline_text(children: Sequence[Token]) -> str:
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
     return _join_breaks("".join(parts))
+
+
+def _inline_links(children: Sequence[Token]) -> list[tuple[str, str]]:
+    """``(target, text)`` of the links among an inline token's children, text as the body shows it."""
+    links: list[tuple[str, str]] = []
+    target: str | None = None
+    start = 0
+    for i, child in enumerate(children):
+        if child.type == "link_open":
+            target, start = str(child.attrGet("href") or ""), i + 1
+        elif child.type == "link_close" and target is not None:
+            text = _normalize_space(_inline_text(children[start:i]))
+            if target and text:
+                links.append((target, text))
+            target = None
+    return links
 
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")

@@ -35,6 +35,13 @@ BLOGS = {
     "ruby": "ruby__www.ruby-lang.org",
     "mamezou": "mamezou-tech__mamezou-tech-site",
 }
+#: Each blog's own address, as its owner would give it to a search (``kensaku reindex --base-url``):
+#: a system that resolves links between posts (anchor text) may use it to tell the site's own
+#: full URLs from links to other sites.
+BASE_URLS = {
+    "ruby": "https://www.ruby-lang.org",
+    "mamezou": "https://developer.mamezou-tech.com",
+}
 
 MIN_TITLE_CHARS = 4
 TAG_MIN_POSTS = 5
@@ -52,6 +59,8 @@ class Doc:
 
     ``body`` is the cleaned prose, ``code`` the text of code blocks (empty for JSQuAD). ``title`` is
     empty when the set withholds titles. ``tags`` are never indexed; they only define relevance.
+    ``links`` are the ``(target, text)`` Markdown links of a blog post (their text is in ``body``):
+    a system that credits link text to the post linked to (anchor text) may use them.
     """
 
     id: str
@@ -59,6 +68,7 @@ class Doc:
     body: str
     code: str = ""
     tags: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
 
     def text(self, with_code: bool = True) -> str:
         """The body text the baselines index: prose, then code blocks (as a rendered page has them)."""
@@ -129,8 +139,8 @@ _LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+|:::\s*\w*|\
 _EMPH = re.compile(r"(\*\*|__|\*|~~|`)")
 
 
-def crude_clean(markdown: str) -> tuple[str, str]:
-    """A stand-in for ``search.text.clean_markdown``: ``(prose, code)`` with Markdown mostly removed."""
+def crude_clean(markdown: str) -> tuple[str, str, tuple]:
+    """A stand-in for ``search.text.clean_markdown``: ``(prose, code, ())`` with Markdown mostly removed."""
     text = markdown.replace("\r\n", "\n")
     code: list[str] = []
 
@@ -151,7 +161,7 @@ def crude_clean(markdown: str) -> tuple[str, str]:
     text = text.replace("|", " ")
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip(), "\n".join(c.strip("\n") for c in code)
+    return text.strip(), "\n".join(c.strip("\n") for c in code), ()
 
 
 _CLEANER: tuple | None = None
@@ -160,7 +170,7 @@ _CLEANER: tuple | None = None
 def get_cleaner():
     """``(name, fn)``: the project's cleaner if importable, else the crude stand-in.
 
-    ``fn(markdown) -> (body, code)``. ``name`` also fingerprints the cleaner's source, so the
+    ``fn(markdown) -> (body, code, links)``. ``name`` also fingerprints the cleaner's source, so the
     on-disk cache is rebuilt whenever the cleaner changes.
     """
     global _CLEANER
@@ -176,9 +186,9 @@ def _find_cleaner():
         fingerprint = hashlib.sha1(inspect.getsource(crude_clean).encode()).hexdigest()[:10]
         return f"crude_clean ({type(exc).__name__}: {exc}) #{fingerprint}", crude_clean
 
-    def project_clean(markdown: str) -> tuple[str, str]:
+    def project_clean(markdown: str) -> tuple[str, str, tuple]:
         cleaned = clean_markdown(markdown)
-        return cleaned.body, cleaned.code
+        return cleaned.body, cleaned.code, getattr(cleaned, "links", ())
 
     try:
         src = Path(inspect.getsourcefile(clean_markdown) or "").read_bytes()
@@ -195,6 +205,7 @@ class BlogPost:
     tags: tuple[str, ...]
     body: str
     code: str
+    links: tuple[tuple[str, str], ...] = ()
 
 
 def _tags(value) -> tuple[str, ...]:
@@ -230,10 +241,10 @@ def _load_blog_uncached(shared: Path, blog: str, clean) -> list[BlogPost]:
         except Exception:  # broken YAML: index the whole file as body, no title
             meta, content = {}, raw
         title = meta.get("title")
-        body, code = clean(content)
+        body, code, links = clean(content)
         posts.append(BlogPost(id=path.relative_to(root).as_posix(),
                               title="" if title is None else str(title).strip(),
-                              tags=_tags(meta.get("tags")), body=body, code=code))
+                              tags=_tags(meta.get("tags")), body=body, code=code, links=links))
     return posts
 
 
@@ -278,7 +289,7 @@ def load_blog(shared: Path, blog: str, cache_dir: Path | None = None) -> tuple[l
 def load_known_item(shared: Path, blog: str, cache_dir: Path | None = None) -> QuerySet:
     posts, info = load_blog(shared, blog, cache_dir)
     counts = collections.Counter(p.title for p in posts if p.title)
-    docs = [Doc(id=p.id, title="", body=p.body, code=p.code) for p in posts]
+    docs = [Doc(id=p.id, title="", body=p.body, code=p.code, links=p.links) for p in posts]
     qids, queries, rels = [], [], []
     for p in posts:
         if p.title and counts[p.title] == 1 and len(p.title) >= MIN_TITLE_CHARS:
@@ -286,7 +297,7 @@ def load_known_item(shared: Path, blog: str, cache_dir: Path | None = None) -> Q
             queries.append(p.title)
             rels.append(frozenset([p.id]))
     return QuerySet(f"known-{blog}", docs, qids, queries, rels, ("mrr@10", "r@10", "zero"),
-                    dict(info, docs=len(docs)))
+                    dict(info, docs=len(docs), base_url=BASE_URLS[blog]))
 
 
 def load_tags(shared: Path, blog: str, cache_dir: Path | None = None) -> QuerySet:
@@ -295,10 +306,11 @@ def load_tags(shared: Path, blog: str, cache_dir: Path | None = None) -> QuerySe
     for p in posts:
         for t in p.tags:
             by_tag[t].add(p.id)
-    docs = [Doc(id=p.id, title=p.title, body=p.body, code=p.code) for p in posts]  # tags withheld
+    docs = [Doc(id=p.id, title=p.title, body=p.body, code=p.code, links=p.links) for p in posts]  # tags withheld
     tags = sorted(t for t, ids in by_tag.items() if TAG_MIN_POSTS <= len(ids) <= TAG_MAX_POSTS)
     return QuerySet(f"tags-{blog}", docs, [f"tag:{t}" for t in tags], tags,
-                    [frozenset(by_tag[t]) for t in tags], ("p@10", "zero"), dict(info, docs=len(docs)))
+                    [frozenset(by_tag[t]) for t in tags], ("p@10", "zero"),
+                    dict(info, docs=len(docs), base_url=BASE_URLS[blog]))
 
 
 def load_set(name: str, shared: Path, cache_dir: Path | None = None) -> QuerySet:

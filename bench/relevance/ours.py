@@ -66,6 +66,7 @@ def make_post(Post, doc: Doc, with_code: bool):
         "code": doc.code if with_code else "",
         "published": True,
         "content_hash": hashlib.sha1(f"{doc.title}\0{doc.body}\0{doc.code}".encode()).hexdigest(),
+        "links": doc.links,
     }
     names = {f.name for f in dataclasses.fields(Post)}
     missing = [f.name for f in dataclasses.fields(Post)
@@ -104,7 +105,9 @@ class OursEngine:
             shutil.rmtree(index_dir)
         index_dir.mkdir(parents=True)
         t0 = time.perf_counter()
-        stats = write_index(posts, index_dir)
+        base_url = qs.notes.get("base_url", "")
+        takes_base_url = "base_url" in inspect.signature(write_index).parameters
+        stats = write_index(posts, index_dir, **({"base_url": base_url} if base_url and takes_base_url else {}))
         index_s = time.perf_counter() - t0
         self.index = open_index(index_dir)
         self.index_dir = index_dir
