@@ -103,9 +103,11 @@ def normalize_query(q: str) -> str:
     """NFKC-normalize a raw query string and turn every kind of space into one ASCII space.
 
     Full-width letters, operators (``ＯＲ``, ``＂``, ``－``) and the ideographic space U+3000
-    become their ASCII forms; control characters are dropped.
+    become their ASCII forms; control characters are dropped. The full-width vertical bar ``｜``
+    becomes a space, not the ``|`` of ``OR``: Japanese titles use it as a separator
+    (``連載 その1｜Deno 入門``), and a reader pasting one means its words, not either half.
     """
-    text = normalize_with_offsets(q).text
+    text = normalize_with_offsets(q.replace("\uff5c", " ")).text
     text = "".join(" " if (c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")) else c for c in text)
     return " ".join(text.split())
 

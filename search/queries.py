@@ -4,7 +4,8 @@ Syntax (operators off except these, as in Datasette's escaped-by-default full-te
 
 * words separated by spaces — ASCII or ideographic U+3000, any width — must all match (AND);
 * ``"…"`` an exact phrase (an unbalanced ``"`` is closed at the end of the query);
-* ``OR`` between two words or groups (upper case, full-width ``ＯＲ`` too), ``|`` likewise;
+* ``OR`` between two words or groups (upper case, full-width ``ＯＲ`` too), ``|`` likewise (the
+  full-width ``｜`` of Japanese titles is a separator, not an operator);
 * ``-word`` or ``-"phrase"`` excludes posts that match it;
 * ``( … )`` groups (unbalanced parentheses are closed or ignored);
 * ``field:value`` for the fields in :data:`FIELD_ALIASES` only (``tag:AWS``, ``title:検索``);

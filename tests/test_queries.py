@@ -12,6 +12,11 @@ from search.queries import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, Or, Word,
     ("東京\u3000観光", And((Word("東京"), Word("観光")))),
     ("東京　ＯＲ　大阪", Or((Word("東京"), Word("大阪")))),
     ("東京 | 大阪", Or((Word("東京"), Word("大阪")))),
+    ("東京|大阪", Or((Word("東京"), Word("大阪")))),
+    # the full-width bar of Japanese titles separates words; only the ASCII one means OR
+    ("東京｜大阪", And((Word("東京"), Word("大阪")))),
+    ("連載 その1｜Deno 入門", And((Word("連載"), Word("その1"), Word("Deno"), Word("入門")))),
+    ("東京 ｜ 大阪", And((Word("東京"), Word("大阪")))),
     ('"生成 AI"', Word("生成 AI", phrase=True)),
     ('＂生成AI', Word("生成AI", phrase=True)),          # unbalanced, full-width quote
     ("AWS -Lambda", And((Word("AWS"), Not(Word("Lambda"))))),

@@ -50,6 +50,8 @@ def index(tmp_path_factory):
     ("東京 見学", {"tocho"}),
     ("東京\u3000見学", {"tocho"}),
     ("東京 OR 京都", {"tokyo-to", "tocho", "tokyo-eki", "apart", "kyoto"}),
+    ("東京|京都", {"tokyo-to", "tocho", "tokyo-eki", "apart", "kyoto"}),
+    ("東京｜見学", {"tocho"}),                   # a title's full-width bar: both words, not either
     ("東京 -都庁", {"tokyo-to", "tokyo-eki", "apart"}),
     ('"東京都の人口"', {"tokyo-to"}),
     ("title:猫", {"cat-title"}),
