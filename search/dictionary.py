@@ -80,7 +80,9 @@ def dictionary_entries(keywords: Iterable[str] = (), owner_files: Iterable[Path]
 
     :param keywords: tags and categories of the posts; only those Janome would split are added.
     :param owner_files: the site owner's word lists.
-    :returns: ``(surface, reading)`` pairs, NFKC-normalized surfaces, first occurrence wins.
+    :returns: ``(surface, reading)`` pairs, NFKC-normalized surfaces, first occurrence wins. A
+        word with Latin letters comes in lower and upper case too (生成AI, 生成ai, 生成AI): Janome
+        matches the dictionary case-sensitively, and readers type ``生成ai`` for the same word.
     """
     entries: dict[str, str] = {}
 
@@ -88,6 +90,8 @@ def dictionary_entries(keywords: Iterable[str] = (), owner_files: Iterable[Path]
         word = unicodedata.normalize("NFKC", word).strip()
         if _is_candidate(word) and word not in entries:
             entries[word] = unicodedata.normalize("NFKC", reading) or _reading(word)
+            for variant in (word.lower(), word.upper()):
+                entries.setdefault(variant, entries[word])
 
     for word, reading in read_word_list(SHIPPED_WORDS):
         add(word, reading)
