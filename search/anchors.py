@@ -35,7 +35,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from search.posts import Post
 
-__all__ = ["LinkSource", "LinkResolver", "anchor_texts", "with_anchors"]
+__all__ = ["LinkSource", "LinkResolver", "anchor_texts", "on_site_links", "with_anchors"]
 
 T = TypeVar("T")
 
@@ -103,6 +103,20 @@ class LinkResolver:
             return None
         found = self._by_path.get(_path_key(absolute.path))
         return found if found is not None else self._by_slug.get(slug(absolute.path))
+
+
+def on_site_links(links: Iterable[tuple[str, str]], base_url: str = "") -> tuple[tuple[str, str], ...]:
+    """The links that may point to a post of the site: no host, or the base URL's; no ``mailto:``,
+    no ``#fragment`` alone (what :meth:`LinkResolver.resolve` can resolve at all)."""
+    host = urlsplit(base_url).netloc.lower()
+    kept = []
+    for target, text in links:
+        parts = urlsplit(target.strip())
+        if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc.lower() != host):
+            continue
+        if parts.path or parts.netloc:
+            kept.append((target, text))
+    return tuple(kept)
 
 
 def anchor_texts(posts: Iterable[LinkSource], base_url: str = "") -> dict[str, tuple[str, ...]]:

@@ -25,6 +25,7 @@ of the user dictionary (``userdic.csv``, made from the posts' tags: :mod:`search
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -44,7 +45,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
-from search.anchors import LinkSource, anchor_texts, with_anchors
+from search.anchors import LinkSource, anchor_texts, on_site_links, with_anchors
 from search.dictionary import DICTIONARY_FILE, SHIPPED_WORDS, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError, IndexNotBuiltError, ReindexInProgressError, StaleIndexError
 from search.pipeline import AnalysisPool, Item, workers_for
@@ -124,7 +125,8 @@ class _Manifest:
 
     posts_dir: str | None = None
     base_url: str = ""
-    #: post_id -> [content hash, [keywords], url, [[link target, link text], ...]]
+    #: post_id -> [content hash, [keywords], url, [[link target, link text] of links that may be
+    #: to posts], [anchor texts]]
     indexed: dict[str, list] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # post_id -> [content hash, reason]
     dictionary_inputs: str = ""  # digest of what the user dictionary was made from
@@ -132,7 +134,9 @@ class _Manifest:
     file_stats: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, post: Post) -> None:
-        self.indexed[post.post_id] = [post.content_hash, _keywords(post), post.url, [list(link) for link in post.links]]
+        self.indexed[post.post_id] = [post.content_hash, _keywords(post), post.url,
+                                      [list(link) for link in on_site_links(post.links, self.base_url)],
+                                      list(post.anchors)]
 
     def link_sources(self, leave_out: set[str] = frozenset()) -> list[LinkSource]:
         """The indexed posts' links (:mod:`search.anchors`), but those of ``leave_out``."""
@@ -558,6 +562,9 @@ def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str
     by the unchanged posts whose anchor texts the change alters (a link to them added, removed or
     reworded), read again to be re-indexed; and how many of those there are."""
     read = pool.read(changed, posts_dir, base_url)
+    if _links_unchanged(read, manifest, set(hashes), base_url):
+        # The same posts linking the same way: every post's anchor texts are those recorded.
+        return [dataclasses.replace(p, anchors=tuple(manifest.indexed[p.post_id][4])) for p in read], 0
     kept = [source for source in manifest.link_sources(leave_out=changed_ids) if source.post_id in hashes]
     before = anchor_texts(manifest.link_sources(), base_url)
     after = anchor_texts([*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
@@ -566,6 +573,21 @@ def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str
     read += pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url)
     others = [source for source in kept if source.post_id not in set(relinked)]
     return with_anchors(read, others, base_url), len(relinked)
+
+
+def _links_unchanged(read: list[Post | SkippedPost], manifest: _Manifest, post_ids: set[str],
+                     base_url: str) -> bool:
+    """Whether no indexed post is gone (``post_ids``: the post files now), none is new, and the
+    changed ones (``read``) kept their URLs and links: then no post's anchor texts changed
+    (:mod:`search.anchors`)."""
+    if any(post_id not in post_ids for post_id in manifest.indexed):
+        return False
+    for post in read:
+        entry = manifest.indexed.get(post.post_id) if isinstance(post, Post) else None
+        if entry is None or len(entry) < 5 or entry[2] != post.url \
+                or entry[3] != [list(link) for link in on_site_links(post.links, base_url)]:
+            return False
+    return True
 
 
 def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], posts_dir: Path,

@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from search import indexing
 from search.anchors import LinkResolver, LinkSource, anchor_texts
 from search.indexing import open_index, rebuild_index, update_index
 from search.searching import search_posts
@@ -117,3 +118,29 @@ def test_an_update_reindexes_the_posts_whose_links_to_them_changed(tmp_path):
     assert ids(search_posts(index, "イリオモテヤマネコ日誌")) == set()
 
     assert update_index(posts, root).index_dir is None  # nothing changed: nothing relinked either
+
+
+def test_an_edit_that_keeps_the_links_keeps_the_anchor_texts_and_relinks_nothing(tmp_path, monkeypatch):
+    posts, root = tmp_path / "posts", tmp_path / "index"
+    posts.mkdir()
+    target = _write(posts, "target.md", "設定", "ストレージの設定手順を順に説明します。")
+    linker = _write(posts, "linker.md", "別の記事", "詳しくは[ヤンバルクイナ観察記](/target/)を参照。")
+    _write(posts, "draft.md", "下書き", "書きかけ。").write_text("---\ntitle: [壊れた\n---\n", encoding="utf-8")
+    rebuild_index(posts, root)
+    index = open_index(root)
+    # the recorded anchor texts are reused: the site's links are not resolved again
+    monkeypatch.setattr(indexing, "anchor_texts", lambda *args: pytest.fail("links resolved again"))
+    for edited in (target, linker):  # the post linked to, then the one linking: links as they were
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n追記しました。\n", encoding="utf-8")
+        stats = update_index(posts, root)
+        assert (stats.updated, stats.relinked) == (1, 0)
+        assert ids(search_posts(index, "ヤンバルクイナ観察記")) == {"target.md", "linker.md"}
+        assert ids(search_posts(index, "追記")) >= {edited.name}
+
+
+def test_only_links_that_may_be_to_the_site_are_kept():
+    from search.anchors import on_site_links
+    links = (("/a/", "a"), ("../b/", "b"), ("https://blog.example/c/", "c"), ("https://other.example/d/", "d"),
+             ("mailto:x@example.com", "e"), ("#top", "f"), ("ftp://blog.example/g", "g"))
+    assert [t for _, t in on_site_links(links, "https://blog.example")] == ["a", "b", "c"]
+    assert [t for _, t in on_site_links(links)] == ["a", "b"]
