@@ -505,7 +505,10 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
     position: a one-kanji query is one term, a one-kana query a prefix (kana unigrams, mostly
     particles and endings, would double the field for queries nobody types). A one-character
     run gives that character. A run of letters or digits gives one
-    term. Runs separated by spaces or punctuation are one position further apart.
+    term. Runs separated by spaces or punctuation are one position further apart, except for
+    spaces beside kana or kanji, which Japanese writes or leaves out at will (``生成 AI`` and
+    ``生成AI``, ``AWS を使う`` and ``AWSを使う`` give the same grams at the same positions); a line
+    break (between blocks) always counts.
 
     :param query: build query grams: no trailing unigram on runs longer than one character (its
         position is still counted, so the grams of a query match a document's at the same offsets).
@@ -539,18 +542,22 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
             position += 1  # in a query too, so what follows the run has the document's positions
         run.clear()
 
-    previous_was_separator = False
+    gap = False  # separators since the last run (and a run before them)
+    gap_is_space = True  # ... and all of them whitespace
+    last_run_class = "s"
     for char, start, end, klass in _folded_chars(normalized):
         if klass != run_class or klass == "s":
             flush()
             if klass == "s":
-                if not previous_was_separator and grams:
-                    position += 1
-                previous_was_separator = True
+                if grams:
+                    gap = True
+                    gap_is_space = gap_is_space and char.isspace() and char not in "\n\r"  # blocks stay apart
                 run_class = "s"
                 continue
-            run_class = klass
-        previous_was_separator = False
+            if gap and not (gap_is_space and "c" in (last_run_class, klass)):
+                position += 1
+            gap, gap_is_space = False, True
+            run_class = last_run_class = klass
         run.append((char, start, end))
     flush()
     return grams

@@ -330,9 +330,9 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             clause.patterns += [Pattern(f, (gram_texts[0],), prefix=True) for f in ("title_ngram", "body_ngram")]
         else:
             spellings = [grams]
-            joined = _without_spaces_beside_cjk(word.text) if word.phrase else word.text
-            if joined != word.text and ngrams(joined, query=True):
-                spellings.append(ngrams(joined, query=True))  # "生成 AI" also as 生成AI
+            joined = ngrams(_without_spaces_beside_cjk(word.text), query=True) if word.phrase else []
+            if [(g.text, g.position) for g in joined] != [(g.text, g.position) for g in grams] and joined:
+                spellings.append(joined)  # "猫 カフェ" also as 猫カフェ (生成 AI is 生成AI already)
             ways = []
             for spelling in spellings:
                 texts, offsets = [g.text for g in spelling], [g.position for g in spelling]

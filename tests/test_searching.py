@@ -102,7 +102,9 @@ def test_readings(index, q, expected):
 @pytest.mark.parametrize("q, expected, marked", [
     ('"生成 AI"', {"joined", "spaced"}, {"生成AI", "生成 AI", "生成ＡＩ"}),   # the space is optional beside kana/kanji
     ('"猫 カフェ"', {"cafe"}, {"猫カフェ"}),
-    ('"生成AI"', {"joined"}, {"生成AI", "生成ＡＩ"}),
+    ('"生成AI"', {"joined", "spaced"}, {"生成AI", "生成ＡＩ", "生成 AI"}),  # ... whichever way it is typed
+    ('"AWSを使う"', {"aws-spaced", "aws-joined"}, {"AWS を使う", "AWSを使う"}),
+    ('"AWS を使う"', {"aws-spaced", "aws-joined"}, {"AWS を使う", "AWSを使う"}),
     ("生成AI", {"joined", "spaced"}, {"生成AI", "生成ＡＩ", "生成 AI"}),   # a user-dictionary word written apart
     ("生成AIの勉強会", {"joined"}, {"生成AIの勉強会"}),
     ("機械学習", {"ml", "ml-joined"}, {"機械 学習", "機械学習"}),
@@ -113,11 +115,19 @@ def test_spaces_beside_japanese_are_optional(tmp_path, q, expected, marked):
              make_post("spaced", "言葉", "生成 AI という言葉。"),
              make_post("cafe", "週末", "猫カフェに行った。"),
              make_post("latin", "挨拶", "Hello World と書いた。HelloWorld ではない。"),
-             make_post("ml", "入門書", "機械 学習 の入門書。"), make_post("ml-joined", "本", "機械学習の本。")]
+             make_post("ml", "入門書", "機械 学習 の入門書。"), make_post("ml-joined", "本", "機械学習の本。"),
+             make_post("aws-spaced", "移行", "AWS を使う。"), make_post("aws-joined", "移行", "まずAWSを使う。")]
     page = search_posts(build_index(tmp_path, posts), q)
     assert ids(page) == expected
     shown = {m for h in page.hits for m in _marked(h.snippet_html)}
     assert shown <= marked and shown
+
+
+def test_a_phrase_never_runs_across_a_line_break(tmp_path):
+    index = build_index(tmp_path, [make_post("lines", "題", "黒い猫に\nカフェの話。"),
+                                   make_post("spaced", "題", "黒い猫に カフェの話。")])
+    page = search_posts(index, '"猫に カフェ"')
+    assert ids(page) == {"spaced"} and page.match_mode == "fragment"
 
 
 @pytest.mark.parametrize("kana, kanji", [
