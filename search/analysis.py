@@ -367,13 +367,15 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     Every morpheme with a known reading counts, particles included (``東京の`` reads トウキョウ,
     ノ at adjacent positions), so a hiragana query read as several words in a row
     (``とうきょうの``) matches where they stand together (:func:`reading_segmentations`). A word
-    with no reading (Latin letters, an unknown kanji word) leaves a gap; the system dictionary's
-    pieces of a user-dictionary word are left out (the word's own reading stands for them).
+    with no reading (Latin letters, an unknown kanji word) leaves a gap. A user-dictionary word
+    reads as a whole and as its system-dictionary pieces, all at its position, as the word fields
+    hold it (``東京都`` is トウキョウト and トウキョウ, ト; ``生成AI`` セイセイエーアイ and セイセイ), so
+    the reading of a part finds it like the part's spelling does.
     Each term spans the word's original characters.
     """
     words: list[Gram] = []
     for morpheme in morphemes(text, dictionary):
-        if morpheme.piece or is_punctuation(morpheme.surface):
+        if is_punctuation(morpheme.surface):
             continue
         reading = reading_of(morpheme)
         if reading:

@@ -2,10 +2,11 @@
 
 Fields (Whoosh terms): ``title``, ``body``, ``tags_text``, ``anchors`` (the texts of other posts'
 links to the post: :mod:`search.anchors`) and ``code`` are word fields
-(:func:`search.analysis.word_analyzer`); ``title_ngram`` and ``body_ngram`` hold character
-n-grams of the same texts; ``title_reading`` and ``body_reading`` the katakana reading of each
-word. All text fields store character offsets (``chars=True``) so snippets are highlighted from
-the index without running Janome again (NOTES: re-analysis costs seconds per page of hits).
+(:func:`search.analysis.word_analyzer`); ``title_ngram``, ``body_ngram`` and ``anchors_ngram`` hold
+character n-grams of the same texts; ``title_reading``, ``body_reading`` and ``anchors_reading`` the
+katakana reading of each word (link text is searched every way body text is). The fields shown
+in results store character offsets (``chars=True``) so snippets are highlighted from the index
+without running Janome again (NOTES: re-analysis costs seconds per page of hits).
 ``tag``, ``category``, ``author`` and ``year`` are exact keyword fields for filters and facets.
 
 Dates: a post's date is kept as Jekyll shows it, in the offset written in the post. ``date`` is the
@@ -28,14 +29,14 @@ from search.analysis import ngram_analyzer, reading_analyzer, word_analyzer
 from search.posts import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 9
+INDEX_VERSION = 10
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "anchors": 2.0, "body": 1.0, "code": 0.5}
 #: N-gram fields searched for a query word (adjacent fragments), with their weight.
-NGRAM_FIELDS = {"title_ngram": 1.5, "body_ngram": 0.5}
+NGRAM_FIELDS = {"title_ngram": 1.5, "anchors_ngram": 1.0, "body_ngram": 0.5}
 #: Reading fields (hiragana/katakana queries finding kanji), with their weight.
-READING_FIELDS = {"title_reading": 0.6, "body_reading": 0.3}
+READING_FIELDS = {"title_reading": 0.6, "anchors_reading": 0.4, "body_reading": 0.3}
 #: The field whose stored text snippets are cut from, and the fields highlighted in it.
 SNIPPET_FIELD = "body"
 SNIPPET_SOURCE_FIELDS = ("body", "body_ngram", "body_reading")
@@ -60,6 +61,8 @@ def build_schema(dictionary: str | None = None) -> Schema:
         body_reading=TEXT(analyzer=reading_analyzer(dictionary), chars=True),
         tags_text=TEXT(analyzer=words, chars=True),
         anchors=TEXT(analyzer=words),
+        anchors_ngram=TEXT(analyzer=grams),
+        anchors_reading=TEXT(analyzer=reading_analyzer(dictionary)),
         code=TEXT(analyzer=words),
         tag=KEYWORD(stored=True, commas=True, scorable=False),
         category=KEYWORD(stored=True, commas=True, scorable=False),
@@ -83,6 +86,7 @@ def post_to_document(post: Post) -> dict[str, object]:
     Title, body and tags are handed to two or three fields each; the same ``str`` object goes to
     each, so Janome runs once per text (:func:`search.analysis.morphemes` caches by text).
     """
+    anchors = "\n".join(post.anchors)
     document: dict[str, object] = {
         "post_id": post.post_id,
         "url": post.url,
@@ -93,7 +97,9 @@ def post_to_document(post: Post) -> dict[str, object]:
         "title_reading": post.title,
         "body_reading": post.body,
         "tags_text": "\n".join(post.tags + post.categories),
-        "anchors": "\n".join(post.anchors),
+        "anchors": anchors,
+        "anchors_ngram": anchors,
+        "anchors_reading": anchors,
         "code": post.code,
         "tag": _keywords(post.tags),
         "category": _keywords(post.categories),

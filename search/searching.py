@@ -222,6 +222,7 @@ class WordClause:
     patterns: list[Pattern] = field(default_factory=list)
     analysis: dict = field(default_factory=dict)
     alternatives: list["WordClause"] = field(default_factory=list)  # synonyms
+    segmentations: list[list[str]] = field(default_factory=list)  # a kana word read as index words
 
     def query(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
         ways = [self.words, self.fragments if fragments else None, self.readings if readings else None]
@@ -346,6 +347,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         ways = [_phrase(f, pieces, list(range(len(pieces))), READING_WEIGHT / len(pieces) * w)
                 for pieces in segmentations for f, w in READING_FIELDS.items()]
         clause.readings = _or(ways) if ways else None
+        clause.segmentations = segmentations
         clause.patterns += [Pattern(f, tuple(pieces)) for pieces in segmentations for f in READING_FIELDS]
     clause.analysis = {
         "text": word.text,
@@ -447,6 +449,17 @@ class QueryPlan:
         seen: set[str] = set()
         grams: dict[str, None] = {}
         for word in words_of(self.tree):
+            pieces = _reading_pieces(self.clauses[id(word)]) if fragments else []
+            if len(pieces) > 1:
+                # A kana word read as several words (かいはつしゃかいぎ: 開発 者 会議): each counts
+                # on its own, like the words of a word typed in kanji.
+                clause = self.clauses[id(word)]
+                words += [_or([wq.Term(f, piece, boost=READING_WEIGHT * w) for f, w in READING_FIELDS.items()])
+                          for piece in pieces]
+                whole = clause.query(fragments=True, readings=True)
+                parts += [whole] if whole is not None else []  # the word as typed counts too
+                patterns += clause.patterns
+                continue
             if word.field in ("tag", "category", "author") or _is_kana(word.text):
                 clause = self.clauses[id(word)]
                 query = clause.query(fragments=fragments, readings=fragments)
@@ -715,9 +728,19 @@ def _topic_terms(plan: QueryPlan) -> list[str]:
 
 
 def _has_several_terms(plan: QueryPlan) -> bool:
-    """Relaxing only helps when the query has more than one content term."""
+    """Relaxing only helps when the query has more than one content term (a kana word read as
+    several words counts as those)."""
     terms = [m.term for w in words_of(plan.tree) for m in word_morphemes(w.text, plan.dictionary)]
-    return len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
+    return (len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
+            or any(len(_reading_pieces(plan.clauses[id(w)])) > 1 for w in words_of(plan.tree)))
+
+
+def _reading_pieces(clause: WordClause) -> list[str]:
+    """The words a kana query word reads as (its first segmentation), one-kana pieces (particles,
+    mostly) left out; [] for any other word."""
+    if not clause.segmentations or clause.word.field is not None:
+        return []
+    return unique(piece for piece in clause.segmentations[0] if len(piece) > 1)
 
 
 def _strict_mode(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, docnums: list[int]) -> str:

@@ -88,6 +88,14 @@ def test_a_post_is_found_by_the_text_of_links_to_it(tmp_path):
     assert ids(search_posts(index, "ヤンバルクイナ観察記")) == {"linker"}  # no link, no anchor text
 
 
+@pytest.mark.parametrize("q", ["紫色の手紙", "手紙", "てがみ", "むらさきいろ", "紫", "紫色の手"])
+def test_link_text_is_searched_every_way_body_text_is(tmp_path, q):
+    linking = dataclasses.replace(make_post("linker", "別の記事", "詳しくは紫色の手紙を参照。"),
+                                  links=(("/target/", "紫色の手紙"),))
+    rebuild_index(tmp_path, tmp_path / "index", posts=[LINKED, linking])
+    assert "target" in ids(search_posts(open_index(tmp_path / "index"), q))
+
+
 def _write(folder, name, title, body):
     path = folder / name
     path.write_text(f"---\ntitle: {title}\ndate: 2024-01-01\n---\n{body}\n", encoding="utf-8")

@@ -123,6 +123,27 @@ def test_spaces_beside_japanese_are_optional(tmp_path, q, expected, marked):
     assert shown <= marked and shown
 
 
+@pytest.mark.parametrize("q, expected", [
+    ("とうきょう", {"tag-word"}),     # a part of a user-dictionary word (the tag 東京都) by its reading
+    ("とうきょうと", {"tag-word"}),
+    ("せいせい", {"shipped-word"}),    # ... of a shipped one (生成AI)
+    ("きょうと", set()),               # still no reading across its parts (トウ|キョウ|ト)
+])
+def test_readings_of_the_parts_of_dictionary_words(tmp_path, q, expected):
+    posts = [make_post("tag-word", "散歩", "東京都の猫を見た。", tags=("東京都",)),
+             make_post("shipped-word", "勉強会", "生成AIの勉強会。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected and page.match_mode in ("reading", "none")
+
+
+def test_a_kana_query_read_as_several_words_is_relaxed_like_kanji(tmp_path):
+    posts = [make_post("apart", "報告", "開発者が集まる会議に出た。"), make_post("other", "雑記", "天気の話。")]
+    index = build_index(tmp_path, posts)
+    kanji = search_posts(index, "開発者の会議")
+    kana = search_posts(index, "かいはつしゃのかいぎ")
+    assert ids(kana) == ids(kanji) == {"apart"} and kana.match_mode == kanji.match_mode == "relaxed"
+
+
 def test_a_phrase_never_runs_across_a_line_break(tmp_path):
     index = build_index(tmp_path, [make_post("lines", "題", "黒い猫に\nカフェの話。"),
                                    make_post("spaced", "題", "黒い猫に カフェの話。")])
