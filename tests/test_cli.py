@@ -74,6 +74,30 @@ def test_reindex_reads_environment_options_win(runner, posts_dir, tmp_path, monk
     assert json.loads(result.output)["hits"][0]["url"] == "https://example.com/blog/diary/2024/01/05/tokyo-tower.html"
 
 
+def test_reindex_without_a_base_url_keeps_the_index_s(runner, posts_dir, tmp_path, monkeypatch):
+    """A reindex (or ``--watch``) without ``--base-url`` keeps the base URL the index was built
+    with, as ``serve`` does; ``--no-base-url`` drops it."""
+    from search.indexing import indexed_base_url
+
+    watched = []
+    monkeypatch.setattr("search.watch.watch_posts", lambda *args, **kwargs: watched.append(kwargs["base_url"]))
+    index, site = tmp_path / "index", "https://blog.example.com"
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--base-url", site).exit_code == 0
+    for options in ([], ["--full"], ["--watch"]):
+        result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, *options)
+        assert result.exit_code == 0, result.output
+        assert f"Keeping the base URL {site} of the index" in result.output
+        assert indexed_base_url(index) == site
+    assert watched == [site]
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-base-url")
+    assert result.exit_code == 0, result.output
+    assert "Keeping" not in result.output and indexed_base_url(index) == ""
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
+    assert "Keeping" not in result.output and indexed_base_url(index) == ""
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-base-url", "--base-url", site)
+    assert result.exit_code == 2 and "--no-base-url" in result.output
+
+
 def test_reindex_missing_posts_folder(runner, tmp_path):
     result = invoke(runner, "reindex", "--posts", tmp_path / "nowhere", "--index", tmp_path / "index")
     assert result.exit_code == 1
