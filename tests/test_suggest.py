@@ -125,6 +125,7 @@ def test_did_you_mean(index, cache, q, expected):
 
 def test_did_you_mean_keeps_operators(index, cache):
     assert did_you_mean(index, 'pyhton -"東京"', cache=cache) == 'Python -"東京"'
+    assert did_you_mean(index, "pyhton ー検策", cache=cache) == "Python ー検策"  # ー: "-" in an input mode
 
 
 def test_vocabulary_of_an_empty_index(tmp_path):
