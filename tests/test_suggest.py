@@ -59,6 +59,20 @@ def test_completions(index, cache, typed, expected):
     assert expected <= words, (typed, words)
 
 
+def test_a_tag_that_is_also_a_category_is_suggested_once(tmp_path):
+    """A word the posts carry as a tag and as a category (or in another letter case) is one
+    suggestion, of the kind carried by more posts (a tag when as many)."""
+    posts = [make_post("a", "費用", "本文。", tags=("クラウド", "AWS"), categories=("クラウド",)),
+             make_post("b", "移行", "本文。", tags=("クラウド",), categories=("aws",)),
+             make_post("c", "設計", "本文。", categories=("aws",))]
+    index = build_index(tmp_path, posts)
+    cache = VersionCache(build_vocabulary, "test-suggest-once")
+    found = suggest(index, "くら", cache=cache)
+    assert [(s.text, s.kind, s.posts) for s in found if s.kind != "title"] == [("クラウド", "tag", 2)]
+    found = suggest(index, "aw", cache=cache)
+    assert [(s.text, s.kind, s.posts) for s in found if s.kind != "title"] == [("aws", "category", 2)]
+
+
 def test_romaji_tail_narrows_the_next_kana(index, cache):
     assert "検索" not in texts(suggest(index, "けんm", cache=cache))
     assert suggest(index, "けんq", cache=cache) == []
