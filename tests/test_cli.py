@@ -321,6 +321,19 @@ def test_serve(tmp_path, make_posts_dir, indexed_posts, processes):
         process.stdout.close()
 
 
+@pytest.mark.parametrize("args, port", [([], "5000"), (["PORT=8000"], "8000")])
+def test_make_serve_takes_a_port(args, port):
+    """The README's ``make serve PORT=8000`` (a dry run: the commands make would run)."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "MAKEFLAGS")}
+    root = Path(__file__).parents[1]
+    commands = subprocess.run([make, "--dry-run", "--always-make", "-C", str(root), "serve", *args],
+                              capture_output=True, text=True, env=env, check=True).stdout
+    assert re.search(rf"/kensaku serve --port {port}$", commands, re.M), commands
+
+
 def test_sort_choices_are_the_search_sorts():
     from search.searching import SORTS
     from web.cli import SORT_CHOICES
