@@ -96,6 +96,10 @@ def test_reindex_without_a_base_url_keeps_the_index_s(runner, posts_dir, tmp_pat
     assert "Keeping" not in result.output and indexed_base_url(index) == ""
     result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-base-url", "--base-url", site)
     assert result.exit_code == 2 and "--no-base-url" in result.output
+    monkeypatch.setenv("KENSAKU_BASE_URL", site)  # the option beats the environment
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-base-url")
+    assert result.exit_code == 0, result.output
+    assert indexed_base_url(index) == ""
 
 
 def test_reindex_missing_posts_folder(runner, tmp_path):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
+from click.core import ParameterSource
 
 from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
 from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, default_analytics_db
@@ -129,9 +130,11 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     Without --base-url the index keeps the base URL it was built with (--no-base-url drops it).
     """
     global _exit_without_teardown
-    if no_base_url and base_url:
-        raise click.UsageError("--no-base-url and --base-url (or KENSAKU_BASE_URL) exclude each other.")
-    if not (base_url or no_base_url):
+    if no_base_url:  # beats KENSAKU_BASE_URL, as every option beats the environment
+        if base_url and click.get_current_context().get_parameter_source("base_url") is ParameterSource.COMMANDLINE:
+            raise click.UsageError("--no-base-url and --base-url exclude each other.")
+        base_url = ""
+    elif not base_url:
         base_url = _kept_base_url(index_dir)
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
                         owner_dictionaries=dictionaries)
