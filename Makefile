@@ -1,7 +1,9 @@
 # Quick start (a fresh machine with Python 3.11):
 #   make serve   set up, reindex the bundled sample posts, serve on http://127.0.0.1:5000
+#                (another port: make serve PORT=8000)
 #   make test    set up (test extras, Debian's chromium for browser tests) and run the tests
 PYTHON ?= python3
+PORT ?= 5000
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -26,7 +28,7 @@ setup-test: setup
 
 serve: setup
 	$(BIN)/kensaku reindex
-	$(BIN)/kensaku serve
+	$(BIN)/kensaku serve --port $(PORT)
 
 reindex: setup
 	$(BIN)/kensaku reindex

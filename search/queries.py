@@ -6,7 +6,9 @@ Syntax (operators off except these, as in Datasette's escaped-by-default full-te
 * ``"…"`` an exact phrase (an unbalanced ``"`` is closed at the end of the query);
 * ``OR`` between two words or groups (upper case, full-width ``ＯＲ`` too), ``|`` likewise (the
   full-width ``｜`` of Japanese titles is a separator, not an operator);
-* ``-word`` or ``-"phrase"`` excludes posts that match it;
+* ``-word`` or ``-"phrase"`` excludes posts that match it; so does ``ー``, ``−``, ``‐`` or ``‑``
+  (:data:`EXCLUSION_MARKS`, what ``-`` types in a Japanese input mode) at the start of a word
+  and followed by more of it (``東京都 ー猫``); ``ー`` alone or inside a word (``サーバー``) is text;
 * ``( … )`` groups (unbalanced parentheses are closed or ignored);
 * ``field:value`` for the fields in :data:`FIELD_ALIASES` only (``tag:AWS``, ``title:検索``);
   any other ``xxx:`` is searched as plain text.
@@ -71,7 +73,10 @@ class Or:
 
 Node = Word | Not | And | Or
 
-_TOKEN = re.compile(r'"[^"]*"?|\(|\)|\||[^\s"()|]+')
+#: What a Japanese input mode types for ``-``: the long-vowel mark ー (no Japanese word begins with
+#: it), the minus sign − and the hyphens ‐ and ‑. At the start of a word, they exclude it as ``-`` does.
+EXCLUSION_MARKS = "ー−‐‑"
+_TOKEN = re.compile(rf'[{EXCLUSION_MARKS}]?"[^"]*"?|\(|\)|\||[^\s"()|]+')
 _FIELD = re.compile(r"^([^\s:]+):(.+)$")
 
 
@@ -90,7 +95,7 @@ def parse_query(q: str) -> Node | None:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"The query is too long ({len(text)} characters): at most {MAX_QUERY_CHARS}.",
                          QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(text))
-    tokens = _TOKEN.findall(text)
+    tokens = [_exclusion_as_minus(token) for token in _TOKEN.findall(text)]
     words = sum(1 for t in tokens if t not in ("(", ")", "|", "OR"))
     if words > MAX_QUERY_WORDS:
         raise QueryError(f"The query has too many words ({words}): at most {MAX_QUERY_WORDS}.",
@@ -177,6 +182,14 @@ class _Parser:
         if token.startswith("-") and not token.strip("-"):
             return None  # a lone '-' or '--' is punctuation, not an operator
         return Word(token)
+
+
+def _exclusion_as_minus(token: str) -> str:
+    """``ー猫`` → ``-猫``: a token starting with one of :data:`EXCLUSION_MARKS` and followed by
+    something other than marks; ``ー`` and ``ーー`` stay text."""
+    if token[0] in EXCLUSION_MARKS and token.lstrip(EXCLUSION_MARKS + "-"):
+        return "-" + token[1:]
+    return token
 
 
 def _and(left: Node | None, right: Node | None) -> Node | None:

@@ -183,7 +183,9 @@ class Vocabulary:
         :param next_kana: if given, the character after the prefix must be one of these.
         :param kinds: only these kinds (all when None).
         :param limit: most candidates returned.
-        :returns: best first, each candidate once.
+        :returns: best first, each candidate once; of words, tags and categories with the same
+            :func:`search_key` (クラウド as a tag and as a category), only the best (a word the posts
+            carry as a tag and as a category is one suggestion). Titles may repeat: each is a post.
         """
         prefixes = [prefix + kana for kana in next_kana] if next_kana else [prefix]
         wanted = set(kinds) if kinds is not None else None
@@ -191,10 +193,16 @@ class Vocabulary:
         for start in prefixes:
             found.update(self._ids_with_prefix(start))
         best: list[Candidate] = []
+        taken: set[str] = set()
         for cid in sorted(found):
             candidate = self.candidates[cid]
             if wanted is not None and candidate.kind not in wanted:
                 continue
+            if candidate.kind != "title":
+                key = search_key(candidate.text)
+                if key in taken:
+                    continue
+                taken.add(key)
             best.append(candidate)
             if len(best) >= limit:
                 break

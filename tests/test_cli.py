@@ -74,6 +74,34 @@ def test_reindex_reads_environment_options_win(runner, posts_dir, tmp_path, monk
     assert json.loads(result.output)["hits"][0]["url"] == "https://example.com/blog/diary/2024/01/05/tokyo-tower.html"
 
 
+def test_reindex_without_a_base_url_keeps_the_index_s(runner, posts_dir, tmp_path, monkeypatch):
+    """A reindex (or ``--watch``) without ``--base-url`` keeps the base URL the index was built
+    with, as ``serve`` does; ``--no-base-url`` drops it."""
+    from search.indexing import indexed_base_url
+
+    watched = []
+    monkeypatch.setattr("search.watch.watch_posts", lambda *args, **kwargs: watched.append(kwargs["base_url"]))
+    index, site = tmp_path / "index", "https://blog.example.com"
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--base-url", site).exit_code == 0
+    for options in ([], ["--full"], ["--watch"]):
+        result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, *options)
+        assert result.exit_code == 0, result.output
+        assert f"Keeping the base URL {site} of the index" in result.output
+        assert indexed_base_url(index) == site
+    assert watched == [site]
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-base-url")
+    assert result.exit_code == 0, result.output
+    assert "Keeping" not in result.output and indexed_base_url(index) == ""
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
+    assert "Keeping" not in result.output and indexed_base_url(index) == ""
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-base-url", "--base-url", site)
+    assert result.exit_code == 2 and "--no-base-url" in result.output
+    monkeypatch.setenv("KENSAKU_BASE_URL", site)  # the option beats the environment
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-base-url")
+    assert result.exit_code == 0, result.output
+    assert indexed_base_url(index) == ""
+
+
 def test_reindex_missing_posts_folder(runner, tmp_path):
     result = invoke(runner, "reindex", "--posts", tmp_path / "nowhere", "--index", tmp_path / "index")
     assert result.exit_code == 1
@@ -295,6 +323,19 @@ def test_serve(tmp_path, make_posts_dir, indexed_posts, processes):
             process.wait(timeout=10)
         reader.join(timeout=10)  # EOF once the process is gone; then the pipe can be closed
         process.stdout.close()
+
+
+@pytest.mark.parametrize("args, port", [([], "5000"), (["PORT=8000"], "8000")])
+def test_make_serve_takes_a_port(args, port):
+    """The README's ``make serve PORT=8000`` (a dry run: the commands make would run)."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "MAKEFLAGS")}
+    root = Path(__file__).parents[1]
+    commands = subprocess.run([make, "--dry-run", "--always-make", "-C", str(root), "serve", *args],
+                              capture_output=True, text=True, env=env, check=True).stdout
+    assert re.search(rf"/kensaku serve --port {port}$", commands, re.M), commands
 
 
 def test_sort_choices_are_the_search_sorts():

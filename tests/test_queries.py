@@ -30,6 +30,24 @@ from search.queries import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, Or, Word,
     ("http://example.com", Word("http://example.com")),   # unknown field: plain text
     ("CVE-2024-1234", Word("CVE-2024-1234")),
     ("- -- OR", None),
+    # "-" typed in a Japanese input mode: the long-vowel mark, the minus sign or a hyphen
+    ("東京都 ー猫", And((Word("東京都"), Not(Word("猫"))))),
+    ("東京都\u3000ー猫", And((Word("東京都"), Not(Word("猫"))))),
+    ("ー猫 東京都", And((Not(Word("猫")), Word("東京都")))),
+    ("AWS −Lambda", And((Word("AWS"), Not(Word("Lambda"))))),
+    ("AWS \u2010Lambda", And((Word("AWS"), Not(Word("Lambda"))))),
+    ("AWS \u2011Lambda", And((Word("AWS"), Not(Word("Lambda"))))),
+    ("(東京 OR 大阪) ー観光", And((Or((Word("東京"), Word("大阪"))), Not(Word("観光"))))),
+    ("東京 ー\"生成 AI\"", And((Word("東京"), Not(Word("生成 AI", phrase=True))))),
+    ("ｰ猫", Not(Word("猫"))),  # half-width, NFKC → ー
+    # ー alone, inside or at the end of a word is text
+    ("ー", Word("ー")),
+    ("東京 ー", And((Word("東京"), Word("ー")))),
+    ("ーー", Word("ーー")),
+    ("サーバー", Word("サーバー")),
+    ("サーバー ー", And((Word("サーバー"), Word("ー")))),
+    ("猫ー", Word("猫ー")),
+    ("東京−大阪", Word("東京−大阪")),
     ("", None), ("   ", None), ('""', None), ("()", None),
 ])
 def test_parse_query(q, tree):

@@ -53,6 +53,8 @@ def index(tmp_path_factory):
     ("東京|京都", {"tokyo-to", "tocho", "tokyo-eki", "apart", "kyoto"}),
     ("東京｜見学", {"tocho"}),                   # a title's full-width bar: both words, not either
     ("東京 -都庁", {"tokyo-to", "tokyo-eki", "apart"}),
+    ("東京 ー都庁", {"tokyo-to", "tokyo-eki", "apart"}),  # "-" typed in a Japanese input mode
+    ("東京 −都庁", {"tokyo-to", "tokyo-eki", "apart"}),
     ('"東京都の人口"', {"tokyo-to"}),
     ("title:猫", {"cat-title"}),
     ("tag:投資", {"invest"}),

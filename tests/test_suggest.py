@@ -59,6 +59,20 @@ def test_completions(index, cache, typed, expected):
     assert expected <= words, (typed, words)
 
 
+def test_a_tag_that_is_also_a_category_is_suggested_once(tmp_path):
+    """A word the posts carry as a tag and as a category (or in another letter case) is one
+    suggestion, of the kind carried by more posts (a tag when as many)."""
+    posts = [make_post("a", "費用", "本文。", tags=("クラウド", "AWS"), categories=("クラウド",)),
+             make_post("b", "移行", "本文。", tags=("クラウド",), categories=("aws",)),
+             make_post("c", "設計", "本文。", categories=("aws",))]
+    index = build_index(tmp_path, posts)
+    cache = VersionCache(build_vocabulary, "test-suggest-once")
+    found = suggest(index, "くら", cache=cache)
+    assert [(s.text, s.kind, s.posts) for s in found if s.kind != "title"] == [("クラウド", "tag", 2)]
+    found = suggest(index, "aw", cache=cache)
+    assert [(s.text, s.kind, s.posts) for s in found if s.kind != "title"] == [("aws", "category", 2)]
+
+
 def test_romaji_tail_narrows_the_next_kana(index, cache):
     assert "検索" not in texts(suggest(index, "けんm", cache=cache))
     assert suggest(index, "けんq", cache=cache) == []
@@ -125,6 +139,7 @@ def test_did_you_mean(index, cache, q, expected):
 
 def test_did_you_mean_keeps_operators(index, cache):
     assert did_you_mean(index, 'pyhton -"東京"', cache=cache) == 'Python -"東京"'
+    assert did_you_mean(index, "pyhton ー検策", cache=cache) == "Python ー検策"  # ー: "-" in an input mode
 
 
 def test_vocabulary_of_an_empty_index(tmp_path):

@@ -459,6 +459,35 @@ def test_query_is_escaped(client):
     assert "「&lt;img src=x onerror=alert(1)&gt;」の検索結果" in html
 
 
+#: C0 and C1 control characters; what a page may hold of them is line breaks and tabs.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize("query_string, q, tags", [
+    ("q=%E6%9D%B1%E4%BA%AC%00", "東京", []),  # 東京 + NUL
+    ("q=%00%E6%9D%B1%C2%85%E4%BA%AC%1B%7F", "東 京", []),  # NEL (U+0085) is a line break
+    ("q=%E6%9D%B1%09%E4%BA%AC&tag=%E6%97%85%E8%A1%8C%00", "東 京", ["旅行"]),
+])
+def test_control_characters_are_not_echoed(client, query_string, q, tags):
+    """What the page and the API echo is what was searched: control characters are dropped from
+    the query and the filters, tabs and line breaks become spaces."""
+    body = client.get(f"/api/search?{query_string}").get_json()
+    assert body["ok"] is True and body["query"] == q and body["filters"].get("tags", []) == tags
+    assert body["total"] >= 1
+    html = client.get(f"/search?{query_string}").get_data(as_text=True)
+    assert not CONTROL_CHARS.search(html)
+    assert f'value="{q}"' in html
+    suggest = client.get(f"/api/suggest?{query_string}").get_json()
+    assert suggest["query"] == q
+
+
+@pytest.mark.parametrize("query_string", ["q=%00", "q=%01%1F%C2%80", "q=%00&tag=%00"])
+def test_only_control_characters_is_an_empty_query(client, query_string):
+    html = client.get(f"/search?{query_string}").get_data(as_text=True)
+    assert client.get(f"/search?{query_string}").status_code == 200 and not CONTROL_CHARS.search(html)
+    assert "の検索結果" not in html
+
+
 def test_templates_mark_nothing_safe_and_have_no_inline_script():
     for template in TEMPLATES_DIR.glob("*.html"):
         text = template.read_text(encoding="utf-8")

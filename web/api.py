@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
 from search import related, suggest
 from web import openapi
-from web.params import bool_arg, int_arg, search_args
+from web.params import bool_arg, int_arg, search_args, text_arg
 from web.views import get_index, payload_of, record_search, run_search, waits_for_caches
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -57,7 +57,7 @@ def suggestions():
         unknown ``format``.
     :raise 503: there is no usable index.
     """
-    q = request.args.get("q", "")
+    q = text_arg("q", strip=False)
     limit = int_arg("limit", suggest.DEFAULT_SUGGESTIONS)
     if not 1 <= limit <= suggest.MAX_SUGGESTIONS:
         abort(400, f"limit は 1 から {suggest.MAX_SUGGESTIONS} までの整数で指定してください。")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
+from click.core import ParameterSource
 
 from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
 from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, default_analytics_db
@@ -117,15 +118,24 @@ def cli() -> None:
 @click.option("--dictionary", "dictionaries", multiple=True, envvar="KENSAKU_USER_DICTIONARY", show_envvar=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Your own word list for the tokenizer (one word per line, optionally 'word,READING').")
+@click.option("--no-base-url", is_flag=True,
+              help="Build site-relative post URLs, dropping the base URL the index was built with.")
 def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full: bool, jobs: int | None,
-            wait_s: float, watch: bool, dictionaries: tuple[Path, ...]) -> None:
+            wait_s: float, watch: bool, dictionaries: tuple[Path, ...], no_base_url: bool) -> None:
     """Update the search index: index new and changed posts, drop deleted ones.
 
     Only posts whose files changed (by content hash) are analyzed; --full rebuilds everything
     (done anyway when the index format or the user dictionary changed). The new index is written
     beside the old one and switched to at once, so a running server keeps answering meanwhile.
+    Without --base-url the index keeps the base URL it was built with (--no-base-url drops it).
     """
     global _exit_without_teardown
+    if no_base_url:  # beats KENSAKU_BASE_URL, as every option beats the environment
+        if base_url and click.get_current_context().get_parameter_source("base_url") is ParameterSource.COMMANDLINE:
+            raise click.UsageError("--no-base-url and --base-url exclude each other.")
+        base_url = ""
+    elif not base_url:
+        base_url = _kept_base_url(index_dir)
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
                         owner_dictionaries=dictionaries)
     echo_stats(stats, posts_dir)
@@ -139,6 +149,16 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
                         on_update=lambda update: echo_stats(update, posts_dir),
                         on_error=lambda exc: click.echo(f"Error: {exc}", err=True))
         click.echo("Stopped watching.")
+
+
+def _kept_base_url(index_dir: Path) -> str:
+    """The base URL ``index_dir`` was built with (``""``: none), announced when there is one."""
+    from search.indexing import indexed_base_url
+
+    base_url = indexed_base_url(index_dir) or ""
+    if base_url:
+        click.echo(f"Keeping the base URL {base_url} of the index (--no-base-url drops it).")
+    return base_url
 
 
 def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.errors import IndexNotBuiltError, QueryError, QueryErrorReason, StaleIndexError
 from search.searching import MAX_PAGE, SORTS
-from web.params import BadArgument, kept_args
+from web.params import BadArgument, kept_args, text_arg
 
 #: Japanese title of each error page, and the message used when an HTTP error carries only
 #: Werkzeug's default (English) description (:func:`other_error_message` for other statuses).
@@ -147,7 +147,7 @@ def handle_error(exc: Exception) -> Response | HTTPException:
             unreadable = isinstance(exc, NotUtf8)  # its escapes are no query to fix
             args = None if unreadable else kept_args(current_app.config["PER_PAGE"])
             context.update(message=reader_message(exc, message), q=args.q if args else "",
-                           sort=request.args.get("sort", "").strip(), args=args)
+                           sort=text_arg("sort"), args=args)
         response = current_app.make_response(render_template("error.html", **context))
     response.status_code = status
     if isinstance(exc, HTTPException):

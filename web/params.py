@@ -47,6 +47,9 @@ _YEAR = re.compile(r"\d{4}")
 #: as ``int()``); not ``--1``, nor ``²``, which ``str.isdigit`` accepts and ``int()`` refuses.
 _INT = re.compile(r"-?\d+")
 _FALSE_WORDS = ("0", "false", "off", "no")
+#: C0 and C1 control characters and DEL: dropped from text arguments, or a space where they are
+#: whitespace (tab, line breaks), so what a page or the API echoes is what was searched.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class BadArgument(BadRequest):
@@ -106,6 +109,17 @@ def filter_args(filters: Filters) -> dict:
     return {key: value for key, value in args.items() if value}
 
 
+def text_arg(name: str, *, strip: bool = True) -> str:
+    """The text argument ``name`` (``""`` when missing), without control characters: tabs and line
+    breaks become spaces, the rest are dropped; stripped unless ``strip`` is False."""
+    return _clean_text(request.args.get(name, ""), strip=strip)
+
+
+def _clean_text(raw: str, *, strip: bool = True) -> str:
+    text = _CONTROL_CHARS.sub(lambda match: " " if match.group().isspace() else "", raw)
+    return text.strip() if strip else text
+
+
 def int_arg(name: str, default: int) -> int:
     """The integer argument ``name``, or ``default`` when it is missing or empty.
 
@@ -156,8 +170,8 @@ def filters_arg(ignore: Collection[str] = ()) -> Filters:
     values: dict[str, tuple[str, ...]] = {}
     count = 0
     for name, attribute in FILTER_ARGS.items():
-        given = [v.strip() for v in request.args.getlist(name) if v.strip() and name not in ignore]
-        given = list(dict.fromkeys(given))
+        given = [] if name in ignore else [_clean_text(v) for v in request.args.getlist(name)]
+        given = list(dict.fromkeys(v for v in given if v))
         for value in given:
             if len(value) > MAX_FILTER_VALUE_CHARS:
                 raise BadArgument(f"{name} の値が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。",
@@ -184,12 +198,12 @@ def search_args(per_page: int) -> SearchArgs:
 
     :raise 400: see :func:`int_arg` and :func:`filters_arg`.
     """
-    q = request.args.get("q", "").strip()
+    q = text_arg("q")
     return SearchArgs(
         q=q,
         page=int_arg("page", 1),
         per_page=int_arg("per_page", per_page),
-        sort=request.args.get("sort", "").strip() or default_sort(q),
+        sort=text_arg("sort") or default_sort(q),
         filters=filters_arg(),
     )
 
@@ -210,6 +224,6 @@ def kept_args(per_page: int) -> SearchArgs:
                 filters = Filters()
                 break
             ignored |= exc.arguments
-    q = request.args.get("q", "").strip()
-    return SearchArgs(q=q, page=1, per_page=per_page, sort=request.args.get("sort", "").strip() or default_sort(q),
+    q = text_arg("q")
+    return SearchArgs(q=q, page=1, per_page=per_page, sort=text_arg("sort") or default_sort(q),
                       filters=filters)

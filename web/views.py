@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, has_app_context, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, has_app_context, render_template, url_for
 from markupsafe import Markup
 
 from search import corrections, related, suggest
@@ -32,7 +32,7 @@ from search.indexing import SearchIndex, open_index
 from search.queries import MAX_QUERY_CHARS
 from search.searching import ResultPage, search_posts
 from search.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile, Synonyms
-from web.params import ARG_LABELS, FILTER_ARGS, SearchArgs, bool_arg, filter_args, search_args
+from web.params import ARG_LABELS, FILTER_ARGS, SearchArgs, bool_arg, filter_args, search_args, text_arg
 
 bp = Blueprint("search", __name__)
 
@@ -231,8 +231,7 @@ def results():
     :raise 503: there is no usable index.
     """
     partial = bool_arg("partial", False)
-    if not request.args.get("q", "").strip() and not any(request.args.get(name, "").strip()
-                                                       for name in (*FILTER_ARGS, "from", "to")):
+    if not any(text_arg(name) for name in ("q", *FILTER_ARGS, "from", "to")):
         return Response("", mimetype="text/html") if partial else index()
     args = search_args(current_app.config["PER_PAGE"])
     index_ = get_index()
