@@ -264,6 +264,8 @@ def _current_hashes(files: list[Path], posts_dir: Path, manifest: _Manifest) -> 
     (hashing all 1,406 posts of a blog took ~0.06 s of each update); every other file is. The
     stat is taken before hashing, so a file changed meanwhile differs next time and is re-read.
     Files removed since they were listed (an editor saving) are left out: gone for this update.
+    A file that is there but cannot be read (permissions, a broken symlink) gets the hash ``""``,
+    so the update reads it and reports why it is skipped, as a rebuild does.
     """
     hashes: dict[str, tuple[Path, str]] = {}
     file_stats: dict[str, list[int]] = {}
@@ -277,6 +279,8 @@ def _current_hashes(files: list[Path], posts_dir: Path, manifest: _Manifest) -> 
             if recorded is None or manifest.file_stats.get(post_id) != key:
                 recorded = _file_hash(path)
         except OSError:
+            if os.path.lexists(path):  # unreadable or a broken symlink: read, so it is reported
+                hashes[post_id] = (path, "")
             continue
         hashes[post_id] = (path, recorded)
         if max(stat.st_mtime_ns, stat.st_ctime_ns) < settled_before:

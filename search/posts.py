@@ -108,7 +108,8 @@ def find_post_files(posts_dir: Path) -> list[Path]:
     Hidden files and folders (name starting with ``.``) and ``node_modules`` are skipped, and so
     are a folder's documentation files (``README.md``, ``CHANGELOG.md``, ``LICENSE.md``, …: see
     :data:`NON_POST_NAMES`), which sit beside posts in repositories but are not posts.
-    Symlinked folders are followed once; a symlink loop is not entered twice.
+    Symlinked folders are followed once; a symlink loop is not entered twice. A broken symlink
+    is listed (reading it fails with that reason, so the reindex reports it).
 
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
@@ -128,7 +129,8 @@ def find_post_files(posts_dir: Path) -> list[Path]:
             if (not name.startswith(".") and name.lower().endswith(POST_SUFFIXES)
                     and name.rsplit(".", 1)[0].upper() not in NON_POST_NAMES):
                 path = Path(root, name)
-                if os.path.isfile(path):
+                # a broken symlink is listed too, so the reindex reports it (not FIFOs and the like)
+                if os.path.isfile(path) or (os.path.islink(path) and not os.path.exists(path)):
                     found.append((prefix + name, path))
     found.sort(key=lambda item: item[0])
     return [path for _, path in found]
@@ -168,6 +170,8 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
     try:
         data = path.read_bytes()
     except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            raise PostFormatError(path, f"broken symbolic link (to {os.readlink(path)})") from exc
         raise PostFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
     metadata, content = _split_front_matter(path, _decode(path, data))
     cleaned = clean_markdown(content)

@@ -302,6 +302,18 @@ def test_update_reads_only_files_whose_stat_changed_and_still_sees_every_change(
     assert update_index(posts, root, jobs=1).index_dir is None and hashed == []  # nothing changed, nothing read
 
 
+def test_update_reports_a_broken_symlink_every_time(tmp_path):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 3)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    os.symlink(tmp_path / "gone.md", posts / "dangling.md")
+    for _ in range(2):  # not recorded as seen: reported until it is fixed
+        stats = update_index(posts, root, jobs=1)
+        assert [(s.path.name, s.reason.split(" (")[0]) for s in stats.skipped] == [("dangling.md", "broken symbolic link")]
+        assert stats.indexed == 0 and stats.unchanged == 3
+
+
 def test_update_with_nothing_changed_writes_nothing(tmp_path):
     posts = tmp_path / "posts"
     write_post_files(posts, 3)

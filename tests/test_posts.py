@@ -72,6 +72,15 @@ def test_find_post_files_survives_a_symlink_loop(tmp_path: Path) -> None:
     assert [p.name for p in find_post_files(tmp_path / "posts")] == ["x.md"]
 
 
+def test_a_broken_symlink_is_reported_as_such(tmp_path: Path) -> None:
+    _write(tmp_path, "posts/x.md", "本文")
+    os.symlink(tmp_path / "gone.md", tmp_path / "posts" / "dangling.md")
+    found = find_post_files(tmp_path / "posts")
+    assert [p.name for p in found] == ["dangling.md", "x.md"]
+    skipped = [post for post in load_posts(tmp_path / "posts") if isinstance(post, SkippedPost)]
+    assert [(s.path.name, s.reason) for s in skipped] == [("dangling.md", f"broken symbolic link (to {tmp_path / 'gone.md'})")]
+
+
 def test_find_post_files_needs_a_folder(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="posts folder not found"):
         find_post_files(tmp_path / "missing")
