@@ -41,7 +41,7 @@ from typing import Callable, Generic, Iterable, TypeVar
 
 from whoosh.searching import Searcher
 
-from search.analysis import janome_tokens, user_dictionary_terms
+from search.analysis import HAS_KANJI, janome_tokens, user_dictionary_terms
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 
@@ -86,7 +86,6 @@ ROMAJI_ROWS = {
 _ROMAJI_TAIL = re.compile(r"(?<=[\u3041-\u30fcー])([a-z]+)$")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#_-]*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-_HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANJI_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HIRAGANA = re.compile(r"[\u3041-\u309fー]+")
 _KATAKANA = re.compile(r"[\u30a1-\u30feー]+")
@@ -342,7 +341,7 @@ def _without_fragments(words: list[Candidate], keywords: Iterable[tuple[str, int
     kept = []
     for candidate in words:
         key = search_key(candidate.text)
-        if candidate.kind == "term" and not _HAS_KANJI.search(key):
+        if candidate.kind == "term" and not HAS_KANJI.search(key):
             i = bisect.bisect_right(keys, key)
             longest = 0
             while i < len(keys) and keys[i].startswith(key):

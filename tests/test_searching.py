@@ -102,6 +102,23 @@ def test_readings(index, q, expected):
 
 
 @pytest.mark.parametrize("q, expected, marked", [
+    ("にほん", {"nihon"}, {"日本"}),               # IPADIC reads 日本 ニッポン first; ニホン is its other reading
+    ("にっぽん", {"nihon"}, {"日本"}),
+    ("にほんのれきし", {"nihon"}, {"日本の歴史"}),  # the other reading inside a phrase of readings
+    ("こんにち", {"konnichi"}, {"今日"}),
+    ("あすのよてい", {"asu"}, {"明日の予定"}),
+    ("あけび", set(), set()),                      # 明日 as a place name is another part of speech
+])
+def test_words_are_found_by_every_reading_the_dictionary_gives_them(tmp_path, q, expected, marked):
+    posts = [make_post("nihon", "歴史", "日本の歴史を学ぶ。"), make_post("konnichi", "挨拶", "今日は晴れた。"),
+             make_post("asu", "予定", "明日の予定を書く。"), make_post("other", "猫", "猫が寝ている。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html)} == marked
+    assert page.match_mode == ("reading" if expected else "none")
+
+
+@pytest.mark.parametrize("q, expected, marked", [
     ('"生成 AI"', {"joined", "spaced"}, {"生成AI", "生成 AI", "生成ＡＩ"}),   # the space is optional beside kana/kanji
     ('"猫 カフェ"', {"cafe"}, {"猫カフェ"}),
     ('"生成AI"', {"joined", "spaced"}, {"生成AI", "生成ＡＩ", "生成 AI"}),  # ... whichever way it is typed
