@@ -41,7 +41,7 @@ from typing import Callable, Generic, Iterable, TypeVar
 
 from whoosh.searching import Searcher
 
-from search.analysis import HAS_KANJI, janome_tokens, user_dictionary_terms
+from search.analysis import HAS_KANJI, janome_tokens, other_readings, user_dictionary_terms
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
 
@@ -138,6 +138,7 @@ class Candidate:
     reading: str
     posts: int
     url: str = ""
+    other_readings: tuple[str, ...] = ()  # 日本 reads ニッポン, also ニホン (analysis.other_readings)
 
     @property
     def weight(self) -> float:
@@ -165,8 +166,9 @@ class Vocabulary:
         for cid, candidate in enumerate(self.candidates):
             entries.add((search_key(candidate.text), cid))
             if candidate.reading and candidate.kind != "title":
-                entries.add((candidate.reading, cid))
-                self.by_reading.setdefault(candidate.reading, []).append(cid)
+                for reading in (candidate.reading, *candidate.other_readings):
+                    entries.add((reading, cid))
+                    self.by_reading.setdefault(reading, []).append(cid)
         ordered = sorted(entries)
         self.keys = [key for key, _ in ordered]
         self.ids = [cid for _, cid in ordered]
@@ -223,16 +225,18 @@ class Vocabulary:
 # -- building -----------------------------------------------------------------------------------
 
 
-def _reading_and_nouns(text: str) -> tuple[str, bool]:
-    """Janome's katakana reading of ``text`` and whether it is a content noun (not こと, これ, 3).
+def _reading_and_nouns(text: str) -> tuple[str, bool, tuple[str, ...]]:
+    """Janome's katakana reading of ``text``, whether it is a content noun (not こと, これ, 3), and
+    the dictionary's other readings of it when it is one word (日本: ニッポン, also ニホン).
 
     Latin letters and digits read as themselves (``生成AI`` → ``セイセイai``).
 
-    :returns: ``(reading, nouns)``; the reading is ``""`` when a piece has none.
+    :returns: ``(reading, nouns, other_readings)``; the reading is ``""`` when a piece has none.
     """
     parts: list[str] = []
     nouns = True
-    for token in janome_tokens(text):
+    tokens = janome_tokens(text)
+    for token in tokens:
         tag, _, rest = token.part_of_speech.partition(",")
         if tag not in NOUN_TAGS or rest.split(",", 1)[0] in WEAK_NOUN_TAGS:
             nouns = False
@@ -244,9 +248,12 @@ def _reading_and_nouns(text: str) -> tuple[str, bool]:
             elif token.surface.isascii() and token.surface.isalnum():
                 reading = token.surface.casefold()  # 生成AI reads セイセイai: せいせい completes it
         if not reading:
-            return "", nouns
+            return "", nouns, ()
         parts.append(reading)
-    return "".join(parts), nouns
+    others = ()
+    if len(tokens) == 1:
+        others = tuple(fold_term(r) for r in other_readings(text, tokens[0].part_of_speech, parts[0]))
+    return "".join(parts), nouns, others
 
 
 def _is_word_like(term: str) -> bool:
@@ -394,8 +401,9 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
             continue
         for btext, info in reader.iter_field(fieldname):
             text = schema[fieldname].from_bytes(btext)
-            reading = _reading_and_nouns(text)[0] if not text.isascii() else ""
-            candidates.append(Candidate(text, kind, fold_term(reading) if reading else "", info.doc_frequency()))
+            reading, _, others = _reading_and_nouns(text) if not text.isascii() else ("", False, ())
+            candidates.append(Candidate(text, kind, fold_term(reading) if reading else "", info.doc_frequency(),
+                                        other_readings=others))
     keyword_keys = {search_key(c.text) for c in candidates if c.kind in ("tag", "category")}
 
     # Words of the posts: nouns in enough posts on their own, spelled as the posts spell them.
@@ -433,9 +441,10 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
         elif _KATAKANA.fullmatch(term):
             words.append(Candidate(surface, "term", term, posts))
         else:
-            reading, nouns = _reading_and_nouns(surface)
+            reading, nouns, others = _reading_and_nouns(surface)
             if nouns or term in dictionary_terms:  # also 脆弱性, which Janome alone cuts into 脆弱 + suffix 性
-                words.append(Candidate(surface, "term", fold_term(reading) if reading else "", posts))
+                words.append(Candidate(surface, "term", fold_term(reading) if reading else "", posts,
+                                       other_readings=others))
     return Vocabulary(candidates + _without_fragments(words, keywords))
 
 
@@ -445,8 +454,9 @@ VOCABULARY_FILE = "suggestions.json"
 
 def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
     """Write the candidates of ``vocabulary`` to ``path`` as JSON (``[text, kind, reading, posts,
-    url]`` each), so servers load them instead of running Janome over the index's words."""
-    rows = [[c.text, c.kind, c.reading, c.posts, c.url] for c in vocabulary.candidates]
+    url, other_readings]`` each), so servers load them instead of running Janome over the index's
+    words."""
+    rows = [[c.text, c.kind, c.reading, c.posts, c.url, list(c.other_readings)] for c in vocabulary.candidates]
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
 
 
@@ -458,7 +468,8 @@ def vocabulary_of(searcher: Searcher) -> Vocabulary:
     if folder is not None:
         try:
             rows = json.loads((Path(folder) / VOCABULARY_FILE).read_text(encoding="utf-8"))
-            return Vocabulary([Candidate(*row) for row in rows])
+            return Vocabulary([Candidate(*row[:5], other_readings=tuple(row[5] if len(row) > 5 else ()))
+                               for row in rows])
         except (OSError, ValueError, TypeError):
             pass  # none written (an incremental update) or unreadable: build it
     return build_vocabulary(searcher)
