@@ -101,6 +101,28 @@ def test_readings(index, q, expected):
     assert all("<mark>" in h.snippet_html for h in page.hits)
 
 
+@pytest.mark.parametrize("q, expected, marked, prefix", [
+    ("とうきょ", {"tokyo", "tokyo-to"}, {"東京", "東京都"}, ["トウキョウ", "トウキョウト"]),  # half a word, unconverted
+    ("ﾄｳｷｮ", {"tokyo", "tokyo-to"}, {"東京", "東京都"}, ["トウキョウ", "トウキョウト"]),  # any kana, any width
+    ("けんきゅ", {"kenkyu"}, {"研究"}, ["ケンキュウ"]),
+    ("かいはつしゃ", {"kaihatsu"}, {"開発者"}, None),   # a whole word's reading: no guessing needed
+    ("きょう", set(), set(), None),                    # three kana begin too many words
+    ("とうきょ ねこ", {"tokyo-to"}, {"猫"}, None),      # one word of several: the others answer
+    ('"とうきょ"', set(), set(), None),                 # a phrase means exactly that
+    ("ぬぬぬぬ", set(), set(), None),                   # no reading begins so
+])
+def test_half_a_word_typed_in_kana_is_read_as_the_start_of_a_reading(tmp_path, q, expected, marked, prefix):
+    posts = [make_post("tokyo", "旅行", "東京の夜景を見た。"), make_post("tokyo-to", "散歩", "東京都の猫を見た。", tags=("東京都",)),
+             make_post("kenkyu", "論文", "研究の成果をまとめた。"), make_post("kaihatsu", "採用", "開発者を募集する。"),
+             make_post("kyoyu", "共有", "共有と競争の話。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html)} == marked
+    assert page.query_analysis["words"][0]["terms"].get("reading_prefix") == prefix
+    if prefix:
+        assert page.match_mode == "reading"
+
+
 @pytest.mark.parametrize("q, expected, marked", [
     ("にほん", {"nihon"}, {"日本"}),               # IPADIC reads 日本 ニッポン first; ニホン is its other reading
     ("にっぽん", {"nihon"}, {"日本"}),
