@@ -43,7 +43,7 @@ from whoosh.searching import Searcher
 
 from search.analysis import HAS_KANJI, janome_tokens, other_readings, user_dictionary_terms
 from search.indexing import SearchIndex
-from search.normalize import fold_term, normalize_query, to_katakana
+from search.normalize import KANJI_VARIANT_FORMS, fold_term, normalize_query, normalize_with_offsets, to_katakana
 
 T = TypeVar("T")
 
@@ -235,6 +235,7 @@ def _reading_and_nouns(text: str) -> tuple[str, bool, tuple[str, ...]]:
     """
     parts: list[str] = []
     nouns = True
+    text = normalize_with_offsets(text).text  # as the posts were read (NFKC, 髙 → 高)
     tokens = janome_tokens(text)
     for token in tokens:
         tag, _, rest = token.part_of_speech.partition(",")
@@ -266,7 +267,7 @@ def _surface(term: str, occurrences: list[tuple[str, int, int]]) -> str:
     counts: dict[str, int] = {}
     for text, start, end in occurrences:
         surface = text[start:end]
-        if fold_term(unicodedata.normalize("NFKC", surface)) == term:
+        if fold_term(normalize_with_offsets(surface).text) == term:
             counts[surface] = counts.get(surface, 0) + 1
     if not counts:
         return ""
@@ -427,8 +428,9 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
     words: list[Candidate] = []
     keywords: list[tuple[str, int]] = []  # words offered as a tag or category instead
     for term, posts in posts_per_term.items():
-        if _KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:])):
-            surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人)
+        if (_KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:]))
+                and KANJI_VARIANT_FORMS.isdisjoint(term)):
+            surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人, 髙橋 as 高橋)
         else:
             surface = _sampled_surface(reader, term, stored_text)
         if not surface or _HIRAGANA.fullmatch(surface):

@@ -101,6 +101,23 @@ def test_readings(index, q, expected):
     assert all("<mark>" in h.snippet_html for h in page.hits)
 
 
+@pytest.mark.parametrize("q, expected, marked", [
+    ("高橋", {"variant", "plain"}, {"髙橋", "高橋"}),       # a name's variant kanji (髙) as the common one
+    ("髙橋", {"variant", "plain"}, {"髙橋", "高橋"}),       # ... and the other way round
+    ("たかはし", {"variant", "plain"}, {"髙橋", "高橋"}),   # read like the common form
+    ("吉野家", {"yoshinoya"}, {"𠮷野家"}),                 # outside the BMP
+    ("学校", {"old-form"}, {"學校"}),                     # an old form (旧字体) of a Jōyō kanji
+    ("埼玉", {"saitama"}, {"埼玉"}),                       # 埼 is not a variant of 崎
+])
+def test_kanji_variants_find_each_other(tmp_path, q, expected, marked):
+    posts = [make_post("variant", "挨拶", "髙橋さんに会った。"), make_post("plain", "報告", "高橋さんの報告。"),
+             make_post("yoshinoya", "昼食", "𠮷野家で食べた。"), make_post("old-form", "昔話", "古い學校の話。"),
+             make_post("saitama", "旅行", "埼玉に行った。"), make_post("misaki", "岬", "長崎に行った。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html)} == marked
+
+
 @pytest.mark.parametrize("q, expected, marked, prefix", [
     ("とうきょ", {"tokyo", "tokyo-to"}, {"東京", "東京都"}, ["トウキョウ", "トウキョウト"]),  # half a word, unconverted
     ("ﾄｳｷｮ", {"tokyo", "tokyo-to"}, {"東京", "東京都"}, ["トウキョウ", "トウキョウト"]),  # any kana, any width

@@ -342,3 +342,12 @@ def test_an_update_does_not_keep_a_stale_vocabulary(tmp_path, make_posts_dir):
     assert not (current_generation(tmp_path / "index") / VOCABULARY_FILE).exists()
     with open_index(tmp_path / "index").searcher() as searcher:  # built afresh, with the new post
         assert any(c.text == "新しい記事" for c in vocabulary_of(searcher).candidates)
+
+
+def test_a_word_written_with_a_kanji_variant_is_suggested_as_the_posts_write_it(tmp_path):
+    posts = [make_post("a", "挨拶", "髙橋さんに会った。"), make_post("b", "報告", "髙橋さんの報告。"),
+             make_post("c", "猫", "猫の話。")]
+    index = build_index(tmp_path, posts)
+    cache = VersionCache(build_vocabulary, "test-suggest-variants")
+    assert "髙橋" in texts(suggest(index, "たかは", cache=cache), "term")
+    assert "髙橋" in texts(suggest(index, "高橋", cache=cache), "term")
