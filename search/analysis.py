@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -71,6 +72,8 @@ class Morpheme:
     :ivar reading: katakana reading, or ``""`` when unknown.
     :ivar position: ordinal among the non-space, non-symbol tokens of the text.
     :ivar piece: a part of the user-dictionary word just before it, at that word's position.
+    :ivar other_readings: the system dictionary's other readings of the same word
+        (:func:`other_readings`: 日本 is read ニッポン, and also ニホン).
     """
 
     surface: str
@@ -81,6 +84,7 @@ class Morpheme:
     reading: str
     position: int
     piece: bool = False
+    other_readings: tuple[str, ...] = ()
 
     @property
     def is_stop(self) -> bool:
@@ -251,7 +255,9 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
                 start, end = normalized.span(base + found_at, base + cursor)
                 base_form = token.base_form if token.base_form != "*" else surface
                 reading = token.reading if token.reading != "*" else ""
-                morpheme = Morpheme(surface, start, end, tag, base_form, reading, position)
+                others = other_readings(surface, token.part_of_speech, reading) if reading else ()
+                morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
+                                    other_readings=others)
                 result.append(morpheme)
                 if tag == USER_POS and dictionary:
                     result.extend(_pieces(surface, base + found_at, normalized, position))
@@ -259,6 +265,43 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
                     position += 1
         line_start += len(line) + 1
     return result
+
+
+#: A kanji (CJK unified ideographs, extension A, compatibility ideographs).
+HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+#: Distinct words whose other readings are kept per process (:func:`other_readings`).
+OTHER_READINGS_CACHE = 65536
+
+
+@functools.lru_cache(maxsize=OTHER_READINGS_CACHE)
+def other_readings(surface: str, part_of_speech: str, reading: str) -> tuple[str, ...]:
+    """The system dictionary's other readings of a word, for the same part of speech.
+
+    IPADIC has one entry per reading, and Janome's lattice picks one: 日本 is read ニッポン, though
+    most people type にほん; 今日 キョウ (also コンニチ), 明日 アシタ (also アス), 何 ナニ (also ナン).
+    Only entries with exactly the chosen entry's part of speech count (明日 the place name アケビ
+    does not), and only for words of two or more characters with a kanji: kana words read as
+    written, and a single kanji has many readings that are mostly other words (者 シャ, also モノ).
+
+    :param surface: the word as Janome cut it; ``part_of_speech``: Janome's four-level tag
+        (``名詞,固有名詞,地域,国``); ``reading``: the reading Janome chose (katakana).
+    :returns: the other katakana readings, sorted; ``()`` when there is none.
+    """
+    if len(surface) < 2 or not HAS_KANJI.search(surface):
+        return ()
+    with _janome_lock:
+        tokenizer = _janome(None)
+        dictionary = tokenizer.sys_dic
+        entries = dictionary.lookup(surface.encode("utf8"), tokenizer.matcher)
+        found = set()
+        for entry in entries:
+            if entry[1] != surface:
+                continue
+            extra = dictionary.lookup_extra(entry[0])
+            if extra[0] == part_of_speech and extra[4] not in ("*", reading):
+                found.add(extra[4])
+    return tuple(sorted(found))
 
 
 def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int) -> list[Morpheme]:
@@ -370,7 +413,9 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     with no reading (Latin letters, an unknown kanji word) leaves a gap. A user-dictionary word
     reads as a whole and as its system-dictionary pieces, all at its position, as the word fields
     hold it (``東京都`` is トウキョウト and トウキョウ, ト; ``生成AI`` セイセイエーアイ and セイセイ), so
-    the reading of a part finds it like the part's spelling does.
+    the reading of a part finds it like the part's spelling does. A word the dictionary also
+    reads another way has those readings too, at its position (日本: ニッポン and ニホン;
+    :attr:`Morpheme.other_readings`).
     Each term spans the word's original characters.
     """
     words: list[Gram] = []
@@ -380,6 +425,8 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
         reading = reading_of(morpheme)
         if reading:
             words.append(Gram(reading, morpheme.position, morpheme.start, morpheme.end))
+            for other in sorted({fold_term(other) for other in morpheme.other_readings} - {reading}):
+                words.append(Gram(other, morpheme.position, morpheme.start, morpheme.end))
     return words
 
 

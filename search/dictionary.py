@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from search.errors import SearchError
+from search.normalize import normalize_with_offsets
 
 #: The vocabulary shipped with kensaku.
 SHIPPED_WORDS = Path(__file__).with_name("data") / "userdic.txt"
@@ -87,7 +88,7 @@ def dictionary_entries(keywords: Iterable[str] = (), owner_files: Iterable[Path]
     entries: dict[str, str] = {}
 
     def add(word: str, reading: str) -> None:
-        word = unicodedata.normalize("NFKC", word).strip()
+        word = normalize_with_offsets(word).text.strip()  # as Janome sees the posts (NFKC, 髙 → 高)
         if _is_candidate(word) and word not in entries:
             entries[word] = unicodedata.normalize("NFKC", reading) or _reading(word)
             for variant in (word.lower(), word.upper()):
@@ -99,7 +100,7 @@ def dictionary_entries(keywords: Iterable[str] = (), owner_files: Iterable[Path]
         for word, reading in read_word_list(path):
             add(word, reading)
     for keyword in sorted(set(keywords)):
-        normalized = unicodedata.normalize("NFKC", keyword).strip()
+        normalized = normalize_with_offsets(keyword).text.strip()
         if normalized not in entries and _is_candidate(normalized) and _splits(normalized):
             add(normalized, "")
     return sorted(entries.items())

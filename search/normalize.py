@@ -5,7 +5,9 @@ Two stages, used identically on posts and on queries:
 * :func:`normalize_with_offsets` rewrites a whole text before tokenization: NFKC (UAX #15) per
   character cluster, so ``ＡＷＳ`` → ``AWS``, ``ｶﾞ`` → ``ガ``, full-width digits and punctuation →
   ASCII; spacing voiced sound marks (``゛`` U+309B) are joined to the kana before them; thousands
-  separators between digits are removed (``1,000`` → ``1000``). It returns, for each output
+  separators between digits are removed (``1,000`` → ``1000``); kanji variants are folded to
+  one form (``髙橋`` → ``高橋``, ``國`` → ``国``: the table in ``search/data/kanji_variants.txt``,
+  the Jōyō kanji table's old forms and variants common in names). It returns, for each output
   character, the span of input characters it came from, so a token found in the normalized text
   maps back to exactly the characters shown to the reader.
 * :func:`fold_term` folds one term after tokenization: case (``str.casefold``), hiragana →
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 #: Hiragana ぁ..ゖ and the iteration marks ゝゞ, mapped to katakana (U+3041..U+309E → +0x60).
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)} | {0x309D: 0x30FD, 0x309E: 0x30FE}
@@ -30,6 +33,30 @@ _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
 _ITERATION_MARKS = {"々", "〻", "ヽ", "ヾ"}
 #: Minimum length, in characters, of a katakana term whose trailing ー is removed (kuromoji default).
 LONG_VOWEL_MIN_CHARS = 4
+#: Kanji variants and the form each is searched as: ``variant form`` per line, ``#`` comments.
+KANJI_VARIANTS_FILE = Path(__file__).with_name("data") / "kanji_variants.txt"
+
+
+def _read_kanji_variants(path: Path) -> dict[int, int]:
+    """The variant table as a :meth:`str.translate` table (one character for one character).
+
+    :raises ValueError: a line is not two single characters (the offsets map needs one for one).
+    """
+    table: dict[int, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if len(fields) != 2 or len(fields[0]) != 1 or len(fields[1]) != 1:
+            raise ValueError(f"{path}:{number}: expected a variant and its form, one character each: {line!r}")
+        table[ord(fields[0])] = ord(fields[1])
+    return table
+
+
+_KANJI_VARIANTS = _read_kanji_variants(KANJI_VARIANTS_FILE)
+#: The kanji that variants are folded to (高 for 髙): a term holding one may be written otherwise.
+KANJI_VARIANT_FORMS = frozenset(chr(form) for form in _KANJI_VARIANTS.values())
+_HAS_KANJI_VARIANT = re.compile("[" + "".join(re.escape(chr(c)) for c in _KANJI_VARIANTS) + "]")
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,8 @@ def normalize_with_offsets(text: str) -> NormalizedText:
     :param text: any text, e.g. a post body as shown to the reader.
     :returns: the normalized text and its offset map (identity ranges when nothing changed).
     """
+    if _HAS_KANJI_VARIANT.search(text):  # one character for one: the offsets do not move
+        text = text.translate(_KANJI_VARIANTS)
     if unicodedata.is_normalized("NFKC", text) and not any(m in text for m in _SPACING_VOICED_MARKS):
         if "," not in text:
             return NormalizedText(text, range(len(text)), range(1, len(text) + 1))
@@ -87,6 +116,9 @@ def normalize_with_offsets(text: str) -> NormalizedText:
                 ends.append(j)
             i = j
     joined = "".join(out)
+    if _HAS_KANJI_VARIANT.search(joined):  # one NFKC made from a compatibility ideograph
+        joined = joined.translate(_KANJI_VARIANTS)
+        out = list(joined)
     if "," in joined:
         keep = [True] * len(out)
         for match in _THOUSANDS_SEPARATOR.finditer(joined):

@@ -3,6 +3,7 @@
 Syntax (operators off except these, as in Datasette's escaped-by-default full-text search):
 
 * words separated by spaces — ASCII or ideographic U+3000, any width — must all match (AND);
+  an upper-case ``AND`` between them (``ＡＮＤ`` too), as other search boxes take it, is dropped;
 * ``"…"`` an exact phrase (an unbalanced ``"`` is closed at the end of the query);
 * ``OR`` between two words or groups (upper case, full-width ``ＯＲ`` too), ``|`` likewise (the
   full-width ``｜`` of Japanese titles is a separator, not an operator);
@@ -96,7 +97,7 @@ def parse_query(q: str) -> Node | None:
         raise QueryError(f"The query is too long ({len(text)} characters): at most {MAX_QUERY_CHARS}.",
                          QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(text))
     tokens = [_exclusion_as_minus(token) for token in _TOKEN.findall(text)]
-    words = sum(1 for t in tokens if t not in ("(", ")", "|", "OR"))
+    words = sum(1 for t in tokens if t not in ("(", ")", "|", "OR", "AND"))
     if words > MAX_QUERY_WORDS:
         raise QueryError(f"The query has too many words ({words}): at most {MAX_QUERY_WORDS}.",
                          QueryErrorReason.TOO_MANY_WORDS, MAX_QUERY_WORDS, words)
@@ -137,6 +138,9 @@ class _Parser:
     def _and(self) -> Node | None:
         children: list[Node] = []
         while (token := self._peek()) is not None and token not in (")", "OR", "|"):
+            if token == "AND":  # what the space means already
+                self.i += 1
+                continue
             node = self._unary()
             if node is not None:
                 children.append(node)

@@ -17,7 +17,9 @@ readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, r
    fewer than :data:`READING_STEP_BELOW` posts (matching by reading is the costly step);
 2. ``relaxed`` — nothing matched every word: the content words of the whole query are ORed and
    ranked, so a question typed as a sentence still finds its post (best-matching first);
-3. ``none`` — nothing at all.
+3. ``reading`` — a single kana word that matched nothing, read as the start of a longer word
+   (``とうきょ`` → 東京: half a word typed before converting it), like a completion;
+4. ``none`` — nothing at all.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ FILL_BELOW = 10
 FILL_MIN_WORDS = 3
 #: A kana query is also matched by reading when its spelling alone matched fewer posts than this.
 READING_STEP_BELOW = 10
+#: A kana word that matched nothing is read as the start of a longer word from this many kana on
+#: (:meth:`QueryPlan.reading_prefix`), as half a word typed before the input method converted it;
+#: fewer kana begin too many words (きょう: 共有, 競争, …) to guess which one was meant.
+READING_PREFIX_MIN_CHARS = 4
+#: Most readings such a start stands for.
+MAX_READING_COMPLETIONS = 8
 
 
 @dataclass(frozen=True)
@@ -271,17 +279,44 @@ def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
     return morphemes
 
 
-def reading_lexicon(reader) -> Callable[[str], bool]:
-    """Whether a folded katakana reading is a term of ``reader``'s reading fields (a Whoosh
-    index reader; answers are remembered for the life of the returned function)."""
-    fields = [f for f in READING_FIELDS if f in reader.schema]
+class ReadingLexicon:
+    """The reading terms of an index's reading fields, for reading kana queries.
 
-    @functools.cache
-    def is_reading(term: str) -> bool:
-        btext = term.encode("utf-8")
-        return any((f, btext) in reader for f in fields)
+    Called with a folded katakana reading, tells whether the index holds it (answers are
+    remembered for the life of the object); :meth:`completions` lists the readings a few kana
+    typed may be the start of.
 
-    return is_reading
+    :param reader: a Whoosh index reader, open while this is used.
+    """
+
+    def __init__(self, reader) -> None:
+        self._reader = reader
+        self._fields = [f for f in READING_FIELDS if f in reader.schema]
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, term: str) -> bool:
+        known = self._known.get(term)
+        if known is None:
+            btext = term.encode("utf-8")
+            known = self._known[term] = any((f, btext) in self._reader for f in self._fields)
+        return known
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        """Readings longer than ``prefix`` (folded katakana) that start with it, those of the most
+        posts first (document frequencies summed over the reading fields), at most ``limit``;
+        reads the terms in that range of the term index once per field."""
+        posts: dict[str, int] = {}
+        for fieldname in self._fields:
+            for btext in self._reader.expand_prefix(fieldname, prefix):
+                term = btext.decode("utf-8")
+                if len(term) > len(prefix):
+                    posts[term] = posts.get(term, 0) + self._reader.doc_frequency(fieldname, btext)
+        return sorted(posts, key=lambda term: (-posts[term], term))[:limit]
+
+
+def reading_lexicon(reader) -> ReadingLexicon:
+    """The :class:`ReadingLexicon` of ``reader``'s reading fields."""
+    return ReadingLexicon(reader)
 
 
 def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = None,
@@ -367,6 +402,7 @@ class QueryPlan:
     clauses: dict[int, WordClause]
     normalized: str
     dictionary: str | None = None
+    lexicon: ReadingLexicon | None = None
 
     @classmethod
     def from_string(cls, q: str, dictionary: str | None = None, synonyms: Synonyms | None = None,
@@ -389,7 +425,7 @@ class QueryPlan:
                     clause.analysis["synonyms"] = list(alternatives)
             clause.patterns = [replace(p, group=group) for p in clause.patterns]
             clauses[id(word)] = clause
-        return cls(tree, clauses, normalize_query(q), dictionary)
+        return cls(tree, clauses, normalize_query(q), dictionary, lexicon if isinstance(lexicon, ReadingLexicon) else None)
 
     def strict(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
         """Every word must match (the query tree with AND/OR/NOT as written)."""
@@ -499,6 +535,30 @@ class QueryPlan:
     def patterns(self) -> list[Pattern]:
         """Highlight patterns of every positive word."""
         return [p for w in words_of(self.tree) for p in self.clauses[id(w)].patterns]
+
+    def reading_prefix(self) -> tuple[wq.Query | None, list[Pattern]]:
+        """A query of one kana word that matched nothing, read as the start of a longer word: the
+        readings it begins (``とうきょ`` → トウキョウ 東京, トウキョク 当局), those of the most posts
+        first (:data:`MAX_READING_COMPLETIONS`), like the completions offered while typing.
+
+        Only for a plain word of at least :data:`READING_PREFIX_MIN_CHARS` kana (fewer begin too
+        many words); ``(None, [])`` otherwise. The word's ``query_analysis`` lists the readings.
+        """
+        word = self.tree
+        if (not isinstance(word, Word) or word.phrase or word.field is not None or self.lexicon is None
+                or not _is_kana(word.text)):
+            return None, []
+        prefix = fold_term(to_katakana(normalize_query(word.text)))
+        if len(prefix) < READING_PREFIX_MIN_CHARS:
+            return None, []
+        readings = self.lexicon.completions(prefix, MAX_READING_COMPLETIONS)
+        if not readings:
+            return None, []
+        clause = self.clauses[id(word)]
+        clause.analysis.setdefault("terms", {})["reading_prefix"] = readings
+        query = _or([wq.Term(f, reading, boost=READING_WEIGHT * w) for reading in readings
+                     for f, w in READING_FIELDS.items()])
+        return query, [Pattern(f, (reading,)) for reading in readings for f in READING_FIELDS]
 
     def analysis(self) -> dict:
         """``query_analysis`` for the JSON API."""
@@ -676,6 +736,12 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
         matches = run(relaxed)
         if matches.count():
             return "relaxed", matches, relaxed_patterns
+    if extra:
+        prefix, prefix_patterns = plan.reading_prefix()
+        if prefix is not None:
+            matches = run(prefix)
+            if matches.count():
+                return "reading", matches, prefix_patterns
     return "none", None, []
 
 

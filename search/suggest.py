@@ -41,9 +41,9 @@ from typing import Callable, Generic, Iterable, TypeVar
 
 from whoosh.searching import Searcher
 
-from search.analysis import janome_tokens, user_dictionary_terms
+from search.analysis import HAS_KANJI, janome_tokens, other_readings, user_dictionary_terms
 from search.indexing import SearchIndex
-from search.normalize import fold_term, normalize_query, to_katakana
+from search.normalize import KANJI_VARIANT_FORMS, fold_term, normalize_query, normalize_with_offsets, to_katakana
 
 T = TypeVar("T")
 
@@ -86,7 +86,6 @@ ROMAJI_ROWS = {
 _ROMAJI_TAIL = re.compile(r"(?<=[\u3041-\u30fcー])([a-z]+)$")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#_-]*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-_HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANJI_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HIRAGANA = re.compile(r"[\u3041-\u309fー]+")
 _KATAKANA = re.compile(r"[\u30a1-\u30feー]+")
@@ -139,6 +138,7 @@ class Candidate:
     reading: str
     posts: int
     url: str = ""
+    other_readings: tuple[str, ...] = ()  # 日本 reads ニッポン, also ニホン (analysis.other_readings)
 
     @property
     def weight(self) -> float:
@@ -166,8 +166,9 @@ class Vocabulary:
         for cid, candidate in enumerate(self.candidates):
             entries.add((search_key(candidate.text), cid))
             if candidate.reading and candidate.kind != "title":
-                entries.add((candidate.reading, cid))
-                self.by_reading.setdefault(candidate.reading, []).append(cid)
+                for reading in (candidate.reading, *candidate.other_readings):
+                    entries.add((reading, cid))
+                    self.by_reading.setdefault(reading, []).append(cid)
         ordered = sorted(entries)
         self.keys = [key for key, _ in ordered]
         self.ids = [cid for _, cid in ordered]
@@ -224,16 +225,19 @@ class Vocabulary:
 # -- building -----------------------------------------------------------------------------------
 
 
-def _reading_and_nouns(text: str) -> tuple[str, bool]:
-    """Janome's katakana reading of ``text`` and whether it is a content noun (not こと, これ, 3).
+def _reading_and_nouns(text: str) -> tuple[str, bool, tuple[str, ...]]:
+    """Janome's katakana reading of ``text``, whether it is a content noun (not こと, これ, 3), and
+    the dictionary's other readings of it when it is one word (日本: ニッポン, also ニホン).
 
     Latin letters and digits read as themselves (``生成AI`` → ``セイセイai``).
 
-    :returns: ``(reading, nouns)``; the reading is ``""`` when a piece has none.
+    :returns: ``(reading, nouns, other_readings)``; the reading is ``""`` when a piece has none.
     """
     parts: list[str] = []
     nouns = True
-    for token in janome_tokens(text):
+    text = normalize_with_offsets(text).text  # as the posts were read (NFKC, 髙 → 高)
+    tokens = janome_tokens(text)
+    for token in tokens:
         tag, _, rest = token.part_of_speech.partition(",")
         if tag not in NOUN_TAGS or rest.split(",", 1)[0] in WEAK_NOUN_TAGS:
             nouns = False
@@ -245,9 +249,12 @@ def _reading_and_nouns(text: str) -> tuple[str, bool]:
             elif token.surface.isascii() and token.surface.isalnum():
                 reading = token.surface.casefold()  # 生成AI reads セイセイai: せいせい completes it
         if not reading:
-            return "", nouns
+            return "", nouns, ()
         parts.append(reading)
-    return "".join(parts), nouns
+    others = ()
+    if len(tokens) == 1:
+        others = tuple(fold_term(r) for r in other_readings(text, tokens[0].part_of_speech, parts[0]))
+    return "".join(parts), nouns, others
 
 
 def _is_word_like(term: str) -> bool:
@@ -260,7 +267,7 @@ def _surface(term: str, occurrences: list[tuple[str, int, int]]) -> str:
     counts: dict[str, int] = {}
     for text, start, end in occurrences:
         surface = text[start:end]
-        if fold_term(unicodedata.normalize("NFKC", surface)) == term:
+        if fold_term(normalize_with_offsets(surface).text) == term:
             counts[surface] = counts.get(surface, 0) + 1
     if not counts:
         return ""
@@ -342,7 +349,7 @@ def _without_fragments(words: list[Candidate], keywords: Iterable[tuple[str, int
     kept = []
     for candidate in words:
         key = search_key(candidate.text)
-        if candidate.kind == "term" and not _HAS_KANJI.search(key):
+        if candidate.kind == "term" and not HAS_KANJI.search(key):
             i = bisect.bisect_right(keys, key)
             longest = 0
             while i < len(keys) and keys[i].startswith(key):
@@ -395,8 +402,9 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
             continue
         for btext, info in reader.iter_field(fieldname):
             text = schema[fieldname].from_bytes(btext)
-            reading = _reading_and_nouns(text)[0] if not text.isascii() else ""
-            candidates.append(Candidate(text, kind, fold_term(reading) if reading else "", info.doc_frequency()))
+            reading, _, others = _reading_and_nouns(text) if not text.isascii() else ("", False, ())
+            candidates.append(Candidate(text, kind, fold_term(reading) if reading else "", info.doc_frequency(),
+                                        other_readings=others))
     keyword_keys = {search_key(c.text) for c in candidates if c.kind in ("tag", "category")}
 
     # Words of the posts: nouns in enough posts on their own, spelled as the posts spell them.
@@ -420,8 +428,9 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
     words: list[Candidate] = []
     keywords: list[tuple[str, int]] = []  # words offered as a tag or category instead
     for term, posts in posts_per_term.items():
-        if _KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:])):
-            surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人)
+        if (_KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:]))
+                and KANJI_VARIANT_FORMS.isdisjoint(term)):
+            surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人, 髙橋 as 高橋)
         else:
             surface = _sampled_surface(reader, term, stored_text)
         if not surface or _HIRAGANA.fullmatch(surface):
@@ -434,9 +443,10 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
         elif _KATAKANA.fullmatch(term):
             words.append(Candidate(surface, "term", term, posts))
         else:
-            reading, nouns = _reading_and_nouns(surface)
+            reading, nouns, others = _reading_and_nouns(surface)
             if nouns or term in dictionary_terms:  # also 脆弱性, which Janome alone cuts into 脆弱 + suffix 性
-                words.append(Candidate(surface, "term", fold_term(reading) if reading else "", posts))
+                words.append(Candidate(surface, "term", fold_term(reading) if reading else "", posts,
+                                       other_readings=others))
     return Vocabulary(candidates + _without_fragments(words, keywords))
 
 
@@ -446,8 +456,9 @@ VOCABULARY_FILE = "suggestions.json"
 
 def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
     """Write the candidates of ``vocabulary`` to ``path`` as JSON (``[text, kind, reading, posts,
-    url]`` each), so servers load them instead of running Janome over the index's words."""
-    rows = [[c.text, c.kind, c.reading, c.posts, c.url] for c in vocabulary.candidates]
+    url, other_readings]`` each), so servers load them instead of running Janome over the index's
+    words."""
+    rows = [[c.text, c.kind, c.reading, c.posts, c.url, list(c.other_readings)] for c in vocabulary.candidates]
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
 
 
@@ -459,7 +470,8 @@ def vocabulary_of(searcher: Searcher) -> Vocabulary:
     if folder is not None:
         try:
             rows = json.loads((Path(folder) / VOCABULARY_FILE).read_text(encoding="utf-8"))
-            return Vocabulary([Candidate(*row) for row in rows])
+            return Vocabulary([Candidate(*row[:5], other_readings=tuple(row[5] if len(row) > 5 else ()))
+                               for row in rows])
         except (OSError, ValueError, TypeError):
             pass  # none written (an incremental update) or unreadable: build it
     return build_vocabulary(searcher)

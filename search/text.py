@@ -154,13 +154,18 @@ _ANY_TAG = re.compile(r"\{%(?:(?!\n[ \t]*\n).)*?%\}", re.DOTALL)
 _AUTOLINK_OUTPUT = re.compile(r"<\{\{[^\n]*?\}\}>")
 _OUTPUT = re.compile(r"\{\{(?:(?!\n[ \t]*\n).)*?\}\}", re.DOTALL)
 _BACKTICKS = re.compile(r"`+")
+#: Stands in for the text of a ``{% raw %}`` inside a line until the Liquid is removed (private use).
+_INLINE_RAW = "\ue000"
+_INLINE_RAW_MARK = re.compile(_INLINE_RAW + r"(\d+)" + _INLINE_RAW)
 
 
 def remove_liquid(markdown: str) -> str:
     """Remove Liquid template syntax from Markdown, as if a template engine had rendered it empty.
 
     Outside code blocks: ``{% highlight lang %}…{% endhighlight %}`` and
-    ``{% raw %}…{% endraw %}`` become fenced code blocks (their text is code), ``{% comment %}…{% endcomment %}`` goes with
+    ``{% raw %}…{% endraw %}`` become fenced code blocks (their text is code) — a ``raw`` inside a
+    line becomes an inline code span, so its text stays in the sentence, as Jekyll shows it;
+    ``{% comment %}…{% endcomment %}`` goes with
     its content, ``{% link path %}``/``{% post_url path %}`` become ``path`` (so a Markdown link
     around them stays a link), and every other ``{% … %}`` tag and ``{{ … }}`` output is deleted
     (``<{{ url }}>`` autolinks too). Inside fenced or indented code blocks only the
@@ -176,8 +181,9 @@ def remove_liquid(markdown: str) -> str:
 
 def _remove_liquid(markdown: str, code_spans: list[tuple[int, int]]) -> str:
     """:func:`remove_liquid`, given the code block spans of ``markdown``."""
+    inline: list[str] = []  # texts of {% raw %} inside a line, kept out of the passes below
     if "{%" in markdown and _LIQUID_BLOCK.search(markdown):
-        replaced = _LIQUID_BLOCK.sub(lambda m: _replace_block(m, code_spans), markdown)
+        replaced = _LIQUID_BLOCK.sub(lambda m: _replace_block(m, code_spans, inline), markdown)
         if replaced != markdown:
             markdown, code_spans = replaced, _code_spans(replaced)
     parts: list[str] = []
@@ -189,16 +195,23 @@ def _remove_liquid(markdown: str, code_spans: list[tuple[int, int]]) -> str:
             segment = _ANY_TAG.sub(_blank_or_space, segment)
             segment = _AUTOLINK_OUTPUT.sub("", segment)
             parts.append(_OUTPUT.sub(_blank_or_space, segment))
-    return "".join(parts)
+    joined = "".join(parts)
+    if inline:
+        joined = _INLINE_RAW_MARK.sub(lambda m: _as_code_span(inline[int(m.group(1))]), joined)
+    return joined
 
 
-def _replace_block(match: re.Match[str], code_spans: Sequence[tuple[int, int]]) -> str:
+def _replace_block(match: re.Match[str], code_spans: Sequence[tuple[int, int]], inline: list[str] | None = None) -> str:
     if _inside(code_spans, match.start()):
         return _RAW_TAG.sub("", match.group(0)) if match.group("raw") else match.group(0)
     if match.group("comment"):
         return ""
     if match.group("raw"):
-        return _as_fence(match.group("raw_body"), "")
+        body = match.group("raw_body")
+        if "\n" not in body and inline is not None:  # inside a line: its text stays where Jekyll shows it
+            inline.append(body)
+            return f"{_INLINE_RAW}{len(inline) - 1}{_INLINE_RAW}"
+        return _as_fence(body, "")
     return _as_fence(match.group("hl_body"), match.group("lang") or "")
 
 
@@ -207,6 +220,14 @@ def _as_fence(code: str, lang: str) -> str:
     longest = max((len(run) for run in _BACKTICKS.findall(code)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"\n\n{fence}{lang}\n{code}\n{fence}\n\n"
+
+
+def _as_code_span(code: str) -> str:
+    """``code`` as an inline code span, its text kept as written (Liquid and all)."""
+    longest = max((len(run) for run in _BACKTICKS.findall(code)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if code.startswith("`") or code.endswith("`") else ""
+    return f"{fence}{pad}{code}{pad}{fence}"
 
 
 def _blank_or_space(match: re.Match[str]) -> str:

@@ -132,6 +132,25 @@ def test_readings_are_one_term_per_word_at_its_position():
                      ("ト", 5, "と"), ("サーバ", 6, "サーバー")]
 
 
+@pytest.mark.parametrize("text, word, readings", [
+    ("日本の話", "日本", {"ニッポン", "ニホン"}),      # Janome picks ニッポン; most people type にほん
+    ("今日は晴れ", "今日", {"キョウ", "コンニチ"}),
+    ("明日の予定", "明日", {"アシタ", "アス"}),        # not the place name アケビ (another part of speech)
+    ("人気の店", "人気", {"ニンキ", "ヒトケ"}),
+])
+def test_a_word_read_several_ways_has_every_reading_at_its_position(text, word, readings):
+    found = [(t.text, t.pos, text[t.startchar:t.endchar])
+             for t in reading_analyzer()(text, positions=True, chars=True)]
+    assert {r for r, pos, shown in found if shown == word} == readings
+    assert {pos for r, pos, shown in found if shown == word} == {0}
+
+
+@pytest.mark.parametrize("text", ["サーバーの設定", "とうきょう", "東京都", "開発者", "私の物"])
+def test_words_read_one_way_keep_one_reading(text):
+    found = [(t.pos, t.text) for t in reading_analyzer()(text, positions=True)]
+    assert len({pos for pos, _ in found}) == len(found)
+
+
 def test_reading_segmentations_fewest_indexed_words_first():
     readings = {"トウシ", "トウ", "シ", "トウキョウ", "ト", "キョウト", "サーバ", "セッテイ"}
     assert reading_segmentations("とうし", readings.__contains__) == [["トウシ"]]

@@ -41,3 +41,15 @@ def test_lower_case_query_finds_the_word_as_a_word(tmp_path):
     for q in ("生成AI", "生成ai", "生成ＡＩ"):
         page = search_posts(index, q)
         assert (ids(page), page.match_mode) == ({"a"}, "exact"), q
+
+
+def test_a_tag_written_with_a_kanji_variant_is_a_word_as_the_posts_are_read(tmp_path):
+    """Posts are read with kanji variants folded (髙 → 高), so a tag's dictionary word must be
+    too, or Janome never meets it: the tag 髙橋ビル前 stays one word, typed either way."""
+    entries = dict(dictionary_entries(["髙橋ビル前"]))
+    assert "高橋ビル前" in entries and "髙橋ビル前" not in entries
+    posts = [make_post("a", "集合", "髙橋ビル前に集合。", tags=("髙橋ビル前",)), make_post("b", "橋", "高橋の前のビル。")]
+    index = build_index(tmp_path, posts)
+    for q in ("高橋ビル前", "髙橋ビル前"):
+        assert ids(search_posts(index, q)) == {"a"}
+        assert len(word_morphemes(q, index.dictionary)) == 1

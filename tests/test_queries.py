@@ -30,6 +30,12 @@ from search.queries import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, Or, Word,
     ("http://example.com", Word("http://example.com")),   # unknown field: plain text
     ("CVE-2024-1234", Word("CVE-2024-1234")),
     ("- -- OR", None),
+    # AND, as other search boxes spell it, is what a space means already (upper case, ＡＮＤ too)
+    ("猫 AND 東京", And((Word("猫"), Word("東京")))),
+    ("猫　ＡＮＤ　東京", And((Word("猫"), Word("東京")))),
+    ("(猫 AND 東京) OR 大阪", Or((And((Word("猫"), Word("東京"))), Word("大阪")))),
+    ("AND", None),
+    ("猫 and 東京", And((Word("猫"), Word("and"), Word("東京")))),
     # "-" typed in a Japanese input mode: the long-vowel mark, the minus sign or a hyphen
     ("東京都 ー猫", And((Word("東京都"), Not(Word("猫"))))),
     ("東京都\u3000ー猫", And((Word("東京都"), Not(Word("猫"))))),

@@ -102,6 +102,62 @@ def test_readings(index, q, expected):
 
 
 @pytest.mark.parametrize("q, expected, marked", [
+    ("高橋", {"variant", "plain"}, {"髙橋", "高橋"}),       # a name's variant kanji (髙) as the common one
+    ("髙橋", {"variant", "plain"}, {"髙橋", "高橋"}),       # ... and the other way round
+    ("たかはし", {"variant", "plain"}, {"髙橋", "高橋"}),   # read like the common form
+    ("吉野家", {"yoshinoya"}, {"𠮷野家"}),                 # outside the BMP
+    ("学校", {"old-form"}, {"學校"}),                     # an old form (旧字体) of a Jōyō kanji
+    ("埼玉", {"saitama"}, {"埼玉"}),                       # 埼 is not a variant of 崎
+])
+def test_kanji_variants_find_each_other(tmp_path, q, expected, marked):
+    posts = [make_post("variant", "挨拶", "髙橋さんに会った。"), make_post("plain", "報告", "高橋さんの報告。"),
+             make_post("yoshinoya", "昼食", "𠮷野家で食べた。"), make_post("old-form", "昔話", "古い學校の話。"),
+             make_post("saitama", "旅行", "埼玉に行った。"), make_post("misaki", "岬", "長崎に行った。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html)} == marked
+
+
+@pytest.mark.parametrize("q, expected, marked, prefix", [
+    ("とうきょ", {"tokyo", "tokyo-to"}, {"東京", "東京都"}, ["トウキョウ", "トウキョウト"]),  # half a word, unconverted
+    ("ﾄｳｷｮ", {"tokyo", "tokyo-to"}, {"東京", "東京都"}, ["トウキョウ", "トウキョウト"]),  # any kana, any width
+    ("けんきゅ", {"kenkyu"}, {"研究"}, ["ケンキュウ"]),
+    ("かいはつしゃ", {"kaihatsu"}, {"開発者"}, None),   # a whole word's reading: no guessing needed
+    ("きょう", set(), set(), None),                    # three kana begin too many words
+    ("とうきょ ねこ", {"tokyo-to"}, {"猫"}, None),      # one word of several: the others answer
+    ('"とうきょ"', set(), set(), None),                 # a phrase means exactly that
+    ("ぬぬぬぬ", set(), set(), None),                   # no reading begins so
+])
+def test_half_a_word_typed_in_kana_is_read_as_the_start_of_a_reading(tmp_path, q, expected, marked, prefix):
+    posts = [make_post("tokyo", "旅行", "東京の夜景を見た。"), make_post("tokyo-to", "散歩", "東京都の猫を見た。", tags=("東京都",)),
+             make_post("kenkyu", "論文", "研究の成果をまとめた。"), make_post("kaihatsu", "採用", "開発者を募集する。"),
+             make_post("kyoyu", "共有", "共有と競争の話。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html)} == marked
+    assert page.query_analysis["words"][0]["terms"].get("reading_prefix") == prefix
+    if prefix:
+        assert page.match_mode == "reading"
+
+
+@pytest.mark.parametrize("q, expected, marked", [
+    ("にほん", {"nihon"}, {"日本"}),               # IPADIC reads 日本 ニッポン first; ニホン is its other reading
+    ("にっぽん", {"nihon"}, {"日本"}),
+    ("にほんのれきし", {"nihon"}, {"日本の歴史"}),  # the other reading inside a phrase of readings
+    ("こんにち", {"konnichi"}, {"今日"}),
+    ("あすのよてい", {"asu"}, {"明日の予定"}),
+    ("あけび", set(), set()),                      # 明日 as a place name is another part of speech
+])
+def test_words_are_found_by_every_reading_the_dictionary_gives_them(tmp_path, q, expected, marked):
+    posts = [make_post("nihon", "歴史", "日本の歴史を学ぶ。"), make_post("konnichi", "挨拶", "今日は晴れた。"),
+             make_post("asu", "予定", "明日の予定を書く。"), make_post("other", "猫", "猫が寝ている。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html)} == marked
+    assert page.match_mode == ("reading" if expected else "none")
+
+
+@pytest.mark.parametrize("q, expected, marked", [
     ('"生成 AI"', {"joined", "spaced"}, {"生成AI", "生成 AI", "生成ＡＩ"}),   # the space is optional beside kana/kanji
     ('"猫 カフェ"', {"cafe"}, {"猫カフェ"}),
     ('"生成AI"', {"joined", "spaced"}, {"生成AI", "生成ＡＩ", "生成 AI"}),  # ... whichever way it is typed

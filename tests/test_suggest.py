@@ -59,6 +59,26 @@ def test_completions(index, cache, typed, expected):
     assert expected <= words, (typed, words)
 
 
+def test_words_are_completed_by_every_reading_the_dictionary_gives_them(tmp_path, monkeypatch):
+    """IPADIC reads 日本 ニッポン first and 今日 キョウ: にほ and こんに complete them too, by
+    word and by tag, also from the vocabulary file a rebuild saves."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name, title, tags, body in [("a", "旅行", "[日本]", "日本の今日の天気。"), ("b", "歴史", "[]", "日本の歴史と今日の話。"),
+                                    ("c", "猫", "[]", "猫の話。")]:
+        (posts / f"2024-01-01-{name}.md").write_text(f"---\ntitle: {title}\ntags: {tags}\n---\n\n{body}\n",
+                                                     encoding="utf-8")
+    rebuild_index(posts, tmp_path / "index")
+    index = open_index(tmp_path / "index")
+    assert (current_generation(tmp_path / "index") / VOCABULARY_FILE).is_file()
+    monkeypatch.setattr("search.suggest.build_vocabulary", lambda s: pytest.fail("built, not loaded"))
+    cache = VersionCache(vocabulary_of, "test-suggest-readings")
+    assert ("日本", "tag") in {(s.text, s.kind) for s in suggest(index, "にほ", cache=cache)}
+    assert ("日本", "tag") in {(s.text, s.kind) for s in suggest(index, "にっぽ", cache=cache)}
+    assert "今日" in texts(suggest(index, "こんにち", cache=cache), "term")
+    assert "今日" in texts(suggest(index, "きょ", cache=cache), "term")
+
+
 def test_a_tag_that_is_also_a_category_is_suggested_once(tmp_path):
     """A word the posts carry as a tag and as a category (or in another letter case) is one
     suggestion, of the kind carried by more posts (a tag when as many)."""
@@ -322,3 +342,12 @@ def test_an_update_does_not_keep_a_stale_vocabulary(tmp_path, make_posts_dir):
     assert not (current_generation(tmp_path / "index") / VOCABULARY_FILE).exists()
     with open_index(tmp_path / "index").searcher() as searcher:  # built afresh, with the new post
         assert any(c.text == "新しい記事" for c in vocabulary_of(searcher).candidates)
+
+
+def test_a_word_written_with_a_kanji_variant_is_suggested_as_the_posts_write_it(tmp_path):
+    posts = [make_post("a", "挨拶", "髙橋さんに会った。"), make_post("b", "報告", "髙橋さんの報告。"),
+             make_post("c", "猫", "猫の話。")]
+    index = build_index(tmp_path, posts)
+    cache = VersionCache(build_vocabulary, "test-suggest-variants")
+    assert "髙橋" in texts(suggest(index, "たかは", cache=cache), "term")
+    assert "髙橋" in texts(suggest(index, "高橋", cache=cache), "term")

@@ -83,6 +83,12 @@ def test_clean_markdown_body(markdown: str, body: str) -> None:
         ("<pre><code>出力 &lt;1&gt;\n二行目</code></pre>\n\n本文", "本文", "出力 <1>\n二行目"),
         ("{% highlight ruby %}\nputs 1\n{% endhighlight %}\n\n本文", "本文", "puts 1"),
         ("{% raw %}\n{{ not_liquid }}\n{% endraw %}", "", "{{ not_liquid }}"),
+        # a raw inside a line keeps its text in the sentence, as Jekyll shows it (Liquid and all)
+        ("生のHTMLと{% raw %}Liquid{% endraw %}を書く。", "生のHTMLとLiquidを書く。", ""),
+        ("例 {% raw %}{{ page.title }}{% endraw %} と {%- raw -%}{% if x %}{%- endraw -%} を使う。",
+         "例 {{ page.title }} と {% if x %} を使う。", ""),
+        ("{% raw %}`x`{% endraw %} です", "`x` です", ""),
+        ("前 {% raw %}{{ a }}{% endraw %}\n\n{% raw %}\n{{ b }}\n{% endraw %}", "前 {{ a }}", "{{ b }}"),
         (f"{FENCE}yaml\ntag: ${{{{ github.sha }}}}\n{FENCE}", "", "tag: ${{ github.sha }}"),
     ],
 )
