@@ -136,6 +136,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
         base_url = ""
     elif not base_url:
         base_url = _kept_base_url(index_dir)
+    _warn_about_word_lists(dictionaries)
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
                         owner_dictionaries=dictionaries)
     echo_stats(stats, posts_dir)
@@ -159,6 +160,16 @@ def _kept_base_url(index_dir: Path) -> str:
     if base_url:
         click.echo(f"Keeping the base URL {base_url} of the index (--no-base-url drops it).")
     return base_url
+
+
+def _warn_about_word_lists(dictionaries: tuple[Path, ...]) -> None:
+    """Warn (on stderr) about each line of the owner's word lists that the dictionary leaves out."""
+    from search.dictionary import word_list_problems
+
+    with _library_errors():
+        for path in dictionaries:
+            for problem in word_list_problems(path):
+                click.echo(f"Warning: {problem}", err=True)
 
 
 def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
