@@ -404,7 +404,7 @@ def test_queries_use_the_compiled_user_dictionary_and_segment_alike(tmp_path):
 
 
 from search.errors import EmptyPostsFolderError  # noqa: E402
-from search.indexing import read_metadata  # noqa: E402
+from search.indexing import indexed_owner_dictionaries, read_metadata  # noqa: E402
 from search.watch import watch_posts  # noqa: E402
 
 
@@ -427,10 +427,10 @@ def test_a_changed_owner_dictionary_rebuilds_even_when_no_post_changed(tmp_path)
     assert "量子計算機" in (current_generation(root) / "userdic.csv").read_text(encoding="utf-8")
 
     moved = tmp_path / "moved.txt"
-    moved.write_bytes(owner.read_bytes())  # the same words in another file: nothing to do
-    before = current_generation(root)
+    moved.write_bytes(owner.read_bytes())  # the same words in another file: only its place is new
     stats = update_index(posts, root, owner_dictionaries=[moved])
-    assert stats.incremental and stats.index_dir is None and current_generation(root) == before
+    assert stats.incremental and stats.indexed == 0 and _dictionary_digest(root) == with_owner
+    assert indexed_owner_dictionaries(root) == [moved]  # recorded, for `kensaku reindex` to keep
 
     moved.write_text("ヤンバルクイナ\n量子計算機\n# a comment\n", encoding="utf-8")  # same dictionary
     stats = update_index(posts, root, owner_dictionaries=[moved])
