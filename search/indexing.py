@@ -88,6 +88,8 @@ class IndexStats:
     :ivar unchanged: posts left as they were (update only).
     :ivar newly_skipped: skipped posts among the new and changed files (update only; they are in
         ``skipped`` too, beside the unchanged files skipped before).
+    :ivar rebuilt_because: why an update rebuilt every post instead (e.g. :data:`DICTIONARY_CHANGED`);
+        ``""`` when it did not, or for a reason the caller knows (a first index, another base URL).
     """
 
     indexed: int = 0
@@ -101,11 +103,13 @@ class IndexStats:
     relinked: int = 0
     unchanged: int = 0
     newly_skipped: int = 0
+    rebuilt_because: str = ""
 
     def summary(self) -> str:
         """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
         if not self.incremental:
-            return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
+            why = f"; rebuilt every post because {self.rebuilt_because}" if self.rebuilt_because else ""
+            return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s{why}."
         if not (self.added or self.updated or self.deleted):
             return f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
         relinked = f" ({self.relinked} for links to them)" if self.relinked else ""
@@ -114,6 +118,8 @@ class IndexStats:
 
 
 ProgressCallback = Callable[[Post | SkippedPost], None]
+#: :attr:`IndexStats.rebuilt_because` of an update that rebuilt because the user dictionary changed.
+DICTIONARY_CHANGED = "the user dictionary changed (tags or dictionary files)"
 
 
 def format_metadata() -> dict[str, object]:
@@ -494,15 +500,18 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     owner_dictionaries = list(owner_dictionaries)
     with reindex_lock(index_root, wait_s):
         stats = _update_locked(posts_dir, index_root, base_url, progress, owner_dictionaries, jobs)
-        if stats is None:
+        if not isinstance(stats, IndexStats):
+            reason = stats
             stats = _rebuild_locked(posts_dir, index_root, base_url, progress, None, owner_dictionaries, jobs)
+            stats.rebuilt_because = reason or ""
     stats.elapsed_s = time.perf_counter() - started
     return stats
 
 
 def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
-                   owner_dictionaries: list[Path], jobs: int | None) -> IndexStats | None:
-    """Apply the changes in a new generation; None when a full rebuild is needed instead."""
+                   owner_dictionaries: list[Path], jobs: int | None) -> IndexStats | str | None:
+    """Apply the changes in a new generation; when a full rebuild is needed instead, why
+    (:data:`DICTIONARY_CHANGED`) or None."""
     files = find_post_files(posts_dir)
     _remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
@@ -545,7 +554,7 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
                 digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
                 if digest != metadata.get("dictionary_digest"):
                     shutil.rmtree(generation, ignore_errors=True)
-                    return None
+                    return DICTIONARY_CHANGED
             manifest.dictionary_inputs = inputs
             manifest.owner_dictionaries = _absolute_paths(owner_dictionaries)
             _link_generation(previous, generation)

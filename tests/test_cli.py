@@ -182,6 +182,9 @@ def test_reindex_in_progress(runner, posts_dir, tmp_path):
     assert "Traceback" not in result.output
 
 
+REBUILT_FOR_THE_DICTIONARY = "; rebuilt every post because the user dictionary changed (tags or dictionary files).\n"
+
+
 def test_reindex_with_a_new_changed_or_removed_dictionary_rebuilds(runner, posts_dir, tmp_path, indexed_posts):
     index = tmp_path / "index"
     assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index).exit_code == 0
@@ -192,9 +195,10 @@ def test_reindex_with_a_new_changed_or_removed_dictionary_rebuilds(runner, posts
         result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner)
         assert result.exit_code == 0, result.output
         assert f"Indexed {indexed_posts} posts" in result.output
+        assert REBUILT_FOR_THE_DICTIONARY in result.output
         digests.append(read_metadata(current_generation(index))["dictionary_digest"])
     result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-dictionary")
-    assert f"Indexed {indexed_posts} posts" in result.output
+    assert f"Indexed {indexed_posts} posts" in result.output and REBUILT_FOR_THE_DICTIONARY in result.output
     assert read_metadata(current_generation(index))["dictionary_digest"] == digests[0]
     assert len(set(digests)) == 3
 
