@@ -303,6 +303,17 @@ def test_serve_applies_a_new_base_url_to_an_existing_index(runner, posts_dir, tm
     assert "built for another base URL" in capsys.readouterr().out
 
 
+def test_serve_reindexing_for_a_new_base_url_keeps_the_owner_dictionary(runner, posts_dir, tmp_path, capsys):
+    from web.cli import prepare_index
+
+    index, owner = tmp_path / "index", tmp_path / "mydic.txt"
+    owner.write_text("ヤンバルクイナ\n", encoding="utf-8")
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner).exit_code == 0
+    prepare_index(posts_dir, index, "https://blog.example.com")
+    assert f"Keeping the owner dictionary {owner} of the index" in capsys.readouterr().out
+    assert "ヤンバルクイナ" in _owner_words(index)
+
+
 def test_query_without_index(runner, tmp_path):
     result = invoke(runner, "query", "東京", "--index", tmp_path)
     assert result.exit_code == 1

@@ -281,6 +281,7 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
     """Make ``index_dir`` ready to serve, as ``serve`` does before listening: build it when it is
     missing or of an older format, and reindex when ``base_url`` is given and differs from the
     one its post URLs were built with (which rebuilds it; an empty ``base_url`` keeps the index's).
+    A reindex keeps the owner's word lists the index was built with.
 
     :returns: the index's user dictionary (path), to preload Janome with.
     """
@@ -290,11 +291,13 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
         open_index(index_dir)
         if base_url and indexed_base_url(index_dir) != base_url:
             click.echo(f"{index_dir} was built for another base URL: reindexing {posts_dir} for {base_url} ...")
-            echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+            echo_stats(build_index(posts_dir, index_dir, base_url, owner_dictionaries=_kept_dictionaries(index_dir)),
+                       posts_dir)
     except (IndexNotBuiltError, StaleIndexError) as exc:
         state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
         click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
-        echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+        echo_stats(build_index(posts_dir, index_dir, base_url, owner_dictionaries=_kept_dictionaries(index_dir)),
+                   posts_dir)
     return open_index(index_dir).dictionary
 
 
