@@ -125,10 +125,11 @@ def test_reindex_without_a_dictionary_keeps_the_index_s(runner, posts_dir, tmp_p
         assert keeping in result.output
         assert "ヤンバルクイナ" in _owner_words(index)
     assert watched == [[owner]]
-    owner.write_text("ヤンバルクイナ\n量子計算機\n", encoding="utf-8")  # an edit takes effect
+    owner.write_text("ヤンバルクイナ\n量子計算機\nbad,line,extra\n", encoding="utf-8")  # an edit takes effect
     result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
     assert result.exit_code == 0, result.output
     assert keeping in result.output and "量子計算機" in _owner_words(index)
+    assert "Warning: mydic.txt:3: 3 fields" in result.output  # named as the owner gave it
     moved = tmp_path / "words" / "moved.txt"  # the same words elsewhere: the index records the new place
     moved.parent.mkdir()
     shutil.copy(owner, moved)

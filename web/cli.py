@@ -210,7 +210,7 @@ def _warn_about_word_lists(dictionaries: tuple[Path, ...]) -> None:
 
     with _library_errors():
         for path in dictionaries:
-            for problem in word_list_problems(path):
+            for problem in word_list_problems(Path(_shown_path(path))):
                 click.echo(f"Warning: {problem}", err=True)
 
 
