@@ -36,22 +36,42 @@ MAX_WORD_CHARS = 40
 
 
 def read_word_list(path: Path) -> list[tuple[str, str]]:
-    """``(word, reading)`` pairs from a word-list file (reading ``""`` when not given).
+    """``(word, reading)`` pairs from a word-list file (reading ``""`` when not given); lines that
+    are not ``word`` or ``word,READING`` are left out (:func:`word_list_problems` names them).
 
     :raises SearchError: the file cannot be read as UTF-8 text (the message names the file).
     """
+    return _parse_word_list(path)[0]
+
+
+def word_list_problems(path: Path) -> list[str]:
+    """``"FILE:LINE: why: line skipped"`` for each line of a word list that :func:`read_word_list`
+    leaves out (more fields than ``word,READING``, no word before the comma).
+
+    :raises SearchError: the file cannot be read as UTF-8 text (the message names the file).
+    """
+    return [f"{path}:{number}: {why}: line skipped" for number, why in _parse_word_list(path)[1]]
+
+
+def _parse_word_list(path: Path) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    """The entries of a word list, and ``(line number, why)`` of each line left out."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SearchError(f"Cannot read the user dictionary {path}: {exc}") from exc
-    entries = []
-    for line in text.splitlines():
+    entries, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        word, _, reading = line.partition(",")
-        entries.append((word.strip(), reading.strip()))
-    return entries
+        fields = [part.strip() for part in line.split(",")]
+        if len(fields) > 2:
+            problems.append((number, f"{len(fields)} fields where 'word' or 'word,READING' is expected"))
+        elif not fields[0]:
+            problems.append((number, "no word before the comma"))
+        else:
+            entries.append((fields[0], fields[1] if len(fields) == 2 else ""))
+    return entries, problems
 
 
 def _is_candidate(word: str) -> bool:

@@ -20,7 +20,9 @@ the next reindex removes what it left behind.
 ``kensaku.json`` is written last and marks a complete generation; it records
 :data:`search.schema.INDEX_VERSION` (:func:`open_index` refuses any other version) and the digest
 of the user dictionary (``userdic.csv``, made from the posts' tags: :mod:`search.dictionary`).
-``posts.json`` records each post file's content hash, keywords, URL and links, for the next update.
+``posts.json`` records each post file's content hash, keywords, URL and links, for the next update,
+and the base URL and the owner's word lists the generation was built with (which ``kensaku
+reindex`` keeps when not given them).
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class IndexStats:
     :ivar unchanged: posts left as they were (update only).
     :ivar newly_skipped: skipped posts among the new and changed files (update only; they are in
         ``skipped`` too, beside the unchanged files skipped before).
+    :ivar rebuilt_because: why an update rebuilt every post instead (e.g. :data:`DICTIONARY_CHANGED`);
+        ``""`` when it did not, or for a reason the caller knows (a first index, another base URL).
     """
 
     indexed: int = 0
@@ -99,11 +103,13 @@ class IndexStats:
     relinked: int = 0
     unchanged: int = 0
     newly_skipped: int = 0
+    rebuilt_because: str = ""
 
     def summary(self) -> str:
         """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
         if not self.incremental:
-            return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
+            why = f"; rebuilt every post because {self.rebuilt_because}" if self.rebuilt_because else ""
+            return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s{why}."
         if not (self.added or self.updated or self.deleted):
             return f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
         relinked = f" ({self.relinked} for links to them)" if self.relinked else ""
@@ -112,6 +118,8 @@ class IndexStats:
 
 
 ProgressCallback = Callable[[Post | SkippedPost], None]
+#: :attr:`IndexStats.rebuilt_because` of an update that rebuilt because the user dictionary changed.
+DICTIONARY_CHANGED = "the user dictionary changed (tags or dictionary files)"
 
 
 def format_metadata() -> dict[str, object]:
@@ -132,6 +140,8 @@ class _Manifest:
     dictionary_inputs: str = ""  # digest of what the user dictionary was made from
     #: post_id -> the file's :func:`_stat_key` taken before its recorded hash was computed
     file_stats: dict[str, list[int]] = field(default_factory=dict)
+    #: the site owner's word lists the user dictionary was made from (absolute paths)
+    owner_dictionaries: list[str] = field(default_factory=list)
 
     def add(self, post: Post) -> None:
         self.indexed[post.post_id] = [post.content_hash, _keywords(post), post.url,
@@ -151,14 +161,15 @@ class _Manifest:
         try:
             data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8"))
             return cls(data["posts_dir"], data["base_url"], dict(data["indexed"]), dict(data["skipped"]),
-                       data.get("dictionary_inputs", ""), dict(data.get("file_stats", {})))
+                       data.get("dictionary_inputs", ""), dict(data.get("file_stats", {})),
+                       [str(path) for path in data.get("owner_dictionaries", [])])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def write(self, generation: Path) -> None:
         data = {"posts_dir": self.posts_dir, "base_url": self.base_url, "indexed": self.indexed,
                 "skipped": self.skipped, "dictionary_inputs": self.dictionary_inputs,
-                "file_stats": self.file_stats}
+                "file_stats": self.file_stats, "owner_dictionaries": self.owner_dictionaries}
         _write_file_durably(generation / MANIFEST_FILE, json.dumps(data, ensure_ascii=False))
 
 
@@ -195,6 +206,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
         keywords = [k for p in read if isinstance(p, Post) for k in _keywords(p)]
         owner_dictionaries = list(owner_dictionaries)
         manifest.dictionary_inputs = _dictionary_inputs(keywords, owner_dictionaries)
+        manifest.owner_dictionaries = _absolute_paths(owner_dictionaries)
         dictionary_path = index_dir / DICTIONARY_FILE
         dictionary_digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
         ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
@@ -241,6 +253,11 @@ def _dictionary_inputs(keywords: list[str], owner_dictionaries: list[Path]) -> s
         except OSError:
             digest.update(os.urandom(16))
     return digest.hexdigest()
+
+
+def _absolute_paths(paths: list[Path]) -> list[str]:
+    """The owner's word lists as the manifest records them: absolute, symbolic links kept."""
+    return [os.path.abspath(path) for path in paths]
 
 
 #: A file whose modification or status change is more recent than this, in ns, is hashed on every
@@ -483,15 +500,18 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     owner_dictionaries = list(owner_dictionaries)
     with reindex_lock(index_root, wait_s):
         stats = _update_locked(posts_dir, index_root, base_url, progress, owner_dictionaries, jobs)
-        if stats is None:
+        if not isinstance(stats, IndexStats):
+            reason = stats
             stats = _rebuild_locked(posts_dir, index_root, base_url, progress, None, owner_dictionaries, jobs)
+            stats.rebuilt_because = reason or ""
     stats.elapsed_s = time.perf_counter() - started
     return stats
 
 
 def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
-                   owner_dictionaries: list[Path], jobs: int | None) -> IndexStats | None:
-    """Apply the changes in a new generation; None when a full rebuild is needed instead."""
+                   owner_dictionaries: list[Path], jobs: int | None) -> IndexStats | str | None:
+    """Apply the changes in a new generation; when a full rebuild is needed instead, why
+    (:data:`DICTIONARY_CHANGED`) or None."""
     files = find_post_files(posts_dir)
     _remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
@@ -512,7 +532,8 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     stats.skipped = [SkippedPost(posts_dir / post_id, entry[1]) for post_id, entry in manifest.skipped.items()
                      if post_id in hashes and post_id not in changed_ids]
     if (not changed_ids and not deleted and (previous / DICTIONARY_FILE).is_file()
-            and _dictionary_inputs(manifest.keywords(), owner_dictionaries) == manifest.dictionary_inputs):
+            and _dictionary_inputs(manifest.keywords(), owner_dictionaries) == manifest.dictionary_inputs
+            and manifest.owner_dictionaries == _absolute_paths(owner_dictionaries)):
         stats.unchanged = len(manifest.indexed)
         return stats  # (other owner word lists or shipped words: the dictionary is checked below)
     changed = [path for post_id, (path, _) in hashes.items() if post_id in changed_ids]
@@ -533,8 +554,9 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
                 digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
                 if digest != metadata.get("dictionary_digest"):
                     shutil.rmtree(generation, ignore_errors=True)
-                    return None
+                    return DICTIONARY_CHANGED
             manifest.dictionary_inputs = inputs
+            manifest.owner_dictionaries = _absolute_paths(owner_dictionaries)
             _link_generation(previous, generation)
             compiled = index_root / DICTIONARIES_DIR / str(digest)  # loads faster than the CSV compiles
             schema = build_schema(str(compiled if compiled.is_dir() else dictionary_path))
@@ -693,6 +715,14 @@ def indexed_base_url(index_root: Path) -> str | None:
     generation = current_generation(index_root)
     manifest = _Manifest.read(generation) if generation is not None else None
     return manifest.base_url if manifest is not None else None
+
+
+def indexed_owner_dictionaries(index_root: Path) -> list[Path]:
+    """The site owner's word lists (absolute paths) the serving index's user dictionary was made
+    from; ``[]`` when none, or when the index has no readable manifest."""
+    generation = current_generation(index_root)
+    manifest = _Manifest.read(generation) if generation is not None else None
+    return [Path(path) for path in manifest.owner_dictionaries] if manifest is not None else []
 
 
 def current_generation(index_root: Path) -> Path | None:

@@ -102,6 +102,72 @@ def test_reindex_without_a_base_url_keeps_the_index_s(runner, posts_dir, tmp_pat
     assert indexed_base_url(index) == ""
 
 
+def _owner_words(index) -> str:
+    return (current_generation(index) / "userdic.csv").read_text(encoding="utf-8")
+
+
+def test_reindex_without_a_dictionary_keeps_the_index_s(runner, posts_dir, tmp_path, monkeypatch):
+    """A reindex (or ``--watch``) without ``--dictionary`` keeps the owner's word lists the index
+    was built with, reading them again; ``--no-dictionary`` drops them."""
+    watched = []
+    monkeypatch.setattr("search.watch.watch_posts",
+                        lambda *args, **kwargs: watched.append(list(kwargs["owner_dictionaries"])))
+    monkeypatch.chdir(tmp_path)
+    index, owner = tmp_path / "index", tmp_path / "mydic.txt"
+    owner.write_text("ヤンバルクイナ\n", encoding="utf-8")
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", "mydic.txt")
+    assert result.exit_code == 0, result.output
+    assert "ヤンバルクイナ" in _owner_words(index)
+    keeping = "Keeping the owner dictionary mydic.txt of the index (--no-dictionary drops it).\n"
+    for options in ([], ["--full"], ["--watch"]):
+        result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, *options)
+        assert result.exit_code == 0, result.output
+        assert keeping in result.output
+        assert "ヤンバルクイナ" in _owner_words(index)
+    assert watched == [[owner]]
+    owner.write_text("ヤンバルクイナ\n量子計算機\nbad,line,extra\n", encoding="utf-8")  # an edit takes effect
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
+    assert result.exit_code == 0, result.output
+    assert keeping in result.output and "量子計算機" in _owner_words(index)
+    assert "Warning: mydic.txt:3: 3 fields" in result.output  # named as the owner gave it
+    moved = tmp_path / "words" / "moved.txt"  # the same words elsewhere: the index records the new place
+    moved.parent.mkdir()
+    shutil.copy(owner, moved)
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", moved).exit_code == 0
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
+    assert "Keeping the owner dictionary words/moved.txt of the index" in result.output
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-dictionary", "--dictionary", owner)
+    assert result.exit_code == 2 and "--no-dictionary" in result.output
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-dictionary")
+    assert result.exit_code == 0, result.output
+    assert "Keeping the owner" not in result.output and "量子計算機" not in _owner_words(index)
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
+    assert "Keeping the owner" not in result.output and "量子計算機" not in _owner_words(index)
+    monkeypatch.setenv("KENSAKU_USER_DICTIONARY", str(owner))  # the environment is used, not kept
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
+    assert "Keeping the owner" not in result.output and "量子計算機" in _owner_words(index)
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-dictionary")
+    assert result.exit_code == 0, result.output  # the option beats the environment
+    assert "量子計算機" not in _owner_words(index)
+
+
+def test_reindex_refuses_to_drop_a_kept_dictionary_that_is_gone(runner, posts_dir, tmp_path):
+    index, owner = tmp_path / "index", tmp_path / "mydic.txt"
+    owner.write_text("ヤンバルクイナ\n", encoding="utf-8")
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner).exit_code == 0
+    served = current_generation(index)
+    owner.unlink()
+    for options in ([], ["--watch"]):
+        result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, *options)
+        assert result.exit_code == 1
+        assert result.output == (f"Error: The owner dictionary {owner} of the index is missing: restore it, "
+                                 f"give its new place with --dictionary, or drop it with --no-dictionary.\n")
+        assert current_generation(index) == served
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-dictionary")
+    assert result.exit_code == 0, result.output
+    assert "ヤンバルクイナ" not in _owner_words(index)
+
+
 def test_reindex_missing_posts_folder(runner, tmp_path):
     result = invoke(runner, "reindex", "--posts", tmp_path / "nowhere", "--index", tmp_path / "index")
     assert result.exit_code == 1
@@ -117,6 +183,9 @@ def test_reindex_in_progress(runner, posts_dir, tmp_path):
     assert "Traceback" not in result.output
 
 
+REBUILT_FOR_THE_DICTIONARY = "; rebuilt every post because the user dictionary changed (tags or dictionary files).\n"
+
+
 def test_reindex_with_a_new_changed_or_removed_dictionary_rebuilds(runner, posts_dir, tmp_path, indexed_posts):
     index = tmp_path / "index"
     assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index).exit_code == 0
@@ -127,9 +196,10 @@ def test_reindex_with_a_new_changed_or_removed_dictionary_rebuilds(runner, posts
         result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner)
         assert result.exit_code == 0, result.output
         assert f"Indexed {indexed_posts} posts" in result.output
+        assert REBUILT_FOR_THE_DICTIONARY in result.output
         digests.append(read_metadata(current_generation(index))["dictionary_digest"])
-    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index)
-    assert f"Indexed {indexed_posts} posts" in result.output
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-dictionary")
+    assert f"Indexed {indexed_posts} posts" in result.output and REBUILT_FOR_THE_DICTIONARY in result.output
     assert read_metadata(current_generation(index))["dictionary_digest"] == digests[0]
     assert len(set(digests)) == 3
 
@@ -232,6 +302,17 @@ def test_serve_applies_a_new_base_url_to_an_existing_index(runner, posts_dir, tm
         urls = [hit.url for hit in search_posts(open_index(index), "東京").hits]
         assert urls and all(url.startswith(expected + "/") for url in urls), urls
     assert "built for another base URL" in capsys.readouterr().out
+
+
+def test_serve_reindexing_for_a_new_base_url_keeps_the_owner_dictionary(runner, posts_dir, tmp_path, capsys):
+    from web.cli import prepare_index
+
+    index, owner = tmp_path / "index", tmp_path / "mydic.txt"
+    owner.write_text("ヤンバルクイナ\n", encoding="utf-8")
+    assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner).exit_code == 0
+    prepare_index(posts_dir, index, "https://blog.example.com")
+    assert f"Keeping the owner dictionary {owner} of the index" in capsys.readouterr().out
+    assert "ヤンバルクイナ" in _owner_words(index)
 
 
 def test_query_without_index(runner, tmp_path):

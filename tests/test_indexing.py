@@ -122,7 +122,7 @@ from pathlib import Path  # noqa: E402
 
 import search.analysis as analysis  # noqa: E402
 import search.pipeline as pipeline  # noqa: E402
-from search.indexing import MANIFEST_FILE, update_index  # noqa: E402
+from search.indexing import DICTIONARY_CHANGED, MANIFEST_FILE, update_index  # noqa: E402
 from search.posts import read_post  # noqa: E402
 from search.schema import post_to_document  # noqa: E402
 
@@ -331,6 +331,7 @@ def test_update_rebuilds_when_there_is_nothing_to_update(tmp_path):
     write_post_files(posts, 2)
     stats = update_index(posts, tmp_path / "index")
     assert not stats.incremental and stats.indexed == 2
+    assert stats.rebuilt_because == "" and stats.summary().endswith(" s.")  # a first index: nothing to say
     rebuild_index(tmp_path, tmp_path / "given", posts=FIRST)  # built from posts, not from a folder
     assert not update_index(posts, tmp_path / "given").incremental
 
@@ -344,6 +345,9 @@ def test_update_rebuilds_when_the_user_dictionary_changes(tmp_path):
     paths[0].write_text(text.replace("tags: [", "tags: [量子計算機, "), encoding="utf-8")  # Janome splits it
     stats = update_index(posts, root)
     assert not stats.incremental and stats.indexed == 6
+    assert stats.rebuilt_because == DICTIONARY_CHANGED
+    assert stats.summary().endswith("; rebuilt every post because the user dictionary changed (tags or "
+                                    "dictionary files).")
     paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
     assert update_index(posts, root).incremental  # a plain edit: the dictionary stays the same
 
@@ -404,7 +408,7 @@ def test_queries_use_the_compiled_user_dictionary_and_segment_alike(tmp_path):
 
 
 from search.errors import EmptyPostsFolderError  # noqa: E402
-from search.indexing import read_metadata  # noqa: E402
+from search.indexing import indexed_owner_dictionaries, read_metadata  # noqa: E402
 from search.watch import watch_posts  # noqa: E402
 
 
@@ -427,10 +431,10 @@ def test_a_changed_owner_dictionary_rebuilds_even_when_no_post_changed(tmp_path)
     assert "量子計算機" in (current_generation(root) / "userdic.csv").read_text(encoding="utf-8")
 
     moved = tmp_path / "moved.txt"
-    moved.write_bytes(owner.read_bytes())  # the same words in another file: nothing to do
-    before = current_generation(root)
+    moved.write_bytes(owner.read_bytes())  # the same words in another file: only its place is new
     stats = update_index(posts, root, owner_dictionaries=[moved])
-    assert stats.incremental and stats.index_dir is None and current_generation(root) == before
+    assert stats.incremental and stats.indexed == 0 and _dictionary_digest(root) == with_owner
+    assert indexed_owner_dictionaries(root) == [moved]  # recorded, for `kensaku reindex` to keep
 
     moved.write_text("ヤンバルクイナ\n量子計算機\n# a comment\n", encoding="utf-8")  # same dictionary
     stats = update_index(posts, root, owner_dictionaries=[moved])
@@ -444,6 +448,7 @@ def test_a_changed_owner_dictionary_rebuilds_even_when_no_post_changed(tmp_path)
 
     stats = update_index(posts, root)  # no owner dictionary any more
     assert not stats.incremental and _dictionary_digest(root) == plain
+    assert stats.rebuilt_because == DICTIONARY_CHANGED
 
 
 def test_an_empty_posts_folder_never_empties_an_index_that_holds_posts(tmp_path):

@@ -53,3 +53,19 @@ def test_reindex_takes_the_owner_word_list(tmp_path):
     dictionary = current_generation(tmp_path / "index") / "userdic.csv"
     assert "ほげふが製法" in dictionary.read_text(encoding="utf-8")
     assert [m.surface for m in morphemes("ほげふが製法", str(dictionary)) if not m.piece] == ["ほげふが製法"]
+
+
+def test_a_word_list_line_with_more_fields_is_reported_and_skipped(tmp_path):
+    from search.indexing import current_generation
+    from web.cli import cli
+
+    posts = _site(tmp_path)
+    words = tmp_path / "words.txt"
+    words.write_text("# words\nほげふが製法,ホゲフガセイホウ\nぴよ製法,ピヨ,extra\n,ヨミ\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["reindex", "--posts", str(posts), "--index", str(tmp_path / "index"),
+                                      "--dictionary", str(words)])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {words}:3: 3 fields where 'word' or 'word,READING' is expected: line skipped" in result.output
+    assert f"Warning: {words}:4: no word before the comma: line skipped" in result.output
+    dictionary = (current_generation(tmp_path / "index") / "userdic.csv").read_text(encoding="utf-8")
+    assert "ほげふが製法" in dictionary and "ぴよ製法" not in dictionary

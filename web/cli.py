@@ -120,22 +120,33 @@ def cli() -> None:
               help="Your own word list for the tokenizer (one word per line, optionally 'word,READING').")
 @click.option("--no-base-url", is_flag=True,
               help="Build site-relative post URLs, dropping the base URL the index was built with.")
+@click.option("--no-dictionary", is_flag=True,
+              help="Drop the word lists the index was built with (--dictionary) from the user dictionary.")
 def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full: bool, jobs: int | None,
-            wait_s: float, watch: bool, dictionaries: tuple[Path, ...], no_base_url: bool) -> None:
+            wait_s: float, watch: bool, dictionaries: tuple[Path, ...], no_base_url: bool,
+            no_dictionary: bool) -> None:
     """Update the search index: index new and changed posts, drop deleted ones.
 
     Only posts whose files changed (by content hash) are analyzed; --full rebuilds everything
     (done anyway when the index format or the user dictionary changed). The new index is written
     beside the old one and switched to at once, so a running server keeps answering meanwhile.
-    Without --base-url the index keeps the base URL it was built with (--no-base-url drops it).
+    Without --base-url the index keeps the base URL it was built with (--no-base-url drops it),
+    and without --dictionary the word lists it was built with, read again (--no-dictionary drops them).
     """
     global _exit_without_teardown
     if no_base_url:  # beats KENSAKU_BASE_URL, as every option beats the environment
-        if base_url and click.get_current_context().get_parameter_source("base_url") is ParameterSource.COMMANDLINE:
+        if base_url and _on_command_line("base_url"):
             raise click.UsageError("--no-base-url and --base-url exclude each other.")
         base_url = ""
     elif not base_url:
         base_url = _kept_base_url(index_dir)
+    if no_dictionary:  # beats KENSAKU_USER_DICTIONARY
+        if dictionaries and _on_command_line("dictionaries"):
+            raise click.UsageError("--no-dictionary and --dictionary exclude each other.")
+        dictionaries = ()
+    elif not dictionaries:
+        dictionaries = _kept_dictionaries(index_dir)
+    _warn_about_word_lists(dictionaries)
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
                         owner_dictionaries=dictionaries)
     echo_stats(stats, posts_dir)
@@ -159,6 +170,48 @@ def _kept_base_url(index_dir: Path) -> str:
     if base_url:
         click.echo(f"Keeping the base URL {base_url} of the index (--no-base-url drops it).")
     return base_url
+
+
+def _on_command_line(parameter: str) -> bool:
+    """Whether the current command's ``parameter`` was given on the command line (not by the environment)."""
+    return click.get_current_context().get_parameter_source(parameter) is ParameterSource.COMMANDLINE
+
+
+def _kept_dictionaries(index_dir: Path) -> tuple[Path, ...]:
+    """The owner's word lists ``index_dir`` was built with, announced when there are any.
+
+    :raises click.ClickException: one of them is gone (a reindex without it would drop its words).
+    """
+    from search.indexing import indexed_owner_dictionaries
+
+    paths = tuple(indexed_owner_dictionaries(index_dir))
+    for path in paths:
+        if not path.is_file():
+            raise click.ClickException(
+                f"The owner dictionary {path} of the index is missing: restore it, give its new place "
+                f"with --dictionary, or drop it with --no-dictionary.")
+    if paths:
+        shown = ", ".join(_shown_path(path) for path in paths)
+        one = len(paths) == 1
+        click.echo(f"Keeping the owner {'dictionary' if one else 'dictionaries'} {shown} of the index "
+                   f"(--no-dictionary drops {'it' if one else 'them'}).")
+    return paths
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else as it is."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith(os.pardir) else relative
+
+
+def _warn_about_word_lists(dictionaries: tuple[Path, ...]) -> None:
+    """Warn (on stderr) about each line of the owner's word lists that the dictionary leaves out."""
+    from search.dictionary import word_list_problems
+
+    with _library_errors():
+        for path in dictionaries:
+            for problem in word_list_problems(Path(_shown_path(path))):
+                click.echo(f"Warning: {problem}", err=True)
 
 
 def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
@@ -228,6 +281,7 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
     """Make ``index_dir`` ready to serve, as ``serve`` does before listening: build it when it is
     missing or of an older format, and reindex when ``base_url`` is given and differs from the
     one its post URLs were built with (which rebuilds it; an empty ``base_url`` keeps the index's).
+    A reindex keeps the owner's word lists the index was built with.
 
     :returns: the index's user dictionary (path), to preload Janome with.
     """
@@ -237,11 +291,13 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
         open_index(index_dir)
         if base_url and indexed_base_url(index_dir) != base_url:
             click.echo(f"{index_dir} was built for another base URL: reindexing {posts_dir} for {base_url} ...")
-            echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+            echo_stats(build_index(posts_dir, index_dir, base_url, owner_dictionaries=_kept_dictionaries(index_dir)),
+                       posts_dir)
     except (IndexNotBuiltError, StaleIndexError) as exc:
         state = "has an older format" if isinstance(exc, StaleIndexError) else "holds no index yet"
         click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
-        echo_stats(build_index(posts_dir, index_dir, base_url), posts_dir)
+        echo_stats(build_index(posts_dir, index_dir, base_url, owner_dictionaries=_kept_dictionaries(index_dir)),
+                   posts_dir)
     return open_index(index_dir).dictionary
 
 
