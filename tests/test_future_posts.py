@@ -1,7 +1,7 @@
 """Posts dated in the future are not indexed until their date, as Jekyll's default ``future: false``.
 
-"Now" is injected (the ``now`` parameters), except where the watcher runs on the clock: there a
-post is dated a few seconds ahead.
+"Now" is injected (the ``now`` parameters), except where the command or the watcher runs on the
+clock: there the posts are dated far ahead, or a few seconds ahead.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from search.posts import SkippedPost, load_posts
 from search.searching import search_posts
 from search.watch import watch_posts
 from tests.test_indexing import index_contents, write_post_files
+from web.cli import cli
 
 JST = timezone(timedelta(hours=9))
 EST = timezone(timedelta(hours=-5))
@@ -192,3 +193,46 @@ def test_watch_indexes_a_scheduled_post_when_its_date_comes(tmp_path):
     finally:
         stop.set()
         thread.join(10)
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+FAR_AHEAD = "dated 2999-01-01 00:00 +0000, " + LATER_REASON
+
+
+def _cli_blog(folder: Path) -> Path:
+    write_post_files(folder, 3)
+    _write(folder, "2999-01-01-someday.md", "tags: [旅行]\n", "ヤンバルクイナを見た。")
+    return folder
+
+
+def test_reindex_skips_posts_dated_in_the_future_and_says_why(runner, tmp_path):
+    posts = _cli_blog(tmp_path / "posts")
+    result = runner.invoke(cli, ["reindex", "--posts", str(posts), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 3 posts, skipped 1," in result.output
+    assert f"Skipped:\n  2999-01-01-someday.md: {FAR_AHEAD}\n" in result.output
+    assert search_posts(open_index(tmp_path / "index"), "ヤンバルクイナ").total == 0
+
+
+@pytest.mark.parametrize("how", [["--future"], ["--future", "--full"], "KENSAKU_FUTURE"])
+def test_reindex_future_indexes_them(runner, tmp_path, monkeypatch, how):
+    posts = _cli_blog(tmp_path / "posts")
+    arguments = ["reindex", "--posts", str(posts), "--index", str(tmp_path / "index")]
+    assert "Indexed 3 posts, skipped 1," in runner.invoke(cli, arguments).output
+    if how == "KENSAKU_FUTURE":
+        monkeypatch.setenv("KENSAKU_FUTURE", "1")
+        how = []
+    result = runner.invoke(cli, [*arguments, *how])  # the index had skipped it: rebuilt
+    assert result.exit_code == 0, result.output
+    assert "Indexed 4 posts, skipped 0," in result.output
+    assert search_posts(open_index(tmp_path / "index"), "ヤンバルクイナ").total == 1
+
+
+def test_strict_accepts_posts_dated_in_the_future(runner, tmp_path):
+    posts = _cli_blog(tmp_path / "posts")
+    result = runner.invoke(cli, ["reindex", "--strict", "--posts", str(posts), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 3 posts, skipped 1," in result.output and FAR_AHEAD in result.output
