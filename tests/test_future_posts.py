@@ -151,6 +151,20 @@ def test_an_update_indexes_a_scheduled_post_once_its_date_has_come_though_its_fi
     assert index_contents(root) == index_contents(tmp_path / "fresh")
 
 
+def test_an_update_removes_a_post_whose_date_is_moved_into_the_future(tmp_path):
+    posts = tmp_path / "posts"
+    path = _write(posts, "post.md", "date: 2026-11-01\n", "ヤンバルクイナを見た。")
+    write_post_files(posts, 4)
+    root = tmp_path / "index"
+    rebuild_index(posts, root, now=NOW)
+    assert search_posts(open_index(root), "ヤンバルクイナ").total == 1
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-11-01", "2026-12-24"), encoding="utf-8")
+    stats = update_index(posts, root, now=NOW)
+    assert stats.incremental and stats.deleted == 1
+    assert [(s.path.name, s.reason) for s in stats.skipped] == [("post.md", f"dated 2026-12-24 00:00 +0000, {LATER_REASON}")]
+    assert search_posts(open_index(root), "ヤンバルクイナ").total == 0
+
+
 def test_changing_future_or_an_index_from_before_it_was_recorded_rebuilds(tmp_path):
     posts = _blog(tmp_path / "posts")
     root = tmp_path / "index"
@@ -171,7 +185,7 @@ def test_changing_future_or_an_index_from_before_it_was_recorded_rebuilds(tmp_pa
 def test_watch_indexes_a_scheduled_post_when_its_date_comes(tmp_path):
     posts = tmp_path / "posts"
     write_post_files(posts, 2)
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=3)).replace(microsecond=0)
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=8)).replace(microsecond=0)  # after the rebuild
     _write(posts, "soon.md", f"date: {soon.isoformat()}\n", "ヤンバルクイナを見た。")
     root = tmp_path / "index"
     assert [s.path.name for s in rebuild_index(posts, root).skipped] == ["soon.md"]
