@@ -51,7 +51,7 @@ from search.anchors import LinkSource, anchor_texts, on_site_links, with_anchors
 from search.dictionary import DICTIONARY_FILE, SHIPPED_WORDS, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError, IndexNotBuiltError, ReindexInProgressError, StaleIndexError
 from search.pipeline import AnalysisPool, Item, workers_for
-from search.posts import Post, SkippedPost, find_post_files
+from search.posts import Post, SkippedPost, find_post_files, is_after
 from search.ranking import RankingModel
 from search.schema import INDEX_VERSION, build_schema, post_to_document
 
@@ -133,10 +133,15 @@ class _Manifest:
 
     posts_dir: str | None = None
     base_url: str = ""
+    #: whether posts dated in the future were indexed (``--future``); None: a manifest written
+    #: before the setting was recorded (it may hold such posts: an update rebuilds)
+    future: bool | None = False
     #: post_id -> [content hash, [keywords], url, [[link target, link text] of links that may be
     #: to posts], [anchor texts]]
     indexed: dict[str, list] = field(default_factory=dict)
-    skipped: dict[str, list[str]] = field(default_factory=dict)  # post_id -> [content hash, reason]
+    #: post_id -> [content hash, reason, unpublished (a draft or dated in the future: not broken),
+    #: the date from which a post dated in the future is published (ISO 8601) or None]
+    skipped: dict[str, list] = field(default_factory=dict)
     dictionary_inputs: str = ""  # digest of what the user dictionary was made from
     #: post_id -> the file's :func:`_stat_key` taken before its recorded hash was computed
     file_stats: dict[str, list[int]] = field(default_factory=dict)
@@ -156,18 +161,35 @@ class _Manifest:
     def keywords(self) -> list[str]:
         return [keyword for _, keywords, *_ in self.indexed.values() for keyword in keywords]
 
+    def skipped_post(self, post_id: str, posts_dir: Path) -> SkippedPost:
+        """The :class:`SkippedPost` recorded for ``post_id``."""
+        _, reason, unpublished, publish_at = [*self.skipped[post_id], False, None][:4]
+        return SkippedPost(posts_dir / post_id, reason, bool(unpublished),
+                           datetime.fromisoformat(publish_at) if publish_at else None)
+
+    def due(self, now: datetime) -> set[str]:
+        """The skipped posts dated in the future whose date is no longer after ``now``."""
+        return {post_id for post_id, entry in self.skipped.items()
+                if len(entry) > 3 and entry[3] and not is_after(datetime.fromisoformat(entry[3]), now)}
+
+    def next_publication(self) -> datetime | None:
+        """The earliest date of the skipped posts dated in the future (None: there is none)."""
+        dates = [datetime.fromisoformat(entry[3]) for entry in self.skipped.values() if len(entry) > 3 and entry[3]]
+        return min(dates, default=None)
+
     @classmethod
     def read(cls, generation: Path) -> _Manifest | None:
         try:
             data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8"))
-            return cls(data["posts_dir"], data["base_url"], dict(data["indexed"]), dict(data["skipped"]),
-                       data.get("dictionary_inputs", ""), dict(data.get("file_stats", {})),
+            return cls(data["posts_dir"], data["base_url"], data.get("future"), dict(data["indexed"]),
+                       dict(data["skipped"]), data.get("dictionary_inputs", ""), dict(data.get("file_stats", {})),
                        [str(path) for path in data.get("owner_dictionaries", [])])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def write(self, generation: Path) -> None:
-        data = {"posts_dir": self.posts_dir, "base_url": self.base_url, "indexed": self.indexed,
+        data = {"posts_dir": self.posts_dir, "base_url": self.base_url, "future": self.future,
+                "indexed": self.indexed,
                 "skipped": self.skipped, "dictionary_inputs": self.dictionary_inputs,
                 "file_stats": self.file_stats, "owner_dictionaries": self.owner_dictionaries}
         _write_file_durably(generation / MANIFEST_FILE, json.dumps(data, ensure_ascii=False))
@@ -175,7 +197,8 @@ class _Manifest:
 
 def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallback | None = None, *,
                 owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
-                posts_dir: Path | None = None, base_url: str = "") -> IndexStats:
+                posts_dir: Path | None = None, base_url: str = "", future: bool = False,
+                now: datetime | None = None) -> IndexStats:
     """Write a new index of ``posts`` into the empty or missing directory ``index_dir``.
 
     The user dictionary (:mod:`search.dictionary`: shipped words, the posts' tags and
@@ -191,6 +214,9 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     :param jobs: most worker processes (None: one per CPU); 1 analyzes in this process.
     :param posts_dir: the posts folder that post files and post ids belong to.
     :param base_url: site base URL prefixed to post URLs (post files only).
+    :param future: index post files dated after ``now`` too (``jekyll build --future``); else
+        they are skipped (:func:`search.posts.publication_skip`).
+    :param now: the build time post dates are compared with; None: the time of the call.
     :returns: counts; ``elapsed_s`` covers this call.
     :raises SearchError: an owner word list cannot be read.
     """
@@ -200,9 +226,9 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     items = list(posts)
     folder = Path(posts_dir) if posts_dir is not None else Path(".")
     stats = IndexStats(index_dir=index_dir)
-    manifest = _Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url)
+    manifest = _Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future)
     with AnalysisPool(workers_for(items, jobs)) as pool:
-        read = with_anchors(pool.read(items, folder, base_url), base_url=base_url)
+        read = with_anchors(pool.read(items, folder, base_url, future=future, now=now), base_url=base_url)
         keywords = [k for p in read if isinstance(p, Post) for k in _keywords(p)]
         owner_dictionaries = list(owner_dictionaries)
         manifest.dictionary_inputs = _dictionary_inputs(keywords, owner_dictionaries)
@@ -311,7 +337,8 @@ def _record_skipped(manifest: _Manifest, item: SkippedPost, posts_dir: Path) -> 
         return
     try:
         post_id = Path(item.path).relative_to(posts_dir).as_posix()
-        manifest.skipped[post_id] = [_file_hash(Path(item.path)), item.reason]
+        publish_at = item.publish_at.isoformat() if item.publish_at is not None else None
+        manifest.skipped[post_id] = [_file_hash(Path(item.path)), item.reason, item.unpublished, publish_at]
     except (ValueError, OSError):
         pass
 
@@ -386,7 +413,7 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
                   progress: ProgressCallback | None = None,
                   posts: Iterable[Post | SkippedPost] | None = None,
                   owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
-                  wait_s: float = 0.0) -> IndexStats:
+                  wait_s: float = 0.0, future: bool = False, now: datetime | None = None) -> IndexStats:
     """Rebuild the whole index of the posts in ``posts_dir`` and switch the server to it.
 
     Writes a new generation under ``index_root`` (:func:`write_index`), fsyncs it, then
@@ -401,6 +428,8 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
     :param jobs: most worker processes running Janome (None: one per CPU).
     :param wait_s: seconds to wait for a running reindex (see :func:`reindex_lock`).
+    :param future: index posts dated after ``now`` too (``jekyll build --future``); else skip them.
+    :param now: the build time post dates are compared with; None: when the reindex starts.
     :raises ReindexInProgressError: another reindex holds the lock.
     :raises EmptyPostsFolderError: there is no post file (or no ``posts``) while the index holds
         posts; the index is left as it was (delete ``index_root`` to really empty it).
@@ -410,14 +439,14 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     index_root = Path(index_root)
     with reindex_lock(index_root, wait_s):
         stats = _rebuild_locked(Path(posts_dir), index_root, base_url, progress, posts,
-                                owner_dictionaries, jobs)
+                                owner_dictionaries, jobs, future, now or datetime.now(timezone.utc))
     stats.elapsed_s = time.perf_counter() - started
     return stats
 
 
 def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
                     posts: Iterable[Post | SkippedPost] | None, owner_dictionaries: Iterable[Path],
-                    jobs: int | None) -> IndexStats:
+                    jobs: int | None, future: bool, now: datetime) -> IndexStats:
     _remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
     items = list(posts) if posts is not None else find_post_files(posts_dir)
@@ -430,7 +459,7 @@ def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: 
         else:
             stats = write_index(items, generation, progress,
                                 owner_dictionaries=owner_dictionaries, jobs=jobs,
-                                posts_dir=posts_dir, base_url=base_url)
+                                posts_dir=posts_dir, base_url=base_url, future=future, now=now)
         _compile_dictionary(index_root, generation)
         _write_vocabulary(generation)
         _fsync_tree(generation)
@@ -477,20 +506,25 @@ def _write_vocabulary(generation: Path) -> None:
 
 def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
                  progress: ProgressCallback | None = None, owner_dictionaries: Iterable[Path] = (),
-                 jobs: int | None = None, wait_s: float = 0.0) -> IndexStats:
+                 jobs: int | None = None, wait_s: float = 0.0, future: bool = False,
+                 now: datetime | None = None) -> IndexStats:
     """Bring the index up to date with ``posts_dir``, re-indexing only new, changed and deleted posts.
 
     Post files are compared by content hash with the current generation's ``posts.json``. The
     changes go into a new generation made of hard links to the current one's files, switched to
     like a rebuild. It rebuilds instead (``stats.incremental`` is False) when there is no index
-    yet; when the index has another format version, posts folder or base URL; when the user
+    yet; when the index has another format version, posts folder, base URL or ``future``; when the user
     dictionary would change (a new tag, another owner word list); or when more than
     :data:`UPDATE_MAX_CHANGED_SHARE` of the posts changed. When nothing changed, nothing is written.
+    A post skipped as dated in the future counts as changed once its date is no longer after
+    ``now``, though its file did not change: the first update from then on indexes it.
 
     :param progress: called once per new or changed post file handled.
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
     :param jobs: most worker processes for the changed posts (None: one per CPU).
     :param wait_s: seconds to wait for a running reindex (see :func:`reindex_lock`).
+    :param future: index posts dated after ``now`` too (``jekyll build --future``); else skip them.
+    :param now: the build time post dates are compared with; None: when the reindex starts.
     :raises ReindexInProgressError: another reindex holds the lock (after ``wait_s`` seconds).
     :raises EmptyPostsFolderError: there is no post file while the index holds posts (index unchanged).
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
@@ -498,18 +532,21 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     started = time.perf_counter()
     posts_dir, index_root = Path(posts_dir), Path(index_root)
     owner_dictionaries = list(owner_dictionaries)
+    now = now or datetime.now(timezone.utc)
     with reindex_lock(index_root, wait_s):
-        stats = _update_locked(posts_dir, index_root, base_url, progress, owner_dictionaries, jobs)
+        stats = _update_locked(posts_dir, index_root, base_url, progress, owner_dictionaries, jobs, future, now)
         if not isinstance(stats, IndexStats):
             reason = stats
-            stats = _rebuild_locked(posts_dir, index_root, base_url, progress, None, owner_dictionaries, jobs)
+            stats = _rebuild_locked(posts_dir, index_root, base_url, progress, None, owner_dictionaries, jobs,
+                                    future, now)
             stats.rebuilt_because = reason or ""
     stats.elapsed_s = time.perf_counter() - started
     return stats
 
 
 def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
-                   owner_dictionaries: list[Path], jobs: int | None) -> IndexStats | str | None:
+                   owner_dictionaries: list[Path], jobs: int | None, future: bool,
+                   now: datetime) -> IndexStats | str | None:
     """Apply the changes in a new generation; when a full rebuild is needed instead, why
     (:data:`DICTIONARY_CHANGED`) or None."""
     files = find_post_files(posts_dir)
@@ -520,16 +557,18 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     metadata = read_metadata(previous)
     manifest = _Manifest.read(previous)
     if (manifest is None or any(metadata.get(k) != v for k, v in format_metadata().items())
-            or manifest.posts_dir != str(posts_dir.resolve()) or manifest.base_url != base_url):
+            or manifest.posts_dir != str(posts_dir.resolve()) or manifest.base_url != base_url
+            or manifest.future != future):
         return None
     hashes = _current_hashes(files, posts_dir, manifest)
     changed_ids = {post_id for post_id, (_, digest) in hashes.items()
                    if (manifest.indexed.get(post_id) or manifest.skipped.get(post_id) or [None])[0] != digest}
+    changed_ids |= manifest.due(now) & hashes.keys()  # dated in the future until now: read again
     deleted = [post_id for post_id in [*manifest.indexed, *manifest.skipped] if post_id not in hashes]
     if len(changed_ids) + len(deleted) > UPDATE_MAX_CHANGED_SHARE * max(len(hashes), len(manifest.indexed)):
         return None
     stats = IndexStats(incremental=True)
-    stats.skipped = [SkippedPost(posts_dir / post_id, entry[1]) for post_id, entry in manifest.skipped.items()
+    stats.skipped = [manifest.skipped_post(post_id, posts_dir) for post_id in manifest.skipped
                      if post_id in hashes and post_id not in changed_ids]
     if (not changed_ids and not deleted and (previous / DICTIONARY_FILE).is_file()
             and _dictionary_inputs(manifest.keywords(), owner_dictionaries) == manifest.dictionary_inputs
@@ -540,7 +579,8 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     generation = _new_generation_path(index_root)
     try:
         with AnalysisPool(workers_for(changed, jobs)) as pool:
-            read, relinked = _read_with_anchors(pool, changed, hashes, changed_ids, manifest, posts_dir, base_url)
+            read, relinked = _read_with_anchors(pool, changed, hashes, changed_ids, manifest, posts_dir, base_url,
+                                                future, now)
             keywords = [k for post_id, (_, words, *_) in manifest.indexed.items()
                         if post_id in hashes and post_id not in changed_ids for k in words]
             keywords += [k for p in read if isinstance(p, Post) for k in _keywords(p)]
@@ -583,11 +623,11 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
 
 def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str, tuple[Path, str]],
                        changed_ids: set[str], manifest: _Manifest, posts_dir: Path,
-                       base_url: str) -> tuple[list[Post | SkippedPost], int]:
+                       base_url: str, future: bool, now: datetime) -> tuple[list[Post | SkippedPost], int]:
     """The changed post files read, each post with its anchor texts (:mod:`search.anchors`), followed
     by the unchanged posts whose anchor texts the change alters (a link to them added, removed or
     reworded), read again to be re-indexed; and how many of those there are."""
-    read = pool.read(changed, posts_dir, base_url)
+    read = pool.read(changed, posts_dir, base_url, future=future, now=now)
     if _links_unchanged(read, manifest, set(hashes), base_url):
         # The same posts linking the same way: every post's anchor texts are those recorded.
         return [dataclasses.replace(p, anchors=tuple(manifest.indexed[p.post_id][4])) for p in read], 0
@@ -596,7 +636,7 @@ def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str
     after = anchor_texts([*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
     relinked = sorted(source.post_id for source in kept
                       if before.get(source.post_id, ()) != after.get(source.post_id, ()))
-    read += pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url)
+    read += pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url, future=future, now=now)
     others = [source for source in kept if source.post_id not in set(relinked)]
     return with_anchors(read, others, base_url), len(relinked)
 
@@ -723,6 +763,14 @@ def indexed_owner_dictionaries(index_root: Path) -> list[Path]:
     generation = current_generation(index_root)
     manifest = _Manifest.read(generation) if generation is not None else None
     return [Path(path) for path in manifest.owner_dictionaries] if manifest is not None else []
+
+
+def next_publication(index_root: Path) -> datetime | None:
+    """When the earliest post the serving index skipped as dated in the future is published (its
+    date: the first update from then on indexes it); None when there is none."""
+    generation = current_generation(index_root)
+    manifest = _Manifest.read(generation) if generation is not None else None
+    return manifest.next_publication() if manifest is not None else None
 
 
 def current_generation(index_root: Path) -> Path | None:

@@ -34,13 +34,13 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Union
 
 from whoosh.fields import Schema
 
-from search.errors import PostFormatError
-from search.posts import Post, SkippedPost, read_post
+from search.posts import Post, SkippedPost, read_or_skip
 from search.schema import post_to_document
 
 #: What the pipeline takes: post files to read, posts already read, or posts already skipped.
@@ -55,8 +55,6 @@ BATCHES_PER_WORKER = 3
 #: Below this many characters of posts, workers cost more (start-up, Janome loading) than they
 #: save: the posts are read and analyzed in the writer's own process.
 PARALLEL_MIN_CHARS = 60_000
-#: The reason :func:`search.posts.load_posts` gives for an unpublished post.
-UNPUBLISHED = "published: false"
 
 
 def default_jobs() -> int:
@@ -78,15 +76,16 @@ def workers_for(items: list[Item], jobs: int | None = None) -> int:
     return min(jobs, len(items))
 
 
-def read_item(item: Item, posts_dir: Path, base_url: str = "") -> Post | SkippedPost:
-    """A post file (or an already read post) as :func:`search.posts.load_posts` would yield it."""
+def read_item(item: Item, posts_dir: Path, base_url: str = "", *, future: bool = False,
+              now: datetime | None = None) -> Post | SkippedPost:
+    """A post file (or an already read post) as :func:`search.posts.load_posts` would yield it.
+
+    :param future: keep posts dated after ``now`` (:func:`search.posts.publication_skip`).
+    :param now: the build time; None: the time of the call.
+    """
     if not isinstance(item, Path):
         return item
-    try:
-        post = read_post(item, posts_dir, base_url)
-    except PostFormatError as exc:
-        return SkippedPost(item, exc.reason)
-    return post if post.published else SkippedPost(item, UNPUBLISHED)
+    return read_or_skip(item, posts_dir, base_url, future=future, now=now)
 
 
 class AnalysisPool:
@@ -116,13 +115,19 @@ class AnalysisPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
-    def read(self, items: Iterable[Item], posts_dir: Path, base_url: str = "") -> list[Post | SkippedPost]:
-        """Every item read (:func:`read_item`), in order; post files are parsed by the workers."""
+    def read(self, items: Iterable[Item], posts_dir: Path, base_url: str = "", *, future: bool = False,
+             now: datetime | None = None) -> list[Post | SkippedPost]:
+        """Every item read (:func:`read_item`), in order; post files are parsed by the workers.
+
+        :param now: the build time posts' dates are compared with (None: the time of this call,
+            the same for every worker).
+        """
         items = list(items)
+        now = now or datetime.now(timezone.utc)
         if self._executor is None or not any(isinstance(item, Path) for item in items):
-            return [read_item(item, Path(posts_dir), base_url) for item in items]
+            return [read_item(item, Path(posts_dir), base_url, future=future, now=now) for item in items]
         read: list[Post | SkippedPost] = []
-        for batch in self._map(_read_batch, items, Path(posts_dir), base_url):
+        for batch in self._map(_read_batch, items, Path(posts_dir), base_url, future, now):
             read.extend(batch)
         return read
 
@@ -232,8 +237,9 @@ def _die_with_parent(parent: int | None) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _read_batch(batch: list[Item], posts_dir: Path, base_url: str) -> list[Post | SkippedPost]:
-    return [read_item(item, posts_dir, base_url) for item in batch]
+def _read_batch(batch: list[Item], posts_dir: Path, base_url: str, future: bool,
+                now: datetime) -> list[Post | SkippedPost]:
+    return [read_item(item, posts_dir, base_url, future=future, now=now) for item in batch]
 
 
 _worker_schemas: dict[bytes, Schema] = {}

@@ -2,7 +2,9 @@
 
 Data flow: posts folder --find_post_files()--> paths --read_post()--> Post (body already cleaned by
 ``search.text``). ``load_posts()`` walks a whole folder and yields a :class:`SkippedPost` instead of
-raising for a file that cannot be used, so one broken post never stops a reindex.
+raising for a file that cannot be used, so one broken post never stops a reindex, and for a post
+Jekyll would not publish (a ``published: false`` draft, or one dated after the build time:
+:func:`publication_skip`).
 
 Real files differ (as in the two real blogs the tests read): no ``date`` key (the date is in the file
 name), dates as strings with a ``+0000`` offset that YAML does not recognise, ``tags`` as a list,
@@ -14,6 +16,7 @@ date is reported as such instead of surfacing as a YAML error.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -35,9 +38,12 @@ __all__ = [
     "Post",
     "SkippedPost",
     "find_post_files",
+    "is_after",
     "load_posts",
     "parse_date",
     "post_url",
+    "publication_skip",
+    "read_or_skip",
     "read_post",
 ]
 
@@ -83,10 +89,22 @@ class Post:
 
 @dataclass(frozen=True)
 class SkippedPost:
-    """A post file that :func:`load_posts` did not turn into a :class:`Post`, and why."""
+    """A post file that :func:`load_posts` did not turn into a :class:`Post`, and why.
+
+    :ivar unpublished: the post is fine but Jekyll would not publish it (a draft, or dated in the
+        future): not an error (``--strict`` accepts it); False for a file that could not be used.
+    :ivar publish_at: for a post skipped as dated in the future, its date: from then on it is
+        published (an update indexes it then, even if its file did not change); else None.
+    """
 
     path: Path
     reason: str
+    unpublished: bool = False
+    publish_at: datetime | None = None
+
+
+#: The reason of a :class:`SkippedPost` for a ``published: false`` draft.
+DRAFT_REASON = "published: false"
 
 
 def check_posts_dir(posts_dir: Path) -> Path:
@@ -136,22 +154,56 @@ def find_post_files(posts_dir: Path) -> list[Path]:
     return [path for _, path in found]
 
 
-def load_posts(posts_dir: Path, base_url: str = "") -> Iterator[Post | SkippedPost]:
+def load_posts(posts_dir: Path, base_url: str = "", *, future: bool = False,
+               now: datetime | None = None) -> Iterator[Post | SkippedPost]:
     """Read every post file under ``posts_dir``, in :func:`find_post_files` order.
 
     :param base_url: prefix for :attr:`Post.url`, e.g. ``"https://example.com/blog"``.
-    :returns: one item per file: a :class:`Post`, or a :class:`SkippedPost` for an unpublished
-        post (``reason="published: false"``) or a file that raised :class:`PostFormatError`.
+    :param future: keep posts dated after ``now`` (``jekyll build --future``).
+    :param now: the build time posts' dates are compared with; None: the time of the call.
+    :returns: one item per file (:func:`read_or_skip`): a :class:`Post`, or a :class:`SkippedPost`.
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
     posts_dir = Path(posts_dir)
+    now = now or datetime.now(timezone.utc)
     for path in find_post_files(posts_dir):
-        try:
-            post = read_post(path, posts_dir, base_url)
-        except PostFormatError as exc:
-            yield SkippedPost(path, exc.reason)
-            continue
-        yield post if post.published else SkippedPost(path, "published: false")
+        yield read_or_skip(path, posts_dir, base_url, future=future, now=now)
+
+
+def read_or_skip(path: Path, posts_dir: Path, base_url: str = "", *, future: bool = False,
+                 now: datetime | None = None) -> Post | SkippedPost:
+    """:func:`read_post`, or a :class:`SkippedPost` for a file that raised :class:`PostFormatError`
+    or a post Jekyll would not publish (:func:`publication_skip`)."""
+    try:
+        post = read_post(path, posts_dir, base_url)
+    except PostFormatError as exc:
+        return SkippedPost(Path(path), exc.reason)
+    return publication_skip(post, future=future, now=now) or post
+
+
+def publication_skip(post: Post, *, future: bool = False, now: datetime | None = None) -> SkippedPost | None:
+    """Why Jekyll would not publish ``post``, as an unpublished :class:`SkippedPost`; None if it would.
+
+    As Jekyll's default ``future: false``: a post dated after the build time ``now`` (None: the time
+    of the call) is not published, unless ``future`` (``jekyll build --future``). Instants are
+    compared, to the second as Jekyll does; a post without a date is never in the future.
+    """
+    if not post.published:
+        return SkippedPost(post.path, DRAFT_REASON, unpublished=True)
+    if not future and post.date is not None and is_after(post.date, now or datetime.now(timezone.utc)):
+        return SkippedPost(post.path, _future_reason(post.date), unpublished=True, publish_at=post.date)
+    return None
+
+
+def is_after(date: datetime, now: datetime) -> bool:
+    """Whether the aware datetime ``date`` is after ``now`` to the second (Jekyll: ``date.to_i > time.to_i``)."""
+    return math.floor(date.timestamp()) > math.floor(now.timestamp())
+
+
+def _future_reason(date: datetime) -> str:
+    when = date.strftime("%Y-%m-%d %H:%M:%S" if date.second else "%Y-%m-%d %H:%M")
+    return (f"dated {when} {date.strftime('%z')}, in the future: Jekyll publishes it from then "
+            "(reindex after that, or use --future)")
 
 
 def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:

@@ -6,7 +6,9 @@ A watchdog observer reports file events under the posts folder; events on post f
 one :func:`search.indexing.update_index` brings the index up to date. The update compares content
 hashes of every post file, so a missed or coalesced event costs nothing: the next one catches up,
 and a save that changes nothing writes nothing. Each update that changed the index, or skipped a
-post file that was new, changed or saved meanwhile (bad YAML, …), is reported.
+post file that was new, changed or saved meanwhile (bad YAML, …), is reported. When the index skipped
+a post as dated in the future, an update also runs once that date has come, so the post is indexed
+then although no file changed.
 
 :func:`watch_posts` blocks until ``stop`` is set (or KeyboardInterrupt), then stops the observer.
 """
@@ -17,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -24,8 +27,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from search.errors import ReindexInProgressError, SearchError
-from search.indexing import IndexStats, update_index
-from search.posts import POST_SUFFIXES
+from search.indexing import IndexStats, next_publication, update_index
+from search.posts import POST_SUFFIXES, is_after
 
 #: Quiet time, in seconds, after the last file event before the index is updated.
 DEBOUNCE_S = 0.3
@@ -79,12 +82,13 @@ def _is_post_path(path: str) -> bool:
 
 
 def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
-                owner_dictionaries: Iterable[Path] = (), debounce_s: float = DEBOUNCE_S,
+                owner_dictionaries: Iterable[Path] = (), future: bool = False, debounce_s: float = DEBOUNCE_S,
                 on_update: Callable[[IndexStats], None] | None = None,
                 on_error: Callable[[Exception], None] | None = None,
                 stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
     """Keep the index of ``posts_dir`` up to date until ``stop`` is set.
 
+    :param future: index posts dated in the future too (:func:`search.indexing.update_index`).
     :param on_update: called with the stats of each update that changed the index or skipped a
         post file that an event touched (a new or edited post that cannot be read, every time).
     :param on_error: called with the :class:`SearchError` or ``OSError`` an update raised;
@@ -108,8 +112,12 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
     observer.start()
     if ready is not None:
         ready.set()
+    due = next_publication(index_root)  # when a post skipped as dated in the future is published
     try:
         while not stop.is_set():
+            if due is not None and not is_after(due, datetime.now(timezone.utc)):
+                due = None
+                events.changed.set()  # update, although no file changed
             if not events.changed.wait(timeout=0.2):
                 continue
             quiet_s = time.monotonic() - events.last_event
@@ -118,7 +126,7 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
                 continue
             touched = events.take()
             try:
-                stats = update_index(posts_dir, index_root, base_url=base_url,
+                stats = update_index(posts_dir, index_root, base_url=base_url, future=future,
                                      owner_dictionaries=owner_dictionaries, wait_s=LOCK_WAIT_S)
             except ReindexInProgressError:
                 events.put_back(touched)  # try again after the other reindex
@@ -127,6 +135,7 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
                 if on_error is not None:
                     on_error(exc)
                 continue
+            due = next_publication(index_root)
             changed_index = stats.added or stats.updated or stats.deleted or not stats.incremental
             if on_update is not None and (changed_index or stats.newly_skipped or _touched_skipped(stats, touched)):
                 on_update(stats)

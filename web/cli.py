@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 # Each command imports what it needs when it runs (the search library, Flask, NumPy, the
 # server): `kensaku reindex` of one changed post should not wait ~1 s for modules it never uses.
 
-#: The reason :func:`search.posts.load_posts` gives for a draft; ``--strict`` accepts it.
-UNPUBLISHED_REASON = "published: false"
 #: Worker threads of ``kensaku serve`` (each keeps its own Whoosh searcher; they share one Janome tokenizer).
 DEFAULT_THREADS = 4
 #: ``--sort`` values of ``kensaku query``: the keys of :data:`search.searching.SORTS` (spelled
@@ -122,9 +120,12 @@ def cli() -> None:
               help="Build site-relative post URLs, dropping the base URL the index was built with.")
 @click.option("--no-dictionary", is_flag=True,
               help="Drop the word lists the index was built with (--dictionary) from the user dictionary.")
+@click.option("--future", is_flag=True, envvar="KENSAKU_FUTURE", show_envvar=True,
+              help="Index posts dated in the future too (as `jekyll build --future`); by default they are "
+                   "skipped until their date, as Jekyll does.")
 def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full: bool, jobs: int | None,
             wait_s: float, watch: bool, dictionaries: tuple[Path, ...], no_base_url: bool,
-            no_dictionary: bool) -> None:
+            no_dictionary: bool, future: bool) -> None:
     """Update the search index: index new and changed posts, drop deleted ones.
 
     Only posts whose files changed (by content hash) are analyzed; --full rebuilds everything
@@ -132,6 +133,8 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     beside the old one and switched to at once, so a running server keeps answering meanwhile.
     Without --base-url the index keeps the base URL it was built with (--no-base-url drops it),
     and without --dictionary the word lists it was built with, read again (--no-dictionary drops them).
+    Drafts (published: false) and posts dated in the future are skipped, as Jekyll does; a post
+    skipped for its date is indexed by the first reindex after that date.
     """
     global _exit_without_teardown
     if no_base_url:  # beats KENSAKU_BASE_URL, as every option beats the environment
@@ -148,7 +151,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
         dictionaries = _kept_dictionaries(index_dir)
     _warn_about_word_lists(dictionaries)
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
-                        owner_dictionaries=dictionaries)
+                        owner_dictionaries=dictionaries, future=future)
     echo_stats(stats, posts_dir)
     _exit_without_teardown = not watch
     if watch:
@@ -156,7 +159,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
 
         click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ...")
         with _library_errors():
-            watch_posts(posts_dir, index_dir, base_url=base_url, owner_dictionaries=dictionaries,
+            watch_posts(posts_dir, index_dir, base_url=base_url, owner_dictionaries=dictionaries, future=future,
                         on_update=lambda update: echo_stats(update, posts_dir),
                         on_error=lambda exc: click.echo(f"Error: {exc}", err=True))
         click.echo("Stopped watching.")
@@ -216,15 +219,17 @@ def _warn_about_word_lists(dictionaries: tuple[Path, ...]) -> None:
 
 def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                 strict: bool = False, full: bool = True, jobs: int | None = None,
-                wait_s: float = 0, owner_dictionaries: tuple[Path, ...] = ()) -> IndexStats:
+                wait_s: float = 0, owner_dictionaries: tuple[Path, ...] = (), future: bool = False) -> IndexStats:
     """Rebuild or update the index, with a progress bar when run on a terminal.
 
-    :param strict: load every post first and refuse to touch the index if any file (other than
-        a ``published: false`` draft) would be skipped; then rebuild.
+    :param strict: load every post first and refuse to touch the index if any file would be
+        skipped other than a post Jekyll would not publish (a draft, a post dated in the future);
+        then rebuild.
     :param full: rebuild everything; False updates only what changed (:func:`update_index`).
     :param jobs: most processes running Janome (None: one per CPU).
     :param wait_s: seconds to wait for a reindex already running.
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
+    :param future: index posts dated in the future too (else they are skipped until their date).
     :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts or
         no post file, the folder holds no post file while the index holds posts (the index is left
         as it was), another reindex is running, or any other :class:`SearchError`.
@@ -235,9 +240,9 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     with _library_errors():
         try:
             if strict:
-                posts = list(load_posts(posts_dir, base_url))
+                posts = list(load_posts(posts_dir, base_url, future=future))
                 total = len(posts)
-                broken = [p for p in posts if isinstance(p, SkippedPost) and p.reason != UNPUBLISHED_REASON]
+                broken = [p for p in posts if isinstance(p, SkippedPost) and not p.unpublished]
                 if broken:
                     for skipped in broken:
                         click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}", err=True)
@@ -258,10 +263,11 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
         if not full and not strict:
             with _progress_bar(None, "Indexing changed posts") as progress:
                 return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                    owner_dictionaries=owner_dictionaries, progress=progress)
+                                    owner_dictionaries=owner_dictionaries, progress=progress, future=future)
         with _progress_bar(total, "Indexing") as progress:
             return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                 owner_dictionaries=owner_dictionaries, progress=progress, posts=posts)
+                                 owner_dictionaries=owner_dictionaries, progress=progress, posts=posts,
+                                 future=future)
 
 
 @contextmanager

@@ -1,8 +1,9 @@
 """A synthetic blog of about 10,000 posts made by recombining paragraphs of the real posts.
 
 Each synthetic post takes a real post's front matter shape (a real title with a number, that
-post's tags and categories, a date in the same years) and a body of paragraphs drawn at random
-from the whole corpus. Its number of paragraphs is that of a random real post, capped at
+post's tags and categories, a date in the same years but not after the day of the newest real
+post: a later one could be in the future, which a reindex skips) and a body of paragraphs drawn
+at random from the whole corpus. Its number of paragraphs is that of a random real post, capped at
 :data:`MAX_PARAGRAPHS` so the corpus stays within a reindex of a few tens of minutes on two
 cores (Janome runs at ~13 k characters/s per core here). The posts are written as Markdown files
 into a folder outside the repository and indexed by the real reindex.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -45,6 +47,7 @@ def write_synthetic_corpus(posts: list[Post], folder: Path, count: int, seed: in
     rng = random.Random(seed)
     pool = [paragraph for post in posts for paragraph in paragraphs_of(post)]
     shapes = [post for post in posts if paragraphs_of(post)]
+    newest = max((post.date for post in posts if post.date is not None), default=None)
     folder.mkdir(parents=True, exist_ok=True)
     characters = 0
     for number in range(count):
@@ -52,10 +55,12 @@ def write_synthetic_corpus(posts: list[Post], folder: Path, count: int, seed: in
         size = min(len(paragraphs_of(rng.choice(shapes))), MAX_PARAGRAPHS)
         body = "\n\n".join(_as_markdown_paragraph(rng.choice(pool)) for _ in range(size))
         characters += len(body)
-        year = shape.date.year if shape.date else 2020
+        day = date(shape.date.year if shape.date else 2020, rng.randint(1, 12), rng.randint(1, 28))
+        if newest is not None and day > newest.date():
+            day = newest.date()
         front = {
             "title": f"{shape.title} ({number})",
-            "date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 09:00:00 +0900",
+            "date": f"{day.isoformat()} 09:00:00 +0900",
             "tags": list(shape.tags),
             "categories": list(shape.categories),
             "author": shape.author or None,
