@@ -40,10 +40,11 @@ from search.facets import Filters, facet_counts
 from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
+from search.postings import field_lexicon
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
 from search.synonyms import Synonyms
-from search.schema import (NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, SNIPPET_SOURCE_FIELDS, TITLE_SOURCE_FIELDS,
-                           WORD_FIELDS, stored_date)
+from search.schema import (LEXICON_FIELDS, NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, SNIPPET_SOURCE_FIELDS,
+                           TITLE_SOURCE_FIELDS, WORD_FIELDS, stored_date)
 
 #: Largest page size a caller may ask for.
 MAX_PER_PAGE = 50
@@ -273,13 +274,17 @@ def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
 
 def reading_lexicon(reader) -> Callable[[str], bool]:
     """Whether a folded katakana reading is a term of ``reader``'s reading fields (a Whoosh
-    index reader; answers are remembered for the life of the returned function)."""
+    index reader; answers are remembered for the life of the returned function). The fields of
+    :data:`LEXICON_FIELDS` are asked in memory (:func:`search.postings.field_lexicon`), so a
+    reading that is no term costs one lookup in the term table, not one a field."""
     fields = [f for f in READING_FIELDS if f in reader.schema]
+    kept = [field_lexicon(reader, f) for f in fields if f in LEXICON_FIELDS]
+    looked_up = [f for f in fields if f not in LEXICON_FIELDS]
 
     @functools.cache
     def is_reading(term: str) -> bool:
         btext = term.encode("utf-8")
-        return any((f, btext) in reader for f in fields)
+        return any(btext in lexicon for lexicon in kept) or any((f, btext) in reader for f in looked_up)
 
     return is_reading
 

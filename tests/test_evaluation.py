@@ -295,6 +295,26 @@ def test_absent_terms_of_lexicon_fields_cost_no_lookup(linked_index, monkeypatch
         assert lookups == [("anchors", "道具".encode()), ("body", "東京".encode()), ("body", "存在しない".encode())]
 
 
+def test_reading_lexicon_asks_the_term_table_only_of_the_large_fields(linked_index, monkeypatch):
+    """Readings are checked in memory in the small reading fields: a reading found there costs no
+    lookup, one found nowhere costs one (``body_reading``), and the answers are the same."""
+    with linked_index.searcher() as searcher:
+        reader = _only_reader(searcher)
+        title_only = sorted(set(reader.lexicon("title_reading")) - set(reader.lexicon("body_reading")))
+        anchors_only = sorted(set(reader.lexicon("anchors_reading")) - set(reader.lexicon("body_reading")))
+        body = sorted(reader.lexicon("body_reading"))
+        assert title_only and anchors_only and body
+        is_reading = searching.reading_lexicon(reader)
+        field_lexicon(reader, "title_reading"), field_lexicon(reader, "anchors_reading")
+        lookups = []
+        real_contains = type(reader).__contains__
+        monkeypatch.setattr(type(reader), "__contains__", lambda self, term: lookups.append(term) or real_contains(self, term))
+        assert is_reading(title_only[0].decode()) and is_reading(anchors_only[0].decode())
+        assert lookups == []
+        assert is_reading(body[0].decode()) and not is_reading("ソンザイシナイ")
+        assert lookups == [("body_reading", body[0]), ("body_reading", "ソンザイシナイ".encode())]
+
+
 def test_search_with_lexicons_ranks_as_without(linked_index, monkeypatch):
     queries = ["キャプチャ", "道具", "東京 旅", "とうし", "画面 キャプチャ 道具", "存在しない言葉"]
     with_lexicons = [search_posts(linked_index, q) for q in queries]
