@@ -27,6 +27,7 @@ from whoosh import query as wq
 from search.adjacency import AdjacentTerms
 from search.postings import PostingsCache
 from search.ranking import RankingModel
+from search.schema import LEXICON_FIELDS
 
 
 class Alternatives(wq.Or):
@@ -66,7 +67,7 @@ class SearchCache:
 
     def __init__(self) -> None:
         self.nodes: dict = {}
-        self.postings = PostingsCache()
+        self.postings = PostingsCache(LEXICON_FIELDS)
 
 
 @dataclass

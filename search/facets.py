@@ -12,11 +12,11 @@ Each document's values are read from the index once per index version and cached
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from typing import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+import numpy as np
 from whoosh import query as wq
 
 #: Facet name → index field. The order is the order facets are shown in.
@@ -80,45 +80,61 @@ def _any_case(fieldname: str, value: str) -> wq.Query:
 
 
 _cache_lock = threading.Lock()
-_value_cache: dict[tuple, list[tuple[str, ...]]] = {}
+_value_cache: dict[tuple, "DocumentValues"] = {}
 
 
-def document_values(searcher, fieldname: str, cache_key: tuple) -> list[tuple[str, ...]]:
+@dataclass(frozen=True)
+class DocumentValues:
+    """A keyword field's values by document: ``values[value_ids[i]]`` is a value of document
+    ``docnums[i]`` (one entry per document and value, documents in ascending order)."""
+
+    values: tuple[str, ...]
+    docnums: np.ndarray
+    value_ids: np.ndarray
+
+
+def document_values(searcher, fieldname: str, cache_key: tuple) -> DocumentValues:
     """For each document number, the values of a keyword field (read once per ``cache_key``).
 
     :param cache_key: identifies the index version (generation directory and Whoosh generation);
         a new key drops the old entries.
     """
     key = (*cache_key, fieldname)
-    values = _value_cache.get(key)
-    if values is not None:
-        return values
+    found = _value_cache.get(key)
+    if found is not None:
+        return found
     reader = searcher.reader()
-    lists: list[list[str]] = [[] for _ in range(reader.doc_count_all())]
+    values: list[str] = []
+    pairs: list[tuple[int, int]] = []
     if fieldname in searcher.schema:
         field = searcher.schema[fieldname]
         for btext in reader.lexicon(fieldname):
-            text = field.from_bytes(btext)
-            for docnum in reader.postings(fieldname, btext).all_ids():
-                lists[docnum].append(text)
-    values = [tuple(v) for v in lists]
+            values.append(field.from_bytes(btext))
+            pairs += [(docnum, len(values) - 1) for docnum in reader.postings(fieldname, btext).all_ids()]
+    pairs.sort()  # by document, then value in lexicon order
+    found = DocumentValues(tuple(values), np.array([d for d, _ in pairs], dtype=np.int64),
+                           np.array([v for _, v in pairs], dtype=np.int64))
     with _cache_lock:
         for stale in [k for k in _value_cache if k[:-1] != cache_key]:
             del _value_cache[stale]
-        _value_cache[key] = values
-    return values
+        _value_cache[key] = found
+    return found
 
 
 def facet_counts(searcher, cache_key: tuple, docnums: Iterable[int]) -> dict[str, list[dict]]:
     """``{"tags": [{"value": "AWS", "count": 12}, …], …}`` among the documents ``docnums``.
 
     Values are ordered by count (descending), then by value; at most :data:`MAX_FACET_VALUES`.
+    Counted over arrays (one ``bincount`` a field), not document by document: a query matching
+    most posts used to spend ~1 ms here at 1,406 posts.
     """
-    docnums = list(docnums)
+    docnums = np.fromiter(docnums, dtype=np.int64)
+    chosen = np.bincount(docnums, minlength=searcher.reader().doc_count_all())  # times each is listed
     counts: dict[str, list[dict]] = {}
     for name, fieldname in FACET_FIELDS.items():
-        values = document_values(searcher, fieldname, cache_key)
-        groups = Counter(value for docnum in docnums for value in values[docnum])
-        ordered = sorted(groups.items(), key=lambda item: (-item[1], str(item[0])))
+        found = document_values(searcher, fieldname, cache_key)
+        per_value = np.bincount(found.value_ids, weights=chosen[found.docnums], minlength=len(found.values))
+        groups = [(found.values[i], int(per_value[i])) for i in np.flatnonzero(per_value).tolist()]
+        ordered = sorted(groups, key=lambda item: (-item[1], str(item[0])))
         counts[name] = [{"value": value, "count": count} for value, count in ordered[:MAX_FACET_VALUES] if value]
     return counts

@@ -24,7 +24,6 @@ readings least (BM25F, Robertson & Zaragoza 2009, title weighted). Escalation, r
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -42,10 +41,11 @@ from search.facets import Filters, facet_counts
 from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing import SearchIndex
 from search.normalize import fold_term, normalize_query, to_katakana
+from search.postings import field_lexicon
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
 from search.synonyms import Synonyms
-from search.schema import (NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, SNIPPET_SOURCE_FIELDS, TITLE_SOURCE_FIELDS,
-                           WORD_FIELDS, stored_date)
+from search.schema import (LEXICON_FIELDS, NGRAM_FIELDS, READING_FIELDS, SNIPPET_FIELD, SNIPPET_SOURCE_FIELDS,
+                           TITLE_SOURCE_FIELDS, WORD_FIELDS, stored_date)
 
 #: Largest page size a caller may ask for.
 MAX_PER_PAGE = 50
@@ -284,7 +284,9 @@ class ReadingLexicon:
 
     Called with a folded katakana reading, tells whether the index holds it (answers are
     remembered for the life of the object); :meth:`completions` lists the readings a few kana
-    typed may be the start of.
+    typed may be the start of. The fields of :data:`LEXICON_FIELDS` are asked in memory
+    (:func:`search.postings.field_lexicon`), so a reading that is no term costs one lookup in the
+    term table, not one a field.
 
     :param reader: a Whoosh index reader, open while this is used.
     """
@@ -292,13 +294,16 @@ class ReadingLexicon:
     def __init__(self, reader) -> None:
         self._reader = reader
         self._fields = [f for f in READING_FIELDS if f in reader.schema]
+        self._kept = [field_lexicon(reader, f) for f in self._fields if f in LEXICON_FIELDS]
+        self._looked_up = [f for f in self._fields if f not in LEXICON_FIELDS]
         self._known: dict[str, bool] = {}
 
     def __call__(self, term: str) -> bool:
         known = self._known.get(term)
         if known is None:
             btext = term.encode("utf-8")
-            known = self._known[term] = any((f, btext) in self._reader for f in self._fields)
+            known = self._known[term] = (any(btext in lexicon for lexicon in self._kept)
+                                         or any((f, btext) in self._reader for f in self._looked_up))
         return known
 
     def completions(self, prefix: str, limit: int) -> list[str]:

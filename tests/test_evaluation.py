@@ -13,7 +13,8 @@ from search import evaluation, searching
 from search.adjacency import AdjacentTerms
 from search.evaluation import Evaluator, SearchCache
 from search.indexing import current_generation, open_index
-from search.postings import PostingsCache, _character_positions
+from search.postings import PostingsCache, _character_positions, field_lexicon
+from search.schema import LEXICON_FIELDS
 from search.searching import QueryPlan, search_posts
 from tests.factories import build_index, make_post
 
@@ -239,6 +240,90 @@ def test_postings_are_read_once_per_search(index):
         evaluator, search_cache = Evaluator(searcher), SearchCache()
         evaluator.evaluate(wq.Term("body", "東京"), search_cache)
         assert wq.Term("body", "東京") in search_cache.nodes
+
+
+@pytest.fixture(scope="module")
+def linked_index(tmp_path_factory):
+    """POSTS with a link between two of them, so the link-text fields hold terms too."""
+    linking = replace(POSTS[1], links=(("/capture/", "画面キャプチャの道具"),))
+    return build_index(tmp_path_factory.mktemp("lexicons"), [POSTS[0], linking, *POSTS[2:]])
+
+
+def _only_reader(searcher):
+    (reader, _), = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+    return reader
+
+
+def test_lexicon_fields_read_the_same_postings(linked_index):
+    """With lexicons kept for the small fields, every term of every field (and terms of other
+    fields asked of them, which they lack) gives the postings a plain lookup gives."""
+    with linked_index.searcher() as searcher:
+        reader = _only_reader(searcher)
+        assert field_lexicon(reader, "anchors_ngram") >= {"キャ".encode(), "道具".encode()}
+        asked = {btext for fieldname in searcher.schema.names() if fieldname in reader.schema
+                 and searcher.schema[fieldname].format is not None for btext in reader.lexicon(fieldname)}
+        asked |= {"存在しない".encode(), b""}
+        kept, plain = PostingsCache(LEXICON_FIELDS), PostingsCache()
+        for fieldname in [*LEXICON_FIELDS, "body", "body_ngram"]:
+            for btext in asked:
+                ours, theirs = kept.term(reader, fieldname, btext), plain.term(reader, fieldname, btext)
+                assert (ours is None) == (theirs is None), (fieldname, btext)
+                if ours is not None:
+                    assert ours.ids.tolist() == theirs.ids.tolist() and ours.weights.tolist() == theirs.weights.tolist()
+        assert field_lexicon(reader, "no_such_field") == frozenset()
+
+
+def test_absent_terms_of_lexicon_fields_cost_no_lookup(linked_index, monkeypatch):
+    """A term missing from a field whose lexicon is kept is answered without the term table; a
+    term that is there is looked up once (read, not first checked for)."""
+    with linked_index.searcher() as searcher:
+        reader = _only_reader(searcher)
+        for fieldname in LEXICON_FIELDS:
+            field_lexicon(reader, fieldname)  # read beforehand, as a searcher's first search does
+        lookups = []
+        real_contains, real_postings = type(reader).__contains__, type(reader).postings
+        monkeypatch.setattr(type(reader), "__contains__", lambda self, term: lookups.append(term) or real_contains(self, term))
+        monkeypatch.setattr(type(reader), "postings",
+                            lambda self, fieldname, text, **kw: lookups.append((fieldname, text)) or real_postings(self, fieldname, text, **kw))
+        cache = PostingsCache(LEXICON_FIELDS)
+        for fieldname in LEXICON_FIELDS:
+            assert cache.term(reader, fieldname, "存在しない".encode()) is None
+        assert lookups == []
+        assert cache.term(reader, "anchors", "道具".encode()) is not None
+        assert cache.term(reader, "body", "東京".encode()) is not None
+        assert cache.term(reader, "body", "存在しない".encode()) is None
+        assert lookups == [("anchors", "道具".encode()), ("body", "東京".encode()), ("body", "存在しない".encode())]
+
+
+def test_reading_lexicon_asks_the_term_table_only_of_the_large_fields(linked_index, monkeypatch):
+    """Readings are checked in memory in the small reading fields: a reading found there costs no
+    lookup, one found nowhere costs one (``body_reading``), and the answers are the same."""
+    with linked_index.searcher() as searcher:
+        reader = _only_reader(searcher)
+        title_only = sorted(set(reader.lexicon("title_reading")) - set(reader.lexicon("body_reading")))
+        anchors_only = sorted(set(reader.lexicon("anchors_reading")) - set(reader.lexicon("body_reading")))
+        body = sorted(reader.lexicon("body_reading"))
+        assert title_only and anchors_only and body
+        is_reading = searching.reading_lexicon(reader)
+        field_lexicon(reader, "title_reading"), field_lexicon(reader, "anchors_reading")
+        lookups = []
+        real_contains = type(reader).__contains__
+        monkeypatch.setattr(type(reader), "__contains__", lambda self, term: lookups.append(term) or real_contains(self, term))
+        assert is_reading(title_only[0].decode()) and is_reading(anchors_only[0].decode())
+        assert lookups == []
+        assert is_reading(body[0].decode()) and not is_reading("ソンザイシナイ")
+        assert lookups == [("body_reading", body[0]), ("body_reading", "ソンザイシナイ".encode())]
+
+
+def test_search_with_lexicons_ranks_as_without(linked_index, monkeypatch):
+    queries = ["キャプチャ", "道具", "東京 旅", "とうし", "画面 キャプチャ 道具", "存在しない言葉"]
+    with_lexicons = [search_posts(linked_index, q) for q in queries]
+    monkeypatch.setattr(evaluation, "LEXICON_FIELDS", ())
+    without = [search_posts(linked_index, q) for q in queries]
+    assert any(page.total for page in with_lexicons)
+    for ours, theirs in zip(with_lexicons, without):
+        assert [(h.post_id, h.score, h.snippet_html) for h in ours.hits] == [(h.post_id, h.score, h.snippet_html) for h in theirs.hits]
+        assert (ours.total, ours.match_mode) == (theirs.total, theirs.match_mode)
 
 
 def test_ranked_by_keeps_both_sets_and_ranks_all_by_the_second():

@@ -4,6 +4,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 
 from search.errors import QueryError
@@ -320,6 +321,28 @@ def test_facet_counts_follow_the_query(faceted):
     filtered = search_posts(faceted, "クラウド", filters=Filters(tags=("AWS",)))
     assert ids(filtered) == {"f1"}
     assert {f["value"]: f["count"] for f in filtered.facets["authors"]} == {"佐藤": 1}
+
+
+@pytest.mark.parametrize("most", [30, 2, 1])
+def test_facet_counts_are_those_of_a_count_post_by_post(faceted, monkeypatch, most):
+    from collections import Counter
+
+    from search import facets
+    monkeypatch.setattr(facets, "MAX_FACET_VALUES", most)
+    with faceted.searcher() as searcher:
+        reader = searcher.reader()
+        everything = list(range(reader.doc_count_all()))
+        for subset in [[], [0], [0, 2], [2, 1], everything, [1, 1]]:
+            expected = {}
+            for name, fieldname in facets.FACET_FIELDS.items():
+                groups = Counter()
+                for btext in reader.lexicon(fieldname):
+                    holders = set(reader.postings(fieldname, btext).all_ids())
+                    groups[btext.decode()] += sum(1 for d in subset if d in holders)
+                ordered = sorted(((v, c) for v, c in groups.items() if c), key=lambda item: (-item[1], item[0]))
+                expected[name] = [{"value": v, "count": c} for v, c in ordered[:most] if v]
+            assert facets.facet_counts(searcher, faceted.cache_key, subset) == expected
+            assert facets.facet_counts(searcher, faceted.cache_key, np.array(subset, dtype=np.int64)) == expected
 
 
 @pytest.mark.parametrize("filters, expected", [
