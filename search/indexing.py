@@ -454,12 +454,10 @@ def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: 
         _refuse_to_empty(posts_dir, index_root, previous)
     generation = _new_generation_path(index_root)
     try:
-        if posts is not None:
-            stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs)
-        else:
-            stats = write_index(items, generation, progress,
-                                owner_dictionaries=owner_dictionaries, jobs=jobs,
-                                posts_dir=posts_dir, base_url=base_url, future=future, now=now)
+        # Posts already read (reindex --strict) come from posts_dir too: the manifest records the
+        # folder, base URL and future setting either way, so the next reindex keeps them.
+        stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs,
+                            posts_dir=posts_dir, base_url=base_url, future=future, now=now)
         _compile_dictionary(index_root, generation)
         _write_vocabulary(generation)
         _fsync_tree(generation)

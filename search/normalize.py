@@ -57,6 +57,19 @@ _KANJI_VARIANTS = _read_kanji_variants(KANJI_VARIANTS_FILE)
 #: The kanji that variants are folded to (高 for 髙): a term holding one may be written otherwise.
 KANJI_VARIANT_FORMS = frozenset(chr(form) for form in _KANJI_VARIANTS.values())
 _HAS_KANJI_VARIANT = re.compile("[" + "".join(re.escape(chr(c)) for c in _KANJI_VARIANTS) + "]")
+_VARIANTS_OF: dict[str, list[str]] = {}
+for _variant, _form in _KANJI_VARIANTS.items():
+    _VARIANTS_OF.setdefault(chr(_form), []).append(chr(_variant))
+
+
+def kanji_spellings(text: str, limit: int = 16) -> list[str]:
+    """``text`` (kanji variants already folded) and, up to ``limit`` in all, the spellings with
+    variants that fold to it (``高橋`` → ``高橋``, ``髙橋``): for a field kept as written, such as
+    the author, that a folded query must still match."""
+    spellings = [""]
+    for char in text:
+        spellings = [s + c for s in spellings for c in (char, *_VARIANTS_OF.get(char, ()))][:limit]
+    return spellings
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from search.evaluation import Alternatives, CoordinatedOr, Evaluator, Matches, S
 from search.facets import Filters, facet_counts
 from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing import SearchIndex
-from search.normalize import fold_term, normalize_query, to_katakana
+from search.normalize import fold_term, kanji_spellings, normalize_query, to_katakana
 from search.postings import field_lexicon
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
 from search.synonyms import Synonyms
@@ -335,8 +335,12 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     clause = WordClause(word)
     if word.field in ("tag", "category", "author"):
         value = word.text
-        clause.words = _or([wq.Term(word.field, value), wq.Term(word.field, value.casefold()),
-                              wq.Term(word.field, value.upper())]) if word.field != "author" else wq.Term("author", value)
+        if word.field == "author":  # kept as written (髙橋) while the query is folded (高橋)
+            spellings = [wq.Term("author", spelling) for spelling in kanji_spellings(value)]
+            clause.words = spellings[0] if len(spellings) == 1 else _or(spellings)
+        else:
+            clause.words = _or([wq.Term(word.field, value), wq.Term(word.field, value.casefold()),
+                                wq.Term(word.field, value.upper())])
         if word.field in ("tag", "category"):
             terms = [m.term for m in query_terms(value, dictionary)]
             if terms:

@@ -61,6 +61,26 @@ def test_reindex_strict_accepts_drafts(runner, tmp_path, make_posts_dir, indexed
     assert f"Indexed {indexed_posts} posts, skipped 1," in result.output
 
 
+def test_reindex_strict_records_the_base_url_and_folder(runner, tmp_path, make_posts_dir):
+    """``--strict`` rebuilds from the posts it checked: the index still records the base URL,
+    the posts folder and ``--future``, so the next reindex keeps the URL and finds nothing changed."""
+    from search.indexing import indexed_base_url
+
+    posts = make_posts_dir(tmp_path / "posts")
+    (posts / "broken.md").unlink()
+    index, site = tmp_path / "index", "https://blog.example.com"
+    result = invoke(runner, "reindex", "--strict", "--posts", posts, "--index", index, "--base-url", site)
+    assert result.exit_code == 0, result.output
+    assert indexed_base_url(index) == site
+    result = invoke(runner, "reindex", "--strict", "--posts", posts, "--index", index)
+    assert result.exit_code == 0, result.output
+    assert f"Keeping the base URL {site} of the index" in result.output and indexed_base_url(index) == site
+    result = invoke(runner, "reindex", "--posts", posts, "--index", index)
+    assert f"Keeping the base URL {site} of the index" in result.output
+    assert result.output.splitlines()[1].startswith("Index up to date"), result.output
+    assert read_metadata(current_generation(index))["skipped"] == 1
+
+
 def test_reindex_reads_environment_options_win(runner, posts_dir, tmp_path, monkeypatch, indexed_posts):
     monkeypatch.setenv("KENSAKU_POSTS_DIR", str(posts_dir))
     monkeypatch.setenv("KENSAKU_INDEX_DIR", str(tmp_path / "from-env"))

@@ -520,3 +520,15 @@ def test_a_quoted_phrase_across_kanji_and_letters_matches_exactly(tmp_path, q):
              make_post("apart", "別", "AIを生成する。移行はAWSで。新機能はRubyで3.3から。要約はGPT-4でした。")]
     page = search_posts(build_index(tmp_path, posts), q)
     assert ids(page) == {"has"} and page.match_mode in ("exact", "fragment")
+
+
+def test_author_syntax_finds_an_author_written_with_a_kanji_variant(tmp_path):
+    """The author field holds the name as written (facets show it so) while the query folds
+    kanji variants (髙 → 高): ``author:`` typed either way finds 髙橋's post, as ``tag:`` does."""
+    index = build_index(tmp_path, [make_post("a", "散歩", "町を歩いた。", author="髙橋"),
+                                   make_post("b", "料理", "味噌汁を作った。", author="高橋"),
+                                   make_post("c", "旅行", "國立へ行った。", author="𠮷田")])
+    for q in ("author:髙橋", "author:高橋"):
+        assert ids(search_posts(index, q)) == {"a", "b"}, q
+    for q in ("author:𠮷田", "author:吉田"):
+        assert ids(search_posts(index, q)) == {"c"}, q
