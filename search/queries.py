@@ -9,7 +9,9 @@ Syntax (operators off except these, as in Datasette's escaped-by-default full-te
   full-width ``｜`` of Japanese titles is a separator, not an operator);
 * ``-word`` or ``-"phrase"`` excludes posts that match it; so does ``ー``, ``−``, ``‐`` or ``‑``
   (:data:`EXCLUSION_MARKS`, what ``-`` types in a Japanese input mode) at the start of a word
-  and followed by more of it (``東京都 ー猫``); ``ー`` alone or inside a word (``サーバー``) is text;
+  and followed by more of it (``東京都 ー猫``), when the query has a word to search for besides;
+  ``ー`` alone, inside a word (``サーバー``) or starting the only word (``ーロッパ外交``: a
+  katakana word cut short, not "everything but") is text;
 * ``( … )`` groups (unbalanced parentheses are closed or ignored);
 * ``field:value`` for the fields in :data:`FIELD_ALIASES` only (``tag:AWS``, ``title:検索``);
   any other ``xxx:`` is searched as plain text.
@@ -79,6 +81,7 @@ Node = Word | Not | And | Or
 EXCLUSION_MARKS = "ー−‐‑"
 _TOKEN = re.compile(rf'[{EXCLUSION_MARKS}]?"[^"]*"?|\(|\)|\||[^\s"()|]+')
 _FIELD = re.compile(r"^([^\s:]+):(.+)$")
+_OPERATORS = ("(", ")", "|", "OR", "AND")
 
 
 def parse_query(q: str) -> Node | None:
@@ -96,8 +99,10 @@ def parse_query(q: str) -> Node | None:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"The query is too long ({len(text)} characters): at most {MAX_QUERY_CHARS}.",
                          QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(text))
-    tokens = [_exclusion_as_minus(token) for token in _TOKEN.findall(text)]
-    words = sum(1 for t in tokens if t not in ("(", ")", "|", "OR", "AND"))
+    tokens = _TOKEN.findall(text)
+    if any(token not in _OPERATORS and token[0] not in EXCLUSION_MARKS + "-" for token in tokens):
+        tokens = [_exclusion_as_minus(token) for token in tokens]  # else nothing to exclude from: text
+    words = sum(1 for t in tokens if t not in _OPERATORS)
     if words > MAX_QUERY_WORDS:
         raise QueryError(f"The query has too many words ({words}): at most {MAX_QUERY_WORDS}.",
                          QueryErrorReason.TOO_MANY_WORDS, MAX_QUERY_WORDS, words)

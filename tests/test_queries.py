@@ -45,7 +45,13 @@ from search.queries import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, Or, Word,
     ("AWS \u2011Lambda", And((Word("AWS"), Not(Word("Lambda"))))),
     ("(東京 OR 大阪) ー観光", And((Or((Word("東京"), Word("大阪"))), Not(Word("観光"))))),
     ("東京 ー\"生成 AI\"", And((Word("東京"), Not(Word("生成 AI", phrase=True))))),
-    ("ｰ猫", Not(Word("猫"))),  # half-width, NFKC → ー
+    ("東京 ｰ猫", And((Word("東京"), Not(Word("猫"))))),  # half-width, NFKC → ー
+    # ... but with no other word to search for it is text (a katakana word cut short, most likely)
+    ("ー猫", Word("ー猫")),
+    ("ーロッパ外交に持ち込まれた対立とは？", Word("ーロッパ外交に持ち込まれた対立とは?")),
+    ("ー猫 −犬", And((Word("ー猫"), Word("−犬")))),
+    ("ー猫 -犬", And((Word("ー猫"), Not(Word("犬"))))),
+    ("-猫", Not(Word("猫"))),  # an ASCII minus is always the operator
     # ー alone, inside or at the end of a word is text
     ("ー", Word("ー")),
     ("東京 ー", And((Word("東京"), Word("ー")))),
