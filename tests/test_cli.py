@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import queue
@@ -416,6 +417,16 @@ def test_serve(tmp_path, make_posts_dir, indexed_posts, processes):
         if processes:  # the workers are the server's children
             children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
             assert len(children) == 2
+            # each response closes its connection, so no worker keeps a client's connections to itself
+            parsed = urllib.parse.urlsplit(url)
+            connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+            try:
+                connection.request("GET", "/api/search?q=%E6%9D%B1%E4%BA%AC")  # HTTP/1.1, keep-alive asked
+                response = connection.getresponse()
+                assert response.status == 200 and response.getheader("Connection", "").lower() == "close"
+                response.read()
+            finally:
+                connection.close()
         process.terminate()
         assert process.wait(timeout=10) == 0  # SIGTERM stops it cleanly
     finally:
