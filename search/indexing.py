@@ -118,8 +118,17 @@ class IndexStats:
 
 
 ProgressCallback = Callable[[Post | SkippedPost], None]
-#: :attr:`IndexStats.rebuilt_because` of an update that rebuilt because the user dictionary changed.
+#: :attr:`IndexStats.rebuilt_because` of an update that rebuilt every post instead: the user
+#: dictionary changed; the index format; the index holds no record of its posts' files (built from
+#: posts handed to it, or by an older kensaku); another posts folder, base URL or ``--future``; or
+#: most posts changed (a rebuild is then about as fast).
 DICTIONARY_CHANGED = "the user dictionary changed (tags or dictionary files)"
+FORMAT_CHANGED = "the index format changed (another version of kensaku)"
+NO_MANIFEST = "the index holds no record of its post files"
+FOLDER_CHANGED = "the posts folder changed"
+BASE_URL_CHANGED = "the base URL changed"
+FUTURE_CHANGED = "--future was turned on or off"
+MOST_CHANGED = "most posts changed"
 
 
 def format_metadata() -> dict[str, object]:
@@ -545,8 +554,9 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
 def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
                    owner_dictionaries: list[Path], jobs: int | None, future: bool,
                    now: datetime) -> IndexStats | str | None:
-    """Apply the changes in a new generation; when a full rebuild is needed instead, why
-    (:data:`DICTIONARY_CHANGED`) or None."""
+    """Apply the changes in a new generation; when a full rebuild is needed instead, why (one of
+    the ``*_CHANGED`` reasons, for :attr:`IndexStats.rebuilt_because`), or None when there is no
+    index to update yet."""
     files = find_post_files(posts_dir)
     _remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
@@ -554,17 +564,23 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
         return None
     metadata = read_metadata(previous)
     manifest = _Manifest.read(previous)
-    if (manifest is None or any(metadata.get(k) != v for k, v in format_metadata().items())
-            or manifest.posts_dir != str(posts_dir.resolve()) or manifest.base_url != base_url
-            or manifest.future != future):
-        return None
+    if any(metadata.get(k) != v for k, v in format_metadata().items()):
+        return FORMAT_CHANGED
+    if manifest is None or manifest.posts_dir is None:
+        return NO_MANIFEST
+    if manifest.posts_dir != str(posts_dir.resolve()):
+        return FOLDER_CHANGED
+    if manifest.base_url != base_url:
+        return BASE_URL_CHANGED
+    if manifest.future != future:
+        return FUTURE_CHANGED
     hashes = _current_hashes(files, posts_dir, manifest)
     changed_ids = {post_id for post_id, (_, digest) in hashes.items()
                    if (manifest.indexed.get(post_id) or manifest.skipped.get(post_id) or [None])[0] != digest}
     changed_ids |= manifest.due(now) & hashes.keys()  # dated in the future until now: read again
     deleted = [post_id for post_id in [*manifest.indexed, *manifest.skipped] if post_id not in hashes]
     if len(changed_ids) + len(deleted) > UPDATE_MAX_CHANGED_SHARE * max(len(hashes), len(manifest.indexed)):
-        return None
+        return MOST_CHANGED
     stats = IndexStats(incremental=True)
     stats.skipped = [manifest.skipped_post(post_id, posts_dir) for post_id in manifest.skipped
                      if post_id in hashes and post_id not in changed_ids]

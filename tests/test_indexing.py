@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import threading
 import time
 
@@ -334,6 +335,38 @@ def test_update_rebuilds_when_there_is_nothing_to_update(tmp_path):
     assert stats.rebuilt_because == "" and stats.summary().endswith(" s.")  # a first index: nothing to say
     rebuild_index(tmp_path, tmp_path / "given", posts=FIRST)  # built from posts, not from a folder
     assert not update_index(posts, tmp_path / "given").incremental
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("folder", "the posts folder changed"),
+    ("base_url", "the base URL changed"),
+    ("future", "--future was turned on or off"),
+    ("format", "the index format changed (another version of kensaku)"),
+    ("most", "most posts changed"),
+])
+def test_an_update_that_rebuilds_every_post_says_why(tmp_path, change, reason):
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 4)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    kwargs = {}
+    if change == "folder":
+        shutil.copytree(posts, tmp_path / "moved")
+        posts = tmp_path / "moved"
+    elif change == "base_url":
+        kwargs["base_url"] = "https://blog.example.jp"
+    elif change == "future":
+        kwargs["future"] = True
+    elif change == "format":  # as an older kensaku wrote it
+        metadata = current_generation(root) / METADATA_FILE
+        metadata.write_text(json.dumps({**json.loads(metadata.read_text(encoding="utf-8")), "format_version": 1}),
+                            encoding="utf-8")
+    else:
+        for path in paths[:3]:
+            path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    stats = update_index(posts, root, **kwargs)
+    assert not stats.incremental and stats.indexed == 4 and stats.rebuilt_because == reason
+    assert stats.summary().endswith(f"; rebuilt every post because {reason}.")
 
 
 def test_update_rebuilds_when_the_user_dictionary_changes(tmp_path):
