@@ -103,23 +103,23 @@ def reindex_lock(index_root: Path, wait_s: float = 0.0) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _write_metadata(generation: Path, **values: object) -> None:
+def write_metadata(generation: Path, **values: object) -> None:
     metadata = {
         **format_metadata(),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **values,
     }
-    _write_file_durably(generation / METADATA_FILE, json.dumps(metadata, ensure_ascii=False, indent=2))
+    write_file_durably(generation / METADATA_FILE, json.dumps(metadata, ensure_ascii=False, indent=2))
 
 
-def _write_file_durably(path: Path, text: str) -> None:
+def write_file_durably(path: Path, text: str) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def _fsync_tree(directory: Path) -> None:
+def fsync_tree(directory: Path) -> None:
     for path in directory.iterdir():
         if path.is_file():
             with open(path, "rb") as handle:
@@ -131,19 +131,19 @@ def _fsync_tree(directory: Path) -> None:
         os.close(fd)
 
 
-def _link_file(source: Path, target: Path) -> None:
+def link_file(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:  # a file system without hard links
         shutil.copy2(source, target)
 
 
-def _new_generation_path(index_root: Path) -> Path:
+def new_generation_path(index_root: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
     return index_root / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-def _switch_current(index_root: Path, generation: Path) -> None:
+def switch_current(index_root: Path, generation: Path) -> None:
     temporary = index_root / f".{CURRENT_LINK}.{uuid.uuid4().hex[:8]}"
     os.symlink(generation.name, temporary)
     os.replace(temporary, index_root / CURRENT_LINK)
@@ -158,7 +158,7 @@ def _generations(index_root: Path) -> list[Path]:
     return sorted(p for p in index_root.glob(f"{GENERATION_PREFIX}*") if p.is_dir())
 
 
-def _remove_abandoned_generations(index_root: Path) -> None:
+def remove_abandoned_generations(index_root: Path) -> None:
     """Delete generations a killed reindex left without metadata (never the current one)."""
     current = current_generation(index_root)
     for generation in _generations(index_root):
@@ -170,7 +170,7 @@ def _remove_abandoned_generations(index_root: Path) -> None:
         shutil.rmtree(stray, ignore_errors=True)
 
 
-def _remove_old_generations(index_root: Path, keep: tuple[Path | None, ...]) -> None:
+def remove_old_generations(index_root: Path, keep: tuple[Path | None, ...]) -> None:
     """Delete every generation but ``keep`` (the new one and the one served until now), and the
     compiled dictionaries no kept generation uses."""
     for generation in _generations(index_root):
@@ -182,7 +182,7 @@ def _remove_old_generations(index_root: Path, keep: tuple[Path | None, ...]) -> 
             shutil.rmtree(compiled, ignore_errors=True)
 
 
-def _compile_dictionary(index_root: Path, generation: Path) -> None:
+def compile_dictionary(index_root: Path, generation: Path) -> None:
     """Compile the generation's user dictionary into ``dictionaries/<digest>/`` unless it is there.
 
     Servers tokenize queries with the compiled copy (:attr:`search.index.SearchIndex.dictionary`): Janome

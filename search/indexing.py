@@ -25,13 +25,13 @@ from whoosh.filedb.filestore import FileStorage
 from search.anchors import LinkSource, anchor_texts, on_site_links, with_anchors
 from search.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError
-from search.generations import (DICTIONARIES_DIR, METADATA_FILE, _compile_dictionary, _fsync_tree, _link_file,
-                                _new_generation_path, _remove_abandoned_generations, _remove_old_generations,
-                                _switch_current, _write_metadata, current_generation, format_metadata,
-                                read_metadata, reindex_lock)
+from search.generations import (DICTIONARIES_DIR, METADATA_FILE, compile_dictionary, current_generation,
+                                format_metadata, fsync_tree, link_file, new_generation_path, read_metadata,
+                                reindex_lock, remove_abandoned_generations, remove_old_generations,
+                                switch_current, write_metadata)
 from search.index import SearchIndex
-from search.manifest import (MANIFEST_FILE, _absolute_paths, _current_hashes, _dictionary_inputs, _keywords,
-                             _Manifest, _record_skipped)
+from search.manifest import (MANIFEST_FILE, Manifest, absolute_paths, current_hashes, digest_dictionary_inputs,
+                             post_keywords, record_skipped)
 from search.pipeline import AnalysisPool, Item, workers_for
 from search.posts import Post, SkippedPost, find_post_files
 from search.schema import build_schema, post_to_document
@@ -136,13 +136,13 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     items = list(posts)
     folder = Path(posts_dir) if posts_dir is not None else Path(".")
     stats = IndexStats(index_dir=index_dir)
-    manifest = _Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future)
+    manifest = Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future)
     with AnalysisPool(workers_for(items, jobs)) as pool:
         read = with_anchors(pool.read(items, folder, base_url, future=future, now=now), base_url=base_url)
-        keywords = [k for p in read if isinstance(p, Post) for k in _keywords(p)]
+        keywords = [k for p in read if isinstance(p, Post) for k in post_keywords(p)]
         owner_dictionaries = list(owner_dictionaries)
-        manifest.dictionary_inputs = _dictionary_inputs(keywords, owner_dictionaries)
-        manifest.owner_dictionaries = _absolute_paths(owner_dictionaries)
+        manifest.dictionary_inputs = digest_dictionary_inputs(keywords, owner_dictionaries)
+        manifest.owner_dictionaries = absolute_paths(owner_dictionaries)
         dictionary_path = index_dir / DICTIONARY_FILE
         dictionary_digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
         ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
@@ -151,7 +151,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
             for item in pool.analyzed(read, writer.schema):
                 if isinstance(item, SkippedPost):
                     stats.skipped.append(item)
-                    _record_skipped(manifest, item, folder)
+                    record_skipped(manifest, item, folder)
                 else:
                     writer.add_document(**post_to_document(item))
                     manifest.add(item)
@@ -165,7 +165,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     _check_doc_count(ix, stats.indexed)
     ix.close()
     manifest.write(index_dir)
-    _write_metadata(index_dir, posts=stats.indexed, skipped=len(stats.skipped),
+    write_metadata(index_dir, posts=stats.indexed, skipped=len(stats.skipped),
                     dictionary_digest=dictionary_digest)
     stats.elapsed_s = time.perf_counter() - started
     return stats
@@ -215,25 +215,25 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
 def _rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
                     posts: Iterable[Post | SkippedPost] | None, owner_dictionaries: Iterable[Path],
                     jobs: int | None, future: bool, now: datetime) -> IndexStats:
-    _remove_abandoned_generations(index_root)
+    remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
     items = list(posts) if posts is not None else find_post_files(posts_dir)
     if not items:
         _refuse_to_empty(posts_dir, index_root, previous)
-    generation = _new_generation_path(index_root)
+    generation = new_generation_path(index_root)
     try:
         # Posts already read (reindex --strict) come from posts_dir too: the manifest records the
         # folder, base URL and future setting either way, so the next reindex keeps them.
         stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs,
                             posts_dir=posts_dir, base_url=base_url, future=future, now=now)
-        _compile_dictionary(index_root, generation)
+        compile_dictionary(index_root, generation)
         _write_vocabulary(generation)
-        _fsync_tree(generation)
-        _switch_current(index_root, generation)
+        fsync_tree(generation)
+        switch_current(index_root, generation)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    _remove_old_generations(index_root, keep=(generation, previous))
+    remove_old_generations(index_root, keep=(generation, previous))
     return stats
 
 
@@ -310,12 +310,12 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     the ``*_CHANGED`` reasons, for :attr:`IndexStats.rebuilt_because`), or None when there is no
     index to update yet."""
     files = find_post_files(posts_dir)
-    _remove_abandoned_generations(index_root)
+    remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
     if previous is None or not previous.is_dir():
         return None
     metadata = read_metadata(previous)
-    manifest = _Manifest.read(previous)
+    manifest = Manifest.read(previous)
     if any(metadata.get(k) != v for k, v in format_metadata().items()):
         return FORMAT_CHANGED
     if manifest is None or manifest.posts_dir is None:
@@ -326,7 +326,7 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
         return BASE_URL_CHANGED
     if manifest.future != future:
         return FUTURE_CHANGED
-    hashes = _current_hashes(files, posts_dir, manifest)
+    hashes = current_hashes(files, posts_dir, manifest)
     changed_ids = {post_id for post_id, (_, digest) in hashes.items()
                    if (manifest.indexed.get(post_id) or manifest.skipped.get(post_id) or [None])[0] != digest}
     changed_ids |= manifest.due(now) & hashes.keys()  # dated in the future until now: read again
@@ -337,24 +337,24 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     stats.skipped = [manifest.skipped_post(post_id, posts_dir) for post_id in manifest.skipped
                      if post_id in hashes and post_id not in changed_ids]
     if (not changed_ids and not deleted and (previous / DICTIONARY_FILE).is_file()
-            and _dictionary_inputs(manifest.keywords(), owner_dictionaries) == manifest.dictionary_inputs
-            and manifest.owner_dictionaries == _absolute_paths(owner_dictionaries)):
+            and digest_dictionary_inputs(manifest.keywords(), owner_dictionaries) == manifest.dictionary_inputs
+            and manifest.owner_dictionaries == absolute_paths(owner_dictionaries)):
         stats.unchanged = len(manifest.indexed)
         return stats  # (other owner word lists or shipped words: the dictionary is checked below)
     changed = [path for post_id, (path, _) in hashes.items() if post_id in changed_ids]
-    generation = _new_generation_path(index_root)
+    generation = new_generation_path(index_root)
     try:
         with AnalysisPool(workers_for(changed, jobs)) as pool:
             read, relinked = _read_with_anchors(pool, changed, hashes, changed_ids, manifest, posts_dir, base_url,
                                                 future, now)
             keywords = [k for post_id, (_, words, *_) in manifest.indexed.items()
                         if post_id in hashes and post_id not in changed_ids for k in words]
-            keywords += [k for p in read if isinstance(p, Post) for k in _keywords(p)]
+            keywords += [k for p in read if isinstance(p, Post) for k in post_keywords(p)]
             generation.mkdir()
             dictionary_path = generation / DICTIONARY_FILE
-            inputs = _dictionary_inputs(keywords, owner_dictionaries)
+            inputs = digest_dictionary_inputs(keywords, owner_dictionaries)
             if inputs == manifest.dictionary_inputs and (previous / DICTIONARY_FILE).is_file():
-                _link_file(previous / DICTIONARY_FILE, dictionary_path)  # the same dictionary
+                link_file(previous / DICTIONARY_FILE, dictionary_path)  # the same dictionary
                 digest = metadata.get("dictionary_digest")
             else:
                 digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
@@ -362,7 +362,7 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
                     shutil.rmtree(generation, ignore_errors=True)
                     return DICTIONARY_CHANGED
             manifest.dictionary_inputs = inputs
-            manifest.owner_dictionaries = _absolute_paths(owner_dictionaries)
+            manifest.owner_dictionaries = absolute_paths(owner_dictionaries)
             _link_generation(previous, generation)
             compiled = index_root / DICTIONARIES_DIR / str(digest)  # loads faster than the CSV compiles
             schema = build_schema(str(compiled if compiled.is_dir() else dictionary_path))
@@ -374,21 +374,21 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
             stats.newly_skipped = len(stats.skipped) - skipped_before
             stats.relinked = relinked
         manifest.write(generation)
-        _write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),
+        write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),
                         dictionary_digest=digest, updated_from=previous.name)
-        _fsync_tree(generation)
-        _compile_dictionary(index_root, generation)
-        _switch_current(index_root, generation)
+        fsync_tree(generation)
+        compile_dictionary(index_root, generation)
+        switch_current(index_root, generation)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    _remove_old_generations(index_root, keep=(generation, previous))
+    remove_old_generations(index_root, keep=(generation, previous))
     stats.index_dir = generation
     return stats
 
 
 def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str, tuple[Path, str]],
-                       changed_ids: set[str], manifest: _Manifest, posts_dir: Path,
+                       changed_ids: set[str], manifest: Manifest, posts_dir: Path,
                        base_url: str, future: bool, now: datetime) -> tuple[list[Post | SkippedPost], int]:
     """The changed post files read, each post with its anchor texts (:mod:`search.anchors`), followed
     by the unchanged posts whose anchor texts the change alters (a link to them added, removed or
@@ -407,7 +407,7 @@ def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str
     return with_anchors(read, others, base_url), len(relinked)
 
 
-def _links_unchanged(read: list[Post | SkippedPost], manifest: _Manifest, post_ids: set[str],
+def _links_unchanged(read: list[Post | SkippedPost], manifest: Manifest, post_ids: set[str],
                      base_url: str) -> bool:
     """Whether no indexed post is gone (``post_ids``: the post files now), none is new, and the
     changed ones (``read``) kept their URLs and links: then no post's anchor texts changed
@@ -423,7 +423,7 @@ def _links_unchanged(read: list[Post | SkippedPost], manifest: _Manifest, post_i
 
 
 def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], posts_dir: Path,
-                   manifest: _Manifest, deleted: list[str], stats: IndexStats,
+                   manifest: Manifest, deleted: list[str], stats: IndexStats,
                    progress: ProgressCallback | None) -> None:
     """Delete ``deleted``, update or add ``posts`` (the changed files, read), commit; update ``manifest``."""
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
@@ -442,7 +442,7 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
                     writer.delete_by_term("post_id", post_id)
                     stats.deleted += 1
                 stats.skipped.append(item)
-                _record_skipped(manifest, item, posts_dir)
+                record_skipped(manifest, item, posts_dir)
             else:
                 writer.update_document(**post_to_document(item))
                 manifest.add(item)
@@ -485,4 +485,4 @@ def _link_generation(source: Path, target: Path) -> None:
     target.mkdir(exist_ok=True)
     for path in source.iterdir():
         if path.is_file() and path.name not in _UNSHARED_FILES and not path.name.endswith("_WRITELOCK"):
-            _link_file(path, target / path.name)
+            link_file(path, target / path.name)

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from search.anchors import LinkSource, on_site_links
 from search.dictionary import SHIPPED_WORDS
-from search.generations import _write_file_durably, current_generation
+from search.generations import current_generation, write_file_durably
 from search.posts import Post, SkippedPost, is_after
 
 MANIFEST_FILE = "posts.json"
 
 
 @dataclass
-class _Manifest:
+class Manifest:
     """``posts.json``: where the posts came from, each post file's content hash, keywords, URL and links."""
 
     posts_dir: str | None = None
@@ -46,7 +46,7 @@ class _Manifest:
     owner_dictionaries: list[str] = field(default_factory=list)
 
     def add(self, post: Post) -> None:
-        self.indexed[post.post_id] = [post.content_hash, _keywords(post), post.url,
+        self.indexed[post.post_id] = [post.content_hash, post_keywords(post), post.url,
                                       [list(link) for link in on_site_links(post.links, self.base_url)],
                                       list(post.anchors)]
 
@@ -75,7 +75,7 @@ class _Manifest:
         return min(dates, default=None)
 
     @classmethod
-    def read(cls, generation: Path) -> _Manifest | None:
+    def read(cls, generation: Path) -> Manifest | None:
         try:
             data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8"))
             return cls(data["posts_dir"], data["base_url"], data.get("future"), dict(data["indexed"]),
@@ -89,14 +89,14 @@ class _Manifest:
                 "indexed": self.indexed,
                 "skipped": self.skipped, "dictionary_inputs": self.dictionary_inputs,
                 "file_stats": self.file_stats, "owner_dictionaries": self.owner_dictionaries}
-        _write_file_durably(generation / MANIFEST_FILE, json.dumps(data, ensure_ascii=False))
+        write_file_durably(generation / MANIFEST_FILE, json.dumps(data, ensure_ascii=False))
 
 
 def indexed_base_url(index_root: Path) -> str | None:
     """The base URL the serving index's post URLs were built with (``""``: none), or None when
     the index has no readable manifest."""
     generation = current_generation(index_root)
-    manifest = _Manifest.read(generation) if generation is not None else None
+    manifest = Manifest.read(generation) if generation is not None else None
     return manifest.base_url if manifest is not None else None
 
 
@@ -104,7 +104,7 @@ def indexed_owner_dictionaries(index_root: Path) -> list[Path]:
     """The site owner's word lists (absolute paths) the serving index's user dictionary was made
     from; ``[]`` when none, or when the index has no readable manifest."""
     generation = current_generation(index_root)
-    manifest = _Manifest.read(generation) if generation is not None else None
+    manifest = Manifest.read(generation) if generation is not None else None
     return [Path(path) for path in manifest.owner_dictionaries] if manifest is not None else []
 
 
@@ -112,21 +112,21 @@ def next_publication(index_root: Path) -> datetime | None:
     """When the earliest post the serving index skipped as dated in the future is published (its
     date: the first update from then on indexes it); None when there is none."""
     generation = current_generation(index_root)
-    manifest = _Manifest.read(generation) if generation is not None else None
+    manifest = Manifest.read(generation) if generation is not None else None
     return manifest.next_publication() if manifest is not None else None
 
 
-def _keywords(post: Post) -> list[str]:
+def post_keywords(post: Post) -> list[str]:
     """The words of a post that go into the user dictionary: its tags and categories."""
     return [*post.tags, *post.categories]
 
 
-def _absolute_paths(paths: list[Path]) -> list[str]:
+def absolute_paths(paths: list[Path]) -> list[str]:
     """The owner's word lists as the manifest records them: absolute, symbolic links kept."""
     return [os.path.abspath(path) for path in paths]
 
 
-def _dictionary_inputs(keywords: list[str], owner_dictionaries: list[Path]) -> str:
+def digest_dictionary_inputs(keywords: list[str], owner_dictionaries: list[Path]) -> str:
     """A digest of everything :func:`search.dictionary.dictionary_entries` reads.
 
     Equal digests mean equal dictionaries, so an update can skip making it (Janome runs on every
@@ -155,7 +155,7 @@ def _stat_key(stat: os.stat_result) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
-def _current_hashes(files: list[Path], posts_dir: Path, manifest: _Manifest) -> dict[str, tuple[Path, str]]:
+def current_hashes(files: list[Path], posts_dir: Path, manifest: Manifest) -> dict[str, tuple[Path, str]]:
     """``{post_id: (path, content hash)}`` of the post files; records their stats in ``manifest``.
 
     A file whose :func:`_stat_key` equals the one recorded with its hash is not read again
@@ -187,7 +187,7 @@ def _current_hashes(files: list[Path], posts_dir: Path, manifest: _Manifest) -> 
     return hashes
 
 
-def _record_skipped(manifest: _Manifest, item: SkippedPost, posts_dir: Path) -> None:
+def record_skipped(manifest: Manifest, item: SkippedPost, posts_dir: Path) -> None:
     if manifest.posts_dir is None:
         return
     try:
