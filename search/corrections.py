@@ -22,7 +22,7 @@ import bisect
 import re
 
 from search.analysis import Morpheme, morphemes, reading_of
-from search.indexing import SearchIndex
+from search.index import SearchIndex
 from search.normalize import fold_term, normalize_query
 from search.suggest import MAX_SUGGEST_CHARS, MAX_TERM_CHARS, VersionCache, Vocabulary, default_cache, search_key
 

@@ -12,7 +12,7 @@ so ranking is unchanged; only the time differs.
 Positions are decoded only where every term of an :class:`~search.adjacency.AdjacentTerms`
 is present. Query types not handled here fall back to Whoosh's own matcher for that node.
 Field lengths and deletions are read once per searcher (one per thread and index generation,
-:class:`search.indexing.SearchIndex`).
+:class:`search.index.SearchIndex`).
 """
 
 from __future__ import annotations

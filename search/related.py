@@ -23,7 +23,7 @@ from datetime import datetime
 from whoosh.searching import Searcher
 
 from search.errors import SearchError
-from search.indexing import SearchIndex
+from search.index import SearchIndex
 from search.schema import stored_date
 from search.suggest import VersionCache
 

@@ -39,7 +39,7 @@ from search.errors import QueryError, QueryErrorReason
 from search.evaluation import Alternatives, CoordinatedOr, Evaluator, Matches, SearchCache, evaluator_for
 from search.facets import Filters, facet_counts
 from search.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
-from search.indexing import SearchIndex
+from search.index import SearchIndex
 from search.normalize import fold_term, kanji_spellings, normalize_query, to_katakana
 from search.postings import field_lexicon
 from search.queries import And, Node, Not, Or, Word, parse_query, words_of
@@ -656,7 +656,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                  synonyms: Synonyms | None = None, fields: str = "all") -> ResultPage:
     """Run a query and return one page of highlighted hits.
 
-    :param index: an open index (:func:`search.indexing.open_index`).
+    :param index: an open index (:func:`search.index.open_index`).
     :param q: the query as typed (see :mod:`search.queries` for the syntax). An empty ``q`` with
         ``filters`` lists the posts the filters select (``match_mode`` ``browse``), as a reader who
         clicks a tag with an empty search box expects.

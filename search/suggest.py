@@ -1,7 +1,7 @@
 """Suggestions while typing, from the index's own vocabulary.
 
 Suggestions (and "did you mean", :mod:`search.corrections`) work from the index's vocabulary,
-read once per index version (:attr:`search.indexing.SearchIndex.cache_key`) into a
+read once per index version (:attr:`search.index.SearchIndex.cache_key`) into a
 :class:`Vocabulary`:
 
 * **tags and categories** of the posts (front matter, original spelling), counted by posts;
@@ -42,7 +42,7 @@ from typing import Callable, Generic, Iterable, TypeVar
 from whoosh.searching import Searcher
 
 from search.analysis import HAS_KANJI, janome_tokens, other_readings, user_dictionary_terms
-from search.indexing import SearchIndex
+from search.index import SearchIndex
 from search.normalize import KANJI_VARIANT_FORMS, fold_term, normalize_query, normalize_with_offsets, to_katakana
 
 T = TypeVar("T")

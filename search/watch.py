@@ -27,7 +27,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from search.errors import ReindexInProgressError, SearchError
-from search.indexing import IndexStats, next_publication, update_index
+from search.indexing import IndexStats, update_index
+from search.manifest import next_publication
 from search.posts import POST_SUFFIXES, is_after
 
 #: Quiet time, in seconds, after the last file event before the index is updated.

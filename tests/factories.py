@@ -6,7 +6,8 @@ import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-from search.indexing import open_index, rebuild_index
+from search.index import open_index
+from search.indexing import rebuild_index
 from search.posts import Post
 
 

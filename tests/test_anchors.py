@@ -6,7 +6,8 @@ import pytest
 
 from search import indexing
 from search.anchors import LinkResolver, LinkSource, anchor_texts
-from search.indexing import open_index, rebuild_index, update_index
+from search.index import open_index
+from search.indexing import rebuild_index, update_index
 from search.searching import search_posts
 from search.text import clean_markdown
 from tests.factories import ids, make_post

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from search.indexing import current_generation, open_index, read_metadata, reindex_lock
+from search.generations import current_generation, read_metadata, reindex_lock
+from search.index import open_index
 from web.cli import cli, marks_to_text
 
 #: Seconds ``kensaku serve`` may take to build a small index and start listening.
@@ -65,7 +66,7 @@ def test_reindex_strict_accepts_drafts(runner, tmp_path, make_posts_dir, indexed
 def test_reindex_strict_records_the_base_url_and_folder(runner, tmp_path, make_posts_dir):
     """``--strict`` rebuilds from the posts it checked: the index still records the base URL,
     the posts folder and ``--future``, so the next reindex keeps the URL and finds nothing changed."""
-    from search.indexing import indexed_base_url
+    from search.manifest import indexed_base_url
 
     posts = make_posts_dir(tmp_path / "posts")
     (posts / "broken.md").unlink()
@@ -98,7 +99,7 @@ def test_reindex_reads_environment_options_win(runner, posts_dir, tmp_path, monk
 def test_reindex_without_a_base_url_keeps_the_index_s(runner, posts_dir, tmp_path, monkeypatch):
     """A reindex (or ``--watch``) without ``--base-url`` keeps the base URL the index was built
     with, as ``serve`` does; ``--no-base-url`` drops it."""
-    from search.indexing import indexed_base_url
+    from search.manifest import indexed_base_url
 
     watched = []
     monkeypatch.setattr("search.watch.watch_posts", lambda *args, **kwargs: watched.append(kwargs["base_url"]))
@@ -308,7 +309,7 @@ def test_marks_to_text(html_text, ansi, expected):
 def test_serve_applies_a_new_base_url_to_an_existing_index(runner, posts_dir, tmp_path, capsys):
     """``serve --base-url`` on an index built without it (or with another one) reindexes, so the
     links it serves carry the base URL; without ``--base-url`` the index's own is kept."""
-    from search.indexing import indexed_base_url
+    from search.manifest import indexed_base_url
     from search.searching import search_posts
     from web.cli import prepare_index
 

@@ -12,7 +12,8 @@ from whoosh import query as wq
 from search import evaluation, searching
 from search.adjacency import AdjacentTerms
 from search.evaluation import Evaluator, SearchCache
-from search.indexing import current_generation, open_index
+from search.generations import current_generation
+from search.index import open_index
 from search.postings import PostingsCache, _character_positions, field_lexicon
 from search.schema import LEXICON_FIELDS
 from search.searching import QueryPlan, search_posts

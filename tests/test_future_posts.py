@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 import search.pipeline as pipeline
-from search.indexing import MANIFEST_FILE, current_generation, open_index, rebuild_index, update_index
+from search.generations import current_generation
+from search.index import open_index
+from search.indexing import rebuild_index, update_index
+from search.manifest import MANIFEST_FILE
 from search.posts import SkippedPost, load_posts
 from search.searching import search_posts
 from search.watch import watch_posts

@@ -9,8 +9,9 @@ import time
 import pytest
 
 from search.errors import IndexNotBuiltError, ReindexInProgressError, StaleIndexError
-from search.indexing import (CURRENT_LINK, METADATA_FILE, current_generation, open_index, rebuild_index,
-                             reindex_lock)
+from search.generations import CURRENT_LINK, METADATA_FILE, current_generation, reindex_lock
+from search.index import open_index
+from search.indexing import rebuild_index
 from search.posts import SkippedPost
 from search.searching import search_posts
 from tests.factories import ids, make_post
@@ -123,7 +124,8 @@ from pathlib import Path  # noqa: E402
 
 import search.analysis as analysis  # noqa: E402
 import search.pipeline as pipeline  # noqa: E402
-from search.indexing import DICTIONARY_CHANGED, MANIFEST_FILE, update_index  # noqa: E402
+from search.indexing import DICTIONARY_CHANGED, update_index  # noqa: E402
+from search.manifest import MANIFEST_FILE  # noqa: E402
 from search.posts import read_post  # noqa: E402
 from search.schema import post_to_document  # noqa: E402
 
@@ -273,7 +275,7 @@ def test_editing_one_post_again_and_again_keeps_the_segments_few(tmp_path):
 
 
 def test_update_reads_only_files_whose_stat_changed_and_still_sees_every_change(tmp_path, monkeypatch):
-    import search.indexing as indexing
+    import search.manifest as manifest
 
     posts = tmp_path / "posts"
     paths = write_post_files(posts, 6)
@@ -282,10 +284,10 @@ def test_update_reads_only_files_whose_stat_changed_and_still_sees_every_change(
     old = time.time() - 60  # stats are trusted once the file is a few seconds old
     for path in paths:
         os.utime(path, (old, old))
-    monkeypatch.setattr(indexing, "_STAT_SETTLE_NS", 0)  # ctime is now: trust it anyway in this test
+    monkeypatch.setattr(manifest, "_STAT_SETTLE_NS", 0)  # ctime is now: trust it anyway in this test
     hashed = []
-    original = indexing._file_hash
-    monkeypatch.setattr(indexing, "_file_hash", lambda path: hashed.append(path.name) or original(path))
+    original = manifest._file_hash
+    monkeypatch.setattr(manifest, "_file_hash", lambda path: hashed.append(path.name) or original(path))
 
     paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\nヤンバルクイナ。\n", encoding="utf-8")
     assert update_index(posts, root, jobs=1).updated == 1
@@ -441,7 +443,8 @@ def test_queries_use_the_compiled_user_dictionary_and_segment_alike(tmp_path):
 
 
 from search.errors import EmptyPostsFolderError  # noqa: E402
-from search.indexing import indexed_owner_dictionaries, read_metadata  # noqa: E402
+from search.generations import read_metadata  # noqa: E402
+from search.manifest import indexed_owner_dictionaries  # noqa: E402
 from search.watch import watch_posts  # noqa: E402
 
 

@@ -41,7 +41,7 @@ def test_synonym_file_edits_apply_to_the_next_query(tmp_path):
 
 def test_reindex_takes_the_owner_word_list(tmp_path):
     from search.analysis import morphemes
-    from search.indexing import current_generation
+    from search.generations import current_generation
     from web.cli import cli
 
     posts = _site(tmp_path)
@@ -56,7 +56,7 @@ def test_reindex_takes_the_owner_word_list(tmp_path):
 
 
 def test_a_word_list_line_with_more_fields_is_reported_and_skipped(tmp_path):
-    from search.indexing import current_generation
+    from search.generations import current_generation
     from web.cli import cli
 
     posts = _site(tmp_path)

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from search.indexing import CURRENT_LINK, current_generation, open_index, rebuild_index
+from search.generations import CURRENT_LINK, current_generation
+from search.index import open_index
+from search.indexing import rebuild_index
 from search.searching import search_posts
 from tests.test_indexing import write_post_files
 
@@ -126,7 +128,7 @@ def test_second_reindex_refuses_clearly_or_waits(tmp_path):
     rebuild_index(posts, index)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import sys
-        from search.indexing import reindex_lock
+        from search.generations import reindex_lock
         with reindex_lock(sys.argv[1]):
             print("locked", flush=True)
             sys.stdin.readline()  # hold the lock until told

@@ -10,7 +10,9 @@ import pytest
 
 from factories import build_index, make_post
 from search.corrections import did_you_mean
-from search.indexing import current_generation, open_index, rebuild_index, update_index
+from search.generations import current_generation
+from search.index import open_index
+from search.indexing import rebuild_index, update_index
 from search.suggest import (MAX_SUGGEST_CHARS, VOCABULARY_FILE, VersionCache, Vocabulary, build_vocabulary, search_key,
                             suggest, vocabulary_of)
 

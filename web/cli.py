@@ -167,7 +167,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
 
 def _kept_base_url(index_dir: Path) -> str:
     """The base URL ``index_dir`` was built with (``""``: none), announced when there is one."""
-    from search.indexing import indexed_base_url
+    from search.manifest import indexed_base_url
 
     base_url = indexed_base_url(index_dir) or ""
     if base_url:
@@ -185,7 +185,7 @@ def _kept_dictionaries(index_dir: Path) -> tuple[Path, ...]:
 
     :raises click.ClickException: one of them is gone (a reindex without it would drop its words).
     """
-    from search.indexing import indexed_owner_dictionaries
+    from search.manifest import indexed_owner_dictionaries
 
     paths = tuple(indexed_owner_dictionaries(index_dir))
     for path in paths:
@@ -234,7 +234,8 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
         no post file, the folder holds no post file while the index holds posts (the index is left
         as it was), another reindex is running, or any other :class:`SearchError`.
     """
-    from search.indexing import indexed_post_count, rebuild_index, update_index
+    from search.generations import indexed_post_count
+    from search.indexing import rebuild_index, update_index
     from search.posts import SkippedPost, check_posts_dir, find_post_files, load_posts
 
     with _library_errors():
@@ -291,7 +292,8 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
 
     :returns: the index's user dictionary (path), to preload Janome with.
     """
-    from search.indexing import indexed_base_url, open_index
+    from search.index import open_index
+    from search.manifest import indexed_base_url
 
     try:
         open_index(index_dir)
@@ -386,7 +388,7 @@ def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per
       kensaku query 形態素解析
       kensaku query '"全文検索" OR tag:Python' --sort newest --json
     """
-    from search.indexing import open_index
+    from search.index import open_index
     from web.views import search_payload
 
     q = _replace_surrogates(" ".join(words)).strip()

@@ -28,7 +28,7 @@ from search import corrections, related, suggest
 from search.analytics import QueryLog
 from search.errors import IndexNotBuiltError, StaleIndexError
 from search.facets import FACET_FIELDS, Filters
-from search.indexing import SearchIndex, open_index
+from search.index import SearchIndex, open_index
 from search.queries import MAX_QUERY_CHARS
 from search.searching import ResultPage, search_posts
 from search.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile, Synonyms

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from bench import ensure_index, git_commit
-from search.indexing import open_index
+from search.index import open_index
 from search.posts import Post, load_posts
 from search.searching import search_posts
 from search.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile

@@ -4,7 +4,7 @@ Contract (see the lead's brief)::
 
     from search.posts import Post            # frozen dataclass
     from search.indexing import write_index  # write_index(posts, index_dir) -> IndexStats
-    from search.indexing import open_index   # open_index(index_dir) -> SearchIndex
+    from search.index import open_index      # open_index(index_dir) -> SearchIndex
     from search.searching import search_posts
     # search_posts(index, q, *, page=1, per_page=10) -> ResultPage(hits=[Hit(post_id=...)], match_mode=...)
 
@@ -42,7 +42,8 @@ OPTIONAL_KWARGS = {"facets": False}
 
 def _import():
     try:
-        from search.indexing import open_index, write_index
+        from search.index import open_index
+        from search.indexing import write_index
         from search.posts import Post
         from search.searching import search_posts
     except Exception as exc:  # ImportError, or a half-written module failing at import
