@@ -25,7 +25,7 @@ def ensure_index(posts_dir: Path, index_dir: Path) -> None:
     """Build ``index_dir`` from ``posts_dir`` with the real ``kensaku reindex`` unless it holds a
     usable index already (benchmarks keep theirs in ``bench/.cache/``)."""
     from search.errors import IndexNotBuiltError, StaleIndexError
-    from search.index import open_index
+    from search.indexing.index import open_index
 
     try:
         open_index(index_dir)

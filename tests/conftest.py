@@ -116,7 +116,7 @@ def indexed_posts() -> int:
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory, posts_dir) -> Path:
     """The index of :func:`posts_dir`, built once per session (read-only)."""
-    from search.indexing import rebuild_index  # imported here so a broken module fails only its users
+    from search.indexing.rebuild import rebuild_index  # imported here so a broken module fails only its users
 
     directory = tmp_path_factory.mktemp("index")
     rebuild_index(posts_dir, directory)

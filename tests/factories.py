@@ -6,9 +6,9 @@ import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-from search.index import open_index
-from search.indexing import rebuild_index
-from search.posts import Post
+from search.indexing.index import open_index
+from search.indexing.rebuild import rebuild_index
+from search.posts.reader import Post
 
 
 def make_post(post_id: str, title: str, body: str, *, tags=(), categories=(), author="", code="",

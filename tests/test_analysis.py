@@ -6,8 +6,10 @@ import unicodedata
 
 import pytest
 
-from search.analysis import (STOP_TAGS, is_cjk, morphemes, ngram_analyzer, ngrams, query_terms, reading_analyzer,
-                             reading_segmentations, word_analyzer)
+from search.analysis.morphemes import STOP_TAGS, morphemes
+from search.analysis.ngrams import is_cjk, ngrams
+from search.analysis.analyzers import ngram_analyzer, query_terms, reading_analyzer, word_analyzer
+from search.analysis.readings import reading_segmentations
 
 
 def terms(text):
@@ -199,8 +201,8 @@ def test_thread_safety():
 
 def test_janome_tokenizers_share_one_decoded_system_fst(tmp_path):
     """One decoded FST for all tokenizers (start-up of a one-post update, memory per server thread)."""
-    from search.analysis import _janome, _janome_lock, janome_tokens
-    from search.dictionary import write_dictionary
+    from search.analysis.morphemes import _janome, _janome_lock, janome_tokens
+    from search.analysis.dictionary import write_dictionary
 
     dictionary = tmp_path / "userdic.csv"
     write_dictionary([("生成AI", "セイセイエーアイ")], dictionary)
@@ -218,7 +220,7 @@ def test_shared_janome_is_thread_safe():
     about 2 runs of 3 of this test)."""
     import sys
 
-    from search.analysis import janome_tokens
+    from search.analysis.morphemes import janome_tokens
 
     lines = ["東京都庁を見学した。生成AIの投資が増えた。", "サーバーの設定を見直した。人々が集まる広場。",
              "形態素解析で全文検索を作る。", "クラウドのアーキテクチャを説明します。"]

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from search.analytics import QueryLog, normalize_for_stats
+from search.assist.analytics import QueryLog, normalize_for_stats
 from web.cli import cli
 
 DAY = date(2026, 3, 1)

@@ -4,12 +4,13 @@ import dataclasses
 
 import pytest
 
-from search import indexing
-from search.anchors import LinkResolver, LinkSource, anchor_texts
-from search.index import open_index
-from search.indexing import rebuild_index, update_index
-from search.searching import search_posts
-from search.text import clean_markdown
+from search.indexing import update as updating
+from search.posts.anchors import LinkResolver, LinkSource, anchor_texts
+from search.indexing.index import open_index
+from search.indexing.rebuild import rebuild_index
+from search.indexing.update import update_index
+from search.querying.searcher import search_posts
+from search.posts.markdown import clean_markdown
 from tests.factories import ids, make_post
 
 
@@ -138,7 +139,7 @@ def test_an_edit_that_keeps_the_links_keeps_the_anchor_texts_and_relinks_nothing
     rebuild_index(posts, root)
     index = open_index(root)
     # the recorded anchor texts are reused: the site's links are not resolved again
-    monkeypatch.setattr(indexing, "anchor_texts", lambda *args: pytest.fail("links resolved again"))
+    monkeypatch.setattr(updating, "anchor_texts", lambda *args: pytest.fail("links resolved again"))
     for edited in (target, linker):  # the post linked to, then the one linking: links as they were
         edited.write_text(edited.read_text(encoding="utf-8") + "\n追記しました。\n", encoding="utf-8")
         stats = update_index(posts, root)
@@ -148,7 +149,7 @@ def test_an_edit_that_keeps_the_links_keeps_the_anchor_texts_and_relinks_nothing
 
 
 def test_only_links_that_may_be_to_the_site_are_kept():
-    from search.anchors import on_site_links
+    from search.posts.anchors import on_site_links
     links = (("/a/", "a"), ("../b/", "b"), ("https://blog.example/c/", "c"), ("https://other.example/d/", "d"),
              ("mailto:x@example.com", "e"), ("#top", "f"), ("ftp://blog.example/g", "g"))
     assert [t for _, t in on_site_links(links, "https://blog.example")] == ["a", "b", "c"]

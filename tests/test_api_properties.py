@@ -16,7 +16,7 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.searching import SORTS
+from search.querying.searcher import SORTS
 from tests.test_openapi import assert_valid
 from tests.test_web import assert_error_shape
 from web import openapi

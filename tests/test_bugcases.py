@@ -57,7 +57,7 @@ def _write_post(directory: Path, doc_id: str, title: str, body: str) -> None:
 
 
 def _client(tmp_path: Path, docs: dict[str, tuple[str, str]]):
-    from search.indexing import rebuild_index
+    from search.indexing.rebuild import rebuild_index
     from web import create_app
 
     posts = tmp_path / "posts"

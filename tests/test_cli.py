@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from search.generations import current_generation, read_metadata, reindex_lock
-from search.index import open_index
+from search.indexing.generations import current_generation, read_metadata, reindex_lock
+from search.indexing.index import open_index
 from web.cli import cli, marks_to_text
 
 #: Seconds ``kensaku serve`` may take to build a small index and start listening.
@@ -66,7 +66,7 @@ def test_reindex_strict_accepts_drafts(runner, tmp_path, make_posts_dir, indexed
 def test_reindex_strict_records_the_base_url_and_folder(runner, tmp_path, make_posts_dir):
     """``--strict`` rebuilds from the posts it checked: the index still records the base URL,
     the posts folder and ``--future``, so the next reindex keeps the URL and finds nothing changed."""
-    from search.manifest import indexed_base_url
+    from search.indexing.manifest import indexed_base_url
 
     posts = make_posts_dir(tmp_path / "posts")
     (posts / "broken.md").unlink()
@@ -99,10 +99,10 @@ def test_reindex_reads_environment_options_win(runner, posts_dir, tmp_path, monk
 def test_reindex_without_a_base_url_keeps_the_index_s(runner, posts_dir, tmp_path, monkeypatch):
     """A reindex (or ``--watch``) without ``--base-url`` keeps the base URL the index was built
     with, as ``serve`` does; ``--no-base-url`` drops it."""
-    from search.manifest import indexed_base_url
+    from search.indexing.manifest import indexed_base_url
 
     watched = []
-    monkeypatch.setattr("search.watch.watch_posts", lambda *args, **kwargs: watched.append(kwargs["base_url"]))
+    monkeypatch.setattr("search.indexing.watch.watch_posts", lambda *args, **kwargs: watched.append(kwargs["base_url"]))
     index, site = tmp_path / "index", "https://blog.example.com"
     assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--base-url", site).exit_code == 0
     for options in ([], ["--full"], ["--watch"]):
@@ -132,7 +132,7 @@ def test_reindex_without_a_dictionary_keeps_the_index_s(runner, posts_dir, tmp_p
     """A reindex (or ``--watch``) without ``--dictionary`` keeps the owner's word lists the index
     was built with, reading them again; ``--no-dictionary`` drops them."""
     watched = []
-    monkeypatch.setattr("search.watch.watch_posts",
+    monkeypatch.setattr("search.indexing.watch.watch_posts",
                         lambda *args, **kwargs: watched.append(list(kwargs["owner_dictionaries"])))
     monkeypatch.chdir(tmp_path)
     index, owner = tmp_path / "index", tmp_path / "mydic.txt"
@@ -309,8 +309,8 @@ def test_marks_to_text(html_text, ansi, expected):
 def test_serve_applies_a_new_base_url_to_an_existing_index(runner, posts_dir, tmp_path, capsys):
     """``serve --base-url`` on an index built without it (or with another one) reindexes, so the
     links it serves carry the base URL; without ``--base-url`` the index's own is kept."""
-    from search.manifest import indexed_base_url
-    from search.searching import search_posts
+    from search.indexing.manifest import indexed_base_url
+    from search.querying.searcher import search_posts
     from web.cli import prepare_index
 
     index = tmp_path / "index"
@@ -452,7 +452,7 @@ def test_make_serve_takes_a_port(args, port):
 
 
 def test_sort_choices_are_the_search_sorts():
-    from search.searching import SORTS
+    from search.querying.searcher import SORTS
     from web.cli import SORT_CHOICES
 
     assert SORT_CHOICES == tuple(SORTS)
@@ -461,7 +461,7 @@ def test_sort_choices_are_the_search_sorts():
 def test_reindex_command_starts_without_flask_or_numpy():
     """`kensaku reindex` imports only what indexing needs (start-up time of a one-post update)."""
     code = ("import sys; from web.cli import cli; "
-            "print(sorted(m for m in ('flask', 'numpy', 'search.searching', 'waitress') if m in sys.modules))")
+            "print(sorted(m for m in ('flask', 'numpy', 'search.querying.searcher', 'waitress') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

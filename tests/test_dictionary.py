@@ -2,8 +2,9 @@
 
 import pytest
 
-from search.dictionary import SHIPPED_WORDS, dictionary_entries, read_word_list, write_dictionary
-from search.searching import search_posts, word_morphemes
+from search.analysis.dictionary import SHIPPED_WORDS, dictionary_entries, read_word_list, write_dictionary
+from search.querying.searcher import search_posts
+from search.querying.clauses import word_morphemes
 from tests.factories import build_index, ids, make_post
 
 LATIN_WORDS = sorted({w for w, _ in read_word_list(SHIPPED_WORDS)

@@ -1,4 +1,4 @@
-"""Query evaluation on postings (search.evaluation) against Whoosh's own matchers and scores."""
+"""Query evaluation on postings (search.querying.evaluation) against Whoosh's own matchers and scores."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from search import evaluation, searching
-from search.adjacency import AdjacentTerms
-from search.evaluation import Evaluator, SearchCache
-from search.generations import current_generation
-from search.index import open_index
-from search.postings import PostingsCache, _character_positions, field_lexicon
-from search.schema import LEXICON_FIELDS
-from search.searching import QueryPlan, search_posts
+from search.querying import evaluation
+
+from search.querying import clauses
+from search.querying import plan as query_plan
+from search.querying.nodes import AdjacentTerms
+from search.querying.evaluation import Evaluator, SearchCache
+from search.indexing.generations import current_generation
+from search.indexing.index import open_index
+from search.querying.postings import PostingsCache, _character_positions, field_lexicon
+from search.indexing.schema import LEXICON_FIELDS
+from search.querying.plan import QueryPlan
+from search.querying.searcher import search_posts
 from tests.factories import build_index, make_post
 
 POSTS = [
@@ -63,7 +67,7 @@ def per_field_scores(monkeypatch):
 def no_coordination(monkeypatch) -> None:
     """Relaxed queries as Whoosh evaluates them: no coordination factor, and no bigram branch
     (Whoosh lets it match a post alone; a relaxed query here needs one of the words)."""
-    monkeypatch.setattr(searching, "RELAXED", replace(searching.RELAXED, coordination=0.0, grams=0.0))
+    monkeypatch.setattr(query_plan, "RELAXED", replace(query_plan.RELAXED, coordination=0.0, grams=0.0))
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -305,7 +309,7 @@ def test_reading_lexicon_asks_the_term_table_only_of_the_large_fields(linked_ind
         anchors_only = sorted(set(reader.lexicon("anchors_reading")) - set(reader.lexicon("body_reading")))
         body = sorted(reader.lexicon("body_reading"))
         assert title_only and anchors_only and body
-        is_reading = searching.reading_lexicon(reader)
+        is_reading = clauses.reading_lexicon(reader)
         field_lexicon(reader, "title_reading"), field_lexicon(reader, "anchors_reading")
         lookups = []
         real_contains = type(reader).__contains__
@@ -329,7 +333,7 @@ def test_search_with_lexicons_ranks_as_without(linked_index, monkeypatch):
 
 def test_ranked_by_keeps_both_sets_and_ranks_all_by_the_second():
     import numpy as np
-    from search.evaluation import Matches
+    from search.querying.evaluation import Matches
 
     exact = Matches(np.array([True, False, False, True]), np.array([9.0, 0.0, 0.0, 5.0]))
     topical = Matches(np.array([True, True, False, False]), np.array([1.0, 3.0, 0.0, 0.0]))

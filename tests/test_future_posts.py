@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-import search.pipeline as pipeline
-from search.generations import current_generation
-from search.index import open_index
-from search.indexing import rebuild_index, update_index
-from search.manifest import MANIFEST_FILE
-from search.posts import SkippedPost, load_posts
-from search.searching import search_posts
-from search.watch import watch_posts
+import search.indexing.pipeline as pipeline
+from search.indexing.generations import current_generation
+from search.indexing.index import open_index
+from search.indexing.rebuild import rebuild_index
+from search.indexing.update import update_index
+from search.indexing.manifest import MANIFEST_FILE
+from search.posts.reader import SkippedPost, load_posts
+from search.querying.searcher import search_posts
+from search.indexing.watch import watch_posts
 from tests.test_indexing import index_contents, write_post_files
 from web.cli import cli
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.highlight import make_snippet, mark_html, merge_spans
+from search.querying.highlight import make_snippet, mark_html, merge_spans
 
 
 @pytest.mark.parametrize("spans, merged", [

@@ -9,11 +9,11 @@ import time
 import pytest
 
 from search.errors import IndexNotBuiltError, ReindexInProgressError, StaleIndexError
-from search.generations import CURRENT_LINK, METADATA_FILE, current_generation, reindex_lock
-from search.index import open_index
-from search.indexing import rebuild_index
-from search.posts import SkippedPost
-from search.searching import search_posts
+from search.indexing.generations import CURRENT_LINK, METADATA_FILE, current_generation, reindex_lock
+from search.indexing.index import open_index
+from search.indexing.rebuild import rebuild_index
+from search.posts.reader import SkippedPost
+from search.querying.searcher import search_posts
 from tests.factories import ids, make_post
 
 FIRST = [make_post("a", "猫の話", "猫が好き。"), make_post("b", "犬の話", "犬も好き。")]
@@ -122,12 +122,13 @@ import hashlib  # noqa: E402
 import random  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import search.analysis as analysis  # noqa: E402
-import search.pipeline as pipeline  # noqa: E402
-from search.indexing import DICTIONARY_CHANGED, update_index  # noqa: E402
-from search.manifest import MANIFEST_FILE  # noqa: E402
-from search.posts import read_post  # noqa: E402
-from search.schema import post_to_document  # noqa: E402
+import search.analysis.morphemes as morphemes  # noqa: E402
+import search.indexing.pipeline as pipeline  # noqa: E402
+from search.indexing.rebuild import DICTIONARY_CHANGED
+from search.indexing.update import update_index
+from search.indexing.manifest import MANIFEST_FILE  # noqa: E402
+from search.posts.reader import read_post  # noqa: E402
+from search.indexing.schema import post_to_document  # noqa: E402
 
 _NOUNS = ("東京", "京都", "形態素解析", "検索", "索引", "記事", "猫", "犬", "天気", "料理", "旅行", "電車",
           "サーバー", "クラウド", "データベース", "プログラム", "言語", "辞書", "ラーメン", "富士山", "会議")
@@ -172,13 +173,13 @@ def index_contents(index_root: Path) -> tuple[list, list]:
 def count_janome(monkeypatch):
     """Counts the texts this process runs Janome on (workers are other processes)."""
     texts: list[str] = []
-    original = analysis._tokenize
+    original = morphemes._tokenize
 
     def counting(text, *args, **kwargs):
         texts.append(text)
         return original(text, *args, **kwargs)
 
-    monkeypatch.setattr(analysis, "_tokenize", counting)
+    monkeypatch.setattr(morphemes, "_tokenize", counting)
     return texts
 
 
@@ -275,7 +276,7 @@ def test_editing_one_post_again_and_again_keeps_the_segments_few(tmp_path):
 
 
 def test_update_reads_only_files_whose_stat_changed_and_still_sees_every_change(tmp_path, monkeypatch):
-    import search.manifest as manifest
+    import search.indexing.manifest as manifest
 
     posts = tmp_path / "posts"
     paths = write_post_files(posts, 6)
@@ -435,7 +436,7 @@ def test_queries_use_the_compiled_user_dictionary_and_segment_alike(tmp_path):
     assert compiled.parent == root / "dictionaries" and compiled.is_dir()
     csv = str(current_generation(root) / "userdic.csv")
     for text in ("量子計算機の研究", "生成AIとクラウド", "東京都庁", "猫が好き"):
-        assert analysis.morphemes(text, str(compiled)) == analysis.morphemes(text, csv)
+        assert morphemes.morphemes(text, str(compiled)) == morphemes.morphemes(text, csv)
     assert search_posts(index, "量子計算機").total == 1
     paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
     update_index(posts, root)
@@ -443,9 +444,9 @@ def test_queries_use_the_compiled_user_dictionary_and_segment_alike(tmp_path):
 
 
 from search.errors import EmptyPostsFolderError  # noqa: E402
-from search.generations import read_metadata  # noqa: E402
-from search.manifest import indexed_owner_dictionaries  # noqa: E402
-from search.watch import watch_posts  # noqa: E402
+from search.indexing.generations import read_metadata  # noqa: E402
+from search.indexing.manifest import indexed_owner_dictionaries  # noqa: E402
+from search.indexing.watch import watch_posts  # noqa: E402
 
 
 def _dictionary_digest(root: Path) -> str:

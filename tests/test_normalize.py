@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from search.normalize import _KANJI_VARIANTS, _read_kanji_variants, fold_term, normalize_query, normalize_with_offsets
+from search.analysis.normalize import _KANJI_VARIANTS, _read_kanji_variants, fold_term, normalize_query, normalize_with_offsets
 
 
 @pytest.mark.parametrize("text, normalized", [

@@ -116,7 +116,7 @@ def test_the_check_can_fail(served):
 
 
 def test_limits_in_the_document_are_the_code_s(served):
-    from search.searching import MAX_PER_PAGE
+    from search.querying.searcher import MAX_PER_PAGE
 
     per_page = next(p for p in served["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "per_page")
     assert per_page["schema"]["maximum"] == MAX_PER_PAGE

@@ -21,7 +21,7 @@ def _site(tmp_path):
 
 
 def test_synonym_file_edits_apply_to_the_next_query(tmp_path):
-    from search.indexing import rebuild_index
+    from search.indexing.rebuild import rebuild_index
     from web import create_app
 
     posts = _site(tmp_path)
@@ -40,8 +40,8 @@ def test_synonym_file_edits_apply_to_the_next_query(tmp_path):
 
 
 def test_reindex_takes_the_owner_word_list(tmp_path):
-    from search.analysis import morphemes
-    from search.generations import current_generation
+    from search.analysis.morphemes import morphemes
+    from search.indexing.generations import current_generation
     from web.cli import cli
 
     posts = _site(tmp_path)
@@ -56,7 +56,7 @@ def test_reindex_takes_the_owner_word_list(tmp_path):
 
 
 def test_a_word_list_line_with_more_fields_is_reported_and_skipped(tmp_path):
-    from search.generations import current_generation
+    from search.indexing.generations import current_generation
     from web.cli import cli
 
     posts = _site(tmp_path)

@@ -1,4 +1,4 @@
-"""Tests for search.posts: finding, reading and loading post files.
+"""Tests for search.posts.reader: finding, reading and loading post files.
 
 Valid posts for each real-corpus quirk live in ``tests/data/posts/``; broken files (bad bytes,
 bad YAML, impossible dates) are written to ``tmp_path`` by the tests themselves so that the data
@@ -16,16 +16,9 @@ from pathlib import Path
 import pytest
 
 from search.errors import PostFormatError
-from search.posts import (
-    POST_SUFFIXES,
-    Post,
-    SkippedPost,
-    find_post_files,
-    load_posts,
-    parse_date,
-    post_url,
-    read_post,
-)
+from search.posts.reader import POST_SUFFIXES, Post, SkippedPost, find_post_files, load_posts, read_post
+from search.posts.dates import parse_date
+from search.posts.permalinks import post_url
 
 DATA = Path(__file__).resolve().parent / "data" / "posts"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -489,7 +482,7 @@ def test_corpus_bodies_are_clean(corpus: tuple[list[Post], list[SkippedPost], fl
 
 
 def test_repository_documentation_files_are_not_posts(tmp_path):
-    from search.posts import find_post_files
+    from search.posts.reader import find_post_files
 
     for name in ("README.md", "readme.markdown", "CHANGELOG.md", "LICENSE.md", "2024-01-01-readme-tips.md"):
         (tmp_path / name).write_text("---\ntitle: x\n---\n本文\n", encoding="utf-8")

@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.analysis import kana_reading, morphemes
-from search.normalize import fold_term, to_katakana
-from search.posts import Post, load_posts
-from search.searching import search_posts
+from search.analysis.readings import kana_reading
+from search.analysis.morphemes import morphemes
+from search.analysis.normalize import fold_term, to_katakana
+from search.posts.reader import Post, load_posts
+from search.querying.searcher import search_posts
 from tests.factories import build_index, ids
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -3,7 +3,7 @@
 import pytest
 
 from search.errors import QueryError
-from search.queries import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, Or, Word, parse_query, words_of
+from search.querying.parser import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, Or, Word, parse_query, words_of
 
 
 @pytest.mark.parametrize("q, tree", [

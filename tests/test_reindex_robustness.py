@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from search.generations import CURRENT_LINK, current_generation
-from search.index import open_index
-from search.indexing import rebuild_index
-from search.searching import search_posts
+from search.indexing.generations import CURRENT_LINK, current_generation
+from search.indexing.index import open_index
+from search.indexing.rebuild import rebuild_index
+from search.querying.searcher import search_posts
 from tests.test_indexing import write_post_files
 
 KENSAKU = str(Path(sys.executable).with_name("kensaku"))
@@ -39,9 +39,10 @@ PROCESS_TIMEOUT_S = 60
 #: or an incremental update; the library calls `kensaku reindex [--full]` makes.
 REINDEX_SCRIPT = textwrap.dedent("""
     import sys
-    import search.pipeline
-    from search.indexing import rebuild_index, update_index
-    search.pipeline.PARALLEL_MIN_CHARS = 0
+    import search.indexing.pipeline
+    from search.indexing.rebuild import rebuild_index
+    from search.indexing.update import update_index
+    search.indexing.pipeline.PARALLEL_MIN_CHARS = 0
     kind, posts, index = sys.argv[1:4]
     print("started", flush=True)
     (rebuild_index if kind == "full" else update_index)(posts, index, jobs=2)
@@ -128,7 +129,7 @@ def test_second_reindex_refuses_clearly_or_waits(tmp_path):
     rebuild_index(posts, index)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import sys
-        from search.generations import reindex_lock
+        from search.indexing.generations import reindex_lock
         with reindex_lock(sys.argv[1]):
             print("locked", flush=True)
             sys.stdin.readline()  # hold the lock until told

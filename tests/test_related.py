@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from factories import build_index, make_post
-from search.related import (MAX_RELATED, UnknownPostError, build_vectors, related_posts)
-from search.suggest import VersionCache
+from search.assist.related import (MAX_RELATED, UnknownPostError, build_vectors, related_posts)
+from search.indexing.version_cache import VersionCache
 
 POSTS = [
     make_post("aws-1", "AWS Lambda でサーバーレス", "Lambda 関数を API Gateway から呼ぶ。サーバーレスの構成。",

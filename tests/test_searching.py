@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from search.errors import QueryError
-from search.searching import MAX_PER_PAGE, search_posts
+from search.querying.searcher import MAX_PER_PAGE, search_posts
 from tests.factories import build_index, ids, make_post
 
 POSTS = [
@@ -314,7 +314,7 @@ def faceted(tmp_path_factory):
 
 
 def test_facet_counts_follow_the_query(faceted):
-    from search.facets import Filters
+    from search.querying.facets import Filters
     page = search_posts(faceted, "クラウド")
     assert {f["value"]: f["count"] for f in page.facets["tags"]} == {"クラウド": 2, "AWS": 1, "GCP": 1}
     assert {f["value"]: f["count"] for f in page.facets["years"]} == {"2023": 1, "2024": 1}
@@ -327,7 +327,7 @@ def test_facet_counts_follow_the_query(faceted):
 def test_facet_counts_are_those_of_a_count_post_by_post(faceted, monkeypatch, most):
     from collections import Counter
 
-    from search import facets
+    from search.querying import facets
     monkeypatch.setattr(facets, "MAX_FACET_VALUES", most)
     with faceted.searcher() as searcher:
         reader = searcher.reader()
@@ -356,7 +356,7 @@ def test_facet_counts_are_those_of_a_count_post_by_post(faceted, monkeypatch, mo
     ({"authors": ("佐藤", "鈴木")}, {"f1", "f2", "f3"}),
 ])
 def test_filters(faceted, filters, expected):
-    from search.facets import Filters
+    from search.querying.facets import Filters
     assert ids(search_posts(faceted, "クラウド OR 味噌汁", filters=Filters(**filters))) == expected
 
 
@@ -387,7 +387,7 @@ def test_hit_dates_keep_the_post_s_own_offset(dated):
 
 
 def test_year_facet_and_filters_use_the_post_s_own_calendar_date(dated):
-    from search.facets import Filters
+    from search.querying.facets import Filters
 
     def found(**filters):
         return ids(search_posts(dated, "日記", filters=Filters(**filters)))
@@ -409,8 +409,8 @@ def test_sort_by_date_orders_posts_by_their_instant(dated):
 
 
 def test_related_posts_keep_the_post_s_own_offset(dated):
-    from search.related import build_vectors, related_posts
-    from search.suggest import VersionCache
+    from search.assist.related import build_vectors, related_posts
+    from search.indexing.version_cache import VersionCache
 
     cache = VersionCache(build_vectors, "test-dated")  # not the process's: other tests' indexes are in it
     found = {post.post_id: post for post in related_posts(dated, "utc", cache=cache)}
@@ -418,7 +418,7 @@ def test_related_posts_keep_the_post_s_own_offset(dated):
 
 
 def test_synonyms_apply_at_query_time_and_edits_need_no_reindex(tmp_path):
-    from search.synonyms import SynonymFile
+    from search.analysis.synonyms import SynonymFile
 
     posts = [make_post("aws", "クラウド", "Amazon Web Services の話。"), make_post("js", "言語", "JavaScript 入門。"),
              make_post("other", "料理", "味噌汁。")]
@@ -445,7 +445,7 @@ def test_synonyms_apply_at_query_time_and_edits_need_no_reindex(tmp_path):
     ("Web Services Amazon", {"aws-full", "other-order"}, "exact"),  # not the synonym: each word anywhere
 ])
 def test_synonyms_of_several_words(tmp_path, q, expected, mode):
-    from search.synonyms import Synonyms
+    from search.analysis.synonyms import Synonyms
 
     posts = [make_post("aws", "移行", "AWS へ移行した。"), make_post("aws-full", "記録", "Amazon Web Services の記録。"),
              make_post("other-order", "順序", "Web Services の Amazon 版。"), make_post("none", "料理", "味噌汁。")]
@@ -496,7 +496,7 @@ def test_a_long_query_typed_without_spaces_is_filled(tmp_path):
 
 
 def test_default_synonym_file_parses():
-    from search.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
+    from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
 
     synonyms = load_synonyms(DEFAULT_SYNONYMS_FILE)
     assert "Amazon Web Services" in synonyms.alternatives("aws")
@@ -506,7 +506,7 @@ def test_default_synonym_file_parses():
 @pytest.mark.parametrize("text", ["A =>", "=> B", " , => x"])
 def test_malformed_synonym_lines_name_the_line(text):
     from search.errors import SearchError
-    from search.synonyms import Synonyms
+    from search.analysis.synonyms import Synonyms
 
     with pytest.raises(SearchError, match="line 1"):
         Synonyms.parse(text, "syn.txt")

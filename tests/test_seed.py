@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(not SEED.exists(), reason="../shared/seed is not
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from search.indexing import rebuild_index
+    from search.indexing.rebuild import rebuild_index
     from web import create_app
 
     root = tmp_path_factory.mktemp("seed")

@@ -1,4 +1,4 @@
-"""Suggestions (titles, tags, index terms; readings; IME tails) and "did you mean" (search.corrections)."""
+"""Suggestions (titles, tags, index terms; readings; IME tails) and "did you mean" (search.assist.corrections)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 
 from factories import build_index, make_post
-from search.corrections import did_you_mean
-from search.generations import current_generation
-from search.index import open_index
-from search.indexing import rebuild_index, update_index
-from search.suggest import (MAX_SUGGEST_CHARS, VOCABULARY_FILE, VersionCache, Vocabulary, build_vocabulary, search_key,
-                            suggest, vocabulary_of)
+from search.assist.corrections import did_you_mean
+from search.indexing.generations import current_generation
+from search.indexing.index import open_index
+from search.indexing.rebuild import rebuild_index
+from search.indexing.update import update_index
+from search.assist.suggest import MAX_SUGGEST_CHARS, suggest
+from search.indexing.vocabulary import VOCABULARY_FILE, Vocabulary, search_key
+from search.indexing.candidates import build_vocabulary, vocabulary_of
+from search.indexing.version_cache import VersionCache
 
 POSTS = [
     make_post("tokyo-1", "東京タワーの夜景", "東京の夜景を撮った。投資の話はしない。", tags=("東京", "写真")),
@@ -35,7 +38,7 @@ def index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cache():
-    from search.suggest import build_vocabulary as build
+    from search.indexing.candidates import build_vocabulary as build
 
     return VersionCache(build, "test-suggest")
 
@@ -73,7 +76,7 @@ def test_words_are_completed_by_every_reading_the_dictionary_gives_them(tmp_path
     rebuild_index(posts, tmp_path / "index")
     index = open_index(tmp_path / "index")
     assert (current_generation(tmp_path / "index") / VOCABULARY_FILE).is_file()
-    monkeypatch.setattr("search.suggest.build_vocabulary", lambda s: pytest.fail("built, not loaded"))
+    monkeypatch.setattr("search.indexing.candidates.build_vocabulary", lambda s: pytest.fail("built, not loaded"))
     cache = VersionCache(vocabulary_of, "test-suggest-readings")
     assert ("日本", "tag") in {(s.text, s.kind) for s in suggest(index, "にほ", cache=cache)}
     assert ("日本", "tag") in {(s.text, s.kind) for s in suggest(index, "にっぽ", cache=cache)}
@@ -302,7 +305,7 @@ def test_a_fragment_janome_cuts_gives_way_to_a_longer_word_also_a_tag(piece_inde
 
 
 def test_vocabulary_lookup_prefers_heavier_candidates():
-    from search.suggest import Candidate
+    from search.indexing.vocabulary import Candidate
 
     vocabulary = Vocabulary([Candidate("投資", "term", "トウシ", 2), Candidate("東京", "tag", "トウキョウ", 1),
                              Candidate("トウフ", "term", "トウフ", 1)])
@@ -331,7 +334,7 @@ def test_a_rebuild_saves_the_vocabulary_and_servers_load_it(tmp_path, posts_dir,
     assert saved.is_file()
     with index.searcher() as searcher:
         built = build_vocabulary(searcher)
-        monkeypatch.setattr("search.suggest.build_vocabulary", lambda s: pytest.fail("built, not loaded"))
+        monkeypatch.setattr("search.indexing.candidates.build_vocabulary", lambda s: pytest.fail("built, not loaded"))
         loaded = vocabulary_of(searcher)
     assert loaded.candidates == built.candidates and loaded.keys == built.keys
 

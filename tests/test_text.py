@@ -1,4 +1,4 @@
-"""Tests for search.text: Markdown/Liquid/HTML to plain text, and dropping repeated passages."""
+"""Tests for search.posts.markdown: Markdown/Liquid/HTML to plain text, and dropping repeated passages."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.text import (
-    MIN_FRAGMENT_CHARS,
-    MIN_PASSAGE_CHARS,
-    clean_markdown,
-    drop_repeated_passages,
-    remove_liquid,
-)
+from search.posts.passages import MIN_FRAGMENT_CHARS, MIN_PASSAGE_CHARS, drop_repeated_passages
+from search.posts.markdown import clean_markdown
+from search.posts.liquid import remove_liquid
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED_POST = SHARED / "seed" / "000_404c0bca200c4134.txt"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from search.errors import QueryErrorReason
-from search.indexing import rebuild_index
-from search.queries import MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_QUERY_WORDS
-from search.related import MAX_RELATED
-from search.searching import MAX_PAGE, MAX_PER_PAGE, SORTS
-from search.suggest import MAX_SUGGESTIONS
+from search.indexing.rebuild import rebuild_index
+from search.querying.parser import MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_QUERY_WORDS
+from search.assist.related import MAX_RELATED
+from search.querying.searcher import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.assist.suggest import MAX_SUGGESTIONS
 from web import DEFAULT_INDEX_DIR, create_app, errors, views
 from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
@@ -664,8 +664,8 @@ def test_sort_links(client):
 
 
 def _browsing_supported(app) -> bool:
-    from search.facets import Filters
-    from search.searching import search_posts
+    from search.querying.facets import Filters
+    from search.querying.searcher import search_posts
 
     with app.app_context():
         return search_posts(views.get_index(), "", filters=Filters(tags=("Python",))).total > 0
@@ -846,7 +846,7 @@ def counting_app(index_dir, tmp_path):
 
 
 def test_searches_are_counted_without_personal_data(counting_app, tmp_path):
-    from search.analytics import QueryLog
+    from search.assist.analytics import QueryLog
 
     client = counting_app.test_client()
     headers = {"User-Agent": "secret-agent", "X-Forwarded-For": "203.0.113.9", "Cookie": "id=secret"}

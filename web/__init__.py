@@ -20,7 +20,7 @@ Settings (environment variable in brackets):
     count searches (query and whether it found anything, nothing about the reader).
 ``ANALYTICS_DB`` [``KENSAKU_ANALYTICS_DB``]
 ``SYNONYMS_FILE`` [``KENSAKU_SYNONYMS_FILE``]: query-time synonyms, re-read when the file changes
-    (default: the list shipped in ``search/data/synonyms.txt``)
+    (default: the list shipped in ``search/analysis/data/synonyms.txt``)
     the SQLite file the counts go to; default ``analytics.sqlite3`` inside ``INDEX_DIR``, beside
     the index generations (a reindex never touches it).
 ``SITE_NAME``
@@ -36,7 +36,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from search.synonyms import DEFAULT_SYNONYMS_FILE
+from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE
 
 if TYPE_CHECKING:  # Flask is imported by create_app: `kensaku reindex` starts without it
     from flask import Flask

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
-from search import related, suggest
+from search.assist import related
+
+from search.assist import suggest
 from web import openapi
 from web.params import bool_arg, int_arg, search_args, text_arg
 from web.views import get_index, payload_of, record_search, run_search, waits_for_caches
@@ -46,14 +48,14 @@ def search():
 
 @bp.route("/suggest")
 def suggestions():
-    """Completions of the input ``q`` (:func:`search.suggest.suggest`).
+    """Completions of the input ``q`` (:func:`search.assist.suggest.suggest`).
 
     ``format=opensearch`` answers in the OpenSearch suggestions format browsers read:
     ``[q, [completion, …]]``. Otherwise ``{"ok": true, "query": q, "suggestions": [{"text",
     "query", "kind", "reading", "posts", "url"?}]}``. While the vocabulary of a new server is still
     being built in the background (``WARM_CACHES``), the list is empty rather than late.
 
-    :raise 400: ``limit`` not a whole number from 1 to :data:`search.suggest.MAX_SUGGESTIONS`;
+    :raise 400: ``limit`` not a whole number from 1 to :data:`search.assist.suggest.MAX_SUGGESTIONS`;
         unknown ``format``.
     :raise 503: there is no usable index.
     """
@@ -72,11 +74,11 @@ def suggestions():
 
 @bp.route("/related")
 def related_posts():
-    """Posts like the post ``id`` (:func:`search.related.related_posts`).
+    """Posts like the post ``id`` (:func:`search.assist.related.related_posts`).
 
     :returns: ``{"ok": true, "id": id, "related": [{"id", "url", "title", "date", "tags",
         "categories", "author", "score"}]}``, most related first.
-    :raise 400: ``id`` missing; ``limit`` not a whole number from 1 to :data:`search.related.MAX_RELATED`.
+    :raise 400: ``id`` missing; ``limit`` not a whole number from 1 to :data:`search.assist.related.MAX_RELATED`.
     :raise 404: no post has that id.
     :raise 503: there is no usable index.
     """

@@ -25,14 +25,14 @@ from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
 from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, default_analytics_db
 
 if TYPE_CHECKING:
-    from search.indexing import IndexStats
+    from search.indexing.rebuild import IndexStats
 
 # Each command imports what it needs when it runs (the search library, Flask, NumPy, the
 # server): `kensaku reindex` of one changed post should not wait ~1 s for modules it never uses.
 
 #: Worker threads of ``kensaku serve`` (each keeps its own Whoosh searcher; they share one Janome tokenizer).
 DEFAULT_THREADS = 4
-#: ``--sort`` values of ``kensaku query``: the keys of :data:`search.searching.SORTS` (spelled
+#: ``--sort`` values of ``kensaku query``: the keys of :data:`search.querying.searcher.SORTS` (spelled
 #: out so the CLI starts without importing the query engine; a test keeps them equal).
 SORT_CHOICES = ("relevance", "newest", "oldest")
 
@@ -155,7 +155,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     echo_stats(stats, posts_dir)
     _exit_without_teardown = not watch
     if watch:
-        from search.watch import watch_posts
+        from search.indexing.watch import watch_posts
 
         click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ...")
         with _library_errors():
@@ -167,7 +167,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
 
 def _kept_base_url(index_dir: Path) -> str:
     """The base URL ``index_dir`` was built with (``""``: none), announced when there is one."""
-    from search.manifest import indexed_base_url
+    from search.indexing.manifest import indexed_base_url
 
     base_url = indexed_base_url(index_dir) or ""
     if base_url:
@@ -185,7 +185,7 @@ def _kept_dictionaries(index_dir: Path) -> tuple[Path, ...]:
 
     :raises click.ClickException: one of them is gone (a reindex without it would drop its words).
     """
-    from search.manifest import indexed_owner_dictionaries
+    from search.indexing.manifest import indexed_owner_dictionaries
 
     paths = tuple(indexed_owner_dictionaries(index_dir))
     for path in paths:
@@ -209,7 +209,7 @@ def _shown_path(path: Path) -> str:
 
 def _warn_about_word_lists(dictionaries: tuple[Path, ...]) -> None:
     """Warn (on stderr) about each line of the owner's word lists that the dictionary leaves out."""
-    from search.dictionary import word_list_problems
+    from search.analysis.dictionary import word_list_problems
 
     with _library_errors():
         for path in dictionaries:
@@ -234,9 +234,10 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
         no post file, the folder holds no post file while the index holds posts (the index is left
         as it was), another reindex is running, or any other :class:`SearchError`.
     """
-    from search.generations import indexed_post_count
-    from search.indexing import rebuild_index, update_index
-    from search.posts import SkippedPost, check_posts_dir, find_post_files, load_posts
+    from search.indexing.generations import indexed_post_count
+    from search.indexing.rebuild import rebuild_index
+    from search.indexing.update import update_index
+    from search.posts.reader import SkippedPost, check_posts_dir, find_post_files, load_posts
 
     with _library_errors():
         try:
@@ -292,8 +293,8 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
 
     :returns: the index's user dictionary (path), to preload Janome with.
     """
-    from search.index import open_index
-    from search.manifest import indexed_base_url
+    from search.indexing.index import open_index
+    from search.indexing.manifest import indexed_base_url
 
     try:
         open_index(index_dir)
@@ -344,7 +345,7 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     Builds the index first when there is none (or one of an older format). Searches are counted
     per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
     """
-    from search.analysis import preload_janome
+    from search.analysis.morphemes import preload_janome
     from web.server import serve_gunicorn, serve_waitress
 
     dictionary = prepare_index(posts_dir, index_dir, base_url)
@@ -388,7 +389,7 @@ def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per
       kensaku query 形態素解析
       kensaku query '"全文検索" OR tag:Python' --sort newest --json
     """
-    from search.index import open_index
+    from search.indexing.index import open_index
     from web.views import search_payload
 
     q = _replace_surrogates(" ".join(words)).strip()
@@ -417,7 +418,7 @@ def stats(index_dir: Path, analytics_db: Path | None, limit: int, days: int | No
     Prints the most frequent queries and the most frequent queries that found no post, from the
     counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie).
     """
-    from search.analytics import QueryLog
+    from search.assist.analytics import QueryLog
 
     query_log = QueryLog(analytics_db or default_analytics_db(index_dir))
     try:

@@ -19,7 +19,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException
 
 from search.errors import IndexNotBuiltError, QueryError, QueryErrorReason, StaleIndexError
-from search.searching import MAX_PAGE, SORTS
+from search.querying.searcher import MAX_PAGE, SORTS
 from web.params import BadArgument, kept_args, text_arg
 
 #: Japanese title of each error page, and the message used when an HTTP error carries only

@@ -7,16 +7,17 @@ validates real answers against this document, fails as soon as an answer and the
 
 from __future__ import annotations
 
-from search.facets import MAX_FACET_VALUES
-from search.queries import MAX_QUERY_CHARS
-from search.related import MAX_RELATED, DEFAULT_RELATED
-from search.searching import MAX_PAGE, MAX_PER_PAGE, SORTS
-from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGEST_CHARS, MAX_SUGGESTIONS
+from search.querying.facets import MAX_FACET_VALUES
+from search.querying.parser import MAX_QUERY_CHARS
+from search.assist.related import MAX_RELATED, DEFAULT_RELATED
+from search.querying.searcher import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.indexing.vocabulary import DEFAULT_SUGGESTIONS
+from search.assist.suggest import MAX_SUGGEST_CHARS, MAX_SUGGESTIONS
 from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
-#: ``match_mode`` values an answer may carry (:mod:`search.searching`).
+#: ``match_mode`` values an answer may carry (:mod:`search.querying.searcher`).
 MATCH_MODES = ["exact", "fragment", "reading", "relaxed", "browse", "none"]
-#: Kinds of suggestion (:class:`search.suggest.Suggestion`).
+#: Kinds of suggestion (:class:`search.assist.suggest.Suggestion`).
 SUGGESTION_KINDS = ["tag", "category", "term", "title"]
 
 

@@ -25,7 +25,7 @@ from datetime import date
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from search.facets import Filters
+from search.querying.facets import Filters
 
 #: Most filter values (tags, categories, authors and years together) in one request.
 MAX_FILTER_VALUES = 20

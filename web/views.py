@@ -1,7 +1,7 @@
 """The pages: ``/`` (query box, tags to browse), ``/search`` (results), ``/opensearch.xml``.
 
 Data flow: request args --:func:`web.params.search_args`--> :class:`~web.params.SearchArgs`
---:func:`run_search`--> :class:`~search.searching.ResultPage` (plus "did you mean" and related
+--:func:`run_search`--> :class:`~search.querying.searcher.ResultPage` (plus "did you mean" and related
 posts) --> ``results.html``. ``/api/search`` (:mod:`web.api`) runs the same :func:`run_search`
 and answers :func:`search_payload`, which ``kensaku query --json`` prints too.
 
@@ -24,14 +24,18 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, current_app, has_app_context, render_template, url_for
 from markupsafe import Markup
 
-from search import corrections, related, suggest
-from search.analytics import QueryLog
+from search.assist import corrections
+
+from search.assist import related
+
+from search.assist import suggest
+from search.assist.analytics import QueryLog
 from search.errors import IndexNotBuiltError, StaleIndexError
-from search.facets import FACET_FIELDS, Filters
-from search.index import SearchIndex, open_index
-from search.queries import MAX_QUERY_CHARS
-from search.searching import ResultPage, search_posts
-from search.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile, Synonyms
+from search.querying.facets import FACET_FIELDS, Filters
+from search.indexing.index import SearchIndex, open_index
+from search.querying.parser import MAX_QUERY_CHARS
+from search.querying.searcher import ResultPage, search_posts
+from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile, Synonyms
 from web.params import ARG_LABELS, FILTER_ARGS, SearchArgs, bool_arg, filter_args, search_args, text_arg
 
 bp = Blueprint("search", __name__)
@@ -42,7 +46,7 @@ SORT_LABELS = {"relevance": "関連度順", "newest": "新しい順", "oldest": 
 MATCH_MODE_NOTES = {
     "relaxed": "すべての語を含む記事が見つからなかったため、いずれかの語を含む記事を表示しています。",
 }
-#: Facet headings, by facet name (:data:`search.facets.FACET_FIELDS`).
+#: Facet headings, by facet name (:data:`search.querying.facets.FACET_FIELDS`).
 FACET_LABELS = {attribute: ARG_LABELS[arg] for arg, attribute in FILTER_ARGS.items()}
 #: Facet name → the query-string argument that filters by it (``tags`` → ``tag``).
 FACET_ARGS = {attribute: arg for arg, attribute in FILTER_ARGS.items()}
@@ -167,7 +171,7 @@ def payload_of(index: SearchIndex, args: SearchArgs, result_page: ResultPage, *,
 
 
 def record_search(args: SearchArgs, result_page: ResultPage) -> None:
-    """Count a reader's search (:mod:`search.analytics`) if it is one worth counting.
+    """Count a reader's search (:mod:`search.assist.analytics`) if it is one worth counting.
 
     Counted: a non-empty query, first page, no filter (a filtered or later page refines a search
     already counted). Never fails the request: a database error is logged and dropped.

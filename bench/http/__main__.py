@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 from bench import REPO, ensure_index, git_commit
 from bench.latency.queries import draw_queries
-from search.posts import Post, load_posts
+from search.posts.reader import Post, load_posts
 
 CORPUS = REPO.parent / "shared" / "corpus"
 CACHE = REPO / "bench" / ".cache"

@@ -4,11 +4,11 @@
 get) over exactly the text the index's Janome fields are given, cut into the lines the analyzer
 hands Janome; only the tokenization is timed.
 
-``rebuild POSTS_DIR INDEX_DIR JOBS``: a full :func:`search.indexing.rebuild_index`, timed whole
+``rebuild POSTS_DIR INDEX_DIR JOBS``: a full :func:`search.indexing.rebuild.rebuild_index`, timed whole
 (reading the posts, the user dictionary, analysis, writing, switching), with the CPU time of
 this process and of its workers.
 
-``update POSTS_DIR INDEX_DIR``: one :func:`search.indexing.update_index` (library call only).
+``update POSTS_DIR INDEX_DIR``: one :func:`search.indexing.update.update_index` (library call only).
 """
 
 from __future__ import annotations
@@ -29,12 +29,13 @@ def _cpu(who: int) -> float:
 def janome_only(posts_dir: Path) -> dict:
     from janome.tokenizer import Tokenizer
 
-    from search.analysis import JANOME_CHUNK_CHARS, WordTokenizer
-    from search.dictionary import dictionary_entries, write_dictionary
-    from search.normalize import normalize_with_offsets
-    from search.pipeline import read_item
-    from search.posts import Post, find_post_files
-    from search.schema import build_schema, post_to_document
+    from search.analysis.morphemes import JANOME_CHUNK_CHARS
+    from search.analysis.analyzers import WordTokenizer
+    from search.analysis.dictionary import dictionary_entries, write_dictionary
+    from search.analysis.normalize import normalize_with_offsets
+    from search.indexing.pipeline import read_item
+    from search.posts.reader import Post, find_post_files
+    from search.indexing.schema import build_schema, post_to_document
 
     posts = [read_item(path, posts_dir) for path in find_post_files(posts_dir)]
     posts = [post for post in posts if isinstance(post, Post)]
@@ -66,7 +67,7 @@ def janome_only(posts_dir: Path) -> dict:
 
 
 def rebuild(posts_dir: Path, index_dir: Path, jobs: int) -> dict:
-    from search.indexing import rebuild_index
+    from search.indexing.rebuild import rebuild_index
 
     started = time.perf_counter()
     stats = rebuild_index(posts_dir, index_dir, jobs=jobs)
@@ -77,7 +78,7 @@ def rebuild(posts_dir: Path, index_dir: Path, jobs: int) -> dict:
 
 
 def update(posts_dir: Path, index_dir: Path) -> dict:
-    from search.indexing import update_index
+    from search.indexing.update import update_index
 
     started = time.perf_counter()
     stats = update_index(posts_dir, index_dir)

@@ -2,7 +2,7 @@
 
 For each corpus — the real posts of ``../shared/corpus`` (1,406) and a synthetic blog of about
 10,000 posts recombined from their paragraphs (:mod:`bench.latency.synthetic`) — the same fixed
-set of 125 queries (:mod:`bench.latency.queries`) runs through :func:`search.searching.search_posts`
+set of 125 queries (:mod:`bench.latency.queries`) runs through :func:`search.querying.searcher.search_posts`
 exactly as ``/api/search`` calls it (one page of 10 hits, snippets highlighted, facets counted,
 the shipped synonyms) and through FTS5 (:mod:`bench.latency.fts5`), in the same process, one
 after the other, ``--rounds`` times in a shuffled order after one warm-up pass. Latency is per
@@ -28,10 +28,10 @@ import time
 from pathlib import Path
 
 from bench import ensure_index, git_commit
-from search.index import open_index
-from search.posts import Post, load_posts
-from search.searching import search_posts
-from search.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile
+from search.indexing.index import open_index
+from search.posts.reader import Post, load_posts
+from search.querying.searcher import search_posts
+from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile
 
 from .fts5 import Fts5Index
 from .queries import draw_queries

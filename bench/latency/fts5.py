@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from search.posts import Post
+from search.posts.reader import Post
 
 
 class Fts5Index:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from janome.tokenizer import Tokenizer
 
-from search.posts import Post
+from search.posts.reader import Post
 
 #: Queries per kind.
 KINDS = {"word": 25, "compound": 20, "phrase": 20, "kana": 20, "short": 20, "two words": 20}

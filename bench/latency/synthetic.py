@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from search.posts import Post
+from search.posts.reader import Post
 
 #: Paragraphs per synthetic post at most (real posts: median ~30, mean ~48).
 MAX_PARAGRAPHS = 24
@@ -41,7 +41,7 @@ def paragraphs_of(post: Post) -> list[str]:
 def write_synthetic_corpus(posts: list[Post], folder: Path, count: int, seed: int = 10_000) -> SyntheticCorpus:
     """Write ``count`` synthetic posts into ``folder`` (created; must hold no other posts).
 
-    :param posts: the real posts (:func:`search.posts.load_posts`) whose paragraphs are reused.
+    :param posts: the real posts (:func:`search.posts.reader.load_posts`) whose paragraphs are reused.
     :returns: the folder, the number of posts and the characters of body text written.
     """
     rng = random.Random(seed)

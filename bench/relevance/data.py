@@ -11,7 +11,7 @@ to index, the queries, and for each query the ids of the relevant documents.
 - ``tags-mamezou``: every tag carried by 5 to 60 mamezou posts is a query; posts are indexed with
   titles but without tags; the relevant posts are those carrying the tag.
 
-Blog bodies go through the project's own cleaner (``search.text.clean_markdown``) when it can be
+Blog bodies go through the project's own cleaner (``search.posts.markdown.clean_markdown``) when it can be
 imported, else through :func:`crude_clean`, a stand-in that only exists so the harness runs before
 the cleaner lands. Which one was used is recorded in the results.
 """
@@ -140,7 +140,7 @@ _EMPH = re.compile(r"(\*\*|__|\*|~~|`)")
 
 
 def crude_clean(markdown: str) -> tuple[str, str, tuple]:
-    """A stand-in for ``search.text.clean_markdown``: ``(prose, code, ())`` with Markdown mostly removed."""
+    """A stand-in for ``search.posts.markdown.clean_markdown``: ``(prose, code, ())`` with Markdown mostly removed."""
     text = markdown.replace("\r\n", "\n")
     code: list[str] = []
 
@@ -181,7 +181,7 @@ def get_cleaner():
 
 def _find_cleaner():
     try:
-        from search.text import clean_markdown  # type: ignore[import-not-found]
+        from search.posts.markdown import clean_markdown  # type: ignore[import-not-found]
     except Exception as exc:  # ImportError, or an error inside a half-written module
         fingerprint = hashlib.sha1(inspect.getsource(crude_clean).encode()).hexdigest()[:10]
         return f"crude_clean ({type(exc).__name__}: {exc}) #{fingerprint}", crude_clean
@@ -195,7 +195,7 @@ def _find_cleaner():
     except (OSError, TypeError):
         src = b""
     fingerprint = hashlib.sha1(src).hexdigest()[:10]
-    return f"search.text.clean_markdown #{fingerprint}", project_clean
+    return f"search.posts.markdown.clean_markdown #{fingerprint}", project_clean
 
 
 @dataclass(frozen=True)

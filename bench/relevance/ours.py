@@ -2,10 +2,10 @@
 
 Contract (see the lead's brief)::
 
-    from search.posts import Post            # frozen dataclass
-    from search.indexing import write_index  # write_index(posts, index_dir) -> IndexStats
-    from search.index import open_index      # open_index(index_dir) -> SearchIndex
-    from search.searching import search_posts
+    from search.posts.reader import Post            # frozen dataclass
+    from search.indexing.rebuild import write_index  # write_index(posts, index_dir) -> IndexStats
+    from search.indexing.index import open_index      # open_index(index_dir) -> SearchIndex
+    from search.querying.searcher import search_posts
     # search_posts(index, q, *, page=1, per_page=10) -> ResultPage(hits=[Hit(post_id=...)], match_mode=...)
 
 Until the library lands, :meth:`OursEngine.info` raises :class:`Unavailable` and the runner prints
@@ -42,10 +42,10 @@ OPTIONAL_KWARGS = {"facets": False}
 
 def _import():
     try:
-        from search.index import open_index
-        from search.indexing import write_index
-        from search.posts import Post
-        from search.searching import search_posts
+        from search.indexing.index import open_index
+        from search.indexing.rebuild import write_index
+        from search.posts.reader import Post
+        from search.querying.searcher import search_posts
     except Exception as exc:  # ImportError, or a half-written module failing at import
         raise Unavailable(f"{type(exc).__name__} {exc}") from exc
     return Post, write_index, open_index, search_posts

@@ -75,7 +75,7 @@ def blog_sites():
 @pytest.fixture(scope="session")
 def browser_index(tmp_path_factory) -> Path:
     """The browser tests' posts (:func:`write_posts`), indexed once."""
-    from search.indexing import rebuild_index
+    from search.indexing.rebuild import rebuild_index
 
     posts = tmp_path_factory.mktemp("browser-posts")
     write_posts(posts)

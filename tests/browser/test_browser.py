@@ -326,7 +326,7 @@ def test_opensearch_is_advertised(page, app_url):
 
 
 def test_searches_typed_are_counted_not_keystrokes(page, app_url, analytics_db):
-    from search.analytics import QueryLog
+    from search.assist.analytics import QueryLog
 
     page.goto(app_url + "/")
     page.locator("#q").press_sequentially("名古屋グルメ", delay=20)

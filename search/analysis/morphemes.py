@@ -1,0 +1,313 @@
+"""Janome: text → :class:`Morpheme` list, with a per-thread cache of recent texts.
+
+Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one per user
+dictionary is kept per *process*, never on an analyzer object (so analyzers pickle into the Whoosh
+schema), and every call into it goes through :func:`janome_tokens`, which holds one lock while
+Janome runs. Each extra tokenizer would cost ~10 MB (its own decoded copy of the dictionary's
+FST); the lock costs no throughput because Janome is pure Python and runs under the GIL anyway.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+import janome.tokenizer as _janome_tokenizer
+from janome.tokenizer import Tokenizer as _Janome
+
+from search.analysis.dictionary import USER_POS
+from search.analysis.normalize import NormalizedText, fold_term, normalize_with_offsets
+
+
+#: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
+#: verbs, conjunctions, symbols, fillers and others (kuromoji's default ``stoptags``, coarser).
+STOP_TAGS = frozenset({"助詞", "助動詞", "接続詞", "記号", "フィラー", "その他"})
+
+#: Parts of speech whose terms are their base (dictionary) form rather than the surface.
+INFLECTED_TAGS = frozenset({"動詞", "形容詞", "助動詞"})
+
+#: Longest text, in characters, handed to Janome in one call (a line longer than this is cut).
+JANOME_CHUNK_CHARS = 4096
+
+_local = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class Morpheme:
+    """One Janome token with offsets into the original (shown) text.
+
+    :ivar surface: the characters as they appear in the normalized text.
+    :ivar start: index of the first original character; ``end`` is one past the last.
+    :ivar pos: first-level part of speech (``名詞``, ``助詞``, …).
+    :ivar base_form: dictionary form (``した`` → ``する``); the surface when Janome has none.
+    :ivar reading: katakana reading, or ``""`` when unknown.
+    :ivar position: ordinal among the non-space, non-symbol tokens of the text.
+    :ivar piece: a part of the user-dictionary word just before it, at that word's position.
+    :ivar other_readings: the system dictionary's other readings of the same word
+        (:func:`other_readings`: 日本 is read ニッポン, and also ニホン).
+    """
+
+    surface: str
+    start: int
+    end: int
+    pos: str
+    base_form: str
+    reading: str
+    position: int
+    piece: bool = False
+    other_readings: tuple[str, ...] = ()
+
+    @property
+    def is_stop(self) -> bool:
+        """True for particles, auxiliaries, symbols and anything made only of punctuation."""
+        return self.pos in STOP_TAGS or is_punctuation(self.surface)
+
+    @property
+    def term(self) -> str:
+        """The folded term this morpheme is indexed under."""
+        form = self.base_form if self.pos in INFLECTED_TAGS else self.surface
+        return fold_term(form)
+
+
+def is_punctuation(text: str) -> bool:
+    """True if every character is punctuation, a symbol, a separator or a control character."""
+    return all(unicodedata.category(c)[0] in "PSZC" for c in text)
+
+
+#: Janome tokenizers kept per process (one per user dictionary in use, least recently used dropped).
+MAX_TOKENIZERS = 4
+
+_tokenizers: OrderedDict[str | None, _Janome] = OrderedDict()
+
+_janome_lock = threading.Lock()  # held while _tokenizers changes or any tokenizer runs
+
+
+def _share_system_fst() -> None:
+    """Make every Janome tokenizer of this process use one decoded copy of the system dictionary's FST.
+
+    Janome 0.5's ``Tokenizer()`` base64-decodes the FST anew each time (~10 MB, 0.04–0.1 s):
+    twice at the start of a one-post update (a tokenizer with the user dictionary, one without
+    for the pieces of its words), and twice per server thread. The decoded ``bytes`` are only
+    read (each tokenizer still has its own ``Matcher`` and caches), so sharing them changes no
+    token. Does nothing if Janome has no ``all_fstdata`` there (another Janome version).
+    """
+    decode = getattr(_janome_tokenizer, "all_fstdata", None)
+    if decode is not None and not hasattr(decode, "cache_info"):
+        _janome_tokenizer.all_fstdata = functools.lru_cache(maxsize=1)(decode)
+
+
+_share_system_fst()
+
+
+def _reset_after_fork() -> None:
+    """In a child forked while another thread held the lock, the tokenizer it was using may be
+    half-updated (and the lock would never be released): start over with none."""
+    global _janome_lock
+    if _janome_lock.locked():
+        _tokenizers.clear()
+        _janome_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _janome(dictionary: str | None) -> _Janome:
+    """The process's tokenizer for ``dictionary``; the caller holds ``_janome_lock``."""
+    tokenizer = _tokenizers.get(dictionary)
+    if tokenizer is None:
+        if dictionary:
+            tokenizer = _Janome(dictionary, udic_enc="utf8", udic_type="simpledic")
+        else:
+            tokenizer = _Janome()
+        _tokenizers[dictionary] = tokenizer
+        if len(_tokenizers) > MAX_TOKENIZERS:
+            _tokenizers.popitem(last=False)
+    else:
+        _tokenizers.move_to_end(dictionary)
+    return tokenizer
+
+
+@contextmanager
+def system_tokenizer() -> Iterator[_Janome]:
+    """The process's tokenizer of the system dictionary alone, with the Janome lock held while the
+    ``with`` block runs: for look-ups in IPADIC itself (:func:`other_readings`)."""
+    with _janome_lock:
+        yield _janome(None)
+
+
+def janome_tokens(text: str, dictionary: str | None = None, *, wakati: bool = False) -> list:
+    """Janome's tokens of ``text``, safe to call from any thread.
+
+    :param dictionary: path of a Janome "simpledic" CSV or of a compiled user dictionary
+        (:mod:`search.analysis.dictionary`); None: the system dictionary only.
+    :param wakati: surfaces (``str``) instead of ``janome.tokenizer.Token`` objects.
+    :returns: every token, in order (Janome strips leading and trailing whitespace first).
+    """
+    with _janome_lock:
+        return list(_janome(dictionary).tokenize(text, wakati=wakati))
+
+
+def user_dictionary_terms(dictionary: str | None) -> frozenset[str]:
+    """The terms the words of the user dictionary ``dictionary`` are indexed under (folded surfaces).
+
+    Read from the entries of its Janome tokenizer (``user_dic.entries``, surface first, in Janome
+    0.5 for a CSV and a compiled dictionary alike); empty for None.
+    """
+    if not dictionary:
+        return frozenset()
+    with _janome_lock:
+        entries = _janome(dictionary).user_dic.entries
+        return frozenset(fold_term(entry[0]) for entry in entries.values())
+
+
+def preload_janome(dictionary: str | None = None) -> None:
+    """Load Janome's system dictionary and the tokenizers for ``dictionary`` (and for none) now,
+    e.g. in a server's parent process before it forks workers, which then share those pages."""
+    janome_tokens("検索", dictionary)
+    janome_tokens("検索")
+
+
+def _morpheme_cache() -> OrderedDict:
+    cache = getattr(_local, "morphemes", None)
+    if cache is None:
+        cache = _local.morphemes = OrderedDict()
+    return cache
+
+
+def morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
+    """Janome morphemes of ``text`` with offsets into ``text``.
+
+    The text is NFKC-normalized first (:func:`search.analysis.normalize.normalize_with_offsets`) and cut
+    into lines; each surface is found from a moving cursor, because Janome drops leading
+    whitespace and gives no offsets. The last few results are cached per thread, so the word and
+    reading fields of one document share a single Janome pass.
+
+    A word of the user dictionary comes with the pieces the system dictionary cuts it into, at the
+    same position (like kuromoji's search mode), so both the compound and its parts are terms.
+
+    :param text: any text; the offsets refer to it.
+    :param dictionary: the user dictionary to segment with (path), or None.
+    :returns: every token, stop tokens included (see :attr:`Morpheme.is_stop`).
+    """
+    cache = _morpheme_cache()
+    key = (dictionary, text)
+    found = cache.get(key)
+    if found is not None:
+        cache.move_to_end(key)
+        return found
+    found = _tokenize(text, dictionary)
+    cache[key] = found
+    if len(cache) > 8:
+        cache.popitem(last=False)
+    return found
+
+
+def prime_morphemes(text: str, found: list[Morpheme], dictionary: str | None = None) -> None:
+    """Hand the cache morphemes computed elsewhere (a worker process) for ``text``."""
+    cache = _morpheme_cache()
+    cache[(dictionary, text)] = found
+    if len(cache) > 8:
+        cache.popitem(last=False)
+
+
+def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int) -> list[Morpheme]:
+    """The system dictionary's segmentation of a user-dictionary word, at the word's position."""
+    pieces = []
+    cursor = 0
+    tokens = janome_tokens(surface)
+    if len(tokens) < 2:
+        return pieces
+    for token in tokens:
+        found_at = surface.find(token.surface, cursor)
+        if found_at < 0:
+            continue
+        cursor = found_at + len(token.surface)
+        tag = token.part_of_speech.split(",", 1)[0]
+        if tag in STOP_TAGS or is_punctuation(token.surface):
+            continue
+        start, end = normalized.span(offset + found_at, offset + cursor)
+        base_form = token.base_form if token.base_form != "*" else token.surface
+        reading = token.reading if token.reading != "*" else ""
+        pieces.append(Morpheme(token.surface, start, end, tag, base_form, reading, position, piece=True))
+    return pieces
+
+
+def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
+    normalized = normalize_with_offsets(text)
+    norm = normalized.text
+    result: list[Morpheme] = []
+    position = 0
+    line_start = 0
+    for line in norm.split("\n"):
+        for chunk_start in range(0, len(line), JANOME_CHUNK_CHARS):
+            chunk = line[chunk_start:chunk_start + JANOME_CHUNK_CHARS]
+            if not chunk.strip():
+                continue
+            cursor = 0
+            base = line_start + chunk_start
+            for token in janome_tokens(chunk, dictionary):
+                surface = token.surface
+                found_at = chunk.find(surface, cursor)
+                if found_at < 0:  # should not happen; keep going without this token
+                    continue
+                cursor = found_at + len(surface)
+                if not surface.strip():
+                    continue
+                tag = token.part_of_speech.split(",", 1)[0]
+                start, end = normalized.span(base + found_at, base + cursor)
+                base_form = token.base_form if token.base_form != "*" else surface
+                reading = token.reading if token.reading != "*" else ""
+                others = other_readings(surface, token.part_of_speech, reading) if reading else ()
+                morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
+                                    other_readings=others)
+                result.append(morpheme)
+                if tag == USER_POS and dictionary:
+                    result.extend(_pieces(surface, base + found_at, normalized, position))
+                if not is_punctuation(surface):
+                    position += 1
+        line_start += len(line) + 1
+    return result
+
+
+#: A kanji (CJK unified ideographs, extension A, compatibility ideographs).
+HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+#: Distinct words whose other readings are kept per process (:func:`other_readings`).
+OTHER_READINGS_CACHE = 65536
+
+
+@functools.lru_cache(maxsize=OTHER_READINGS_CACHE)
+def other_readings(surface: str, part_of_speech: str, reading: str) -> tuple[str, ...]:
+    """The system dictionary's other readings of a word, for the same part of speech.
+
+    IPADIC has one entry per reading, and Janome's lattice picks one: 日本 is read ニッポン, though
+    most people type にほん; 今日 キョウ (also コンニチ), 明日 アシタ (also アス), 何 ナニ (also ナン).
+    Only entries with exactly the chosen entry's part of speech count (明日 the place name アケビ
+    does not), and only for words of two or more characters with a kanji: kana words read as
+    written, and a single kanji has many readings that are mostly other words (者 シャ, also モノ).
+
+    :param surface: the word as Janome cut it; ``part_of_speech``: Janome's four-level tag
+        (``名詞,固有名詞,地域,国``); ``reading``: the reading Janome chose (katakana).
+    :returns: the other katakana readings, sorted; ``()`` when there is none.
+    """
+    if len(surface) < 2 or not HAS_KANJI.search(surface):
+        return ()
+    with system_tokenizer() as tokenizer:
+        dictionary = tokenizer.sys_dic
+        entries = dictionary.lookup(surface.encode("utf8"), tokenizer.matcher)
+        found = set()
+        for entry in entries:
+            if entry[1] != surface:
+                continue
+            extra = dictionary.lookup_extra(entry[0])
+            if extra[0] == part_of_speech and extra[4] not in ("*", reading):
+                found.add(extra[4])
+    return tuple(sorted(found))

@@ -1,0 +1,151 @@
+"""Character n-grams: the terms of the n-gram fields and of a query word's fragments (:func:`ngrams`,
+:class:`~search.analysis.analyzers.NgramTokenizer`).
+
+Character bigrams of each CJK run (kanji, kana) plus the run's last character, and whole
+Latin/digit words, all folded: they find words inside compounds that the dictionary does not
+split (キャプチャ in キャプチャツール), and a multi-character query never matches by a single
+character (the approach of Lucene's CJKBigramFilter and Groonga's TokenBigram).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+
+from search.analysis.normalize import (NormalizedText, expand_iteration_marks, normalize_with_offsets,
+                              to_katakana)
+
+
+_CJK_RANGES = (
+    (0x3041, 0x309F),  # hiragana
+    (0x30A0, 0x30FF),  # katakana, ー
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F),  # kanji
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x31F0, 0x31FF),  # katakana phonetic extensions
+)
+
+
+def is_kana(char: str) -> bool:
+    """Hiragana, katakana (folded n-gram characters are katakana) or the long-vowel mark."""
+    return "\u3041" <= char <= "\u30ff"
+
+
+def is_cjk(char: str) -> bool:
+    """True for kanji, hiragana, katakana and the marks that live inside Japanese words."""
+    cp = ord(char)
+    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES) or char == "ヶ"
+
+
+@dataclass(frozen=True, slots=True)
+class Gram:
+    """One n-gram term with its position and original character span."""
+
+    text: str
+    position: int
+    start: int
+    end: int
+
+
+def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, str]]:
+    """(folded char, start, end, class) for each character; class is 'c'jk, 'w'ord or 's'eparator."""
+    text = normalized.text
+    # Drop the trailing long-vowel mark of katakana runs of 4+ characters, as fold_term does.
+    drop: set[int] = set()
+    i, n = 0, len(text)
+    while i < n:
+        if "\u30a1" <= text[i] <= "\u30fe" or text[i] == "ー":
+            j = i
+            while j < n and ("\u30a1" <= text[j] <= "\u30fe" or text[j] == "ー"):
+                j += 1
+            k = j
+            while k > i and text[k - 1] == "ー":
+                k -= 1
+            if j - i >= 4 and k < j and k > i:
+                drop.update(range(k, j))
+            i = j
+        else:
+            i += 1
+    lowered = text.casefold()
+    if len(lowered) == len(text):
+        folded_chars = list(expand_iteration_marks(to_katakana(lowered)))
+    else:  # casefold lengthened something (ß → ss): fold character by character instead
+        folded_chars = [to_katakana(c.casefold()) for c in expand_iteration_marks(text)]
+    for index, char in enumerate(folded_chars):
+        if index in drop:
+            continue
+        start, end = normalized.starts[index], normalized.ends[index]
+        if len(char) == 1 and is_cjk(char):
+            yield char, start, end, "c"
+        elif char.isalnum():
+            yield char, start, end, "w"
+        else:
+            yield char, start, end, "s"
+
+
+def ngrams(text: str, *, query: bool = False) -> list[Gram]:
+    """Character n-gram terms of ``text`` (see :func:`~search.analysis.analyzers.ngram_analyzer`).
+
+    A CJK run ``c1…cn`` gives bigrams ``c1c2 … c(n-1)cn`` at consecutive positions and, when
+    indexing, the unigram ``cn`` after them, and the unigram of each kanji at its bigram's
+    position: a one-kanji query is one term, a one-kana query a prefix (kana unigrams, mostly
+    particles and endings, would double the field for queries nobody types). A one-character
+    run gives that character. A run of letters or digits gives one
+    term. Runs separated by spaces or punctuation are one position further apart, except for
+    spaces beside kana or kanji, which Japanese writes or leaves out at will (``生成 AI`` and
+    ``生成AI``, ``AWS を使う`` and ``AWSを使う`` give the same grams at the same positions); a line
+    break (between blocks) always counts.
+
+    :param query: build query grams: no trailing unigram on runs longer than one character (its
+        position is still counted, so the grams of a query match a document's at the same offsets).
+    :returns: grams in text order; ``start``/``end`` index ``text``.
+    """
+    normalized = normalize_with_offsets(text)
+    grams: list[Gram] = []
+    position = 0
+    run: list[tuple[str, int, int]] = []
+    run_class = "s"
+
+    def flush() -> None:
+        nonlocal position
+        if not run:
+            return
+        if run_class == "w":
+            grams.append(Gram("".join(c for c, _, _ in run), position, run[0][1], run[-1][2]))
+            position += 1
+        elif len(run) == 1:
+            grams.append(Gram(run[0][0], position, run[0][1], run[0][2]))
+            position += 1
+        else:
+            for (a, start, first_end), (b, _, end) in zip(run, run[1:]):
+                grams.append(Gram(a + b, position, start, end))
+                if not query and not is_kana(a):
+                    grams.append(Gram(a, position, start, first_end))
+                position += 1
+            if not query:
+                last = run[-1]
+                grams.append(Gram(last[0], position, last[1], last[2]))
+            position += 1  # in a query too, so what follows the run has the document's positions
+        run.clear()
+
+    gap = False  # separators since the last run (and a run before them)
+    gap_is_space = True  # ... and all of them whitespace
+    last_run_class = "s"
+    for char, start, end, klass in _folded_chars(normalized):
+        if klass != run_class or klass == "s":
+            flush()
+            if klass == "s":
+                if grams:
+                    gap = True
+                    gap_is_space = gap_is_space and char.isspace() and char not in "\n\r"  # blocks stay apart
+                run_class = "s"
+                continue
+            if gap and not (gap_is_space and "c" in (last_run_class, klass)):
+                position += 1
+            gap, gap_is_space = False, True
+            run_class = last_run_class = klass
+        run.append((char, start, end))
+    flush()
+    return grams
+
+

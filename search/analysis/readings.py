@@ -1,0 +1,103 @@
+"""Readings: the katakana reading of each word (投資 → トウシ) as Janome gives it, the other readings
+IPADIC has for the same word (日本: ニッポン, also ニホン), and the ways a kana query can be cut
+into readings of the index (:func:`reading_segmentations`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+from search.analysis.normalize import (fold_term, normalize_with_offsets,
+                              to_katakana)
+
+from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
+from search.analysis.ngrams import Gram
+
+
+def reading_of(morpheme: Morpheme) -> str:
+    """The folded katakana reading of a morpheme (long vowels folded like terms), or ``""``."""
+    reading = kana_reading(morpheme)
+    return fold_term(reading) if reading else ""
+
+
+def kana_reading(morpheme: Morpheme) -> str:
+    """A morpheme's reading in katakana: Janome's reading, or its kana surface; ``""`` if unknown."""
+    reading = morpheme.reading or morpheme.surface
+    reading = to_katakana(reading)
+    return reading if all("\u30a1" <= c <= "\u30fe" for c in reading) else ""
+
+
+def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
+    """The folded katakana reading of each word of ``text``, at the word's position.
+
+    Every morpheme with a known reading counts, particles included (``東京の`` reads トウキョウ,
+    ノ at adjacent positions), so a hiragana query read as several words in a row
+    (``とうきょうの``) matches where they stand together (:func:`reading_segmentations`). A word
+    with no reading (Latin letters, an unknown kanji word) leaves a gap. A user-dictionary word
+    reads as a whole and as its system-dictionary pieces, all at its position, as the word fields
+    hold it (``東京都`` is トウキョウト and トウキョウ, ト; ``生成AI`` セイセイエーアイ and セイセイ), so
+    the reading of a part finds it like the part's spelling does. A word the dictionary also
+    reads another way has those readings too, at its position (日本: ニッポン and ニホン;
+    :attr:`Morpheme.other_readings`).
+    Each term spans the word's original characters.
+    """
+    words: list[Gram] = []
+    for morpheme in morphemes(text, dictionary):
+        if is_punctuation(morpheme.surface):
+            continue
+        reading = reading_of(morpheme)
+        if reading:
+            words.append(Gram(reading, morpheme.position, morpheme.start, morpheme.end))
+            for other in sorted({fold_term(other) for other in morpheme.other_readings} - {reading}):
+                words.append(Gram(other, morpheme.position, morpheme.start, morpheme.end))
+    return words
+
+
+#: Longest reading piece, in characters, looked up when segmenting a kana query.
+MAX_READING_CHARS = 16
+
+#: Most segmentations of one kana query tried (those with the fewest pieces).
+MAX_SEGMENTATIONS = 4
+
+
+def reading_segmentations(word: str, is_reading: Callable[[str], bool]) -> list[list[str]]:
+    """Ways to read a kana query word as adjacent words of the index, fewest words first.
+
+    ``とうし`` → ``[["トウシ"]]``; ``とうきょうと`` → ``[["トウキョウ", "ト"], …]``. The word is
+    NFKC-normalized and turned into katakana; each piece must be a reading term the index holds
+    (``is_reading`` is asked with the folded piece, so ``さーばー`` matches the reading サーバ).
+    Only segmentations with the fewest pieces are kept — the longest words, as a reader who
+    types a word's reading means it — at most :data:`MAX_SEGMENTATIONS`; a query no way of which
+    is made of indexed readings gives ``[]``. Lookups: at most ``n × MAX_READING_CHARS``.
+    """
+    kana = to_katakana(normalize_with_offsets(word).text)
+    n = len(kana)
+    if not n or not all("\u30a1" <= c <= "\u30fe" for c in kana):
+        return []
+    # fewest[i]: fewest pieces covering kana[i:]; ends[i]: where a piece starting at i may end.
+    fewest = [0] * (n + 1)
+    ends: list[list[int]] = [[] for _ in range(n + 1)]
+    unreachable = n + 1
+    for i in range(n - 1, -1, -1):
+        fewest[i] = unreachable
+        for j in range(min(n, i + MAX_READING_CHARS), i, -1):
+            if fewest[j] < unreachable and is_reading(fold_term(kana[i:j])):
+                ends[i].append(j)
+                fewest[i] = min(fewest[i], fewest[j] + 1)
+    if fewest[0] >= unreachable:
+        return []
+    found: list[list[str]] = []
+
+    def walk(i: int, pieces: list[str]) -> None:
+        if len(found) >= MAX_SEGMENTATIONS:
+            return
+        if i == n:
+            found.append(pieces)
+            return
+        for j in ends[i]:  # longest piece first
+            if fewest[j] + 1 == fewest[i]:
+                walk(j, pieces + [fold_term(kana[i:j])])
+
+    walk(0, [])
+    return found

@@ -1,0 +1,262 @@
+"""Indexing: posts → a new generation of the index on disk, written whole or updated, then served.
+
+:func:`rebuild_index` writes a complete new generation (Janome in worker processes,
+:mod:`search.indexing.pipeline`); :func:`~search.indexing.update.update_index` hard-links the files of the current generation into
+a new one and applies only the new, changed and deleted posts there (Whoosh writes new segment and
+TOC files and records deletions in the new TOC, so files shared by hard links are never written).
+Either way ``current`` is then switched atomically (:mod:`search.indexing.generations`, which describes
+the index directory). ``posts.json`` (:mod:`search.indexing.manifest`) records what each generation was
+built from, so the next update knows what changed. Searching is :mod:`search.indexing.index`'s.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from whoosh import index as whoosh_index
+
+from search.posts.anchors import with_anchors
+from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
+from search.errors import EmptyPostsFolderError
+from search.indexing.generations import (METADATA_FILE, compile_dictionary, current_generation,
+                                fsync_tree, new_generation_path, read_metadata,
+                                reindex_lock, remove_abandoned_generations, remove_old_generations,
+                                switch_current, write_metadata)
+from search.indexing.index import SearchIndex
+from search.indexing.manifest import (MANIFEST_FILE, Manifest, absolute_paths, digest_dictionary_inputs,
+                             post_keywords, record_skipped)
+from search.indexing.pipeline import AnalysisPool, Item, workers_for
+from search.posts.reader import Post, SkippedPost, find_post_files
+from search.indexing.schema import build_schema, post_to_document
+
+#: Memory, in MB, the Whoosh writer may buffer postings in before flushing to disk.
+WRITER_LIMIT_MB = 256
+#: Files of a generation that an update writes anew instead of linking (Whoosh's lock is skipped too).
+UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE, "suggestions.json"})
+
+
+@dataclass
+class IndexStats:
+    """What a reindex did.
+
+    :ivar indexed: posts written to the index by this reindex (all of them for a full rebuild,
+        the new and changed ones for an update).
+    :ivar skipped: posts left out, each with file and reason.
+    :ivar elapsed_s: wall time of the whole reindex, seconds.
+    :ivar index_dir: the generation directory written (None when an update found nothing to do).
+    :ivar incremental: True for an update of the current generation, False for a full rebuild.
+    :ivar added: new posts (update only).
+    :ivar updated: changed posts (update only).
+    :ivar deleted: posts removed from the index (update only).
+    :ivar relinked: unchanged posts indexed again because the links to them changed (update
+        only; counted in ``indexed`` and ``updated`` too).
+    :ivar unchanged: posts left as they were (update only).
+    :ivar newly_skipped: skipped posts among the new and changed files (update only; they are in
+        ``skipped`` too, beside the unchanged files skipped before).
+    :ivar rebuilt_because: why an update rebuilt every post instead (e.g. :data:`DICTIONARY_CHANGED`);
+        ``""`` when it did not, or for a reason the caller knows (a first index, another base URL).
+    """
+
+    indexed: int = 0
+    skipped: list[SkippedPost] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    index_dir: Path | None = None
+    incremental: bool = False
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    relinked: int = 0
+    unchanged: int = 0
+    newly_skipped: int = 0
+    rebuilt_because: str = ""
+
+    def summary(self) -> str:
+        """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
+        if not self.incremental:
+            why = f"; rebuilt every post because {self.rebuilt_because}" if self.rebuilt_because else ""
+            return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s{why}."
+        if not (self.added or self.updated or self.deleted):
+            return f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
+        relinked = f" ({self.relinked} for links to them)" if self.relinked else ""
+        return (f"Updated the index: {self.added} new, {self.updated} changed{relinked}, {self.deleted} deleted, "
+                f"{self.unchanged} unchanged, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s.")
+
+
+ProgressCallback = Callable[[Post | SkippedPost], None]
+#: :attr:`IndexStats.rebuilt_because` of an update that rebuilt every post instead: the user
+#: dictionary changed; the index format; the index holds no record of its posts' files (built from
+#: posts handed to it, or by an older kensaku); another posts folder, base URL or ``--future``; or
+#: most posts changed (a rebuild is then about as fast).
+DICTIONARY_CHANGED = "the user dictionary changed (tags or dictionary files)"
+FORMAT_CHANGED = "the index format changed (another version of kensaku)"
+NO_MANIFEST = "the index holds no record of its post files"
+FOLDER_CHANGED = "the posts folder changed"
+BASE_URL_CHANGED = "the base URL changed"
+FUTURE_CHANGED = "--future was turned on or off"
+MOST_CHANGED = "most posts changed"
+
+
+def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallback | None = None, *,
+                owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
+                posts_dir: Path | None = None, base_url: str = "", future: bool = False,
+                now: datetime | None = None) -> IndexStats:
+    """Write a new index of ``posts`` into the empty or missing directory ``index_dir``.
+
+    The user dictionary (:mod:`search.analysis.dictionary`: shipped words, the posts' tags and
+    categories, ``owner_dictionaries``) is written first as ``userdic.csv`` beside the index.
+    Posts are read and analyzed by worker processes (:class:`search.indexing.pipeline.AnalysisPool`)
+    when there is enough text; the index is the same either way.
+
+    :param posts: posts to index, or post files to read (then give ``posts_dir``);
+        :class:`SkippedPost` items are only counted.
+    :param index_dir: where the Whoosh files, ``userdic.csv``, ``posts.json`` and ``kensaku.json`` go.
+    :param progress: called once per item, after it is handled.
+    :param owner_dictionaries: the site owner's word lists.
+    :param jobs: most worker processes (None: one per CPU); 1 analyzes in this process.
+    :param posts_dir: the posts folder that post files and post ids belong to.
+    :param base_url: site base URL prefixed to post URLs (post files only).
+    :param future: index post files dated after ``now`` too (``jekyll build --future``); else
+        they are skipped (:func:`search.posts.reader.publication_skip`).
+    :param now: the build time post dates are compared with; None: the time of the call.
+    :returns: counts; ``elapsed_s`` covers this call.
+    :raises SearchError: an owner word list cannot be read.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    items = list(posts)
+    folder = Path(posts_dir) if posts_dir is not None else Path(".")
+    stats = IndexStats(index_dir=index_dir)
+    manifest = Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future)
+    with AnalysisPool(workers_for(items, jobs)) as pool:
+        read = with_anchors(pool.read(items, folder, base_url, future=future, now=now), base_url=base_url)
+        keywords = [k for p in read if isinstance(p, Post) for k in post_keywords(p)]
+        owner_dictionaries = list(owner_dictionaries)
+        manifest.dictionary_inputs = digest_dictionary_inputs(keywords, owner_dictionaries)
+        manifest.owner_dictionaries = absolute_paths(owner_dictionaries)
+        dictionary_path = index_dir / DICTIONARY_FILE
+        dictionary_digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
+        ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        try:
+            for item in pool.analyzed(read, writer.schema):
+                if isinstance(item, SkippedPost):
+                    stats.skipped.append(item)
+                    record_skipped(manifest, item, folder)
+                else:
+                    writer.add_document(**post_to_document(item))
+                    manifest.add(item)
+                    stats.indexed += 1
+                if progress is not None:
+                    progress(item)
+        except BaseException:
+            writer.cancel()
+            raise
+    writer.commit()
+    check_doc_count(ix, stats.indexed)
+    ix.close()
+    manifest.write(index_dir)
+    write_metadata(index_dir, posts=stats.indexed, skipped=len(stats.skipped),
+                    dictionary_digest=dictionary_digest)
+    stats.elapsed_s = time.perf_counter() - started
+    return stats
+
+
+def check_doc_count(ix, expected: int) -> None:
+    found = ix.doc_count()
+    if found != expected:
+        raise RuntimeError(f"the new index holds {found} posts instead of {expected}; it was not used")
+
+
+def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
+                  progress: ProgressCallback | None = None,
+                  posts: Iterable[Post | SkippedPost] | None = None,
+                  owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
+                  wait_s: float = 0.0, future: bool = False, now: datetime | None = None) -> IndexStats:
+    """Rebuild the whole index of the posts in ``posts_dir`` and switch the server to it.
+
+    Writes a new generation under ``index_root`` (:func:`write_index`), fsyncs it, then
+    atomically repoints ``index_root/current``; generations other than the new and the previous
+    one are removed. On any error the new generation is deleted and ``current`` is untouched.
+
+    :param posts_dir: folder of Markdown posts (searched recursively).
+    :param index_root: the index directory (``index/``).
+    :param base_url: site base URL prefixed to post URLs.
+    :param progress: called once per post file handled.
+    :param posts: the posts to index instead of loading ``posts_dir`` (for tests and benchmarks).
+    :param owner_dictionaries: the site owner's word lists for the user dictionary.
+    :param jobs: most worker processes running Janome (None: one per CPU).
+    :param wait_s: seconds to wait for a running reindex (see :func:`search.indexing.generations.reindex_lock`).
+    :param future: index posts dated after ``now`` too (``jekyll build --future``); else skip them.
+    :param now: the build time post dates are compared with; None: when the reindex starts.
+    :raises ReindexInProgressError: another reindex holds the lock.
+    :raises EmptyPostsFolderError: there is no post file (or no ``posts``) while the index holds
+        posts; the index is left as it was (delete ``index_root`` to really empty it).
+    :raises FileNotFoundError: ``posts_dir`` is not a folder (and no ``posts`` were given).
+    """
+    started = time.perf_counter()
+    index_root = Path(index_root)
+    with reindex_lock(index_root, wait_s):
+        stats = rebuild_locked(Path(posts_dir), index_root, base_url, progress, posts,
+                                owner_dictionaries, jobs, future, now or datetime.now(timezone.utc))
+    stats.elapsed_s = time.perf_counter() - started
+    return stats
+
+
+def rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
+                    posts: Iterable[Post | SkippedPost] | None, owner_dictionaries: Iterable[Path],
+                    jobs: int | None, future: bool, now: datetime) -> IndexStats:
+    remove_abandoned_generations(index_root)
+    previous = current_generation(index_root)
+    items = list(posts) if posts is not None else find_post_files(posts_dir)
+    if not items:
+        _refuse_to_empty(posts_dir, index_root, previous)
+    generation = new_generation_path(index_root)
+    try:
+        # Posts already read (reindex --strict) come from posts_dir too: the manifest records the
+        # folder, base URL and future setting either way, so the next reindex keeps them.
+        stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs,
+                            posts_dir=posts_dir, base_url=base_url, future=future, now=now)
+        compile_dictionary(index_root, generation)
+        _write_vocabulary(generation)
+        fsync_tree(generation)
+        switch_current(index_root, generation)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    remove_old_generations(index_root, keep=(generation, previous))
+    return stats
+
+
+def _refuse_to_empty(posts_dir: Path, index_root: Path, previous: Path | None) -> None:
+    """Raise :class:`EmptyPostsFolderError` if the index ``previous`` holds posts (a posts folder
+    found empty is more likely a failed checkout than a blog without posts)."""
+    kept = read_metadata(previous).get("posts", 0) if previous is not None else 0
+    if kept:
+        raise EmptyPostsFolderError(
+            f"No post files found in {posts_dir}: the index in {index_root} was not changed and keeps "
+            f"its {kept} posts. Check the posts folder; to really empty the index, delete {index_root} "
+            f"and reindex."
+        )
+
+
+def _write_vocabulary(generation: Path) -> None:
+    """Save the suggestion vocabulary beside a rebuilt generation, so each server process loads it
+    instead of building it (seconds of Janome and ~100 MB per process). An incremental update
+    leaves it out; servers then build their own."""
+    from search.indexing.vocabulary import VOCABULARY_FILE, save_vocabulary
+    from search.indexing.candidates import build_vocabulary
+
+    index = SearchIndex(generation)
+    try:
+        with index.searcher() as searcher:
+            save_vocabulary(build_vocabulary(searcher), generation / VOCABULARY_FILE)
+    finally:
+        index.close()
+
+

@@ -1,0 +1,252 @@
+"""Posts: reading Jekyll-style Markdown files with YAML front matter into :class:`Post` records.
+
+Data flow: posts folder --find_post_files()--> paths --read_post()--> Post (body already cleaned by
+``search.posts.markdown``). ``load_posts()`` walks a whole folder and yields a :class:`SkippedPost` instead of
+raising for a file that cannot be used, so one broken post never stops a reindex, and for a post
+Jekyll would not publish (a ``published: false`` draft, or one dated after the build time:
+:func:`publication_skip`).
+
+Real files differ (as in the two real blogs the tests read): no ``date`` key (the date is in the file
+name), dates as strings with a ``+0000`` offset that YAML does not recognise, ``tags`` as a list,
+a bare string or nothing, CRLF line endings, Shift_JIS bytes. The front matter is read by
+:mod:`search.posts.frontmatter`, dates by :mod:`search.posts.dates` and URLs built by
+:mod:`search.posts.permalinks`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from search.errors import PostFormatError
+from search.posts.dates import post_date
+from search.posts.frontmatter import author_value, decode_post, is_published, name_list, split_front_matter, text_value
+from search.posts.permalinks import post_url
+from search.posts.markdown import clean_markdown
+
+__all__ = [
+    "POST_SUFFIXES",
+    "Post",
+    "SkippedPost",
+    "find_post_files",
+    "is_after",
+    "load_posts",
+    "post_url",
+    "publication_skip",
+    "read_or_skip",
+    "read_post",
+]
+
+POST_SUFFIXES = (".md", ".markdown")
+#: File names (without suffix, upper case) of repository documentation, never posts.
+NON_POST_NAMES = frozenset({"README", "CHANGELOG", "LICENSE", "CONTRIBUTING", "CODE_OF_CONDUCT", "SECURITY"})
+_SKIPPED_DIRS = frozenset({"node_modules"})
+
+
+@dataclass(frozen=True)
+class Post:
+    """One blog post, parsed and cleaned.
+
+    :ivar post_id: path relative to the posts folder, POSIX separators
+        (``"2024/2024-01-05-hello.md"``); unique within a folder.
+    :ivar url: Jekyll-style URL path (``/cat/2024/01/05/hello.html``), prefixed with ``base_url``.
+    :ivar date: timezone-aware; UTC when the source gives no offset; a date alone is midnight.
+    :ivar excerpt: front matter ``excerpt`` or ``description`` as plain text, ``""`` if absent.
+    :ivar body: plain text, one block per line (:func:`search.posts.markdown.clean_markdown`).
+    :ivar code: text of the code blocks, joined with ``"\\n"``.
+    :ivar content_hash: SHA-256 hex digest of the file's bytes.
+    :ivar links: ``(target, text)`` of the post's Markdown links (:attr:`search.posts.markdown.CleanedText.links`).
+    :ivar anchors: the texts of other posts' links to this post (:mod:`search.posts.anchors`); set by
+        the reindex, which knows every post, not by :func:`read_post`.
+    """
+
+    post_id: str
+    path: Path
+    url: str
+    title: str
+    date: datetime | None
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    author: str
+    excerpt: str
+    body: str
+    code: str
+    published: bool
+    content_hash: str
+    links: tuple[tuple[str, str], ...] = ()
+    anchors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SkippedPost:
+    """A post file that :func:`load_posts` did not turn into a :class:`Post`, and why.
+
+    :ivar unpublished: the post is fine but Jekyll would not publish it (a draft, or dated in the
+        future): not an error (``--strict`` accepts it); False for a file that could not be used.
+    :ivar publish_at: for a post skipped as dated in the future, its date: from then on it is
+        published (an update indexes it then, even if its file did not change); else None.
+    """
+
+    path: Path
+    reason: str
+    unpublished: bool = False
+    publish_at: datetime | None = None
+
+
+#: The reason of a :class:`SkippedPost` for a ``published: false`` draft.
+DRAFT_REASON = "published: false"
+
+
+def check_posts_dir(posts_dir: Path) -> Path:
+    """``posts_dir`` as a :class:`Path`, if it is a folder.
+
+    :raises FileNotFoundError: it is not (the message names it and the options that set it).
+    """
+    posts_dir = Path(posts_dir)
+    if not posts_dir.is_dir():
+        raise FileNotFoundError(
+            f"posts folder not found: {posts_dir}; check --posts or KENSAKU_POSTS_DIR"
+        )
+    return posts_dir
+
+
+def find_post_files(posts_dir: Path) -> list[Path]:
+    """Every ``.md``/``.markdown`` file under ``posts_dir``, recursively, sorted by relative path.
+
+    Hidden files and folders (name starting with ``.``) and ``node_modules`` are skipped, and so
+    are a folder's documentation files (``README.md``, ``CHANGELOG.md``, ``LICENSE.md``, …: see
+    :data:`NON_POST_NAMES`), which sit beside posts in repositories but are not posts.
+    Symlinked folders are followed once; a symlink loop is not entered twice. A broken symlink
+    is listed (reading it fails with that reason, so the reindex reports it).
+
+    :raises FileNotFoundError: ``posts_dir`` is not a folder.
+    """
+    posts_dir = check_posts_dir(posts_dir)
+    found: list[tuple[str, Path]] = []  # (relative POSIX path: the sort key, path)
+    visited: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(posts_dir, followlinks=True):
+        stat = os.stat(root)
+        if (stat.st_dev, stat.st_ino) in visited:
+            dirs[:] = []
+            continue
+        visited.add((stat.st_dev, stat.st_ino))
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS]
+        relative_root = Path(root).relative_to(posts_dir).as_posix()
+        prefix = "" if relative_root == "." else relative_root + "/"
+        for name in files:
+            if (not name.startswith(".") and name.lower().endswith(POST_SUFFIXES)
+                    and name.rsplit(".", 1)[0].upper() not in NON_POST_NAMES):
+                path = Path(root, name)
+                # a broken symlink is listed too, so the reindex reports it (not FIFOs and the like)
+                if os.path.isfile(path) or (os.path.islink(path) and not os.path.exists(path)):
+                    found.append((prefix + name, path))
+    found.sort(key=lambda item: item[0])
+    return [path for _, path in found]
+
+
+def load_posts(posts_dir: Path, base_url: str = "", *, future: bool = False,
+               now: datetime | None = None) -> Iterator[Post | SkippedPost]:
+    """Read every post file under ``posts_dir``, in :func:`find_post_files` order.
+
+    :param base_url: prefix for :attr:`Post.url`, e.g. ``"https://example.com/blog"``.
+    :param future: keep posts dated after ``now`` (``jekyll build --future``).
+    :param now: the build time posts' dates are compared with; None: the time of the call.
+    :returns: one item per file (:func:`read_or_skip`): a :class:`Post`, or a :class:`SkippedPost`.
+    :raises FileNotFoundError: ``posts_dir`` is not a folder.
+    """
+    posts_dir = Path(posts_dir)
+    now = now or datetime.now(timezone.utc)
+    for path in find_post_files(posts_dir):
+        yield read_or_skip(path, posts_dir, base_url, future=future, now=now)
+
+
+def read_or_skip(path: Path, posts_dir: Path, base_url: str = "", *, future: bool = False,
+                 now: datetime | None = None) -> Post | SkippedPost:
+    """:func:`read_post`, or a :class:`SkippedPost` for a file that raised :class:`PostFormatError`
+    or a post Jekyll would not publish (:func:`publication_skip`)."""
+    try:
+        post = read_post(path, posts_dir, base_url)
+    except PostFormatError as exc:
+        return SkippedPost(Path(path), exc.reason)
+    return publication_skip(post, future=future, now=now) or post
+
+
+def publication_skip(post: Post, *, future: bool = False, now: datetime | None = None) -> SkippedPost | None:
+    """Why Jekyll would not publish ``post``, as an unpublished :class:`SkippedPost`; None if it would.
+
+    As Jekyll's default ``future: false``: a post dated after the build time ``now`` (None: the time
+    of the call) is not published, unless ``future`` (``jekyll build --future``). Instants are
+    compared, to the second as Jekyll does; a post without a date is never in the future.
+    """
+    if not post.published:
+        return SkippedPost(post.path, DRAFT_REASON, unpublished=True)
+    if not future and post.date is not None and is_after(post.date, now or datetime.now(timezone.utc)):
+        return SkippedPost(post.path, _future_reason(post.date), unpublished=True, publish_at=post.date)
+    return None
+
+
+def is_after(date: datetime, now: datetime) -> bool:
+    """Whether the aware datetime ``date`` is after ``now`` to the second (Jekyll: ``date.to_i > time.to_i``)."""
+    return math.floor(date.timestamp()) > math.floor(now.timestamp())
+
+
+def _future_reason(date: datetime) -> str:
+    when = date.strftime("%Y-%m-%d %H:%M:%S" if date.second else "%Y-%m-%d %H:%M")
+    return (f"dated {when} {date.strftime('%z')}, in the future: Jekyll publishes it from then "
+            "(reindex after that, or use --future)")
+
+
+def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
+    """Parse one post file.
+
+    Title falls back to the first Markdown heading, then the file stem; the date to a
+    ``YYYY-MM-DD-`` file name prefix, then ``None``.
+
+    :param path: the Markdown file.
+    :param posts_dir: the posts folder; ``post_id`` is ``path`` relative to it.
+    :param base_url: prefix for the URL (see :func:`post_url`).
+    :raises PostFormatError: unreadable, empty, binary or undecodable file, invalid or unclosed
+        YAML front matter, front matter that is not a mapping, impossible or unknown date format.
+    """
+    path, posts_dir = Path(path), Path(posts_dir)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            raise PostFormatError(path, f"broken symbolic link (to {os.readlink(path)})") from exc
+        raise PostFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    metadata, content = split_front_matter(path, decode_post(path, data))
+    cleaned = clean_markdown(content)
+    try:
+        post_id = path.relative_to(posts_dir).as_posix()
+    except ValueError:
+        post_id = path.name
+    date = post_date(path, metadata)
+    categories = name_list(metadata, "category", "categories")
+    permalink = metadata.get("permalink")
+    excerpt = metadata.get("excerpt") or metadata.get("description") or ""
+    return Post(
+        post_id=post_id,
+        path=path,
+        url=post_url(
+            post_id, date, categories, permalink if isinstance(permalink, str) else None, base_url
+        ),
+        title=text_value(metadata.get("title")) or (cleaned.headings[:1] or (path.stem,))[0],
+        date=date,
+        categories=categories,
+        tags=name_list(metadata, "tag", "tags"),
+        author=author_value(metadata.get("author")),
+        excerpt=clean_markdown(text_value(excerpt)).body.replace("\n", " ") if excerpt else "",
+        body=cleaned.body,
+        code=cleaned.code,
+        published=is_published(metadata.get("published", True)),
+        content_hash=hashlib.sha256(data).hexdigest(),
+        links=cleaned.links,
+    )
+
+

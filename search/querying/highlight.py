@@ -1,0 +1,189 @@
+"""Highlighting: where a hit matched, from the index's stored character offsets, and its snippet.
+
+No text is analyzed again here: the postings of each query term in a hit's document carry
+``(position, startchar, endchar)`` (``TEXT(chars=True)``), so a phrase's occurrences are found by
+position and marked on exactly the characters of the stored text that matched — the approach of
+Whoosh's "pinpoint" highlighting, extended to phrases so that ``東京都`` is marked as one span and
+a stray ``京都`` elsewhere is not. Adjacent and overlapping spans are merged, so a match never
+shows as several marks or with inserted spaces.
+
+A snippet is one window of at most ``snippet_max_chars`` characters around the densest cluster of
+matches, widened to the sentence (``。！？!?`` or a line end) where it fits, HTML-escaped, with
+``<mark>`` around each match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import escape
+from whoosh.searching import Searcher
+
+from search.querying.postings import PostingsCache
+
+#: Longest snippet, in characters of post text (ellipses not counted).
+SNIPPET_MAX_CHARS = 160
+#: Characters of context kept before the first match when the sentence start is further away.
+SNIPPET_LEAD_CHARS = 40
+_SENTENCE_ENDS = "。！？!?\n"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """What to mark for one query word in one field.
+
+    :ivar field: the field whose postings hold the offsets.
+    :ivar terms: the terms that must stand at ``offsets`` from each other (one term: a single match).
+    :ivar offsets: each term's position relative to the first; empty means ``0, 1, 2, …``.
+    :ivar prefix: ``terms[0]`` is a prefix; each expanded term's first character is marked.
+    :ivar group: which query word the pattern belongs to (snippets prefer covering many words).
+    """
+
+    field: str
+    terms: tuple[str, ...]
+    offsets: tuple[int, ...] = ()
+    prefix: bool = False
+    group: int = 0
+
+
+Occurrences = dict[tuple[str, str], dict[int, list[tuple[int, int, int]]]]
+
+
+def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Pattern],
+                     postings: PostingsCache | None = None) -> Occurrences:
+    """``(field, term) → docnum → [(position, startchar, endchar)]`` for the given documents.
+
+    Each term's posting list is read once (:class:`search.querying.postings.PostingsCache`, shared with
+    the search that found the hits) and decoded only for the given documents.
+    """
+    postings = postings if postings is not None else PostingsCache()
+    keys = {(p.field, t) for p in patterns if not p.prefix for t in p.terms}
+    for pattern in patterns:
+        if pattern.prefix and pattern.field in searcher.schema:
+            for term in searcher.reader().expand_prefix(pattern.field, pattern.terms[0]):
+                keys.add((pattern.field, term.decode("utf-8") if isinstance(term, bytes) else term))
+    found: Occurrences = {}
+    leaves = [(leaf.reader(), offset, offset + leaf.doc_count_all()) for leaf, offset in searcher.leaf_searchers()]
+    for field, term in keys:
+        if field not in searcher.schema:
+            continue
+        btext = searcher.schema[field].to_bytes(term)
+        per_doc: dict[int, list[tuple[int, int, int]]] = {}
+        for reader, start, end in leaves:
+            local = [d - start for d in docnums if start <= d < end]
+            term_postings = postings.term(reader, field, btext) if local else None
+            if term_postings is None or not term_postings.supports("characters"):
+                continue
+            per_doc.update((start + d, chars) for d, chars in term_postings.characters(local).items())
+        if per_doc:
+            found[(field, term)] = per_doc
+    return found
+
+
+def match_spans(occurrences: Occurrences, docnum: int, patterns: list[Pattern]) -> list[tuple[int, int, int]]:
+    """Character spans ``(start, end, group)`` of the stored text matched by ``patterns``, sorted.
+
+    :param occurrences: from :func:`load_occurrences` for a set of documents including ``docnum``.
+    Spans are not merged (see :func:`merge_spans`); ``group`` is the matching pattern's group.
+    """
+    spans: list[tuple[int, int, int]] = []
+
+    def occ(field: str, term: str) -> list[tuple[int, int, int]]:
+        return occurrences.get((field, term), {}).get(docnum, [])
+
+    for pattern in patterns:
+        if pattern.prefix:
+            prefix = pattern.terms[0]
+            for (field, term), per_doc in occurrences.items():
+                if field == pattern.field and term.startswith(prefix):
+                    for _, start, end in per_doc.get(docnum, []):
+                        spans.append((start, end if len(term) == len(prefix) else start + len(prefix), pattern.group))
+            continue
+        lists = [occ(pattern.field, term) for term in pattern.terms]
+        if not all(lists):
+            continue
+        if len(lists) == 1:
+            spans.extend((start, end, pattern.group) for _, start, end in lists[0])
+            continue
+        offsets = pattern.offsets or tuple(range(len(pattern.terms)))
+        offsets = tuple(o - offsets[0] for o in offsets)
+        by_position = [{pos: (start, end) for pos, start, end in o} for o in lists]
+        for pos, start, _ in lists[0]:
+            if all(pos + offset in table for offset, table in zip(offsets[1:], by_position[1:])):
+                spans.append((start, by_position[-1][pos + offsets[-1]][1], pattern.group))
+    return sorted(set(spans))
+
+
+def merge_spans(spans) -> list[tuple[int, int]]:
+    """Sort ``(start, end[, group])`` spans and merge the ones that overlap or touch."""
+    merged: list[tuple[int, int]] = []
+    for start, end, *_ in sorted(spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark_html(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` HTML-escaped with ``<mark>…</mark>`` around each span (spans index ``text``)."""
+    out: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        start, end = max(start, cursor), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(str(escape(text[cursor:start])))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    out.append(str(escape(text[cursor:])))
+    return "".join(out)
+
+
+def _best_window(spans: list[tuple[int, int, int]], max_chars: int) -> tuple[int, int]:
+    """The span range [i, j) that fits in ``max_chars`` covering the most distinct groups,
+    then the most matches."""
+    best, best_score = (0, 1), (0, 0)
+    j = 0
+    for i, (start, _, _) in enumerate(spans):
+        j = max(j, i + 1)
+        while j < len(spans) and spans[j][1] - start <= max_chars:
+            j += 1
+        score = (len({group for _, _, group in spans[i:j]}), j - i)
+        if score > best_score:
+            best, best_score = (i, j), score
+    return best
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPPET_MAX_CHARS) -> str:
+    """A highlighted snippet of ``text``: escaped HTML with ``<mark>``, line breaks shown as spaces.
+
+    :param text: the stored text of the field.
+    :param spans: ``(start, end, group)`` match spans in ``text``, sorted (may be empty: then the
+        text's opening is used).
+    :param max_chars: longest window of ``text``, in characters.
+    :returns: escaped HTML, with ``…`` where the window cuts the text.
+    """
+    if not text:
+        return ""
+    if spans:
+        i, j = _best_window(spans, max_chars)
+        first, last = spans[i][0], max(end for _, end, _ in spans[i:j])
+        room = max_chars - (last - first)
+        # Start at the sentence start if it is near enough, else a little before the first match.
+        sentence_start = max((text.rfind(c, 0, first) for c in _SENTENCE_ENDS), default=-1) + 1
+        lead = min(room, SNIPPET_LEAD_CHARS) if room > 0 else 0
+        start = sentence_start if first - sentence_start <= lead else max(0, first - lead)
+        end = min(len(text), start + max_chars)
+        end = max(end, min(len(text), last))
+    else:
+        start, end = 0, min(len(text), max_chars)
+    window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in merge_spans(spans) if e > start and s < end]
+    html = mark_html(text[start:end], window_spans)
+    html = html.replace("\n", " ")
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return f"{prefix}{html}{suffix}"
+

@@ -1,0 +1,282 @@
+"""The query plan: a parsed query → the Whoosh queries of every escalation step
+(:class:`QueryPlan`): strict (every word), relaxed (the content words ORed, ranked by how many
+match: :class:`RelaxedWeights`), a kana word read as the start of a longer one, and the patterns
+that highlight what matched. Synonyms of the query's words are joined in here
+(:func:`_join_synonym_phrases`); the words' own clauses come from :mod:`search.querying.clauses`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from whoosh import query as wq
+
+from search.querying.nodes import AdjacentTerms
+from search.analysis.ngrams import ngrams
+from search.analysis.analyzers import query_terms
+from search.querying.nodes import CoordinatedOr
+from search.querying.highlight import Pattern
+from search.analysis.normalize import fold_term, normalize_query, to_katakana
+from search.querying.parser import And, Node, Not, Or, Word, parse_query, words_of
+from search.analysis.synonyms import Synonyms
+from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
+
+from search.querying.clauses import (READING_WEIGHT, ReadingLexicon, WordClause, build_clause, first_segmentation,
+                                     is_kana_text, or_query, reading_pieces)
+
+
+#: A kana word that matched nothing is read as the start of a longer word from this many kana on
+#: (:meth:`QueryPlan.reading_prefix`), as half a word typed before the input method converted it;
+#: fewer kana begin too many words (きょう: 共有, 競争, …) to guess which one was meant.
+READING_PREFIX_MIN_CHARS = 4
+
+#: Most readings such a start stands for.
+MAX_READING_COMPLETIONS = 8
+
+
+@dataclass(frozen=True)
+class RelaxedWeights:
+    """How a relaxed (ranked OR) query scores a post besides its words' BM25F.
+
+    :ivar grams: weight of the query's character bigrams (0: left out).
+    :ivar coordination: power of the share of the query's words a post has, scaling its score
+        (0: off).
+    :ivar pairs: weight of two query words found next to each other, as in the query.
+    """
+
+    grams: float
+    coordination: float
+    pairs: float
+
+
+#: Relaxed step weights, chosen on the first 600 JSQuAD questions (``bench/relevance``):
+#: MRR@10 0.893 -> 0.933 with the steps in README "Which design choices moved which number".
+RELAXED = RelaxedWeights(grams=1.5, coordination=1.0, pairs=2.0)
+
+#: A long query with fewer than FILL_BELOW exact hits and at least TOPICAL_MIN_TERMS content terms
+#: (numbers aside) ranks its exact hits among the other posts by TOPICAL weights: the few posts
+#: holding a long title word for word are mostly other posts quoting or linking it, and they are
+#: the ones that coordination and word pairs reward, while the post meant is the one most about
+#: the words (BM25F and bigrams summed). Known-item MRR@10 (``bench/relevance``, titles withheld):
+#: mamezou 0.617 -> 0.697, ruby-lang 0.811 -> 0.814; the first 600 JSQuAD questions unchanged.
+TOPICAL = RelaxedWeights(grams=3.0, coordination=0.0, pairs=0.5)
+
+TOPICAL_MIN_TERMS = 5
+
+#: Terms a question is made of that say nothing about its topic (interrogatives, light verbs,
+#: formal nouns); a relaxed query leaves them out. Folded forms, as in the index.
+RELAXED_SKIP_TERMS = frozenset(fold_term(t) for t in (
+    "何", "なに", "なん", "どこ", "誰", "だれ", "いつ", "どの", "どれ", "なぜ", "どう", "どんな", "いくつ", "どちら",
+    "どうして", "いくら", "する", "ある", "いる", "なる", "ない", "いう", "こと", "もの", "の", "よう", "ため",
+    "それ", "これ", "あれ", "その", "この", "とき",
+    # auxiliary verbs and endings a sentence carries (れる of 開かれる, ます, た, …)
+    "れる", "られる", "せる", "させる", "ます", "です", "た", "だ", "う", "よう", "たい", "ぬ", "ん", "てる"))
+
+
+@dataclass
+class QueryPlan:
+    """The Whoosh queries of every escalation step for one parsed query."""
+
+    tree: Node | None
+    clauses: dict[int, WordClause]
+    normalized: str
+    dictionary: str | None = None
+    lexicon: ReadingLexicon | None = None
+
+    @classmethod
+    def from_string(cls, q: str, dictionary: str | None = None, synonyms: Synonyms | None = None,
+                    lexicon: Callable[[str], bool] | None = None) -> "QueryPlan":
+        """Parse ``q`` and build every word's clause, segmenting with the index's user dictionary
+        and expanding words found in ``synonyms`` (quoted phrases and field values excepted);
+        ``lexicon`` tells the index's readings (see :func:`build_clause`)."""
+        tree = parse_query(q)
+        if synonyms is not None:
+            tree = _join_synonym_phrases(tree, synonyms)
+        clauses = {}
+        for group, word in enumerate(words_of(tree, negated=True)):
+            clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
+            if synonyms is not None and not word.phrase and word.field in (None, "title"):
+                alternatives = synonyms.alternatives(word.text)
+                clause.alternatives = [build_clause(Word(alt, field=word.field), dictionary=dictionary, lexicon=lexicon)
+                                       for alt in alternatives]
+                clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
+                if alternatives:
+                    clause.analysis["synonyms"] = list(alternatives)
+            clause.patterns = [replace(p, group=group) for p in clause.patterns]
+            clauses[id(word)] = clause
+        return cls(tree, clauses, normalize_query(q), dictionary, lexicon if isinstance(lexicon, ReadingLexicon) else None)
+
+    def strict(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
+        """Every word must match (the query tree with AND/OR/NOT as written)."""
+        return self._build(self.tree, fragments=fragments, readings=readings)
+
+    def _build(self, node: Node | None, *, fragments: bool, readings: bool) -> wq.Query | None:
+        if node is None:
+            return None
+        if isinstance(node, Word):
+            return self.clauses[id(node)].query(fragments=fragments, readings=readings)
+        if isinstance(node, Not):
+            return None  # handled by the And/top level via exclusions()
+        children = [c for c in node.children if not isinstance(c, Not)]
+        built = [self._build(c, fragments=fragments, readings=readings) for c in children]
+        built = [b for b in built if b is not None]
+        if isinstance(node, Or):
+            return or_query(built) if len(built) > 1 else (built[0] if built else None)
+        if not built:
+            return None
+        positive = wq.And(built) if len(built) > 1 else built[0]
+        excluded = [self.clauses[id(w)].query(readings=False) for c in node.children if isinstance(c, Not)
+                    for w in words_of(c.child)]
+        excluded = [e for e in excluded if e is not None]
+        if excluded:
+            return wq.AndNot(positive, or_query(excluded))
+        return positive
+
+    def exclusions(self) -> wq.Query | None:
+        """Words the query excludes with ``-`` at its top level (kept in every step)."""
+        if isinstance(self.tree, Not):
+            nots = [self.tree]
+        elif isinstance(self.tree, And):
+            nots = [c for c in self.tree.children if isinstance(c, Not)]
+        else:
+            nots = []
+        excluded = [self.clauses[id(w)].query(readings=False) for n in nots for w in words_of(n.child)]
+        excluded = [e for e in excluded if e is not None]
+        return or_query(excluded) if excluded else None
+
+    def relaxed(self, *, fragments: bool = True, weights: RelaxedWeights | None = None
+                ) -> tuple[wq.Query | None, list[Pattern]]:
+        """Any content word of the query, ranked (BM25F sums what matched).
+
+        Each Janome term of each positive word counts as a whole word (BM25F across the word
+        fields); two words that stood together count again where they do in a post
+        (``weights.pairs``); with ``fragments``, every character bigram of the query counts too
+        (``weights.grams``) — credit where a word is written or cut differently in the post; the
+        sum is scaled by the share of the words a post has (``weights.coordination``), so most
+        words beat one rare word.
+
+        :param weights: :data:`RELAXED` unless given (:data:`TOPICAL` for a long query's fill).
+        """
+        weights = weights or RELAXED
+        words: list[wq.Query] = []  # one per content word: the coordination factor counts them
+        parts: list[wq.Query] = []
+        patterns: list[Pattern] = []
+        seen: set[str] = set()
+        grams: dict[str, None] = {}
+        for word in words_of(self.tree):
+            pieces = reading_pieces(self.clauses[id(word)]) if fragments else []
+            if len(pieces) > 1:
+                # A kana word read as several words (かいはつしゃかいぎ: 開発 者 会議): each counts
+                # on its own, like the words of a word typed in kanji.
+                clause = self.clauses[id(word)]
+                words += [or_query([wq.Term(f, piece, boost=READING_WEIGHT * w) for f, w in READING_FIELDS.items()])
+                          for piece in pieces]
+                whole = clause.query(fragments=True, readings=True)
+                parts += [whole] if whole is not None else []  # the word as typed counts too
+                patterns += clause.patterns
+                continue
+            if word.field in ("tag", "category", "author") or is_kana_text(word.text):
+                clause = self.clauses[id(word)]
+                query = clause.query(fragments=fragments, readings=fragments)
+                if query is not None:
+                    words.append(query)
+                    patterns += clause.patterns
+                continue
+            word_fields = {"title": WORD_FIELDS["title"]} if word.field == "title" else WORD_FIELDS
+            content = [m for m in first_segmentation(query_terms(word.text, self.dictionary))
+                       if m.term not in RELAXED_SKIP_TERMS]
+            for morpheme in content:
+                if morpheme.term in seen:
+                    continue
+                seen.add(morpheme.term)
+                words.append(or_query([wq.Term(f, morpheme.term, boost=w) for f, w in word_fields.items()]))
+                sub = build_clause(Word(morpheme.surface, field=word.field), readings=False, dictionary=self.dictionary)
+                patterns += [replace(p, group=len(seen)) for p in sub.patterns]
+            # Sequential dependence (Metzler & Croft 2005): two query words that stood together
+            # (a particle between them allowed, as in the query) score again where they do in a post.
+            for first, second in zip(content, content[1:]):
+                offsets = [0, second.position - first.position]
+                parts += [AdjacentTerms(f, [first.term, second.term], offsets, boost=weights.pairs * w)
+                          for f, w in word_fields.items() if f in ("title", "anchors", "body")]
+            if fragments:
+                grams.update((g.text, None) for g in ngrams(word.text, query=True) if len(g.text) > 1)
+        if grams and weights.grams > 0:
+            parts.append(or_query([wq.Term(f, g, boost=w) for g in grams for f, w in NGRAM_FIELDS.items()],
+                             boost=weights.grams))
+        if not words and not parts:
+            return None, []
+        relaxed: wq.Query = CoordinatedOr(words + parts, coordinated=len(words), power=weights.coordination)
+        excluded = self.exclusions()
+        if excluded is not None:
+            relaxed = wq.AndNot(relaxed, excluded)
+        return relaxed, patterns
+
+    def patterns(self) -> list[Pattern]:
+        """Highlight patterns of every positive word."""
+        return [p for w in words_of(self.tree) for p in self.clauses[id(w)].patterns]
+
+    def reading_prefix(self) -> tuple[wq.Query | None, list[Pattern]]:
+        """A query of one kana word that matched nothing, read as the start of a longer word: the
+        readings it begins (``とうきょ`` → トウキョウ 東京, トウキョク 当局), those of the most posts
+        first (:data:`MAX_READING_COMPLETIONS`), like the completions offered while typing.
+
+        Only for a plain word of at least :data:`READING_PREFIX_MIN_CHARS` kana (fewer begin too
+        many words); ``(None, [])`` otherwise. The word's ``query_analysis`` lists the readings.
+        """
+        word = self.tree
+        if (not isinstance(word, Word) or word.phrase or word.field is not None or self.lexicon is None
+                or not is_kana_text(word.text)):
+            return None, []
+        prefix = fold_term(to_katakana(normalize_query(word.text)))
+        if len(prefix) < READING_PREFIX_MIN_CHARS:
+            return None, []
+        readings = self.lexicon.completions(prefix, MAX_READING_COMPLETIONS)
+        if not readings:
+            return None, []
+        clause = self.clauses[id(word)]
+        clause.analysis.setdefault("terms", {})["reading_prefix"] = readings
+        query = or_query([wq.Term(f, reading, boost=READING_WEIGHT * w) for reading in readings
+                     for f, w in READING_FIELDS.items()])
+        return query, [Pattern(f, (reading,)) for reading in readings for f in READING_FIELDS]
+
+    def analysis(self) -> dict:
+        """``query_analysis`` for the JSON API."""
+        positive = {id(w) for w in words_of(self.tree)}
+        return {
+            "normalized": self.normalized,
+            "words": [{**self.clauses[id(w)].analysis, **({} if id(w) in positive else {"negated": True})}
+                      for w in words_of(self.tree, negated=True)],
+        }
+
+
+#: Most query words a synonym of several words (``Amazon Web Services``) is looked up across.
+MAX_SYNONYM_WORDS = 4
+
+
+def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
+    """Runs of plain words that together are a synonym (``Amazon Web Services``) become one word,
+    so the synonym applies (``AWS``) and the words must stand together; longest runs first."""
+    if isinstance(node, (And, Or)):
+        children = [_join_synonym_phrases(c, synonyms) for c in node.children]
+        if isinstance(node, And):
+            joined, i = [], 0
+            while i < len(children):
+                for j in range(min(len(children), i + MAX_SYNONYM_WORDS), i + 1, -1):
+                    run = children[i:j]
+                    if all(isinstance(c, Word) and not c.phrase and c.field is None for c in run):
+                        text = " ".join(c.text for c in run)
+                        if synonyms.alternatives(text):
+                            joined.append(Word(text))
+                            i = j
+                            break
+                else:
+                    joined.append(children[i])
+                    i += 1
+            children = joined
+            if len(children) == 1:
+                return children[0]
+        return type(node)(tuple(children))
+    if isinstance(node, Not):
+        return Not(_join_synonym_phrases(node.child, synonyms))
+    return node
