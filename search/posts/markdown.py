@@ -102,7 +102,7 @@ def clean_markdown(markdown: str, liquid: LiquidContext | None = None) -> Cleane
                 row.append(_normalize_space(text))
             elif heading is not None:
                 text, explicit = _heading_text(text)
-                id_text = _heading_text(_inline_text(children, images=False))[0]
+                id_text = _id_text(_inline_text(children, images=False))
                 headings.append((len(lines), int(heading.tag[1]), text, explicit, id_text))
                 lines.append(text)
             elif _is_block_ial(text):
@@ -157,6 +157,13 @@ def _heading_text(text: str) -> tuple[str, str | None]:
 #: A kramdown attribute list starting or ending a paragraph (``* 目次\n{:toc}`` joins it to the
 #: line above, ``{: .note}\n段落`` to the line below).
 _TRAILING_IAL = re.compile(r"^\s*\{:[^{}\n]*\}\s*|\s*\{:[^{}\n]*\}\s*$")
+
+
+def _id_text(text: str) -> str:
+    """The text kramdown makes a heading's id of: spaces as written (an image leaves two), no ``{#id}``."""
+    text = text.strip()
+    match = HEADER_ID.search(" " + text)
+    return text[: match.start() - 1].rstrip() if match and match.start() > 0 else text
 
 
 def _is_block_ial(text: str) -> bool:
