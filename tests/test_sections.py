@@ -177,3 +177,18 @@ def test_a_post_without_headings_links_to_itself(site_index):
 def test_a_heading_without_an_id_links_to_the_post(site_index):
     hit = next(h for h in search_posts(site_index, "夜店").hits)
     assert hit.sections[0].heading == "🎉" and hit.sections[0].anchor == "" and hit.anchor_url == hit.url
+
+
+def test_api_answer_with_sections_matches_the_openapi_document(tmp_path):
+    from tests.test_openapi import assert_valid
+    from web import create_app
+
+    rebuild_index(SITE / "_posts", tmp_path / "index")
+    client = create_app({"TESTING": True, "POSTS_DIR": str(SITE / "_posts"), "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    document = client.get("/api/openapi.json").get_json()
+    body = client.get("/api/search", query_string={"q": "まとめ 振り返り"}).get_json()
+    assert len(body["hits"][0]["sections"]) >= 2
+    assert_valid(document, "/api/search", 200, body)
+    body["hits"][0]["sections"][0]["extra"] = 1
+    with pytest.raises(Exception, match="extra"):
+        assert_valid(document, "/api/search", 200, body)

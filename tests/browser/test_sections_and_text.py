@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from tests.browser.support import start_server, stop_server
+from tests.browser.support import StaticSite, start_server, stop_server, widget_page
 
 SITE_POSTS = Path(__file__).resolve().parents[1] / "data" / "jekyll-site" / "_posts"
 
@@ -20,13 +20,23 @@ def shot(page, screenshot_dir, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory, chromium_path):
-    """The app serving an index of the fixture site."""
+def blog():
+    """The fixture site's blog on another origin, embedding the search box."""
+    site = StaticSite()
+    try:
+        yield site
+    finally:
+        site.close()
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory, chromium_path, blog):
+    """The app serving an index of the fixture site (the blog's origin may call its API)."""
     from search.indexing.rebuild import rebuild_index
 
     index_dir = tmp_path_factory.mktemp("site-index")
     rebuild_index(SITE_POSTS, index_dir)
-    process, url = start_server(index_dir, tmp_path_factory.mktemp("site-analytics") / "a.sqlite3", [])
+    process, url = start_server(index_dir, tmp_path_factory.mktemp("site-analytics") / "a.sqlite3", [blog.origin])
     try:
         yield url
     finally:
@@ -113,3 +123,13 @@ def test_table_rows_and_math_stay_apart_in_snippets(page, site_url, screenshot_d
     assert "20:00 | 質疑応答 | 運営 / 発表資料の数式 y = ax + b を使いました。" in snippet
     assert "$$" not in snippet and "\\int" not in snippet
     shot(page, screenshot_dir, "table-math")
+
+
+def test_embedded_box_links_to_the_heading(page, site_url, blog):
+    blog.pages["/"] = widget_page(site_url)
+    page.goto(blog.origin + "/")
+    page.get_by_label("サイト内検索").press_sequentially("灯台守", delay=30)
+    section = page.locator(".kensaku-section").first
+    section.wait_for()
+    assert section.inner_text() == "§ 灯台の話"
+    assert section.get_attribute("href") == blog.origin + "/2024/04/01/long-guide.html#lighthouse-notes"
