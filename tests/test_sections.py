@@ -95,7 +95,7 @@ def test_each_section_offset_starts_its_heading_line(blocks):
                            for i, (level, heading, paras) in enumerate(blocks))
     cleaned = clean_markdown(markdown)
     for section in cleaned.sections:
-        assert section.offset == 0 or cleaned.body[section.offset - 1] == "\n"
+        assert section.offset in (0, len(cleaned.body)) or cleaned.body[section.offset - 1] == "\n"
         assert (cleaned.body[section.offset:].startswith(section.heading)
                 or section.heading in cleaned.body[:section.offset])
     assert [s.offset for s in cleaned.sections] == sorted(s.offset for s in cleaned.sections)

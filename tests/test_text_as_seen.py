@@ -187,3 +187,12 @@ def test_snippet_keeps_the_table_row_and_the_next_paragraph_apart():
     snippet = make_snippet(post.body, [(start, start + 4, 0)])
     assert "20:00 | <mark>質疑応答</mark> | 運営 / 発表資料の数式 y = ax + b を使いました。" in snippet
     assert "\\int" not in snippet
+
+
+def test_an_output_over_the_cap_renders_empty():
+    from search.posts.render import MAX_OUTPUT_CHARS
+
+    context = LiquidContext({"big": "あ" * (MAX_OUTPUT_CHARS + 1), "small": "あ" * 10})
+    assert context.render_output("{{ page.big }}") == ""
+    assert context.render_output("{{ page.big | slice: 0, 3 }}") == "あああ"
+    assert context.render_output("{{ page.small }}") == "あ" * 10

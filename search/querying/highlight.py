@@ -192,14 +192,17 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
         return ""
     start, end = snippet_window(text, spans, max_chars)
     window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in merge_spans(spans) if e > start and s < end]
-    html = _show_line_breaks(mark_html(text[start:end].rstrip("\n"), window_spans))
+    html = show_line_breaks(mark_html(text[start:end].rstrip("\n"), window_spans))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return f"{prefix}{html}{suffix}"
 
 
-_AFTER_SENTENCE_END = re.compile(r"(?<=[。！？!?」』）)\]】〕\"”’])\n")
+#: A line break after a sentence end, in escaped HTML (a quote is ``&#34;``; a match may end there).
+_AFTER_SENTENCE_END = re.compile(rf"(?:(?<=[。！？!?」』）)\]】〕”’])|(?<=&#34;)|(?<=&#39;)|(?<=[。！？!?」』）)\]】〕”’]</mark>))\n")
 
 
-def _show_line_breaks(html: str) -> str:
+def show_line_breaks(html: str) -> str:
+    """Line breaks of escaped snippet HTML as a reader sees them: a space after a sentence end,
+    `` / `` elsewhere (see :func:`make_snippet`)."""
     return _AFTER_SENTENCE_END.sub(" ", html).replace("\n", " / ")
