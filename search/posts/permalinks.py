@@ -22,8 +22,10 @@ _PLACEHOLDER = re.compile(
 )
 
 #: Characters percent-encoded in URLs (a ``%`` that already starts an escape is left alone): white
-#: space, C0/C1 controls, delimiters, and the backslash (browsers read ``/\\host`` as ``//host``).
-_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f#?\"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})")
+#: space, C0/C1 controls, bidi formatting characters, delimiters, and the backslash (browsers read
+#: ``/\\host`` as ``//host``).
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069#?\"<>\\^`{|}]"
+                            r"|%(?![0-9A-Fa-f]{2})")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
