@@ -60,7 +60,8 @@ def kept_posts(generation: Path | None, skipped: Iterable[SkippedPost], posts_di
 
     :param generation: the previous generation (None: none, nothing is kept).
     :param indexed: its manifest's ``indexed`` entries (keywords, URL, links, anchor texts).
-    :returns: ``{post_id: Post}`` rebuilt from the stored fields (no ``code``: it is not stored).
+    :returns: ``{post_id: Post}`` rebuilt from the stored fields (no ``code``: it is not stored),
+        with ``content_hash`` ``""``, so the next update reads the file again.
     """
     wanted = {}
     for item in skipped:
@@ -92,7 +93,7 @@ def kept_posts(generation: Path | None, skipped: Iterable[SkippedPost], posts_di
                     categories=_split(stored.get("category", "")), tags=_split(stored.get("tag", "")),
                     author=stored.get("author", ""), excerpt=stored.get("excerpt", ""),
                     body=stored.get("body", ""), code="", published=True,
-                    content_hash=stored.get("content_hash") or entry[0],
+                    content_hash="",  # recorded as unknown: the next update reads the file again
                     links=tuple(tuple(link) for link in (entry[3] if len(entry) > 3 else [])),
                     anchors=tuple(entry[4]) if len(entry) > 4 else ())
     finally:
