@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from search.indexing.rebuild import rebuild_index
 from search.indexing.safeguards import SHRINK_MAX_SHARE, SHRINK_MIN_POSTS, check_shrink
 from search.indexing.update import update_index
 from search.querying.searcher import search_posts
-from tests.test_indexing import _wait_for, write_post_files
+from tests.test_indexing import _wait_for, _watching, write_post_files
 from web.cli import cli
 
 KENSAKU = str(Path(sys.executable).with_name("kensaku"))
@@ -237,28 +236,18 @@ def test_the_cli_reports_kept_posts(tmp_path, monkeypatch, runner):
 # Watch mode reports and keeps serving
 
 def test_watch_reports_a_shrink_and_keeps_serving(tmp_path):
-    from search.indexing.watch import watch_posts
-
-    posts, root = tmp_path / "posts", tmp_path / "index"
-    paths = write_post_files(posts, 24)
+    posts, root, away = tmp_path / "posts", tmp_path / "index", tmp_path / "away"
+    write_post_files(posts / "bulk", 20)
+    write_post_files(posts / "rest", 4, seed=2)
     rebuild_index(posts, root)
-    saved = {path: path.read_bytes() for path in paths[:20]}
-    updates: list = []
-    errors: list = []
-    stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch_posts, args=(posts, root),
-                              kwargs=dict(debounce_s=0.3, on_update=updates.append, on_error=errors.append,
-                                          stop=stop, ready=ready))
-    thread.start()
+    stop, thread, errors = _watching(posts, root, [])
     try:
-        assert ready.wait(10)
-        for path in saved:
-            path.unlink()
+        os.rename(posts / "bulk", away)  # 20 of 24 posts gone at once (a checkout, an rm -rf)
         assert _wait_for(lambda: any(isinstance(e, IndexShrinkError) for e in errors))
-        assert _total(root) >= 24 - SHRINK_MIN_POSTS + 1 and thread.is_alive()
-        for path, data in saved.items():  # the checkout finishes: back to normal
-            path.write_bytes(data)
-        assert _wait_for(lambda: _total(root) == 24)
+        assert _total(root) == 24 and thread.is_alive()
+        os.rename(away, posts / "bulk")  # back: watching goes on as usual
+        (posts / "rest" / "2024-06-01-new.md").write_text(f"---\ntitle: 新\n---\n{COMMON_WORD}。\n", encoding="utf-8")
+        assert _wait_for(lambda: _total(root) == 25)
     finally:
         stop.set()
         thread.join(10)
