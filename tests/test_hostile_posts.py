@@ -8,6 +8,7 @@ Slow kinds (alias bombs) run under an alarm, so a regression fails in seconds in
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -211,6 +212,7 @@ def test_any_exception_while_reading_one_post_skips_only_that_post(tmp_path, mon
     [skipped] = [item for item in items if isinstance(item, SkippedPost)]
     assert skipped.path.name == "2024-01-01-boom.md" and "KeyError" in skipped.reason
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 0)  # the same in forked worker processes
+    monkeypatch.setattr(pipeline, "_start_context", lambda: multiprocessing.get_context("fork"))
     stats = rebuild_index(posts, tmp_path / "index", jobs=2)
     assert stats.indexed == 3 and [s.path.name for s in stats.skipped] == ["2024-01-01-boom.md"]
 
@@ -226,6 +228,7 @@ def test_an_exception_while_analyzing_one_post_skips_only_that_post(tmp_path, mo
 
     monkeypatch.setattr(pipeline, "_postings", flaky)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(pipeline, "_start_context", lambda: multiprocessing.get_context("fork"))  # workers see the patch
     posts = tmp_path / "posts"
     _plain_post(posts, "2024-01-01-boom.md", body="爆発する本文。")
     for number in range(3):
@@ -517,3 +520,19 @@ def test_skipped_file_names_are_printed_with_controls_escaped(tmp_path, runner):
 def test_escaped_shows_every_unprintable_character():
     assert escaped("a\x1b]0;x\x07\u202eb\udcff\x85") == "a\\x1b]0;x\\x07\\u202eb\\udcff\\x85"
     assert escaped("普通の名前.md") == "普通の名前.md"
+
+
+def test_a_file_too_large_is_never_read_whole_and_stays_skipped(tmp_path, monkeypatch):
+    import search.indexing.manifest as manifest
+
+    monkeypatch.setattr(reader, "MAX_POST_BYTES", 1000)
+    monkeypatch.setattr(manifest, "MAX_POST_BYTES", 1000)
+    posts, index = tmp_path / "posts", tmp_path / "index"
+    _plain_post(posts, "2024-01-01-ok.md")
+    _write(posts, "2024-01-02-big.md", "---\ntitle: 大きい\n---\n" + "あ" * 1000)
+    assert [s.path.name for s in rebuild_index(posts, index).skipped] == ["2024-01-02-big.md"]
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes",
+                        lambda self: pytest.fail(f"{self} read whole") if "big" in self.name else read_bytes(self))
+    stats = update_index(posts, index)
+    assert stats.incremental and stats.unchanged == 1 and [s.path.name for s in stats.skipped] == ["2024-01-02-big.md"]

@@ -19,7 +19,7 @@ from pathlib import Path
 from search.posts.anchors import LinkSource, on_site_links
 from search.analysis.dictionary import SHIPPED_WORDS
 from search.indexing.generations import current_generation, write_file_durably
-from search.posts.reader import Post, SkippedPost, is_after
+from search.posts.reader import MAX_POST_BYTES, Post, SkippedPost, is_after
 
 MANIFEST_FILE = "posts.json"
 
@@ -203,4 +203,10 @@ def record_skipped(manifest: Manifest, item: SkippedPost, posts_dir: Path) -> No
 
 
 def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the file's bytes; for a file too large to be a post (which the reindex skips
+    unread), of its size and times instead: a huge file is never read whole into memory."""
+    with open(path, "rb") as stream:
+        stat = os.fstat(stream.fileno())
+        if stat.st_size > MAX_POST_BYTES:
+            return "large:" + ":".join(map(str, _stat_key(stat)))
+        return hashlib.sha256(stream.read()).hexdigest()
