@@ -123,9 +123,16 @@ def cli() -> None:
 @click.option("--future", is_flag=True, envvar="KENSAKU_FUTURE", show_envvar=True,
               help="Index posts dated in the future too (as `jekyll build --future`); by default they are "
                    "skipped until their date, as Jekyll does.")
+@click.option("--follow-links", is_flag=True, envvar="KENSAKU_FOLLOW_LINKS", show_envvar=True,
+              help="Read post files and folders that are symbolic links to places outside the posts folder; "
+                   "by default they are skipped and reported.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Let this reindex drop more than half of the indexed posts (and at least 10) at once; "
+                   "by default it refuses and leaves the index as it was (a checkout under way or a deleted "
+                   "folder is more likely than deleting that many posts).")
 def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full: bool, jobs: int | None,
             wait_s: float, watch: bool, dictionaries: tuple[Path, ...], no_base_url: bool,
-            no_dictionary: bool, future: bool) -> None:
+            no_dictionary: bool, future: bool, follow_links: bool, allow_shrink: bool) -> None:
     """Update the search index: index new and changed posts, drop deleted ones.
 
     Only posts whose files changed (by content hash) are analyzed; --full rebuilds everything
@@ -135,6 +142,11 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     and without --dictionary the word lists it was built with, read again (--no-dictionary drops them).
     Drafts (published: false) and posts dated in the future are skipped, as Jekyll does; a post
     skipped for its date is indexed by the first reindex after that date.
+
+    A post that was indexed and whose file cannot be read now (permission denied, an I/O error)
+    keeps its indexed version. A reindex that would drop more than half of the indexed posts
+    (and at least 10) at once refuses with exit status 1 unless --allow-shrink; so does one that
+    finds no post file at all. See docs/robustness.md.
     """
     global _exit_without_teardown
     if no_base_url:  # beats KENSAKU_BASE_URL, as every option beats the environment
@@ -151,7 +163,8 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
         dictionaries = _kept_dictionaries(index_dir)
     _warn_about_word_lists(dictionaries)
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
-                        owner_dictionaries=dictionaries, future=future)
+                        owner_dictionaries=dictionaries, future=future, follow_links=follow_links,
+                        allow_shrink=allow_shrink)
     echo_stats(stats, posts_dir)
     _exit_without_teardown = not watch
     if watch:
@@ -160,8 +173,10 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
         click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ...")
         with _library_errors():
             watch_posts(posts_dir, index_dir, base_url=base_url, owner_dictionaries=dictionaries, future=future,
+                        follow_links=follow_links, allow_shrink=allow_shrink,
                         on_update=lambda update: echo_stats(update, posts_dir),
-                        on_error=lambda exc: click.echo(f"Error: {exc}", err=True))
+                        on_error=lambda exc: click.echo(f"Error: {escaped(str(exc))} (still watching; the index "
+                                                        "being served is unchanged)", err=True))
         click.echo("Stopped watching.")
 
 
@@ -219,7 +234,8 @@ def _warn_about_word_lists(dictionaries: tuple[Path, ...]) -> None:
 
 def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                 strict: bool = False, full: bool = True, jobs: int | None = None,
-                wait_s: float = 0, owner_dictionaries: tuple[Path, ...] = (), future: bool = False) -> IndexStats:
+                wait_s: float = 0, owner_dictionaries: tuple[Path, ...] = (), future: bool = False,
+                follow_links: bool = False, allow_shrink: bool = False) -> IndexStats:
     """Rebuild or update the index, with a progress bar when run on a terminal.
 
     :param strict: load every post first and refuse to touch the index if any file would be
@@ -230,9 +246,12 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     :param wait_s: seconds to wait for a reindex already running.
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
     :param future: index posts dated in the future too (else they are skipped until their date).
+    :param follow_links: read post files linked in from outside the posts folder too.
+    :param allow_shrink: let the reindex drop a large share of the indexed posts at once.
     :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts or
-        no post file, the folder holds no post file while the index holds posts (the index is left
-        as it was), another reindex is running, or any other :class:`SearchError`.
+        no post file, the folder holds no post file while the index holds posts, or the reindex
+        would drop a large share of them (the index is left as it was), another reindex is
+        running, or any other :class:`SearchError`.
     """
     from search.indexing.generations import indexed_post_count
     from search.indexing.rebuild import rebuild_index
@@ -242,12 +261,12 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     with _library_errors():
         try:
             if strict:
-                posts = list(load_posts(posts_dir, base_url, future=future))
+                posts = list(load_posts(posts_dir, base_url, future=future, follow_links=follow_links))
                 total = len(posts)
                 broken = [p for p in posts if isinstance(p, SkippedPost) and not p.unpublished]
                 if broken:
                     for skipped in broken:
-                        click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}", err=True)
+                        click.echo(f"  {_shown_post(skipped.path, posts_dir)}: {escaped(skipped.reason)}", err=True)
                     raise click.ClickException(
                         f"{len(broken)} post(s) could not be indexed (--strict); the index was not changed.")
                 if not posts:
@@ -257,7 +276,7 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                         + (f" and keeps its {kept} posts." if kept else "."))
             elif full:
                 posts = None
-                total = len(find_post_files(posts_dir))
+                total = len(find_post_files(posts_dir, follow_links=follow_links))
             else:  # an update lists the files itself: only check the folder here
                 check_posts_dir(posts_dir)
         except FileNotFoundError as exc:
@@ -265,11 +284,12 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
         if not full and not strict:
             with _progress_bar(None, "Indexing changed posts") as progress:
                 return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                    owner_dictionaries=owner_dictionaries, progress=progress, future=future)
+                                    owner_dictionaries=owner_dictionaries, progress=progress, future=future,
+                                    follow_links=follow_links, allow_shrink=allow_shrink)
         with _progress_bar(total, "Indexing") as progress:
             return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
                                  owner_dictionaries=owner_dictionaries, progress=progress, posts=posts,
-                                 future=future)
+                                 future=future, follow_links=follow_links, allow_shrink=allow_shrink)
 
 
 @contextmanager
@@ -311,15 +331,23 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
 
 
 def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
-    """Print the summary line, then each skipped post with its reason; warn (on stderr) when the
-    posts folder held no post file at all."""
+    """Print the summary line, then each skipped post with its reason, each unreadable post kept as
+    indexed, and (on stderr) each warning about an indexed post; warn when the posts folder held
+    no post file at all. File names and reasons are printed with control characters escaped
+    (:func:`escaped`): a file name cannot send terminal escapes."""
     click.echo(stats.summary())
     if not (stats.indexed or stats.unchanged or stats.skipped):
         click.echo(f"Warning: no post files found in {posts_dir}: the index is empty.", err=True)
     if stats.skipped:
         click.echo("Skipped:")
         for skipped in stats.skipped:
-            click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}")
+            click.echo(f"  {_shown_post(skipped.path, posts_dir)}: {escaped(skipped.reason)}")
+    if stats.kept:
+        click.echo("Kept as indexed (the file could not be read; reindex once it can):")
+        for kept in stats.kept:
+            click.echo(f"  {_shown_post(kept.path, posts_dir)}: {escaped(kept.reason)}")
+    for path, warning in getattr(stats, "warnings", ()):
+        click.echo(f"Warning: {_shown_post(path, posts_dir)}: {escaped(warning)}", err=True)
 
 
 @cli.command()
@@ -505,6 +533,27 @@ def _plain(text: str) -> str:
 def _replace_surrogates(text: str) -> str:
     """Lone surrogates (undecodable bytes in ``argv``) → U+FFFD, as the web app decodes them."""
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+#: What :func:`escaped` writes as an escape: C0 and C1 controls, DEL, the bidi formatting
+#: characters (they reorder the rest of a terminal line), and lone surrogates (undecodable bytes
+#: of a file name, which a terminal's encoding cannot print).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def escaped(text: str) -> str:
+    """``text`` with :data:`_UNPRINTABLE` characters as Python escapes (``\\x1b``, ``\\u202e``), so a
+    file name like ``evil\\x1b]0;PWNED\\x07.md`` is shown, not obeyed, by the terminal."""
+    return _UNPRINTABLE.sub(lambda m: _escape(ord(m.group(0))), text)
+
+
+def _escape(code: int) -> str:
+    return {9: "\\t", 10: "\\n", 13: "\\r"}.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def _shown_post(path: Path, base: Path) -> str:
+    """A post file as the reindex names it: relative to the posts folder, control characters escaped."""
+    return escaped(_relative(path, base))
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
-from search.errors import PostFormatError
 from search.posts.reader import Post, read_post
 from search.posts.render import reference_keys
 
@@ -184,7 +183,7 @@ def with_post_urls(items: list[T], others: Iterable[LinkSource] = (), base_url: 
             posts_dir = Path(*item.path.parts[:-depth]) if len(item.path.parts) > depth else Path(".")
             try:
                 item = dataclasses.replace(read_post(item.path, posts_dir, base_url, urls), anchors=item.anchors)
-            except PostFormatError:  # changed or gone since it was read: keep what was read
+            except Exception:  # noqa: BLE001 - changed or gone since it was read: keep what was read
                 pass
         out.append(item)
     return out
