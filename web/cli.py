@@ -50,7 +50,8 @@ _base_url_option = click.option(
 _analytics_db_option = click.option(
     "--analytics-db", envvar="KENSAKU_ANALYTICS_DB", show_envvar=True, default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file of the search counts.  [default: analytics.sqlite3 in the index directory]")
+    help="SQLite file of the search counts (on a writable disk: needed when the index directory is "
+         "read-only).  [default: one file per blog in INDEX/analytics/]")
 
 
 @contextmanager
@@ -338,12 +339,28 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
                    "https://blog.example.com; repeat for several, '*' for any.")
 @_analytics_db_option
 @click.option("--no-analytics", is_flag=True, help="Do not count searches.")
+@click.option("--site-name", envvar="KENSAKU_SITE_NAME", show_envvar=True, default=None,
+              help="Your blog's name, in the page header and title.  [default: title in the _config.yml "
+                   "beside the posts folder]")
+@click.option("--site-url", envvar="KENSAKU_SITE_URL", show_envvar=True, default=None,
+              help="Your blog's address, which the name in the header links to.  [default: url + baseurl "
+                   "in _config.yml, else the base URL]")
+@click.option("--css", "css", envvar="KENSAKU_CSS", show_envvar=True, default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your own stylesheet, linked after kensaku's (its rules win).")
+@click.option("--templates", "templates", envvar="KENSAKU_TEMPLATES", show_envvar=True, default=None,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of your own templates (_header.html, _footer.html, _head.html, or any of "
+                   "web/templates/), used instead of the shipped ones of the same name.")
 def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int, workers: int,
-          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool) -> None:
+          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool, site_name: str | None,
+          site_url: str | None, css: Path | None, templates: Path | None) -> None:
     """Serve the search pages and JSON API: waitress in one process, or gunicorn with --workers.
 
     Builds the index first when there is none (or one of an older format). Searches are counted
-    per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
+    per query (no IP address, user agent or cookie is kept): see `kensaku stats`. The index
+    directory may be read-only (built elsewhere and copied here): nothing is written to it, and
+    searches are counted only in an --analytics-db file on a writable disk.
     """
     from search.analysis.morphemes import preload_janome
     from web.server import serve_gunicorn, serve_waitress
@@ -352,13 +369,32 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
               "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
-    if analytics_db:
-        config["ANALYTICS_DB"] = str(analytics_db)
+    for key, value in (("ANALYTICS_DB", analytics_db), ("SITE_NAME", site_name), ("SITE_URL", site_url),
+                       ("CSS", css), ("TEMPLATES", templates)):
+        if value:
+            config[key] = str(value)
+    if config["ANALYTICS"]:
+        config["ANALYTICS"] = _analytics_writable(analytics_db or default_analytics_db(index_dir))
     if workers == 1:
         serve_waitress(_started_app(config), host, port, threads)
     else:
         serve_gunicorn(lambda: _started_app(config), host, port, threads, workers,
                        preload=lambda: preload_janome(dictionary))
+
+
+def _analytics_writable(path: Path) -> bool:
+    """Whether searches can be counted in ``path`` (its folder exists or can be made, and is
+    writable); says why not on stderr. A read-only index directory (a copy built elsewhere) is
+    served without counting unless ``--analytics-db`` points to a writable place."""
+    folder = path.parent
+    # SQLite writes a -wal and -shm file beside the database: its folder must be writable too.
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if os.access(existing, os.W_OK | os.X_OK) and (not path.exists() or os.access(path, os.W_OK)):
+        return True
+    target = path if path.exists() else existing
+    click.echo(f"Warning: {target} is not writable: searches are not counted. Give --analytics-db "
+               f"FILE (or KENSAKU_ANALYTICS_DB) on a writable disk to count them.", err=True)
+    return False
 
 
 def _started_app(config: dict):

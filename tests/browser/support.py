@@ -91,15 +91,22 @@ class StaticSite:
         self.thread.join(WAIT_S)
 
 
-def start_server(index_dir: Path, analytics_db: Path, cors_origins: list[str]) -> tuple[subprocess.Popen, str]:
-    """``kensaku serve --port 0`` in a subprocess; returns it and its base URL (no trailing slash)."""
-    command = [sys.executable, "-c", "from web.cli import cli; cli()", "serve", "--index", str(index_dir),
-               "--posts", str(index_dir / "no-posts"), "--port", "0", "--threads", "4",
-               "--analytics-db", str(analytics_db)]
+def start_server(index_dir: Path, analytics_db: Path | None, cors_origins: list[str], extra_args: list[str] = (),
+                 prefix: list[str] = ()) -> tuple[subprocess.Popen, str]:
+    """``kensaku serve --port 0`` in a subprocess; returns it and its base URL (no trailing slash).
+
+    :param extra_args: more options of ``kensaku serve`` (``--site-name``…).
+    :param prefix: a command the server runs under (``unshare …``), which ends by running its arguments.
+    """
+    command = [*prefix, sys.executable, "-c", "from web.cli import cli; cli()", "serve", "--index", str(index_dir),
+               "--posts", str(index_dir / "no-posts"), "--port", "0", "--threads", "4", *extra_args]
+    if analytics_db is not None:
+        command += ["--analytics-db", str(analytics_db)]
     for origin in cors_origins:
         command += ["--cors-origin", origin]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for name in ("KENSAKU_POSTS_DIR", "KENSAKU_INDEX_DIR", "KENSAKU_BASE_URL", "KENSAKU_CORS_ORIGINS"):
+    for name in ("KENSAKU_POSTS_DIR", "KENSAKU_INDEX_DIR", "KENSAKU_BASE_URL", "KENSAKU_CORS_ORIGINS",
+                 "KENSAKU_ANALYTICS_DB", "KENSAKU_SITE_NAME", "KENSAKU_SITE_URL", "KENSAKU_CSS", "KENSAKU_TEMPLATES"):
         env.pop(name, None)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
@@ -123,6 +130,7 @@ def start_server(index_dir: Path, analytics_db: Path, cors_origins: list[str]) -
         process.kill()
         process.wait(WAIT_S)
         pytest.fail("kensaku serve did not start:\n" + "".join(lines))
+    process.output = lines  # what it printed, read on by the thread
     return process, found[0]
 
 

@@ -89,11 +89,11 @@ def test_pagination(page, app_url):
 
 def test_sort(page, app_url):
     page.goto(app_url + "/search?q=記録")
-    page.locator(".sort-links a", has_text="新しい順").click()
+    page.locator(".sort-control a", has_text="新しい順").click()
     page.wait_for_url(re.compile(r"sort=newest"))
     dates = page.locator(".hit-meta time").evaluate_all("nodes => nodes.map(n => n.getAttribute('datetime'))")
     assert dates == sorted(dates, reverse=True) and len(dates) == 10
-    page.locator(".sort-links a", has_text="古い順").click()
+    page.locator(".sort-control a", has_text="古い順").click()
     page.wait_for_url(re.compile(r"sort=oldest"))
     dates = page.locator(".hit-meta time").evaluate_all("nodes => nodes.map(n => n.getAttribute('datetime'))")
     assert dates == sorted(dates)
