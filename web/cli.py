@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -441,30 +442,52 @@ def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per
 
 @cli.command()
 @_index_option
-@_analytics_db_option
+@click.option("--analytics-db", "analytics_dbs", multiple=True, envvar="KENSAKU_ANALYTICS_DB", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file of the search counts; repeat to report several servers' files together.  "
+                   "[default: the file of the blog the index holds, in INDEX/analytics/]")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Rows in each list.")
 @click.option("--days", default=None, type=click.IntRange(1), help="Only the last N days.  [default: all]")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--forget-before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="First delete the counts of days before this date (YYYY-MM-DD).")
-def stats(index_dir: Path, analytics_db: Path | None, limit: int, days: int | None, as_json: bool,
+def stats(index_dir: Path, analytics_dbs: tuple[Path, ...], limit: int, days: int | None, as_json: bool,
           forget_before) -> None:
     """What readers search for, and what they search for but do not find.
 
     Prints the most frequent queries and the most frequent queries that found no post, from the
-    counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie).
+    counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie),
+    for the blog the index holds now (each blog indexed into the same directory counts apart).
     """
+    import tempfile
+
     from search.assist.analytics import QueryLog
 
-    query_log = QueryLog(analytics_db or default_analytics_db(index_dir))
+    paths = list(analytics_dbs) or [default_analytics_db(index_dir)]
+    logs = [QueryLog(path) for path in paths]
     try:
         if forget_before is not None:
-            removed = query_log.forget_before(forget_before.date())
+            removed = sum(log.forget_before(forget_before.date()) for log in logs)
             click.echo(f"Forgot {removed} day-and-query count(s) before {forget_before.date().isoformat()}.",
                        err=as_json)
-        report = query_log.report(limit=limit, days=days)
+        if len(logs) == 1:
+            report = logs[0].report(limit=limit, days=days)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                merged = QueryLog(Path(folder) / "merged.sqlite3")
+                try:
+                    for path in paths:
+                        if not path.is_file():
+                            raise click.ClickException(f"{path}: no such counts file.")
+                        merged.add_counts_from(path)
+                    report = merged.report(limit=limit, days=days)
+                finally:
+                    merged.close()
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"Cannot read the search counts: {exc}") from exc
     finally:
-        query_log.close()
+        for log in logs:
+            log.close()
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
