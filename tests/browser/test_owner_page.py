@@ -127,3 +127,38 @@ def test_dates_shown_and_typed_in_japanese(page, app_url, screenshot_dir):
         page.locator(".date-range button").click()
     assert "終了日は「2024年5月20日」" in page.locator(".error-message").inner_text()
     assert page.locator("#q").input_value() == "記録"
+
+
+def test_served_from_a_read_only_copy(page, browser_index, tmp_path, screenshot_dir):
+    """Several machines: each serves a copy of the index built once elsewhere, mounted read-only."""
+    import shutil
+
+    from search.assist.analytics import QueryLog
+    from tests.test_serving_copies import _read_only_prefix, _tree
+
+    copy = tmp_path / "index"
+    shutil.copytree(browser_index, copy, symlinks=True)
+    prefix = _read_only_prefix(copy)
+    before = _tree(copy)
+    counts = tmp_path / "var" / "counts.sqlite3"
+    process, url = start_server(copy, counts, [], ["--site-name", SITE_NAME], prefix=prefix)
+    try:
+        page.goto(url + "/")
+        page.locator("#q").press_sequentially("京都", delay=30)
+        page.locator("#results-region .hit").first.wait_for()
+        page.locator("#q").press("Escape")
+        with page.expect_navigation():
+            page.locator("#q").press("Enter")
+        assert page.locator(".result-count strong").inner_text() == "3件"
+        page.locator(".sort-control a", has_text="古い順").click()
+        page.wait_for_url(re.compile(r"sort=oldest"))
+        page.locator("#date-from").fill("2023年7月")
+        with page.expect_navigation():
+            page.locator(".date-range button").click()
+        assert page.locator(".result-count strong").inner_text() == "2件"
+        shot(page, screenshot_dir, "read-only-copy")
+    finally:
+        stop_server(process)
+    assert _tree(copy) == before
+    assert "Traceback" not in "".join(process.output)
+    assert [c.query for c in QueryLog(counts).report().top_queries] == ["京都"]  # counted elsewhere
