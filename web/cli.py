@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +51,8 @@ _base_url_option = click.option(
 _analytics_db_option = click.option(
     "--analytics-db", envvar="KENSAKU_ANALYTICS_DB", show_envvar=True, default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file of the search counts.  [default: analytics.sqlite3 in the index directory]")
+    help="SQLite file of the search counts (on a writable disk: needed when the index directory is "
+         "read-only).  [default: one file per blog in INDEX/analytics/]")
 
 
 @contextmanager
@@ -366,12 +368,28 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
                    "https://blog.example.com; repeat for several, '*' for any.")
 @_analytics_db_option
 @click.option("--no-analytics", is_flag=True, help="Do not count searches.")
+@click.option("--site-name", envvar="KENSAKU_SITE_NAME", show_envvar=True, default=None,
+              help="Your blog's name, in the page header and title.  [default: title in the _config.yml "
+                   "beside the posts folder]")
+@click.option("--site-url", envvar="KENSAKU_SITE_URL", show_envvar=True, default=None,
+              help="Your blog's address, which the name in the header links to.  [default: url + baseurl "
+                   "in _config.yml, else the base URL]")
+@click.option("--css", "css", envvar="KENSAKU_CSS", show_envvar=True, default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your own stylesheet, linked after kensaku's (its rules win).")
+@click.option("--templates", "templates", envvar="KENSAKU_TEMPLATES", show_envvar=True, default=None,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of your own templates (_header.html, _footer.html, _head.html, or any of "
+                   "web/templates/), used instead of the shipped ones of the same name.")
 def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int, workers: int,
-          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool) -> None:
+          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool, site_name: str | None,
+          site_url: str | None, css: Path | None, templates: Path | None) -> None:
     """Serve the search pages and JSON API: waitress in one process, or gunicorn with --workers.
 
     Builds the index first when there is none (or one of an older format). Searches are counted
-    per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
+    per query (no IP address, user agent or cookie is kept): see `kensaku stats`. The index
+    directory may be read-only (built elsewhere and copied here): nothing is written to it, and
+    searches are counted only in an --analytics-db file on a writable disk.
     """
     from search.analysis.morphemes import preload_janome
     from web.server import serve_gunicorn, serve_waitress
@@ -380,13 +398,32 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
               "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
-    if analytics_db:
-        config["ANALYTICS_DB"] = str(analytics_db)
+    for key, value in (("ANALYTICS_DB", analytics_db), ("SITE_NAME", site_name), ("SITE_URL", site_url),
+                       ("CSS", css), ("TEMPLATES", templates)):
+        if value:
+            config[key] = str(value)
+    if config["ANALYTICS"]:
+        config["ANALYTICS"] = _analytics_writable(analytics_db or default_analytics_db(index_dir))
     if workers == 1:
         serve_waitress(_started_app(config), host, port, threads)
     else:
         serve_gunicorn(lambda: _started_app(config), host, port, threads, workers,
                        preload=lambda: preload_janome(dictionary))
+
+
+def _analytics_writable(path: Path) -> bool:
+    """Whether searches can be counted in ``path`` (its folder exists or can be made, and is
+    writable); says why not on stderr. A read-only index directory (a copy built elsewhere) is
+    served without counting unless ``--analytics-db`` points to a writable place."""
+    folder = path.parent
+    # SQLite writes a -wal and -shm file beside the database: its folder must be writable too.
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if os.access(existing, os.W_OK | os.X_OK) and (not path.exists() or os.access(path, os.W_OK)):
+        return True
+    target = path if path.exists() else existing
+    click.echo(f"Warning: {target} is not writable: searches are not counted. Give --analytics-db "
+               f"FILE (or KENSAKU_ANALYTICS_DB) on a writable disk to count them.", err=True)
+    return False
 
 
 def _started_app(config: dict):
@@ -433,30 +470,52 @@ def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per
 
 @cli.command()
 @_index_option
-@_analytics_db_option
+@click.option("--analytics-db", "analytics_dbs", multiple=True, envvar="KENSAKU_ANALYTICS_DB", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file of the search counts; repeat to report several servers' files together.  "
+                   "[default: the file of the blog the index holds, in INDEX/analytics/]")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Rows in each list.")
 @click.option("--days", default=None, type=click.IntRange(1), help="Only the last N days.  [default: all]")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--forget-before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="First delete the counts of days before this date (YYYY-MM-DD).")
-def stats(index_dir: Path, analytics_db: Path | None, limit: int, days: int | None, as_json: bool,
+def stats(index_dir: Path, analytics_dbs: tuple[Path, ...], limit: int, days: int | None, as_json: bool,
           forget_before) -> None:
     """What readers search for, and what they search for but do not find.
 
     Prints the most frequent queries and the most frequent queries that found no post, from the
-    counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie).
+    counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie),
+    for the blog the index holds now (each blog indexed into the same directory counts apart).
     """
+    import tempfile
+
     from search.assist.analytics import QueryLog
 
-    query_log = QueryLog(analytics_db or default_analytics_db(index_dir))
+    paths = list(analytics_dbs) or [default_analytics_db(index_dir)]
+    logs = [QueryLog(path) for path in paths]
     try:
         if forget_before is not None:
-            removed = query_log.forget_before(forget_before.date())
+            removed = sum(log.forget_before(forget_before.date()) for log in logs)
             click.echo(f"Forgot {removed} day-and-query count(s) before {forget_before.date().isoformat()}.",
                        err=as_json)
-        report = query_log.report(limit=limit, days=days)
+        if len(logs) == 1:
+            report = logs[0].report(limit=limit, days=days)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                merged = QueryLog(Path(folder) / "merged.sqlite3")
+                try:
+                    for path in paths:
+                        if not path.is_file():
+                            raise click.ClickException(f"{path}: no such counts file.")
+                        merged.add_counts_from(path)
+                    report = merged.report(limit=limit, days=days)
+                finally:
+                    merged.close()
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"Cannot read the search counts: {exc}") from exc
     finally:
-        query_log.close()
+        for log in logs:
+            log.close()
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return

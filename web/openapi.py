@@ -175,9 +175,12 @@ def _search_parameters(per_page: int) -> list[dict]:
         _param("author", "Only posts by this author (repeatable).", word, many=True),
         _param("year", "Only posts of this year (repeatable; by the post's own calendar date).",
                {"type": "string", "pattern": "^[0-9]{4}$"}, many=True),
-        _param("from", "Only posts dated on or after this day (the post's own calendar date).",
+        _param("from", "Only posts dated on or after this day (the post's own calendar date). The search "
+                       "page's forms also send 2024年5月20日, 2024/5/20, a month (2024-05, 2024年5月: its first "
+                       "day) or a year (its first day).",
                {"type": "string", "format": "date"}),
-        _param("to", "Only posts dated on or before this day (the post's own calendar date).",
+        _param("to", "Only posts dated on or before this day (the post's own calendar date); a month or "
+                     "year as for from, read as its last day.",
                {"type": "string", "format": "date"}),
         _param("analytics", "false: leave this search out of the search counts (search as you type).",
                {"type": "boolean", "default": True}),

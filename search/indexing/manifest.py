@@ -104,6 +104,14 @@ def indexed_base_url(index_root: Path) -> str | None:
     return manifest.base_url if manifest is not None else None
 
 
+def indexed_posts_dir(index_root: Path) -> str | None:
+    """The posts folder (absolute path) the serving index was built from, or None when the index
+    has no readable manifest."""
+    generation = current_generation(index_root)
+    manifest = Manifest.read(generation) if generation is not None else None
+    return manifest.posts_dir if manifest is not None else None
+
+
 def indexed_owner_dictionaries(index_root: Path) -> list[Path]:
     """The site owner's word lists (absolute paths) the serving index's user dictionary was made
     from; ``[]`` when none, or when the index has no readable manifest."""
