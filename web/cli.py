@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import click
 from click.core import ParameterSource
 
-from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
+from search.errors import DamagedIndexError, IndexNotBuiltError, SearchError, StaleIndexError
 from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, default_analytics_db
 
 if TYPE_CHECKING:
@@ -262,14 +262,29 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                 check_posts_dir(posts_dir)
         except FileNotFoundError as exc:
             raise click.ClickException(str(exc)) from exc
-        if not full and not strict:
-            with _progress_bar(None, "Indexing changed posts") as progress:
-                return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                    owner_dictionaries=owner_dictionaries, progress=progress, future=future)
-        with _progress_bar(total, "Indexing") as progress:
-            return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                 owner_dictionaries=owner_dictionaries, progress=progress, posts=posts,
-                                 future=future)
+        with _write_errors():
+            if not full and not strict:
+                with _progress_bar(None, "Indexing changed posts") as progress:
+                    return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
+                                        owner_dictionaries=owner_dictionaries, progress=progress, future=future)
+            with _progress_bar(total, "Indexing") as progress:
+                return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
+                                     owner_dictionaries=owner_dictionaries, progress=progress, posts=posts,
+                                     future=future)
+
+
+@contextmanager
+def _write_errors() -> Iterator[None]:
+    """End a reindex the file system stops (disk full, a read-only folder) with one line, not a
+    traceback: the reindex removed what it wrote, and the index in use is as it was."""
+    try:
+        yield
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        raise click.ClickException(
+            f"The reindex stopped ({exc.strerror or exc}{where}); the index in use (if any) was left as it "
+            f"was. Free some space or make the folder writable, then reindex."
+        ) from exc
 
 
 @contextmanager
@@ -289,9 +304,11 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
     """Make ``index_dir`` ready to serve, as ``serve`` does before listening: build it when it is
     missing or of an older format, and reindex when ``base_url`` is given and differs from the
     one its post URLs were built with (which rebuilds it; an empty ``base_url`` keeps the index's).
-    A reindex keeps the owner's word lists the index was built with.
+    A reindex keeps the owner's word lists the index was built with. A damaged index
+    (:class:`~search.errors.DamagedIndexError`) is left for ``kensaku reindex``, named on stderr.
 
-    :returns: the index's user dictionary (path), to preload Janome with.
+    :returns: the index's user dictionary (path), to preload Janome with; None for none or a
+        damaged index.
     """
     from search.indexing.index import open_index
     from search.indexing.manifest import indexed_base_url
@@ -307,6 +324,9 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
         click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
         echo_stats(build_index(posts_dir, index_dir, base_url, owner_dictionaries=_kept_dictionaries(index_dir)),
                    posts_dir)
+    except DamagedIndexError as exc:  # serve all the same: pages say so (503) until a reindex
+        click.echo(f"Warning: {exc} Searches answer 503 until then.", err=True)
+        return None
     return open_index(index_dir).dictionary
 
 
@@ -368,7 +388,10 @@ def _started_app(config: dict):
 
     app = create_app(config)
     with app.app_context():
-        get_index()
+        try:
+            get_index()
+        except SearchError as exc:  # named by prepare_index; every search answers 503 and logs it
+            app.logger.warning("%s", exc)
     return app
 
 

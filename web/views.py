@@ -30,7 +30,7 @@ from search.assist import related
 
 from search.assist import suggest
 from search.assist.analytics import QueryLog
-from search.errors import IndexNotBuiltError, StaleIndexError
+from search.errors import DamagedIndexError, IndexNotBuiltError, StaleIndexError
 from search.querying.facets import FACET_FIELDS, Filters
 from search.indexing.index import SearchIndex, open_index
 from search.querying.parser import MAX_QUERY_CHARS
@@ -84,7 +84,7 @@ def get_index() -> SearchIndex:
     With ``WARM_CACHES``, opening starts building suggestions and related-post vectors in the
     background, so the first reader does not wait for them.
 
-    :raises IndexNotBuiltError, StaleIndexError: there is no usable index yet (HTTP 503).
+    :raises IndexNotBuiltError, StaleIndexError, DamagedIndexError: there is no usable index (HTTP 503).
     """
     holder: _IndexHolder = current_app.extensions["kensaku_index"]
     if holder.index is None:
@@ -216,7 +216,7 @@ def index():
     tags = []
     try:
         vocabulary = suggest.default_cache.get(get_index(), wait=waits_for_caches())
-    except (IndexNotBuiltError, StaleIndexError):  # the box alone; a search will explain
+    except (IndexNotBuiltError, StaleIndexError, DamagedIndexError):  # the box alone; a search will explain
         vocabulary = None
     if vocabulary is not None:
         tags = [c for c in vocabulary.candidates if c.kind == "tag"][:HOME_TAGS]

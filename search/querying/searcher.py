@@ -204,7 +204,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     :param fields: ``all``, or ``words`` to match whole words only (no n-gram fragments, no
         readings) — the ablation the relevance benchmark reports as ``ours-words``.
     :raises QueryError: bad paging or sort, or a query over the limits of :mod:`search.querying.parser`.
-    :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
+    :raises IndexNotBuiltError, StaleIndexError, DamagedIndexError: the index cannot be used.
     """
     started = time.perf_counter()
     _check_paging(page, per_page, sort)
