@@ -358,8 +358,11 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
                    "https://blog.example.com; repeat for several, '*' for any.")
 @_analytics_db_option
 @click.option("--no-analytics", is_flag=True, help="Do not count searches.")
+@click.option("--public-url", envvar="KENSAKU_PUBLIC_URL", show_envvar=True, default="",
+              help="URL readers reach this server at, e.g. https://search.example.com (behind a proxy), for "
+                   "the absolute URLs of /opensearch.xml.  [default: the address listened on]")
 def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int, workers: int,
-          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool) -> None:
+          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool, public_url: str) -> None:
     """Serve the search pages and JSON API: waitress in one process, or gunicorn with --workers.
 
     Builds the index first when there is none (or one of an older format). Searches are counted
@@ -371,7 +374,7 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     dictionary = prepare_index(posts_dir, index_dir, base_url)
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
-              "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
+              "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics, "PUBLIC_URL": public_url}
     if analytics_db:
         config["ANALYTICS_DB"] = str(analytics_db)
     if workers == 1:

@@ -20,7 +20,11 @@ from typing import Callable
 
 import click
 import waitress
-from flask import Flask
+from flask import Flask, json
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
+
+from web.errors import ERROR_TITLES, SECURITY_HEADERS, error_body, other_error_message
 
 
 #: glibc's ``mallopt`` parameter number of ``M_ARENA_MAX`` (``malloc.h``).
@@ -58,6 +62,8 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
         server = waitress.create_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    server.channel_class = Channel
+    app.config.setdefault("LISTEN_URL", listen_urls(server)[0])
     for url in listen_urls(server):
         click.echo(f"Serving on {url}")
     click.echo("Press Ctrl+C to stop.")
@@ -106,16 +112,100 @@ def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads:
                 self.cfg.set(key, value)
 
         def load(self) -> Flask:
-            return make_app()
+            app = make_app()
+            app.config.setdefault("LISTEN_URL", listen_url)
+            return app
 
     limit_malloc_arenas()
     if preload is not None:
         preload()
     gc.freeze()
     name = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving on http://{name}:{listener.getsockname()[1]}/ ({workers} worker processes)")
+    listen_url = f"http://{name}:{listener.getsockname()[1]}/"
+    click.echo(f"Serving on {listen_url} ({workers} worker processes)")
     click.echo("Press Ctrl+C to stop.")
     Application().run()
+
+
+#: Methods whose request body the app reads: none (every route is GET, HEAD or OPTIONS).
+BODY_METHODS: frozenset[str] = frozenset()
+#: What the API says when waitress refuses a request before the app sees it, by status.
+WAITRESS_ERROR_MESSAGES = {
+    400: "リクエストを読み取れませんでした（{reason}）。",
+    431: "リクエストのヘッダーが大きすぎます。",
+}
+
+
+class Channel(HTTPChannel):
+    """waitress' connection, changed in two ways (the app is served by it in one process).
+
+    - ``Expect: 100-continue`` on a request without a body, or with one the app never reads:
+      waitress sent ``100 Continue`` and then waited for a body that does not come (its
+      ``send_continue`` marks even a complete request incomplete), holding the connection until
+      ``channel_timeout``. Here such a request is answered at once, with the app's final status,
+      as RFC 9110 §10.1.1 allows, and a connection whose body was not read is closed after it.
+    - Its own error answers (400 for a bad header, 431 for headers over 256 KB, …) are worded by
+      :class:`JsonErrorTask`.
+    """
+
+    error_task_class = None  # set below, once JsonErrorTask exists
+    request_line = b""
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_line = data.split(b"\r\n", 1)[0][:8192]
+        return super().received(data)
+
+    def send_continue(self) -> None:
+        request = self.request
+        if not request.completed and request.command in BODY_METHODS:
+            super().send_continue()
+            return
+        request.expect_continue = False
+        if not request.completed:  # a body the app would not read: answer, then close
+            request.connection_close = True
+            request.completed = True
+
+
+class JsonErrorTask(ErrorTask):
+    """waitress' own error answers as the app words its errors: under ``/api/`` the JSON error
+    body of :func:`web.errors.error_body`, elsewhere plain text in Japanese; with the app's
+    security headers either way (:data:`web.errors.SECURITY_HEADERS`)."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        status = error.code
+        template = WAITRESS_ERROR_MESSAGES.get(status)
+        if template:
+            message = template.format(reason=error.body)
+        else:
+            message = ERROR_TITLES[status][1] if status in ERROR_TITLES else other_error_message(status)
+        api = _is_api_path(getattr(self.channel, "request_line", b""))
+        if api:
+            body = json.dumps(error_body(message, status), ensure_ascii=False).encode("utf-8")
+            headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
+        else:
+            body = f"{message}\n".encode("utf-8")
+            headers = [("Content-Type", "text/plain; charset=utf-8")]
+        self.status = f"{status} {error.reason}"
+        self.response_headers.extend(headers + list(SECURITY_HEADERS.items()))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+Channel.error_task_class = JsonErrorTask
+
+
+def _is_api_path(request_line: bytes) -> bool:
+    """Whether a request line (``GET /api/search?q=… HTTP/1.1``) asks for the JSON API."""
+    parts = request_line.split()
+    if len(parts) < 2:
+        return False
+    target = parts[1].split(b"?", 1)[0]
+    if b"://" in target:  # absolute form: GET http://host/api/search
+        target = b"/" + target.split(b"://", 1)[1].partition(b"/")[2]
+    return target == b"/api" or target.startswith(b"/api/")
 
 
 def listen_urls(server) -> list[str]:

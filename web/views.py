@@ -46,6 +46,9 @@ SORT_LABELS = {"relevance": "関連度順", "newest": "新しい順", "oldest": 
 MATCH_MODE_NOTES = {
     "relaxed": "すべての語を含む記事が見つからなかったため、いずれかの語を含む記事を表示しています。",
 }
+#: What the reader is told when the query met its cost bound (``ResultPage.limited``).
+LIMITED_NOTE = ("1 文字のかなの語が多く、すべての候補を調べられないため、よく使われる候補だけで検索しています。"
+                "見つからない記事があるかもしれません。2 文字以上の語で検索してください。")
 #: Facet headings, by facet name (:data:`search.querying.facets.FACET_FIELDS`).
 FACET_LABELS = {attribute: ARG_LABELS[arg] for arg, attribute in FILTER_ARGS.items()}
 #: Facet name → the query-string argument that filters by it (``tags`` → ``tag``).
@@ -189,7 +192,7 @@ def record_search(args: SearchArgs, result_page: ResultPage) -> None:
 def form_settings() -> dict:
     """Settings every template may use: labels, query length limit (chars), site name."""
     return {"sort_labels": SORT_LABELS, "max_query_chars": MAX_QUERY_CHARS,
-            "match_mode_notes": MATCH_MODE_NOTES, "site_name": current_app.config["SITE_NAME"]}
+            "match_mode_notes": MATCH_MODE_NOTES, "limited_note": LIMITED_NOTE, "site_name": current_app.config["SITE_NAME"]}
 
 
 @bp.app_template_filter("highlighted")
@@ -256,10 +259,21 @@ def results():
     return render_template("results.html", **context)
 
 
+def external_url(endpoint: str, **values) -> str:
+    """The absolute URL of ``endpoint``: ``PUBLIC_URL`` (where readers reach this server), else
+    the address ``kensaku serve`` listens on (``LISTEN_URL``), followed by the path; a path alone
+    when neither is known (``flask run``, tests). Never built from the request's ``Host``
+    header, which the client chooses (a page cached or shared could otherwise point elsewhere)."""
+    root = current_app.config.get("PUBLIC_URL") or current_app.config.get("LISTEN_URL") or ""
+    return root.rstrip("/") + url_for(endpoint, **values)
+
+
 @bp.route("/opensearch.xml")
 def opensearch():
-    """OpenSearch description, so browsers can add this site search (and its suggestions)."""
-    xml = render_template("opensearch.xml", short_name=current_app.config["SITE_NAME"][:16])
+    """OpenSearch description, so browsers can add this site search (and its suggestions);
+    its URLs are :func:`external_url`'s."""
+    xml = render_template("opensearch.xml", short_name=current_app.config["SITE_NAME"][:16],
+                          external_url=external_url)
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 

@@ -109,6 +109,10 @@ class ResultPage:
     :ivar took_ms: time spent in :func:`search_posts`, milliseconds.
     :ivar match_mode: ``exact``, ``fragment``, ``reading``, ``relaxed`` or ``none``.
     :ivar query_analysis: how the query was understood (normalized text, terms per field).
+    :ivar limited: the query met its cost bound: a word of one kana stood for more terms than
+        a search reads (:data:`search.querying.postings.MAX_PREFIX_EXPANSIONS`,
+        :data:`~search.querying.postings.MAX_EXPANDED_TERMS`), and only its commonest were
+        searched, so posts may be missing.
     """
 
     q: str
@@ -122,6 +126,7 @@ class ResultPage:
     sort: str = "relevance"
     facets: dict = field(default_factory=dict)
     filters: Filters = field(default_factory=Filters)
+    limited: bool = False
 
     @property
     def page_count(self) -> int:
@@ -139,6 +144,7 @@ class ResultPage:
             "sort": self.sort,
             "took_ms": round(self.took_ms, 2),
             "match_mode": self.match_mode,
+            "limited": self.limited,
             "query_analysis": self.query_analysis,
             "filters": self.filters.to_json(),
             "facets": self.facets,
@@ -229,7 +235,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                 counts = facet_counts(searcher, index.cache_key, matches.docnums())
             shown = matches.page(page, per_page, evaluator.sort_keys(*sortedby) if sortedby else None)
             docnums = [docnum for docnum, _ in shown]
-            occurrences = load_occurrences(searcher, docnums, patterns, cache.postings)
+            occurrences = load_occurrences(searcher, docnums, patterns, cache.postings, cache.expansions)
             hits = [_to_hit(docnum, score, searcher.stored_fields(docnum), occurrences, patterns, bool(sortedby))
                     for docnum, score in shown]
             if step == "filled":  # strict hits first: name the mode by the hits shown
@@ -239,6 +245,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     return ResultPage(
         q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
         match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort, facets=counts, filters=filters,
+        limited=cache.limited if plan.tree is not None else False,
     )
 
 
