@@ -58,12 +58,7 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     :raises click.ClickException: the address cannot be listened on.
     """
     limit_malloc_arenas()
-    try:
-        server = waitress.create_server(app, host=host, port=port, threads=threads)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    server.channel_class = Channel
-    app.config.setdefault("LISTEN_URL", listen_urls(server)[0])
+    server = make_waitress_server(app, host, port, threads)
     for url in listen_urls(server):
         click.echo(f"Serving on {url}")
     click.echo("Press Ctrl+C to stop.")
@@ -75,6 +70,22 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
         pass
     finally:
         server.close()
+
+
+def make_waitress_server(app: Flask, host: str, port: int, threads: int):
+    """A waitress server of ``app`` listening on ``host:port`` (not yet running: call its
+    ``run()``), with :class:`Channel` connections; ``app``'s ``LISTEN_URL`` becomes its address
+    unless set.
+
+    :raises click.ClickException: the address cannot be listened on.
+    """
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    server.channel_class = Channel
+    app.config.setdefault("LISTEN_URL", listen_urls(server)[0])
+    return server
 
 
 def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads: int, workers: int,
