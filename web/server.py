@@ -5,6 +5,10 @@ it has; ``workers`` processes (gunicorn's pre-fork model, each with ``threads`` 
 many cores. Each worker opens the index and builds its suggestion caches itself; the Janome
 dictionary is loaded once in the gunicorn master and shared by the workers it forks. Either server
 caps glibc's malloc arenas (:func:`limit_malloc_arenas`), which otherwise keep memory per thread.
+
+waitress' connections are :class:`Channel`: its own error answers are worded as the app's, and
+``Expect: 100-continue`` never holds a connection. Either server tells the app the address it
+listens on (``LISTEN_URL``), for absolute URLs when no ``PUBLIC_URL`` is set.
 """
 
 from __future__ import annotations
