@@ -4,10 +4,11 @@ The real server (``kensaku serve --workers 2``, analytics off) serves the index 
 ``../shared/corpus`` (``bench/.cache/``, as :mod:`bench.http`). ``wrk`` keeps ``--clients``
 connections busy with the latency benchmark's queries (:mod:`bench.latency.queries`), the "other
 clients", for ``--seconds``: first alone, then while 8 more connections send costly queries
-without pause (24 single kana ORed, or ANDed, as issue 13's attack did). Both run twice in one
+without pause (``--kind kana``: 24 single kana ORed or side by side, as issue 13's attack did;
+``--kind words``: 24 longer words, the most a query may hold). Both run twice in one
 run, side by side: with the cost bound (:mod:`search.querying.postings`) and with it lifted (its
 limits set past any query: the behaviour before it). Reports the others' p50/p95 and requests/s,
-and the costly requests' p95; writes ``bench/results/cost.json`` and prints a Markdown table.
+and the costly requests' p95; writes ``bench/results/cost-KIND.json`` and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -32,8 +33,20 @@ from search.posts.reader import Post, load_posts
 CORPUS = REPO.parent / "shared" / "corpus"
 CACHE = REPO / "bench" / ".cache"
 KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろアイウエオカキクケコサシスセソ"
-#: The costly queries: 24 single kana, ORed or side by side, from several places of the syllabary.
-COSTLY = [" OR ".join(KANA[i:i + 24]) for i in range(0, 40, 8)] + [" ".join(KANA[i:i + 24]) for i in (3, 17)]
+#: Costly queries of each kind (``--kind``): ``kana``, 24 single kana ORed or side by side, from
+#: several places of the syllabary (issue 13's attack); ``words``, 24 words of one or more
+#: characters (kanji, two and three kana, Latin letters) ORed or side by side: the most a query
+#: may hold, each word bounded only by the query's 24 words.
+COSTLY = {
+    "kana": [" OR ".join(KANA[i:i + 24]) for i in range(0, 40, 8)] + [" ".join(KANA[i:i + 24]) for i in (3, 17)],
+    "words": [" OR ".join("日月火水木金土年時分秒人大小中上下左右本出入山川"),
+              " OR ".join(["とう", "かい", "しょ", "きょ", "こう", "せい", "ほう", "たい", "じょ", "でん", "けん", "しん",
+                           "ぶん", "ざい", "りょ", "かん", "てき", "りつ", "めい", "ぞう", "はつ", "がく", "せん", "ない"]),
+              " ".join(["とうき", "かいは", "しょう", "きょう", "こうせ", "せいひ", "ほうほ", "たいお", "じょう", "でんし",
+                        "けんさ", "しんき", "ぶんせ", "ざいこ", "りょう", "かんり", "てきよ", "りつあ", "めいし", "ぞうか",
+                        "はつば", "がくし", "せんた", "ないぶ"]),
+              " OR ".join("abcdefghijklmnopqrstuvwx")],
+}
 #: Runs ``kensaku serve`` with the cost bound lifted (set before gunicorn forks its workers).
 UNBOUNDED = ("import sys, search.querying.postings as p, search.querying.evaluation as e; "
              "p.MAX_PREFIX_EXPANSIONS = p.MAX_PREFIX_SCAN = p.MAX_EXPANDED_TERMS = e.MAX_EXPANDED_TERMS = 10**9; "
@@ -95,22 +108,25 @@ def main() -> None:
     parser.add_argument("--costly", type=int, default=8, help="connections sending costly queries")
     parser.add_argument("--seconds", type=int, default=15, help="duration of each measurement")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
-    parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "cost.json")
+    parser.add_argument("--kind", choices=sorted(COSTLY), default="kana", help="the costly queries")
+    parser.add_argument("--bounded-only", action="store_true", help="skip the run with the bound lifted")
+    parser.add_argument("--output", type=Path, default=None, help="[default: bench/results/cost-KIND.json]")
     args = parser.parse_args()
+    args.output = args.output or REPO / "bench" / "results" / f"cost-{args.kind}.json"
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     ensure_index(args.corpus, args.index)
     queries = draw_queries([p for p in load_posts(args.corpus) if isinstance(p, Post)])
     work = Path(tempfile.mkdtemp(prefix="kensaku-bench-cost-"))
-    others, costly = _script(work, "others", [q.text for q in queries]), _script(work, "costly", COSTLY)
+    others, costly = _script(work, "others", [q.text for q in queries]), _script(work, "costly", COSTLY[args.kind])
     result = {
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "commit": git_commit("search", "web", "bench/cost"), "command": "python -m bench.cost " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count()}, "workers": args.workers, "clients": args.clients,
-        "costly_clients": args.costly, "runs": [],
+        "costly_clients": args.costly, "kind": args.kind, "runs": [],
     }
     try:
-        for bounded in (True, False):
+        for bounded in (True,) if args.bounded_only else (True, False):
             run = measure(bounded, args, work, others, costly)
             result["runs"].append(run)
             print(row(run), file=sys.stderr, flush=True)
@@ -133,7 +149,7 @@ def row(run: dict) -> str:
 
 def table(result: dict) -> str:
     lines = [f"Other clients ({result['clients']} connections) alone and beside {result['costly_clients']} connections "
-             f"of costly queries; `kensaku serve --workers {result['workers']}`; commit {result['commit']}, "
+             f"of costly queries ({result['kind']}); `kensaku serve --workers {result['workers']}`; commit {result['commit']}, "
              f"{result['date']}.", "",
              "| cost bound | others alone p50 / p95 ms | req/s | others beside costly p50 / p95 ms | req/s | "
              "p95 ratio | costly p50 / p95 ms | costly req/s | errors |",
