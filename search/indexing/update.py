@@ -96,13 +96,13 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     previous = current_generation(index_root)
     if previous is None or not previous.is_dir():
         return None
+    metadata = read_metadata(previous)
+    if metadata and any(metadata.get(k) != v for k, v in format_metadata().items()):
+        return FORMAT_CHANGED  # (an older kensaku's files may not even open: no need to check them)
     problems = generation_problems(previous)
     if problems:
         return f"{DAMAGED} ({'; '.join(problems[:3])})"
-    metadata = read_metadata(previous)
     manifest = Manifest.read(previous)
-    if any(metadata.get(k) != v for k, v in format_metadata().items()):
-        return FORMAT_CHANGED
     if manifest is None or manifest.posts_dir is None:
         return NO_MANIFEST
     if manifest.posts_dir != str(posts_dir.resolve()):
