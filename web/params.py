@@ -25,7 +25,9 @@ from datetime import date
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from search.errors import QueryError, QueryErrorReason
 from search.querying.facets import Filters
+from search.querying.parser import MAX_QUERY_CHARS
 
 #: Most values of one filter argument (``tag``, ``category``, ``author`` or ``year``) in one
 #: request: a bound per argument, as the API document states it (``maxItems``).
@@ -200,16 +202,16 @@ def filters_arg(ignore: Collection[str] = (), *, swap_dates: bool = False) -> Fi
     """
     values: dict[str, tuple[str, ...]] = {}
     for name, attribute in FILTER_ARGS.items():
-        given = [] if name in ignore else [_clean_text(v) for v in request.args.getlist(name)]
-        given = list(dict.fromkeys(v for v in given if v))
-        for value in given:
+        raw = [] if name in ignore else request.args.getlist(name)
+        given = list(dict.fromkeys(v for v in map(_clean_text, raw) if v))
+        for value in [*raw, *given]:  # as sent (the API document's maxLength), then as read
             if len(value) > MAX_FILTER_VALUE_CHARS:
                 raise BadArgument(f"{name} の値が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。",
                                   f"絞り込みの{ARG_LABELS[name]}が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。", [name])
             if name == "year" and not _YEAR.fullmatch(value):
                 raise BadArgument("year は 4 桁の西暦で指定してください（例: 2024）。",
                                   "年は「2024」のように 4 桁の西暦で指定してください。", [name])
-        if len(given) > MAX_FILTER_VALUES:
+        if len(raw) > MAX_FILTER_VALUES:  # values sent, repeated and empty ones too (maxItems)
             raise BadArgument(f"{name} の値が多すぎます（{MAX_FILTER_VALUES} 個まで）。",
                               f"絞り込みの{ARG_LABELS[name]}が多すぎます（{MAX_FILTER_VALUES} 個まで）。", [name])
         values[attribute] = tuple(given)
@@ -227,8 +229,13 @@ def search_args(per_page: int, *, swap_dates: bool = False) -> SearchArgs:
     """Read ``q``, ``page``, ``per_page`` (default ``per_page``), ``sort`` and the filters
     (``swap_dates``: see :func:`filters_arg`).
 
-    :raise 400: see :func:`int_arg` and :func:`filters_arg`.
+    :raise 400: see :func:`int_arg` and :func:`filters_arg`; ``q`` longer than
+        :data:`~search.querying.parser.MAX_QUERY_CHARS` as sent.
     """
+    raw_q = request.args.get("q", "")
+    if len(raw_q) > MAX_QUERY_CHARS:  # as sent (the API document's maxLength): controls count too
+        raise QueryError(f"The query is too long ({len(raw_q)} characters): at most {MAX_QUERY_CHARS}.",
+                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(raw_q))
     q = text_arg("q")
     return SearchArgs(
         q=q,
