@@ -82,3 +82,11 @@ def test_the_api_and_the_page_say_a_search_was_limited(client, small_budget, q):
     page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
     assert LIMITED_NOTE in page
     assert LIMITED_NOTE not in client.get("/search?q=東京").get_data(as_text=True)
+
+
+def test_kensaku_query_says_a_search_was_limited(runner, index_dir, small_budget):
+    from web.cli import cli
+
+    result = runner.invoke(cli, ["query", " OR ".join(KANA[:24]), "--index", str(index_dir)])
+    assert result.exit_code == 0 and LIMITED_NOTE in result.output
+    assert LIMITED_NOTE not in runner.invoke(cli, ["query", "東京", "--index", str(index_dir)]).output

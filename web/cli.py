@@ -477,13 +477,15 @@ def echo_results(payload: dict, *, ansi: bool = False) -> None:
 
     :param ansi: show matches in ANSI bold (for a terminal) instead of 【】.
     """
-    from web.views import MATCH_MODE_NOTES
+    from web.views import LIMITED_NOTE, MATCH_MODE_NOTES
 
     total, page, page_count = payload["total"], payload["page"], payload["page_count"]
     click.echo(f"「{_plain(payload['query'])}」 {total}件"
                + (f"（{page}/{page_count}ページ）" if page_count > 1 else ""))
     if payload["match_mode"] in MATCH_MODE_NOTES:
         click.echo(MATCH_MODE_NOTES[payload["match_mode"]])
+    if payload.get("limited"):
+        click.echo(LIMITED_NOTE)
     if payload.get("did_you_mean"):
         click.echo(f"もしかして: {_plain(payload['did_you_mean'])}")
     if total and not payload["hits"]:
