@@ -1,15 +1,21 @@
-"""The edges of serving with waitress (issue 13): its own error answers are worded as the app's
-(JSON under /api/, with the security headers), ``Expect: 100-continue`` never holds a connection,
-and absolute URLs name the address listened on, never the client's ``Host`` header. A real
-waitress server on a free port, raw sockets, every wait bounded."""
+"""The edges of serving (issue 13): the server's own error answers are worded as the app's (JSON
+under /api/, with the security headers), ``Expect: 100-continue`` never holds a connection, and
+absolute URLs name the address listened on, never the client's ``Host`` header. A real waitress
+server on a free port and a real ``kensaku serve --workers 2`` (gunicorn), raw sockets, every
+wait bounded."""
 
 from __future__ import annotations
 
 import json
+import os
+import queue
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +25,41 @@ from web.server import make_waitress_server
 
 #: Longest any answer may take here; waitress held such connections for its channel_timeout (120 s).
 ANSWER_TIMEOUT_S = 5.0
+
+
+KENSAKU = str(Path(sys.executable).with_name("kensaku"))
+#: Longest ``kensaku serve --workers 2`` may take to start (the machine is shared).
+START_TIMEOUT_S = 120
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(posts_dir, index_dir):
+    """``kensaku serve --workers 2`` (gunicorn) over the test index, as a real process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENSAKU_")}
+    process = subprocess.Popen([KENSAKU, "serve", "--index", str(index_dir), "--posts", str(posts_dir), "--port", "0",
+                                "--workers", "2", "--threads", "2", "--no-analytics"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            if match := re.match(r"Serving on (http://\S+/)", line):
+                break
+        yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        reader.join(timeout=5)
+        process.stdout.close()
+
+
+@pytest.fixture(params=["waitress", "gunicorn"])
+def any_server_url(request):
+    """The URL of waitress (in this process) or of gunicorn (``--workers 2``)."""
+    return request.getfixturevalue("server_url" if request.param == "waitress" else "gunicorn_url")
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +120,8 @@ BIG = b"X-Big: " + b"a" * 300_000 + b"\r\n"
     (b"X-Ctl: a\x01b\r\n", 400),  # a control character in a value
     (BIG, 431),
 ])
-def test_waitress_errors_under_api_are_json_with_the_security_headers(server_url, path, headers, status):
-    _, got, answer_headers, body = exchange(server_url, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+def test_server_errors_under_api_are_json_with_the_security_headers(any_server_url, path, headers, status):
+    _, got, answer_headers, body = exchange(any_server_url, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
     assert got == status
     assert answer_headers["content-type"] == "application/json"
     payload = json.loads(body)
@@ -90,8 +131,8 @@ def test_waitress_errors_under_api_are_json_with_the_security_headers(server_url
 
 
 @pytest.mark.parametrize("path", ["/search?q=x", "/"])
-def test_waitress_errors_on_pages_have_the_security_headers(server_url, path):
-    _, status, headers, body = exchange(server_url, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n")
+def test_server_errors_on_pages_have_the_security_headers(any_server_url, path):
+    _, status, headers, body = exchange(any_server_url, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n")
     assert status == 400 and headers["content-type"].startswith("text/plain")
     assert_security_headers(headers)
 
@@ -103,8 +144,8 @@ def test_waitress_errors_on_pages_have_the_security_headers(server_url, path):
     (b"POST /api/search?q=x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", 405),
     (b"PUT /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n", 405),
 ])
-def test_expect_100_continue_never_holds_a_connection(server_url, request_, status):
-    elapsed, got, _, _ = exchange(server_url, request_)
+def test_expect_100_continue_never_holds_a_connection(any_server_url, request_, status):
+    elapsed, got, _, _ = exchange(any_server_url, request_)
     assert got == status and elapsed < ANSWER_TIMEOUT_S
 
 
@@ -115,8 +156,8 @@ def test_the_server_keeps_answering_after_bad_requests(server_url):
 
 
 @pytest.mark.parametrize("host", [b"evil.example", b"evil.example:8080", b""])
-def test_opensearch_names_the_address_listened_on_whatever_the_host_header(server_url, host):
-    _, status, _, body = exchange(server_url, b"GET /opensearch.xml HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+def test_opensearch_names_the_address_listened_on_whatever_the_host_header(any_server_url, host):
+    _, status, _, body = exchange(any_server_url, b"GET /opensearch.xml HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
     urls = re.findall(r'(?:template="|<moz:SearchForm>)([^"<]+)', body.decode("utf-8"))
-    assert status == 200 and urls and all(url.startswith(server_url) for url in urls), urls
+    assert status == 200 and urls and all(url.startswith(any_server_url) for url in urls), urls
     assert b"evil" not in body

@@ -14,12 +14,14 @@ listens on (``LISTEN_URL``), for absolute URLs when no ``PUBLIC_URL`` is set.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import os
 import platform
 import signal
 import socket
 import sys
+import threading
 from typing import Callable
 
 import click
@@ -121,7 +123,7 @@ def serve_gunicorn(make_app: Callable[[], Flask], host: str, port: int, threads:
     class Application(BaseApplication):
         def load_config(self) -> None:
             settings = {"bind": [f"fd://{listener.fileno()}"], "workers": workers, "threads": threads,
-                        "worker_class": "gthread", "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                        "worker_class": "web.server.GunicornWorker", "accesslog": None, "errorlog": "-", "loglevel": "warning",
                         "timeout": 60, "limit_request_line": 8190, "keepalive": 0}
             for key, value in settings.items():
                 self.cfg.set(key, value)
@@ -189,27 +191,91 @@ class JsonErrorTask(ErrorTask):
 
     def execute(self) -> None:
         error = self.request.error
-        status = error.code
-        template = WAITRESS_ERROR_MESSAGES.get(status)
-        if template:
-            message = template.format(reason=error.body)
-        else:
-            message = ERROR_TITLES[status][1] if status in ERROR_TITLES else other_error_message(status)
         api = _is_api_path(getattr(self.channel, "request_line", b""))
-        if api:
-            body = json.dumps(error_body(message, status), ensure_ascii=False).encode("utf-8")
-            headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
-        else:
-            body = f"{message}\n".encode("utf-8")
-            headers = [("Content-Type", "text/plain; charset=utf-8")]
-        self.status = f"{status} {error.reason}"
-        self.response_headers.extend(headers + list(SECURITY_HEADERS.items()))
+        headers, body = _error_answer(error.code, error.reason, error.body, api)
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.extend(headers)
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
 
 
 Channel.error_task_class = JsonErrorTask
+
+
+def _error_answer(status: int, reason: str, detail: str, api: bool) -> tuple[list[tuple[str, str]], bytes]:
+    """Headers and body of an error the server answers before the app sees the request: the
+    JSON of :func:`web.errors.error_body` under ``/api/``, Japanese plain text elsewhere; the
+    security headers on both."""
+    template = WAITRESS_ERROR_MESSAGES.get(status)
+    if template:
+        message = template.format(reason=detail)
+    else:
+        message = ERROR_TITLES[status][1] if status in ERROR_TITLES else other_error_message(status)
+    if api:
+        body = json.dumps(error_body(message, status), ensure_ascii=False).encode("utf-8")
+        headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
+    else:
+        body = f"{message}\n".encode("utf-8")
+        headers = [("Content-Type", "text/plain; charset=utf-8")]
+    return headers + list(SECURITY_HEADERS.items()), body
+
+
+_gunicorn_request = threading.local()  # the path of the request a gunicorn thread answers an error for
+
+
+def _write_gunicorn_error(sock, status: int, reason: str, detail: str) -> None:
+    """gunicorn's ``util.write_error``, worded by :func:`_error_answer`."""
+    from gunicorn.util import write_nonblock
+
+    path = getattr(_gunicorn_request, "path", None) or ""
+    headers, body = _error_answer(status, reason, detail, path == "/api" or path.startswith("/api/"))
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    write_nonblock(sock, (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n{head}"
+                          f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body)
+
+
+@functools.cache
+def _gunicorn_worker_class():
+    from gunicorn import util as gunicorn_util
+    from gunicorn.workers.gthread import ThreadWorker
+
+    class GunicornWorker(ThreadWorker):
+        """gunicorn's ``gthread`` worker, its own error answers (a bad header, 431) worded as the
+        app's by :func:`_error_answer` (JSON under ``/api/`` when the request's path was read)."""
+
+        def init_process(self) -> None:
+            gunicorn_util.write_error = _write_gunicorn_error  # this worker process only
+            super().init_process()
+
+        def handle_error(self, req, client, addr, exc) -> None:
+            request = req or getattr(exc, "req", None) or _request_being_parsed(exc)
+            _gunicorn_request.path = getattr(request, "path", None)
+            try:
+                super().handle_error(req, client, addr, exc)
+            finally:
+                _gunicorn_request.path = None
+
+    return GunicornWorker
+
+
+def _request_being_parsed(exc: BaseException):
+    """The gunicorn ``Request`` whose headers raised ``exc``, found in its traceback: gunicorn
+    parses the request line (``path`` set) before the headers and hands its error handler no
+    request when they fail, so this is the only way to tell an API request's error."""
+    traceback = exc.__traceback__
+    while traceback is not None:
+        candidate = traceback.tb_frame.f_locals.get("self")
+        if type(candidate).__name__ == "Request" and getattr(candidate, "path", None):
+            return candidate
+        traceback = traceback.tb_next
+    return None
+
+
+def __getattr__(name: str):
+    if name == "GunicornWorker":  # imported by gunicorn in its workers only
+        return _gunicorn_worker_class()
+    raise AttributeError(name)
 
 
 def _is_api_path(request_line: bytes) -> bool:
