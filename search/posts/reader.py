@@ -269,6 +269,9 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
         out-of-range or unknown date format.
     """
     path, posts_dir = Path(path), Path(posts_dir)
+    if not _utf8_name(path):
+        # os.walk gives undecodable bytes as lone surrogates, which no index field or JSON file can hold
+        raise PostFormatError(path, "file name is not UTF-8 (rename it)")
     data = _read_bytes(path, posts_dir, follow_links)
     metadata, content = split_front_matter(path, decode_post(path, data))
     try:
@@ -315,6 +318,15 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
         post_refs=cleaned.post_refs,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _utf8_name(path: Path) -> bool:
+    """Whether ``path`` encodes as UTF-8 (a name read from a non-UTF-8 disk has lone surrogates)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _slug_title(stem: str) -> str:
