@@ -30,7 +30,7 @@ from search.errors import PostFormatError
 from search.posts.dates import FILE_DATE, post_date
 from search.posts.frontmatter import (author_value, decode_post, is_published, name_list, scalar_text,
                                       split_front_matter, strip_controls)
-from search.posts.permalinks import permalink_problem, post_url
+from search.posts.permalinks import permalink_problem, post_url, site_permalink
 from search.posts.markdown import clean_markdown
 from search.posts.render import LiquidContext, site_config
 from search.posts.sections import Section
@@ -286,6 +286,8 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
     problem = permalink_problem(permalink, base_url)
     if problem is not None:
         warnings.append(problem)
+    if not isinstance(permalink, str) or not permalink:  # the site's default, as Jekyll applies it
+        permalink = site_permalink(site_config(posts_dir))
     url = post_url(post_id, date, categories, permalink if isinstance(permalink, str) else None, base_url)
     front_title = scalar_text(metadata, "title", warnings)
     liquid = None
