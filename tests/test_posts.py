@@ -494,6 +494,8 @@ def test_repository_documentation_files_are_not_posts(tmp_path):
     ("/:year/:month/:title/", "[tech]", "/2024/03/settings/"),
     ("pretty", "[Tech, 日記]", "/tech/日記/2024/03/01/settings/"),
     ("none", "[tech]", "/tech/settings.html"),
+    ("ordinal", "[tech]", "/tech/2024/061/settings.html"),
+    ("weekdate", "[]", "/2024/W09/Fri/settings.html"),
     ("date", "[]", "/2024/03/01/settings.html"),
     ("/posts/:title/", "[a]", "/posts/settings/"),             # jekyll-theme-chirpy's default
     ("/:categories/:title/", "[A, B]", "/a/b/settings/"),     # Minimal Mistakes' suggestion

@@ -18,7 +18,7 @@ from search.posts.dates import FILE_DATE
 
 _PLACEHOLDER = re.compile(
     r":(categories|year|month|day|i_month|i_day|short_year|hour|minute|second|title|slug"
-    r"|output_ext)\b"
+    r"|y_day|week|short_day|long_day|short_month|long_month|output_ext)\b"
 )
 
 #: Characters percent-encoded in URLs (a ``%`` that already starts an escape is left alone): white
@@ -162,5 +162,11 @@ def _placeholder_values(
             hour=f"{date.hour:02d}",
             minute=f"{date.minute:02d}",
             second=f"{date.second:02d}",
+            y_day=date.strftime("%j"),
+            week=date.strftime("%V"),
+            short_day=date.strftime("%a"),
+            short_month=date.strftime("%b"),
+            long_month=date.strftime("%B"),
+            long_day=date.strftime("%A"),
         )
     return values
