@@ -123,7 +123,8 @@ def write_metadata(generation: Path, **values: object) -> None:
 
 
 def write_file_durably(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
+    # surrogateescape: a post file name that is not UTF-8 (skipped, but recorded) is written back as its bytes
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
