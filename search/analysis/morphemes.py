@@ -76,6 +76,7 @@ class Morpheme:
         return fold_term(form)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_punctuation(text: str) -> bool:
     """True if every character is punctuation, a symbol, a separator or a control character."""
     return all(unicodedata.category(c)[0] in "PSZC" for c in text)

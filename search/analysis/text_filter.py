@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
+
 from search.analysis.normalize import normalize_with_offsets
 
 #: Bits per distinct bigram, and probes per bigram.
@@ -19,43 +21,38 @@ BITS_PER_BIGRAM = 10
 PROBES = 4
 
 
-def _bigram_codes(text: str) -> set[int]:
-    codes = set()
-    previous = None
-    for char in text:
-        code = ord(char)
-        if previous is not None:
-            codes.add(previous * 0x110000 + code)
-        previous = code
-    return codes
+def _bigram_codes(text: str) -> np.ndarray:
+    """Each distinct character bigram of ``text`` as one unsigned 64-bit number."""
+    if len(text) < 2:
+        return np.zeros(0, dtype=np.uint64)
+    chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.unique(chars[:-1] * np.uint64(0x110000) + chars[1:])
 
 
-def _probes(code: int, bits: int) -> Iterable[int]:
-    first = (code * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    step = ((code * 0xC2B2AE3D27D4EB4F) & 0xFFFFFFFFFFFFFFFF) | 1
-    return ((first + i * step) % bits for i in range(PROBES))
+def _probes(codes: np.ndarray, bits: int) -> np.ndarray:
+    """The :data:`PROBES` bit positions of each code (double hashing, Kirsch & Mitzenmacher 2006)."""
+    with np.errstate(over="ignore"):
+        first = codes * np.uint64(0x9E3779B97F4A7C15)
+        step = (codes * np.uint64(0xC2B2AE3D27D4EB4F)) | np.uint64(1)
+        return np.concatenate([(first + np.uint64(i) * step) % np.uint64(bits) for i in range(PROBES)])
 
 
 def bigram_filter(texts: Iterable[str]) -> bytes:
     """The filter of ``texts`` (normalized as the analyzers normalize them), as bytes."""
-    codes: set[int] = set()
-    for text in texts:
-        for line in normalize_with_offsets(text).text.split("\n"):
-            codes |= _bigram_codes(line)
+    # (Bigrams across a line break are kept too: they only add false positives.)
+    parts = [_bigram_codes(normalize_with_offsets(text).text) for text in texts]
+    codes = np.unique(np.concatenate(parts or [np.zeros(0, dtype=np.uint64)]))
     size = max(8, (len(codes) * BITS_PER_BIGRAM + 7) // 8)
-    bits = size * 8
-    found = bytearray(size)
-    for code in codes:
-        for bit in _probes(code, bits):
-            found[bit >> 3] |= 1 << (bit & 7)
-    return bytes(found)
+    found = np.zeros(size * 8, dtype=bool)
+    found[_probes(codes, size * 8).astype(np.int64)] = True
+    return np.packbits(found, bitorder="little").tobytes()
 
 
 def may_contain(signature: bytes, surface: str) -> bool:
     """False only if no text of the filter ``signature`` contains ``surface`` (already normalized);
     True for a surface shorter than two characters (a filter of bigrams cannot tell)."""
     codes = _bigram_codes(surface)
-    if not codes or not signature:
+    if not len(codes) or not signature:
         return True
-    bits = len(signature) * 8
-    return all(signature[bit >> 3] >> (bit & 7) & 1 for code in codes for bit in _probes(code, bits))
+    bits = np.unpackbits(np.frombuffer(signature, dtype=np.uint8), bitorder="little")
+    return bool(bits[_probes(codes, len(bits)).astype(np.int64)].all())
