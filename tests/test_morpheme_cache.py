@@ -242,3 +242,16 @@ def test_the_bigram_filter_tells_most_absent_words_apart():
     absent = ["量子計算機", "超伝導磁石", "形態素解析", "ヤンバルクイナ", "京都大学", "自然言語処理"]
     assert sum(may_contain(signature, word) for word in absent) <= 1
     assert may_contain(signature, "生成AI") and may_contain(signature, "hello")
+
+
+def test_an_update_adds_to_the_cache_file_and_the_next_rebuild_finds_everything(tmp_path):
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 6)
+    root = tmp_path / "index"
+    rebuild_index(posts, root, jobs=1)
+    size = (root / CACHE_FILE).stat().st_size
+    paths[2].write_text(paths[2].read_text(encoding="utf-8") + "\nヤンバルクイナを見た。\n", encoding="utf-8")
+    stats = update_index(posts, root, jobs=1)
+    assert stats.incremental and stats.janome_chunks == 1 and stats.cached_chunks > 5  # only the new line
+    assert (root / CACHE_FILE).stat().st_size > size
+    assert rebuild_index(posts, root, jobs=1).janome_chunks == 0

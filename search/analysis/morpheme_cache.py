@@ -106,7 +106,7 @@ class MorphemeCache:
         self._janome = _Janome(dictionary)
         self.header: dict = {"format": FORMAT, "janome": JANOME_VERSION, "rebuilds": 0, "epochs": [], "words": {}}
         self._entries: dict[bytes, tuple[int, int, int, int]] = {}
-        self._payload = memoryview(b"")
+        self._payload = self._table = memoryview(b"")
         self._fresh: dict[bytes, array] = {}
         self._used: set[bytes] = set()
         self._handed: set[bytes] = set()
@@ -125,10 +125,10 @@ class MorphemeCache:
         except OSError:
             return
         try:
-            header, entries, payload = _parse(data)
+            header, entries, payload, table = _parse(data)
         except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
             return  # corrupt or foreign: start empty
-        self.header, self._entries, self._payload = header, entries, payload
+        self.header, self._entries, self._payload, self._table = header, entries, payload, table
 
     def set_dictionary(self) -> None:
         """Start a new epoch if the user dictionary differs from the one the file's entries were
@@ -256,6 +256,8 @@ class MorphemeCache:
         """
         if self.path is None:
             return 0
+        if not rebuild and len(self._payload) // 4 + sum(map(len, self._fresh.values())) <= MAX_PAYLOAD_WORDS:
+            return self._append()
         header = dict(self.header)
         header["rebuilds"] = stamp = header["rebuilds"] + (1 if rebuild else 0)
         records: list[tuple[int, bytes, memoryview | bytes, int]] = []
@@ -278,8 +280,24 @@ class MorphemeCache:
             table.append(_ENTRY.pack(key, words, length, epoch or self.epoch, used))
             blobs.append(data)
             words += length
+        return self._write(header, table, blobs)
+
+    def _append(self) -> int:
+        """Save after an update: the file as it was, plus the entries Janome made (no entry
+        dropped or restamped, so the old table and payload are copied as they are)."""
+        words = len(self._payload) // 4
+        table, blobs = [self._table], [self._payload]
+        for key, payload in self._fresh.items():
+            if key not in self._entries:
+                table.append(_ENTRY.pack(key, words, len(payload), self.epoch, self.header["rebuilds"]))
+                blobs.append(payload.tobytes())
+                words += len(payload)
+        return self._write(self.header, table, blobs, count=len(self._table) // _ENTRY.size + len(table) - 1)
+
+    def _write(self, header: dict, table: list, blobs: list, count: int | None = None) -> int:
         head = json.dumps(header, ensure_ascii=False).encode("utf-8")
-        body = b"".join([MAGIC, struct.pack("<I", len(head)), head, struct.pack("<I", len(table)), *table, *blobs])
+        count = len(table) if count is None else count
+        body = b"".join([MAGIC, struct.pack("<I", len(head)), head, struct.pack("<I", count), *table, *blobs])
         if sys.byteorder != "little":
             return 0  # (payloads are written as the machine holds them; keep the format one)
         temporary = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}")
@@ -294,7 +312,7 @@ class MorphemeCache:
         return len(body) + 32
 
 
-def _parse(data: bytes) -> tuple[dict, dict[bytes, tuple[int, int, int, int]], memoryview]:
+def _parse(data: bytes) -> tuple[dict, dict[bytes, tuple[int, int, int, int]], memoryview, memoryview]:
     """Header, entries and payload of a cache file; ValueError if it is not a valid one."""
     if len(data) < len(MAGIC) + 40 or not data.startswith(MAGIC):
         raise ValueError("not a morpheme cache")
@@ -320,7 +338,7 @@ def _parse(data: bytes) -> tuple[dict, dict[bytes, tuple[int, int, int, int]], m
         if offset + length > words:
             raise ValueError("entry out of range")
         entries[key] = (offset, length, epoch, used)
-    return header, entries, payload
+    return header, entries, payload, view[at:table_end]
 
 
 def open_cache(index_root: Path | None, dictionary: str) -> MorphemeCache:
