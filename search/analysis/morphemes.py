@@ -5,6 +5,9 @@ dictionary is kept per *process*, never on an analyzer object (so analyzers pick
 schema), and every call into it goes through :func:`janome_tokens`, which holds one lock while
 Janome runs. Each extra tokenizer would cost ~10 MB (its own decoded copy of the dictionary's
 FST); the lock costs no throughput because Janome is pure Python and runs under the GIL anyway.
+
+A reindex hands :func:`use_chunk_cache` the morpheme cache kept beside the index
+(:mod:`search.analysis.morpheme_cache`): Janome then runs only on lines it has not analyzed.
 """
 
 from __future__ import annotations
