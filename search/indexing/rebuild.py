@@ -61,6 +61,7 @@ class IndexStats:
         ``skipped`` too, beside the unchanged files skipped before).
     :ivar rebuilt_because: why an update rebuilt every post instead (e.g. :data:`DICTIONARY_CHANGED`);
         ``""`` when it did not, or for a reason the caller knows (a first index, another base URL).
+    :ivar dictionary_changed: an update changed the user dictionary (without rebuilding).
     :ivar reanalyzed: unchanged posts indexed again because the user dictionary changed where
         their text may hold a changed word (update only; counted in ``indexed`` and ``updated``).
     :ivar janome_chunks: lines Janome analyzed; :ivar cached_chunks: lines taken from the morpheme
@@ -80,6 +81,7 @@ class IndexStats:
     newly_skipped: int = 0
     rebuilt_because: str = ""
     reanalyzed: int = 0
+    dictionary_changed: bool = False
     janome_chunks: int = 0
     cached_chunks: int = 0
 
@@ -88,6 +90,9 @@ class IndexStats:
         if not self.incremental:
             why = f"; rebuilt every post because {self.rebuilt_because}" if self.rebuilt_because else ""
             return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s{why}."
+        if not (self.added or self.updated or self.deleted) and self.dictionary_changed:
+            return (f"Updated the user dictionary (no post holds a changed word): {self.unchanged} posts unchanged, "
+                    f"skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s.")
         if not (self.added or self.updated or self.deleted):
             return f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
         reasons = [f"{self.relinked} for links to them"] if self.relinked else []

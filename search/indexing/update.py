@@ -146,6 +146,7 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
                         shutil.rmtree(generation, ignore_errors=True)
                         return DICTIONARY_CHANGED
                     touched = found
+                    stats.dictionary_changed = True
             read, relinked = _read_with_anchors(pool, read, hashes, changed_ids, touched, manifest, posts_dir,
                                                 base_url, future, now)
             manifest.dictionary_inputs = inputs
