@@ -205,8 +205,6 @@ def test_reindex_in_progress(runner, posts_dir, tmp_path):
     assert "Traceback" not in result.output
 
 
-
-
 def test_reindex_with_a_new_changed_or_removed_dictionary_reanalyzes_the_posts_holding_its_words(
         runner, posts_dir, tmp_path, indexed_posts):
     index = tmp_path / "index"
