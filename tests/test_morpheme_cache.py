@@ -92,17 +92,18 @@ def _scramble_payload(body: bytearray) -> None:
         body[at:at + 4] = struct.pack("<I", 1 << 21 | 12345)
 
 
-def _foreign_janome(body: bytearray) -> None:
-    old = body[len(MAGIC) + 4:_payload_start(body)]
-    start = len(MAGIC) + 4
-    head_length = struct.unpack_from("<I", body, len(MAGIC))[0]
-    header = json.loads(bytes(body[start:start + head_length]))
-    new = json.dumps({**header, "janome": "0.0.1"}).encode()
-    body[len(MAGIC):_payload_start(body)] = struct.pack("<I", len(new)) + new + old[head_length:]
+def _header_change(change):
+    def rewrite(body: bytearray) -> None:
+        head_length = struct.unpack_from("<I", body, len(MAGIC))[0]
+        start = len(MAGIC) + 4
+        header = json.loads(bytes(body[start:start + head_length]))
+        new = json.dumps(change(header)).encode()
+        body[len(MAGIC):start + head_length] = struct.pack("<I", len(new)) + new
+    return rewrite
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped byte", "garbage", "empty", "scrambled payload",
-                                    "another Janome"])
+                                    "another Janome", "malformed epochs"])
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(tmp_path, damage):
     posts = tmp_path / "posts"
     write_post_files(posts, 6)
@@ -121,8 +122,10 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(tmp_path, damage):
         cache.write_bytes(b"")
     elif damage == "scrambled payload":  # passes the checksum: each entry must still prove itself
         _rewrite(cache, _scramble_payload)
+    elif damage == "another Janome":
+        _rewrite(cache, _header_change(lambda header: {**header, "janome": "0.0.1"}))
     else:
-        _rewrite(cache, _foreign_janome)
+        _rewrite(cache, _header_change(lambda header: {**header, "epochs": [[1, "x"]]}))
     stats = rebuild_index(posts, root, jobs=1)
     assert stats.janome_chunks > 0  # nothing trusted
     assert index_contents(root) == expected and _hits(root) == hits

@@ -69,15 +69,19 @@ class _Janome:
         with _morphemes._janome_lock:
             tokenizer = _morphemes._janome(dictionary)
             self.system = tokenizer.sys_dic
-            self.system_ids = max(end for _, end in tokenizer.sys_dic.entries_compact.keys())
+            compact = getattr(tokenizer.sys_dic, "entries_compact", None)  # (mmap; else a list in memory)
+            self.system_ids = max(end for _, end in compact.keys()) if compact else len(tokenizer.sys_dic.entries)
             user = tokenizer.user_dic
             entries = user.entries.values() if user is not None else ()
         self.unknown_pos = sorted({entry[3] for entries_ in self.system.unknowns.values() for entry in entries_})
         self.unknown_ids = {pos: number for number, pos in enumerate(self.unknown_pos)}
         self.words: dict[str, tuple[str, str, str]] = {}
+        #: every entry of each surface (what an epoch compares), as JSON lists
+        self.entries: dict[str, list[list]] = {}
         ambiguous = set()
         for entry in entries:
             extra = (entry[4], entry[7], entry[8])  # part of speech, base form, reading
+            self.entries.setdefault(entry[0], []).append(list(entry[1:]))
             if self.words.setdefault(entry[0], extra) != extra:
                 ambiguous.add(entry[0])
         for surface in ambiguous:  # two entries, one surface: which one Janome took is not recorded
@@ -133,7 +137,7 @@ class MorphemeCache:
     def set_dictionary(self) -> None:
         """Start a new epoch if the user dictionary differs from the one the file's entries were
         last made under, recording the surfaces whose entries changed (added, removed, other reading)."""
-        words = {surface: list(extra) for surface, extra in self._janome.words.items()}
+        words = {surface: sorted(extras) for surface, extras in self._janome.entries.items()}
         digest = hashlib.sha256(json.dumps(sorted(words.items()), ensure_ascii=False).encode()).hexdigest()
         epochs = self.header["epochs"]
         if not epochs or epochs[-1][1] != digest:
@@ -325,7 +329,11 @@ def _parse(data: bytes) -> tuple[dict, dict[bytes, tuple[int, int, int, int]], m
     header = json.loads(bytes(view[at + 4:at + 4 + head_length]).decode("utf-8"))
     if header.get("format") != FORMAT or header.get("janome") != JANOME_VERSION:
         raise ValueError("another format or Janome version")
-    if not isinstance(header.get("epochs"), list) or not header["epochs"] or not isinstance(header.get("words"), dict):
+    epochs, words = header.get("epochs"), header.get("words")
+    if not isinstance(epochs, list) or not epochs or not isinstance(words, dict) \
+            or not isinstance(header.get("rebuilds"), int) or not all(
+                isinstance(e, list) and len(e) == 3 and isinstance(e[0], int) and isinstance(e[1], str)
+                and isinstance(e[2], list) and all(isinstance(s, str) for s in e[2]) for e in epochs):
         raise ValueError("header")
     at += 4 + head_length
     (count,) = struct.unpack_from("<I", view, at)
