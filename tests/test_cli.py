@@ -205,25 +205,33 @@ def test_reindex_in_progress(runner, posts_dir, tmp_path):
     assert "Traceback" not in result.output
 
 
-REBUILT_FOR_THE_DICTIONARY = "; rebuilt every post because the user dictionary changed (tags or dictionary files).\n"
-
-
-def test_reindex_with_a_new_changed_or_removed_dictionary_rebuilds(runner, posts_dir, tmp_path, indexed_posts):
+def test_reindex_with_a_new_changed_or_removed_dictionary_reanalyzes_the_posts_holding_its_words(
+        runner, posts_dir, tmp_path, indexed_posts):
     index = tmp_path / "index"
     assert invoke(runner, "reindex", "--posts", posts_dir, "--index", index).exit_code == 0
     digests = [read_metadata(current_generation(index))["dictionary_digest"]]
     owner = tmp_path / "dic.txt"
-    for words in ("ヤンバルクイナ\n", "量子計算機\n"):
-        owner.write_text(words, encoding="utf-8")
-        result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner)
-        assert result.exit_code == 0, result.output
-        assert f"Indexed {indexed_posts} posts" in result.output
-        assert REBUILT_FOR_THE_DICTIONARY in result.output
-        digests.append(read_metadata(current_generation(index))["dictionary_digest"])
+    owner.write_text("ヤンバルクイナ\n", encoding="utf-8")  # in no post
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner)
+    assert result.exit_code == 0, result.output
+    assert f"Updated the user dictionary (no post holds a changed word): {indexed_posts} posts unchanged" \
+        in result.output
+    digests.append(read_metadata(current_generation(index))["dictionary_digest"])
+    owner.write_text("形態素解析\n", encoding="utf-8")  # one post's title and text: Janome splits it
+    result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--dictionary", owner)
+    assert "1 changed (1 for the user dictionary)" in result.output, result.output
+    digests.append(read_metadata(current_generation(index))["dictionary_digest"])
+    assert "形態素解析" in _terms(index, "title")
     result = invoke(runner, "reindex", "--posts", posts_dir, "--index", index, "--no-dictionary")
-    assert f"Indexed {indexed_posts} posts" in result.output and REBUILT_FOR_THE_DICTIONARY in result.output
+    assert "1 changed (1 for the user dictionary)" in result.output, result.output
     assert read_metadata(current_generation(index))["dictionary_digest"] == digests[0]
+    assert "形態素解析" not in _terms(index, "title")
     assert len(set(digests)) == 3
+
+
+def _terms(index, fieldname: str) -> list[str]:
+    with open_index(index).searcher() as searcher:
+        return [term.decode("utf-8") for term in searcher.reader().lexicon(fieldname)]
 
 
 def test_reindex_of_an_empty_folder_keeps_the_index(runner, posts_dir, tmp_path, indexed_posts):

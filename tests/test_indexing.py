@@ -372,7 +372,7 @@ def test_an_update_that_rebuilds_every_post_says_why(tmp_path, change, reason):
     assert stats.summary().endswith(f"; rebuilt every post because {reason}.")
 
 
-def test_update_rebuilds_when_the_user_dictionary_changes(tmp_path):
+def test_update_reanalyzes_only_the_posts_a_new_tag_may_change(tmp_path, monkeypatch):
     posts = tmp_path / "posts"
     paths = write_post_files(posts, 6)
     root = tmp_path / "index"
@@ -380,12 +380,19 @@ def test_update_rebuilds_when_the_user_dictionary_changes(tmp_path):
     text = paths[0].read_text(encoding="utf-8")
     paths[0].write_text(text.replace("tags: [", "tags: [量子計算機, "), encoding="utf-8")  # Janome splits it
     stats = update_index(posts, root)
+    assert stats.incremental and stats.indexed == 1 and stats.reanalyzed == 0  # no other post holds it
+    assert stats.summary().startswith("Updated the index: 0 new, 1 changed, 0 deleted, 5 unchanged")
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    assert update_index(posts, root).incremental  # a plain edit: the dictionary stays the same
+    # no filters to tell by (a file deleted from the generation would be damage: rebuilt for that)
+    monkeypatch.setattr("search.indexing.update.read_filters", lambda generation: None)
+    paths[2].write_text(paths[2].read_text(encoding="utf-8").replace("tags: [", "tags: [超伝導磁石, "),
+                        encoding="utf-8")
+    stats = update_index(posts, root)
     assert not stats.incremental and stats.indexed == 6
     assert stats.rebuilt_because == DICTIONARY_CHANGED
     assert stats.summary().endswith("; rebuilt every post because the user dictionary changed (tags or "
                                     "dictionary files).")
-    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
-    assert update_index(posts, root).incremental  # a plain edit: the dictionary stays the same
 
 
 def test_update_rebuilds_after_a_format_change(tmp_path, monkeypatch):
@@ -462,7 +469,7 @@ def test_a_changed_owner_dictionary_rebuilds_even_when_no_post_changed(tmp_path)
     owner = tmp_path / "owner.txt"
     owner.write_text("ヤンバルクイナ\n量子計算機\n", encoding="utf-8")
     stats = update_index(posts, root, owner_dictionaries=[owner])
-    assert not stats.incremental and stats.indexed == 4  # a new dictionary: everything again
+    assert stats.incremental and stats.indexed == 0  # a new dictionary, but no post holds its words
     with_owner = _dictionary_digest(root)
     assert with_owner != plain
     assert "量子計算機" in (current_generation(root) / "userdic.csv").read_text(encoding="utf-8")
@@ -478,9 +485,10 @@ def test_a_changed_owner_dictionary_rebuilds_even_when_no_post_changed(tmp_path)
     assert stats.incremental and stats.indexed == 0 and _dictionary_digest(root) == with_owner
     assert update_index(posts, root, owner_dictionaries=[moved]).index_dir is None  # recorded
 
-    moved.write_text("ヤンバルクイナ\n超伝導磁石\n", encoding="utf-8")  # other contents, same path
-    stats = update_index(posts, root, owner_dictionaries=[moved])
+    moved.write_text("ヤンバルクイナ\n共通語彙\n", encoding="utf-8")  # other contents, same path: every
+    stats = update_index(posts, root, owner_dictionaries=[moved])           # post holds 共通語彙
     assert not stats.incremental and _dictionary_digest(root) not in (plain, with_owner)
+    assert stats.rebuilt_because == DICTIONARY_CHANGED
     assert search_posts(open_index(root), "共通語彙").total == 4
 
     stats = update_index(posts, root)  # no owner dictionary any more

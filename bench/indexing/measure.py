@@ -4,9 +4,10 @@
 get) over exactly the text the index's Janome fields are given, cut into the lines the analyzer
 hands Janome; only the tokenization is timed.
 
-``rebuild POSTS_DIR INDEX_DIR JOBS``: a full :func:`search.indexing.rebuild.rebuild_index`, timed whole
-(reading the posts, the user dictionary, analysis, writing, switching), with the CPU time of
-this process and of its workers.
+``rebuild POSTS_DIR INDEX_DIR JOBS [cold]``: a full :func:`search.indexing.rebuild.rebuild_index`, timed
+whole (reading the posts, the user dictionary, analysis, writing, switching), with the CPU time of
+this process and of its workers, the lines Janome analyzed and those the morpheme cache gave, and
+the sizes of the new generation and of the cache; ``cold`` deletes the morpheme cache first.
 
 ``update POSTS_DIR INDEX_DIR``: one :func:`search.indexing.update.update_index` (library call only).
 """
@@ -66,15 +67,21 @@ def janome_only(posts_dir: Path) -> dict:
             "unique_chunk_chars": sum(len(c) for c in set(chunks)), "tokens": tokens}
 
 
-def rebuild(posts_dir: Path, index_dir: Path, jobs: int) -> dict:
+def rebuild(posts_dir: Path, index_dir: Path, jobs: int, cold: bool = False) -> dict:
+    from search.analysis.morpheme_cache import CACHE_FILE
     from search.indexing.rebuild import rebuild_index
 
+    if cold:
+        (index_dir / CACHE_FILE).unlink(missing_ok=True)
     started = time.perf_counter()
     stats = rebuild_index(posts_dir, index_dir, jobs=jobs)
     wall_s = time.perf_counter() - started
+    cache = index_dir / CACHE_FILE
     return {"wall_s": wall_s, "cpu_self_s": _cpu(resource.RUSAGE_SELF),
             "cpu_workers_s": _cpu(resource.RUSAGE_CHILDREN), "posts": stats.indexed,
-            "skipped": len(stats.skipped), "jobs": jobs}
+            "skipped": len(stats.skipped), "jobs": jobs, "janome_chunks": stats.janome_chunks,
+            "cached_chunks": stats.cached_chunks, "cache_bytes": cache.stat().st_size if cache.exists() else 0,
+            "index_bytes": sum(p.stat().st_size for p in stats.index_dir.iterdir() if p.is_file())}
 
 
 def update(posts_dir: Path, index_dir: Path) -> dict:
@@ -91,7 +98,7 @@ def main(argv: list[str]) -> None:
     if kind == "janome":
         result = janome_only(Path(args[0]))
     elif kind == "rebuild":
-        result = rebuild(Path(args[0]), Path(args[1]), int(args[2]))
+        result = rebuild(Path(args[0]), Path(args[1]), int(args[2]), args[3:] == ["cold"])
     elif kind == "update":
         result = update(Path(args[0]), Path(args[1]))
     else:

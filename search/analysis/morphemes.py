@@ -5,6 +5,9 @@ dictionary is kept per *process*, never on an analyzer object (so analyzers pick
 schema), and every call into it goes through :func:`janome_tokens`, which holds one lock while
 Janome runs. Each extra tokenizer would cost ~10 MB (its own decoded copy of the dictionary's
 FST); the lock costs no throughput because Janome is pure Python and runs under the GIL anyway.
+
+A reindex hands :func:`use_chunk_cache` the morpheme cache kept beside the index
+(:mod:`search.analysis.morpheme_cache`): Janome then runs only on lines it has not analyzed.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class Morpheme:
         return fold_term(form)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_punctuation(text: str) -> bool:
     """True if every character is punctuation, a symbol, a separator or a control character."""
     return all(unicodedata.category(c)[0] in "PSZC" for c in text)
@@ -220,10 +224,21 @@ def prime_morphemes(text: str, found: list[Morpheme], dictionary: str | None = N
 def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int) -> list[Morpheme]:
     """The system dictionary's segmentation of a user-dictionary word, at the word's position."""
     pieces = []
+    for found_at, end, token_surface, tag, base_form, reading in _system_pieces(surface):
+        start, stop = normalized.span(offset + found_at, offset + end)
+        pieces.append(Morpheme(token_surface, start, stop, tag, base_form, reading, position, piece=True))
+    return pieces
+
+
+@functools.lru_cache(maxsize=4096)
+def _system_pieces(surface: str) -> tuple[tuple[int, int, str, str, str, str], ...]:
+    """``(start, end, surface, tag, base form, reading)`` of the content pieces the system dictionary
+    cuts ``surface`` into (none when it keeps it whole): the same for every occurrence of a word."""
+    pieces = []
     cursor = 0
     tokens = janome_tokens(surface)
     if len(tokens) < 2:
-        return pieces
+        return ()
     for token in tokens:
         found_at = surface.find(token.surface, cursor)
         if found_at < 0:
@@ -232,11 +247,53 @@ def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int
         tag = token.part_of_speech.split(",", 1)[0]
         if tag in STOP_TAGS or is_punctuation(token.surface):
             continue
-        start, end = normalized.span(offset + found_at, offset + cursor)
         base_form = token.base_form if token.base_form != "*" else token.surface
         reading = token.reading if token.reading != "*" else ""
-        pieces.append(Morpheme(token.surface, start, end, tag, base_form, reading, position, piece=True))
-    return pieces
+        pieces.append((found_at, cursor, token.surface, tag, base_form, reading))
+    return tuple(pieces)
+
+
+#: The cache of chunk analyses consulted for its dictionary's chunks (see :func:`use_chunk_cache`).
+_chunk_cache = None
+
+
+def use_chunk_cache(cache) -> None:
+    """Let ``_tokenize`` take Janome's analysis of a chunk from ``cache`` (None: no cache).
+
+    ``cache`` has a ``dictionary`` attribute (the user dictionary path it holds analyses for),
+    ``get(chunk)`` giving :func:`chunk_tokens`' list or None, and ``put(chunk, tokens, found)``
+    taking Janome's tokens and that list (:class:`search.analysis.morpheme_cache.MorphemeCache`).
+    """
+    global _chunk_cache
+    _chunk_cache = cache
+
+
+def chunk_tokens(chunk: str, dictionary: str | None) -> list[tuple[int, str, str, str, str]]:
+    """Janome's analysis of one chunk (a line of at most :data:`JANOME_CHUNK_CHARS`): for each
+    token ``(offset in chunk, surface, part of speech (4 levels), base form, reading)``, ``"*"``
+    where Janome has none; from the chunk cache when it holds the chunk."""
+    cache = _chunk_cache
+    if cache is None or cache.dictionary != dictionary or dictionary is None:
+        return _located(chunk, janome_tokens(chunk, dictionary))
+    found = cache.get(chunk)
+    if found is None:
+        tokens = janome_tokens(chunk, dictionary)
+        found = _located(chunk, tokens)
+        cache.put(chunk, tokens, found)
+    return found
+
+
+def _located(chunk: str, tokens: list) -> list[tuple[int, str, str, str, str]]:
+    located = []
+    cursor = 0
+    for token in tokens:
+        surface = token.surface
+        found_at = chunk.find(surface, cursor)
+        if found_at < 0:  # should not happen; keep going without this token
+            continue
+        cursor = found_at + len(surface)
+        located.append((found_at, surface, token.part_of_speech, token.base_form, token.reading))
+    return located
 
 
 def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
@@ -250,21 +307,16 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
             chunk = line[chunk_start:chunk_start + JANOME_CHUNK_CHARS]
             if not chunk.strip():
                 continue
-            cursor = 0
             base = line_start + chunk_start
-            for token in janome_tokens(chunk, dictionary):
-                surface = token.surface
-                found_at = chunk.find(surface, cursor)
-                if found_at < 0:  # should not happen; keep going without this token
-                    continue
+            for found_at, surface, part_of_speech, base_form, reading in chunk_tokens(chunk, dictionary):
                 cursor = found_at + len(surface)
                 if not surface.strip():
                     continue
-                tag = token.part_of_speech.split(",", 1)[0]
+                tag = part_of_speech.split(",", 1)[0]
                 start, end = normalized.span(base + found_at, base + cursor)
-                base_form = token.base_form if token.base_form != "*" else surface
-                reading = token.reading if token.reading != "*" else ""
-                others = other_readings(surface, token.part_of_speech, reading) if reading else ()
+                base_form = base_form if base_form != "*" else surface
+                reading = reading if reading != "*" else ""
+                others = other_readings(surface, part_of_speech, reading) if reading else ()
                 morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
                                     other_readings=others)
                 result.append(morpheme)

@@ -9,6 +9,7 @@ character (the approach of Lucene's CJKBigramFilter and Groonga's TokenBigram).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -31,6 +32,7 @@ def is_kana(char: str) -> bool:
     return "\u3041" <= char <= "\u30ff"
 
 
+@functools.lru_cache(maxsize=8192)
 def is_cjk(char: str) -> bool:
     """True for kanji, hiragana, katakana and the marks that live inside Japanese words."""
     cp = ord(char)

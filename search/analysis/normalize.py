@@ -18,6 +18,7 @@ Two stages, used identically on posts and on queries:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ def _is_cluster_mark(char: str) -> bool:
     return unicodedata.combining(char) != 0 or char in _HALFWIDTH_VOICED_MARKS or char in _SPACING_VOICED_MARKS
 
 
+@functools.lru_cache(maxsize=16)  # the word, n-gram and reading fields of a post normalize one text each
 def normalize_with_offsets(text: str) -> NormalizedText:
     """NFKC-normalize ``text`` cluster by cluster, keeping an offset map to the original.
 
@@ -189,6 +191,7 @@ def strip_long_vowel(term: str) -> str:
     return term
 
 
+@functools.lru_cache(maxsize=65536)  # a blog repeats its words: most calls are repeats
 def fold_term(term: str) -> str:
     """Fold an NFKC-normalized term for indexing and querying alike.
 

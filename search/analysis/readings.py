@@ -5,6 +5,7 @@ into readings of the index (:func:`reading_segmentations`).
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 
@@ -17,8 +18,13 @@ from search.analysis.ngrams import Gram
 
 def reading_of(morpheme: Morpheme) -> str:
     """The folded katakana reading of a morpheme (long vowels folded like terms), or ``""``."""
-    reading = kana_reading(morpheme)
-    return fold_term(reading) if reading else ""
+    return _folded_reading(morpheme.reading or morpheme.surface)
+
+
+@functools.lru_cache(maxsize=65536)
+def _folded_reading(reading: str) -> str:
+    reading = to_katakana(reading)
+    return fold_term(reading) if all("\u30a1" <= c <= "\u30fe" for c in reading) else ""
 
 
 def kana_reading(morpheme: Morpheme) -> str:

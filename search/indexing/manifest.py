@@ -218,3 +218,44 @@ def _file_hash(path: Path) -> str:
         if stat.st_size > MAX_POST_BYTES:
             return "large:" + ":".join(map(str, _stat_key(stat)))
         return hashlib.sha256(stream.read()).hexdigest()
+
+
+#: Each indexed post's bigram filter (:mod:`search.analysis.text_filter`), beside ``posts.json``.
+FILTERS_FILE = "filters.bin"
+_FILTERS_MAGIC = b"KENSAKU-FILTERS-1\n"
+
+
+def write_filters(generation: Path, filters: dict[str, bytes]) -> None:
+    """Write ``{post_id: filter}`` into the generation (checksummed; see :func:`read_filters`)."""
+    parts = [_FILTERS_MAGIC]
+    for post_id, signature in sorted(filters.items()):
+        name = post_id.encode("utf-8")
+        parts += [len(name).to_bytes(4, "little"), name, len(signature).to_bytes(4, "little"), signature]
+    body = b"".join(parts)
+    with open(generation / FILTERS_FILE, "wb") as handle:
+        handle.write(body + hashlib.blake2b(body, digest_size=32).digest())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_filters(generation: Path) -> dict[str, bytes] | None:
+    """The generation's ``{post_id: filter}``, or None if the file is missing, corrupt or foreign."""
+    try:
+        data = (generation / FILTERS_FILE).read_bytes()
+    except OSError:
+        return None
+    body, digest = data[:-32], data[-32:]
+    if not body.startswith(_FILTERS_MAGIC) or hashlib.blake2b(body, digest_size=32).digest() != digest:
+        return None
+    filters, at = {}, len(_FILTERS_MAGIC)
+    try:
+        while at < len(body):
+            size = int.from_bytes(body[at:at + 4], "little")
+            name = body[at + 4:at + 4 + size].decode("utf-8")
+            at += 4 + size
+            size = int.from_bytes(body[at:at + 4], "little")
+            filters[name] = body[at + 4:at + 4 + size]
+            at += 4 + size
+    except UnicodeDecodeError:
+        return None
+    return filters if at == len(body) else None

@@ -40,6 +40,10 @@ from typing import Callable, Iterable, Iterator, Union
 
 from whoosh.fields import Schema
 
+from search.analysis.analyzers import WordTokenizer
+from search.analysis.morpheme_cache import MorphemeCache
+from search.analysis.morphemes import use_chunk_cache
+from search.analysis.text_filter import bigram_filter
 from search.posts.reader import Post, SkippedPost, read_or_skip
 from search.indexing.schema import post_to_document
 
@@ -135,34 +139,40 @@ class AnalysisPool:
             read.extend(batch)
         return read
 
-    def analyzed(self, posts: Iterable[Post | SkippedPost], schema: Schema) -> Iterator[Post | SkippedPost]:
-        """Yield ``posts`` in order; while a :class:`Post` is out, ``schema``'s fields index its
+    def analyzed(self, posts: Iterable[Post | SkippedPost], schema: Schema,
+                 cache: MorphemeCache | None = None) -> Iterator[tuple[Post | SkippedPost, bytes | None]]:
+        """Yield ``(post, bigram filter of its Janome texts)`` for ``posts`` in order (the filter
+        None for a :class:`SkippedPost`); while a :class:`Post` is out, ``schema``'s fields index its
         document from what the workers computed. A post whose analysis raised is yielded as a
         :class:`SkippedPost` with the reason instead (the writer never sees half of it).
 
         :param schema: the writer's schema (``writer.schema``), whose fields ``add_document`` asks.
+        :param cache: the morpheme cache to analyze with (:mod:`search.analysis.morpheme_cache`):
+            workers read its file and hand back what they added, which goes into ``cache``.
         """
         if self._executor is None:
-            with _primed_fields(schema) as primed:
-                for post in posts:
-                    if isinstance(post, Post):
-                        postings = _postings_or_skip(post, schema)
-                        if isinstance(postings, SkippedPost):
-                            post = postings
-                        else:
+            use_chunk_cache(cache)
+            try:
+                with _primed_fields(schema) as primed:
+                    for post in posts:
+                        post, postings, signature = _analyze_one(post, schema)
+                        if postings is not None:
                             primed.update(postings)
-                    yield post
-                    primed.clear()
+                        yield post, signature
+                        primed.clear()
+            finally:
+                use_chunk_cache(None)
             return
         schema_bytes = pickle.dumps(schema, pickle.HIGHEST_PROTOCOL)
+        spec = (str(cache.path) if cache.path else None, cache.dictionary) if cache is not None else None
         with _primed_fields(schema) as primed:
-            for results in self._map(_analyze_batch, posts, schema_bytes):
-                for post, postings in results:
-                    if isinstance(postings, SkippedPost):
-                        post, postings = postings, None
+            for results, added in self._map(_analyze_batch, posts, schema_bytes, spec):
+                if cache is not None:
+                    cache.add_new(*added)
+                for post, postings, signature in results:
                     if postings is not None:
                         primed.update(postings)
-                    yield post
+                    yield post, signature
                     primed.clear()
 
     def _map(self, function: Callable, items: Iterable, *args: object) -> Iterator:
@@ -260,24 +270,47 @@ def _read_batch(batch: list[Item], posts_dir: Path, base_url: str, future: bool,
 
 
 _worker_schemas: dict[bytes, Schema] = {}
+_worker_caches: dict[tuple, MorphemeCache] = {}
 
 
-def _analyze_batch(batch: list[Post | SkippedPost], schema_bytes: bytes) -> list[tuple]:
+def _analyze_batch(batch: list[Post | SkippedPost], schema_bytes: bytes, cache_spec: tuple | None) -> tuple:
     schema = _worker_schemas.get(schema_bytes)
     if schema is None:
         _worker_schemas.clear()
         schema = _worker_schemas[schema_bytes] = pickle.loads(schema_bytes)
-    return [(post, _postings_or_skip(post, schema) if isinstance(post, Post) else None) for post in batch]
-
-
-def _postings_or_skip(post: Post, schema: Schema) -> dict | SkippedPost:
-    """:func:`_postings`, or the post skipped with the reason its analysis raised."""
+    cache = None
+    if cache_spec is not None:
+        cache = _worker_caches.get(cache_spec)
+        if cache is None:
+            _worker_caches.clear()
+            path, dictionary = cache_spec
+            cache = _worker_caches[cache_spec] = MorphemeCache(Path(path) if path else None, dictionary)
+    use_chunk_cache(cache)
     try:
-        return _postings(post, schema)
+        results = [_analyze_one(post, schema) for post in batch]
+    finally:
+        use_chunk_cache(None)
+    return results, (cache.take_new() if cache is not None else ([], [], 0, 0))
+
+
+def _analyze_one(post: Post | SkippedPost, schema: Schema) -> tuple[Post | SkippedPost, dict | None, bytes | None]:
+    """``(post, its postings, its bigram filter)``; for a post whose analysis raised, the post
+    skipped with the reason and no postings (one post's analysis never stops a reindex)."""
+    if not isinstance(post, Post):
+        return post, None, None
+    try:
+        return post, _postings(post, schema), text_filter(post, schema)
     except RecursionError:
-        return SkippedPost(post.path, "could not be analyzed: nested too deeply")
+        return SkippedPost(post.path, "could not be analyzed: nested too deeply"), None, None
     except Exception as exc:  # noqa: BLE001 - one post's analysis never stops a reindex
-        return SkippedPost(post.path, f"could not be analyzed: {type(exc).__name__}: {exc}"[:300])
+        return SkippedPost(post.path, f"could not be analyzed: {type(exc).__name__}: {exc}"[:300]), None, None
+
+
+def text_filter(post: Post, schema: Schema) -> bytes:
+    """The bigram filter (:mod:`search.analysis.text_filter`) of the texts of ``post`` that Janome analyzes."""
+    texts = {value for name, value in post_to_document(post).items()
+             if isinstance(value, str) and name in schema and isinstance(getattr(schema[name], "analyzer", None), WordTokenizer)}
+    return bigram_filter(sorted(texts))
 
 
 def _postings(post: Post, schema: Schema) -> dict[str, tuple[object, list[tuple]]]:

@@ -29,8 +29,9 @@ from search.indexing.generations import (METADATA_FILE, compile_dictionary, curr
                                 reindex_lock, remove_abandoned_generations, remove_old_generations,
                                 switch_current, write_metadata)
 from search.indexing.index import SearchIndex
-from search.indexing.manifest import (MANIFEST_FILE, Manifest, absolute_paths, digest_dictionary_inputs,
-                             post_keywords, record_skipped)
+from search.analysis.morpheme_cache import open_cache
+from search.indexing.manifest import (FILTERS_FILE, MANIFEST_FILE, Manifest, absolute_paths,
+                                      digest_dictionary_inputs, post_keywords, record_skipped, write_filters)
 from search.indexing.pipeline import AnalysisPool, Item, workers_for
 from search.posts.reader import Post, SkippedPost, find_post_files
 from search.indexing.schema import build_schema, post_to_document
@@ -38,7 +39,7 @@ from search.indexing.schema import build_schema, post_to_document
 #: Memory, in MB, the Whoosh writer may buffer postings in before flushing to disk.
 WRITER_LIMIT_MB = 256
 #: Files of a generation that an update writes anew instead of linking (Whoosh's lock is skipped too).
-UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE, "suggestions.json"})
+UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE, FILTERS_FILE, "suggestions.json"})
 
 
 @dataclass
@@ -65,6 +66,11 @@ class IndexStats:
         stays (:mod:`search.indexing.safeguards`); each with file and reason. Not in ``skipped``.
     :ivar warnings: ``(file, message)`` about posts indexed anyway (a permalink off the site, a
         title that is a mapping, two posts with one URL …).
+    :ivar dictionary_changed: an update changed the user dictionary (without rebuilding).
+    :ivar reanalyzed: unchanged posts indexed again because the user dictionary changed where
+        their text may hold a changed word (update only; counted in ``indexed`` and ``updated``).
+    :ivar janome_chunks: lines Janome analyzed; :ivar cached_chunks: lines taken from the morpheme
+        cache (:mod:`search.analysis.morpheme_cache`) instead.
     """
 
     indexed: int = 0
@@ -81,6 +87,10 @@ class IndexStats:
     rebuilt_because: str = ""
     kept: list[SkippedPost] = field(default_factory=list)
     warnings: list[tuple[Path, str]] = field(default_factory=list)
+    reanalyzed: int = 0
+    dictionary_changed: bool = False
+    janome_chunks: int = 0
+    cached_chunks: int = 0
 
     def summary(self) -> str:
         """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
@@ -89,10 +99,15 @@ class IndexStats:
             why = f"; rebuilt every post because {self.rebuilt_because}" if self.rebuilt_because else ""
             return (f"Indexed {self.indexed} posts, skipped {len(self.skipped)}{kept}, "
                     f"in {self.elapsed_s:.1f} s{why}.")
+        if not (self.added or self.updated or self.deleted) and self.dictionary_changed:
+            return (f"Updated the user dictionary (no post holds a changed word): {self.unchanged} posts unchanged, "
+                    f"skipped {len(self.skipped)}{kept}, in {self.elapsed_s:.1f} s.")
         if not (self.added or self.updated or self.deleted):
             return (f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}{kept}, "
                     f"in {self.elapsed_s:.1f} s.")
-        relinked = f" ({self.relinked} for links to them)" if self.relinked else ""
+        reasons = [f"{self.relinked} for links to them"] if self.relinked else []
+        reasons += [f"{self.reanalyzed} for the user dictionary"] if self.reanalyzed else []
+        relinked = f" ({', '.join(reasons)})" if reasons else ""
         return (f"Updated the index: {self.added} new, {self.updated} changed{relinked}, {self.deleted} deleted, "
                 f"{self.unchanged} unchanged, skipped {len(self.skipped)}{kept}, in {self.elapsed_s:.1f} s.")
 
@@ -130,7 +145,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
                 owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
                 posts_dir: Path | None = None, base_url: str = "", future: bool = False,
                 now: datetime | None = None, follow_links: bool = False,
-                keep_from: Path | None = None) -> IndexStats:
+                keep_from: Path | None = None, cache_dir: Path | None = None) -> IndexStats:
     """Write a new index of ``posts`` into the empty or missing directory ``index_dir``.
 
     The user dictionary (:mod:`search.analysis.dictionary`: shipped words, the posts' tags and
@@ -152,6 +167,8 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     :param follow_links: read post files linked in from outside ``posts_dir`` too.
     :param keep_from: the previous generation: its posts whose files cannot be read now are
         indexed as they were there (:func:`search.indexing.safeguards.kept_posts`).
+    :param cache_dir: the folder of the morpheme cache to analyze with and update
+        (:mod:`search.analysis.morpheme_cache`); None: Janome analyzes every text.
     :returns: counts; ``elapsed_s`` covers this call.
     :raises SearchError: an owner word list cannot be read.
     """
@@ -175,15 +192,18 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
         dictionary_path = index_dir / DICTIONARY_FILE
         dictionary_digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
         ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
+        cache = open_cache(cache_dir, str(dictionary_path))
+        filters: dict[str, bytes] = {}
         writer = ix.writer(limitmb=WRITER_LIMIT_MB)
         try:
-            for item in pool.analyzed(read, writer.schema):
+            for item, signature in pool.analyzed(read, writer.schema, cache):
                 if isinstance(item, SkippedPost):
                     stats.skipped.append(item)
                     record_skipped(manifest, item, folder)
                 else:
                     writer.add_document(**post_to_document(item))
                     manifest.add(item)
+                    filters[item.post_id] = signature
                     stats.indexed += 1
                 if progress is not None:
                     progress(item)
@@ -193,6 +213,9 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     writer.commit()
     check_doc_count(ix, stats.indexed)
     ix.close()
+    stats.janome_chunks, stats.cached_chunks = cache.misses, cache.hits
+    cache.save(rebuild=True)
+    write_filters(index_dir, filters)
     manifest.write(index_dir)
     write_metadata(index_dir, posts=stats.indexed, skipped=len(stats.skipped),
                     dictionary_digest=dictionary_digest)
@@ -292,7 +315,7 @@ def rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
         # folder, base URL and future setting either way, so the next reindex keeps them.
         stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs,
                             posts_dir=posts_dir, base_url=base_url, future=future, now=now,
-                            follow_links=follow_links, keep_from=previous)
+                            follow_links=follow_links, keep_from=previous, cache_dir=index_root)
         check_shrink(before, stats.indexed, index_root, allow=allow_shrink)
         compile_dictionary(index_root, generation)
         _write_vocabulary(generation)

@@ -24,8 +24,10 @@ from search.indexing.generations import (DICTIONARIES_DIR, compile_dictionary, c
                                 reindex_lock, remove_abandoned_generations, remove_old_generations,
                                 switch_current, write_metadata)
 from search.indexing.integrity import generation_problems
+from search.analysis.morpheme_cache import open_cache
+from search.analysis.text_filter import may_contain
 from search.indexing.manifest import (Manifest, absolute_paths, current_hashes, digest_dictionary_inputs,
-                             post_keywords, record_skipped)
+                                      post_keywords, read_filters, record_skipped, write_filters)
 from search.indexing.pipeline import AnalysisPool, workers_for
 from search.posts.reader import Post, SkippedPost, find_post_files
 from search.indexing.schema import build_schema, post_to_document
@@ -144,24 +146,33 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     generation = new_generation_path(index_root)
     try:
         with AnalysisPool(workers_for(changed, jobs)) as pool:
-            read, relinked = _read_with_anchors(pool, changed, hashes, changed_ids, manifest, posts_dir, base_url,
-                                                future, now, follow_links)
-            stats.note_warnings(read, [(post_id, entry[2]) for post_id, entry in manifest.indexed.items()
-                                       if post_id not in changed_ids and post_id in hashes and len(entry) > 2])
+            read = pool.read(changed, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
             keywords = [k for post_id, (_, words, *_) in manifest.indexed.items()
                         if post_id in hashes and post_id not in changed_ids for k in words]
             keywords += [k for p in read if isinstance(p, Post) for k in post_keywords(p)]
             generation.mkdir()
             dictionary_path = generation / DICTIONARY_FILE
             inputs = digest_dictionary_inputs(keywords, owner_dictionaries)
+            filters = read_filters(previous)
+            touched: set[str] = set()
             if inputs == manifest.dictionary_inputs and (previous / DICTIONARY_FILE).is_file():
                 link_file(previous / DICTIONARY_FILE, dictionary_path)  # the same dictionary
                 digest = metadata.get("dictionary_digest")
             else:
                 digest = write_dictionary(dictionary_entries(keywords, owner_dictionaries), dictionary_path)
                 if digest != metadata.get("dictionary_digest"):
-                    shutil.rmtree(generation, ignore_errors=True)
-                    return DICTIONARY_CHANGED
+                    found = _touched_by_dictionary(previous / DICTIONARY_FILE, dictionary_path, filters,
+                                                   [i for i in manifest.indexed if i in hashes and i not in changed_ids])
+                    if found is None or len(changed_ids) + len(deleted) + len(found) > \
+                            UPDATE_MAX_CHANGED_SHARE * max(len(hashes), len(manifest.indexed)):
+                        shutil.rmtree(generation, ignore_errors=True)
+                        return DICTIONARY_CHANGED
+                    touched = found
+                    stats.dictionary_changed = True
+            read, relinked = _read_with_anchors(pool, read, hashes, changed_ids, touched, manifest, posts_dir,
+                                                base_url, future, now, follow_links)
+            stats.note_warnings(read, [(post_id, entry[2]) for post_id, entry in manifest.indexed.items()
+                                       if post_id not in changed_ids and post_id in hashes and len(entry) > 2])
             manifest.dictionary_inputs = inputs
             manifest.owner_dictionaries = absolute_paths(owner_dictionaries)
             _link_generation(previous, generation)
@@ -171,10 +182,15 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
             # compound segment it opens (the term index, ~0.1 s each time) into memory.
             ix = FileStorage(str(generation), supports_mmap=False).open_index(schema=schema)
             skipped_before = len(stats.skipped)
-            _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress,
+            cache = open_cache(index_root, schema["body"].analyzer.dictionary)
+            _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress, cache, filters, touched,
                            lambda after: check_shrink(indexed_before, after, index_root, allow=allow_shrink))
             stats.newly_skipped = len(stats.skipped) - skipped_before
             stats.relinked = relinked
+        if cache.misses:
+            cache.save(rebuild=False)
+        if filters is not None:
+            write_filters(generation, filters)
         manifest.write(generation)
         write_metadata(generation, posts=len(manifest.indexed), skipped=len(manifest.skipped),
                         dictionary_digest=digest, updated_from=previous.name)
@@ -189,15 +205,16 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     return stats
 
 
-def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str, tuple[Path, str]],
-                       changed_ids: set[str], manifest: Manifest, posts_dir: Path,
+
+def _read_with_anchors(pool: AnalysisPool, read: list[Post | SkippedPost], hashes: dict[str, tuple[Path, str]],
+                       changed_ids: set[str], touched: set[str], manifest: Manifest, posts_dir: Path,
                        base_url: str, future: bool, now: datetime,
                        follow_links: bool) -> tuple[list[Post | SkippedPost], int]:
-    """The changed post files read, each post with its anchor texts (:mod:`search.posts.anchors`), followed
-    by the unchanged posts whose anchor texts the change alters (a link to them added, removed or
-    reworded), read again to be re-indexed; and how many of those there are."""
-    read = pool.read(changed, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
-    # An indexed post that cannot be read now keeps its indexed version (_apply_changes): its links too.
+    """The changed posts (``read``), each with its anchor texts (:mod:`search.posts.anchors`),
+    followed by the unchanged posts ``touched`` (by a change of the user dictionary) and those whose
+    anchor texts the change alters (a link to them added, removed or reworded), read again to be
+    re-indexed; and how many of the latter there are. An indexed post that cannot be read now comes
+    last, as read, to keep its indexed version (:func:`_apply_changes`)."""
     unreadable = [p for p in read if isinstance(p, SkippedPost) and p.unreadable
                   and Path(p.path).relative_to(posts_dir).as_posix() in manifest.indexed]
     if unreadable:
@@ -207,17 +224,47 @@ def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str
     read = with_post_urls(read, unchanged, base_url)
     if _links_unchanged(read, manifest, set(hashes), base_url):
         # The same posts linking the same way: every post's anchor texts are those recorded.
+        again = pool.read([hashes[post_id][0] for post_id in sorted(touched)], posts_dir, base_url,
+                          future=future, now=now, follow_links=follow_links)
+        read = read + with_post_urls(again, unchanged, base_url)
         return [dataclasses.replace(p, anchors=tuple(manifest.indexed[p.post_id][4])) for p in read] + unreadable, 0
     kept = [source for source in manifest.link_sources(leave_out=changed_ids) if source.post_id in hashes]
     before = anchor_texts(manifest.link_sources(), base_url)
     after = anchor_texts([*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
     relinked = sorted(source.post_id for source in kept
                       if before.get(source.post_id, ()) != after.get(source.post_id, ()))
-    again = pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url, future=future, now=now,
+    again_ids = sorted(set(relinked) | touched)
+    again = pool.read([hashes[post_id][0] for post_id in again_ids], posts_dir, base_url, future=future, now=now,
                       follow_links=follow_links)
-    read += with_post_urls(again, [*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
-    others = [source for source in kept if source.post_id not in set(relinked)]
+    read = read + with_post_urls(again, [*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
+    others = [source for source in kept if source.post_id not in set(again_ids)]
     return with_anchors(read, others, base_url) + unreadable, len(relinked)
+
+
+def _touched_by_dictionary(old: Path, new: Path, filters: dict[str, bytes] | None,
+                           post_ids: list[str]) -> set[str] | None:
+    """Which of ``post_ids`` may hold the surface of a word whose entry differs between the user
+    dictionaries ``old`` and ``new`` (added, removed, another reading): only their analysis can
+    change (:mod:`search.analysis.morpheme_cache`). None when that cannot be told (a dictionary or
+    a post's filter missing): then every post is analyzed again."""
+    try:
+        before, after = (_dictionary_words(path) for path in (old, new))
+    except (OSError, UnicodeDecodeError):
+        return None
+    surfaces = [s for s in before.keys() | after.keys() if before.get(s) != after.get(s)]
+    if filters is None or any(post_id not in filters for post_id in post_ids):
+        return None
+    return {post_id for post_id in post_ids if any(may_contain(filters[post_id], s) for s in surfaces)}
+
+
+def _dictionary_words(path: Path) -> dict[str, str]:
+    """``{surface: rest of the line}`` of a user dictionary CSV (:func:`write_dictionary`'s)."""
+    words: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        surface, _, rest = line.partition(",")
+        if surface:
+            words[surface] = rest if surface not in words else words[surface] + "\n" + rest
+    return words
 
 
 def _links_unchanged(read: list[Post | SkippedPost], manifest: Manifest, post_ids: set[str],
@@ -237,8 +284,10 @@ def _links_unchanged(read: list[Post | SkippedPost], manifest: Manifest, post_id
 
 def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], posts_dir: Path,
                    manifest: Manifest, deleted: list[str], stats: IndexStats,
-                   progress: ProgressCallback | None, check: Callable[[int], None]) -> None:
-    """Delete ``deleted``, update or add ``posts`` (the changed files, read), commit; update ``manifest``.
+                   progress: ProgressCallback | None, cache, filters: dict[str, bytes] | None,
+                   touched: set[str], check: Callable[[int], None]) -> None:
+    """Delete ``deleted``, update or add ``posts`` (the changed files, read), commit; update
+    ``manifest`` and ``filters`` (each post's bigram filter), analyzing with the morpheme ``cache``.
 
     An unreadable post (:attr:`SkippedPost.unreadable`) that was indexed stays as it is (in
     ``stats.kept``). ``check(posts after the changes)`` runs before the commit (it may raise to
@@ -250,7 +299,9 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
                 writer.delete_by_term("post_id", post_id)
                 stats.deleted += 1
             manifest.skipped.pop(post_id, None)
-        for item in pool.analyzed(posts, writer.schema):
+            if filters is not None:
+                filters.pop(post_id, None)
+        for item, signature in pool.analyzed(posts, writer.schema, cache):
             post_id = Path(item.path).relative_to(posts_dir).as_posix()
             if isinstance(item, SkippedPost) and item.unreadable and post_id in manifest.indexed:
                 stats.kept.append(item)  # its document and manifest entry stay as they are
@@ -259,6 +310,10 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
                 continue
             was_indexed = manifest.indexed.pop(post_id, None) is not None
             manifest.skipped.pop(post_id, None)
+            if filters is not None:
+                filters.pop(post_id, None)
+                if signature is not None:
+                    filters[post_id] = signature
             if isinstance(item, SkippedPost):
                 if was_indexed:
                     writer.delete_by_term("post_id", post_id)
@@ -273,6 +328,7 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
                     stats.updated += 1
                 else:
                     stats.added += 1
+                stats.reanalyzed += post_id in touched
             if progress is not None:
                 progress(item)
         check(len(manifest.indexed))
@@ -280,6 +336,7 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
         writer.cancel()
         raise
     writer.commit(mergetype=_drop_empty_then_merge_small)
+    stats.janome_chunks, stats.cached_chunks = cache.misses, cache.hits
     check_doc_count(ix, len(manifest.indexed))
     ix.close()
     stats.unchanged = len(manifest.indexed) - stats.indexed
