@@ -1,0 +1,140 @@
+"""``python -m bench.variants``: does a query in one spelling of a word find the posts written in another?
+
+Issue 17's variant benchmark. ``groups.tsv`` (:mod:`bench.variants.data`) holds 300+ groups of
+spellings over the issue's kinds 1–10, drawn from public references (文化庁「送り仮名の付け方」,
+内閣告示「外来語の表記」, Groonga's NormalizerNFKC ``unify_*`` options, Sudachi's normalized forms
+of words of ``../shared/corpus`` via :mod:`bench.variants.harvest`, Unicode's emoji data), each
+with negatives: homophones with other kanji and near spellings that must not match. The runner
+(:mod:`bench.variants.measure`) writes one small post per spelling plus filler posts, indexes them
+with the real ``rebuild_index`` and queries every spelling with the real ``search_posts``.
+
+Prints recall, self-finding and false matches per kind and overall against the issue's targets
+(recall ≥ 0.95, false matches ≤ 1%), writes ``bench/results/variants.json`` (with every missed
+and every false pair) and replaces the "Spelling variants" section of ``docs/benchmarks.md``
+(``--no-docs`` leaves it alone). ``--code DIR`` measures the ``search`` package of another
+worktree (run it with that worktree's Python when its dependencies differ).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs" / "benchmarks.md"
+RESULTS = REPO / "bench" / "results" / "variants.json"
+SECTION = "## Spelling variants"
+TARGET_RECALL = 0.95
+TARGET_FALSE = 0.01
+
+
+def commit_of(folder: Path) -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=folder, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        branch = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=folder, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "search"], cwd=folder,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return f"{branch} {head}" + ("+uncommitted" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def table(results: dict, kinds: dict) -> list[str]:
+    from bench.variants.measure import KindResult
+
+    lines = ["| kind | groups | queries | recall | self | false matches |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    total = KindResult()
+
+    def row(name: str, r: KindResult) -> str:
+        return (f"| {name} | {r.groups} | {r.queries} | {r.recall:.3f} ({r.recall_found}/{r.recall_pairs}) | "
+                f"{r.self_rate:.3f} | {100 * r.false_rate:.1f}% ({r.false_found}/{r.false_pairs}) |")
+
+    for kind, r in results.items():
+        total.add(r)
+        lines.append(row(f"{kind}. {kinds[kind]}", r))
+    lines.append(row("**all**", total))
+    return lines
+
+
+def write_docs(section: list[str]) -> None:
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    start = text.find(SECTION)
+    if start >= 0:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + "\n".join(section) + ("\n" + text[end + 1:] if end >= 0 else "\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n"
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.variants", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--groups", type=Path, help="the groups file (default: bench/variants/groups.tsv)")
+    parser.add_argument("--kinds", help="comma-separated kind numbers to run (default: all)")
+    parser.add_argument("--per-kind", type=int, help="the first N groups of each kind only")
+    parser.add_argument("--code", type=Path, help="measure the search package of this worktree")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--failures", action="store_true", help="print every missed and false pair")
+    args = parser.parse_args(argv)
+    if args.code:
+        sys.path.insert(0, str(args.code.resolve()))
+        for name in [m for m in sys.modules if m == "search" or m.startswith("search.")]:
+            del sys.modules[name]
+    from bench.variants.data import GROUPS_FILE, KINDS, load_groups
+    from bench.variants.measure import measure
+
+    import search
+    code_dir = Path(search.__file__).resolve().parents[1]
+    groups = load_groups(args.groups or GROUPS_FILE)
+    if args.kinds:
+        wanted = {int(k) for k in args.kinds.split(",")}
+        groups = [g for g in groups if g.kind in wanted]
+    if args.per_kind:
+        kept: dict[int, list] = {}
+        for group in groups:
+            kept.setdefault(group.kind, [])
+            if len(kept[group.kind]) < args.per_kind:
+                kept[group.kind].append(group)
+        groups = [g for kind_groups in kept.values() for g in kind_groups]
+    measured = commit_of(code_dir)
+    print(f"measuring {measured} ({code_dir}) on {len(groups)} groups", file=sys.stderr, flush=True)
+    results, timing = measure(groups, progress=None)
+    lines = table(results, KINDS)
+    print("\n".join(lines))
+    print(f"\n{timing['posts']} posts indexed in {timing['index_s']:.1f} s; queries took {timing['query_s']:.1f} s; "
+          f"match modes {timing['modes']}")
+    if args.failures:
+        for kind, r in results.items():
+            print(f"\n### {kind}. {KINDS[kind]}: missed (query → post)")
+            print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.missed) or "- none")
+            print(f"### {kind}. {KINDS[kind]}: false matches (query → post)")
+            print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.false) or "- none")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "code": measured, "bench": commit_of(REPO), "groups": len(groups), "timing": timing,
+        "kinds": {k: {"name": KINDS[k], "recall": r.recall, "self": r.self_rate, "false_rate": r.false_rate,
+                      "missed": r.missed, "false": r.false} for k, r in results.items()},
+    }, ensure_ascii=False, indent=1), encoding="utf-8")
+    if not args.no_docs and not args.kinds and not args.per_kind and not args.groups:
+        write_docs([
+            SECTION, "",
+            f"`python -m bench.variants` (issue 17): {len(groups)} groups of spellings in "
+            "`bench/variants/groups.tsv`, one post per spelling written in a sentence plus filler posts, indexed "
+            "with `rebuild_index` and queried with `search_posts`. **recall**: a query in one spelling finds the "
+            "post written in another spelling of the word (pairs); **self**: it finds the post in its own "
+            "spelling; **false matches**: a negative's post (a homophone, a near spelling) found by a positive "
+            f"query or the reverse. Targets: recall ≥ {TARGET_RECALL}, false matches ≤ {TARGET_FALSE:.0%}.",
+            "", f"Measured code: {measured}; benchmark: {commit_of(REPO)}.", "", *lines, "",
+        ])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
