@@ -63,6 +63,19 @@ def test_roles_and_frames_are_read():
     assert group.post_text(group.negatives[0]) == group.sentence.replace("{}", "茨")
 
 
+def test_snippet_faults_are_told_apart():
+    furigana = parse_line("g\t9\t薔薇 | post:<ruby>薔薇<rt>ばら</rt></ruby> | post:{薔薇|ばら}\t茨\tn\tw3c-ruby", 1)
+    ruby, brace = furigana.spellings[1], furigana.spellings[2]
+    assert furigana.snippet_fault(ruby, "資料にある<mark>薔薇</mark>の部分") is None
+    assert furigana.snippet_fault(ruby, "資料にある<mark>薔薇</mark>ばらの部分") == "reading inline"
+    assert furigana.snippet_fault(brace, "{<mark>薔薇</mark>|ばら}の部分") == "reading inline"
+    emoji = parse_line("e\t7\t👨\u200d💻 | post:&#x1F468;&#x200D;&#x1F4BB;\t👩\u200d💻\tn\tunicode-emoji-test", 1)
+    entity = emoji.spellings[1]
+    assert emoji.snippet_fault(entity, "週末<mark>👨\u200d💻</mark>です") is None
+    assert emoji.snippet_fault(entity, "週末<mark>👨</mark>\u200d💻です") == "highlight cuts it"
+    assert emoji.snippet_fault(entity, "週末です") == "spelling not shown"
+
+
 def test_the_runner_counts_recall_self_and_false_matches(tmp_path):
     """Hand-made groups whose outcome does not depend on variant handling: the same word written
     twice (found), a word and an unrelated word as its 'spelling' (missed), and a negative
@@ -83,6 +96,7 @@ def test_the_runner_counts_recall_self_and_false_matches(tmp_path):
     # 灯台 finds the post of 灯台下 (it holds the word): two false pairs at least, both ways counted.
     assert five.false_pairs == 4 and five.false_found >= 1
     assert ("t-3", "灯台", "灯台下") in five.false
+    assert two.snippet_pairs == five.snippet_pairs == 0  # snippets are checked for kinds 6, 7 and 9 only
     assert timing["posts"] == 9
 
 

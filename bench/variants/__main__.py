@@ -29,6 +29,24 @@ RESULTS = REPO / "bench" / "results" / "variants.json"
 SECTION = "## Spelling variants"
 TARGET_RECALL = 0.95
 TARGET_FALSE = 0.01
+INTRO = [
+    "`python -m bench.variants` (issue 17; `--code ../wt-x` measures another worktree's `search`). "
+    "`bench/variants/groups.tsv` holds groups of spellings of one word over the issue's kinds 1–10, each "
+    "with its source (文化庁「送り仮名の付け方」「異字同訓」「公用文作成の要領」, 内閣告示「外来語の表記」"
+    "「ローマ字のつづり方」, Groonga's NormalizerNFKC `unify_*` options, Sudachi's normalized forms of words of "
+    "the corpus, Unicode's emoji data, HTML ruby) and negatives (homophones with other kanji, near spellings: "
+    "公園/講演/公演, 第5章/第15章, C#/C言語). One post per spelling, written in a sentence, plus filler posts, is "
+    "indexed with `rebuild_index` and every spelling is queried with `search_posts` (all pages).",
+    "",
+    "- **recall**: pairs (query in one spelling, post written in another spelling of the word) whose post is found;",
+    "- **self**: queries that find the post written in their own spelling (an emoji query finds its post);",
+    "- **false matches**: pairs (positive query, negative's post) or (negative query, positive's post) found;",
+    "- **snippet faults** (kinds 6, 7, 9): positive posts found whose snippet cuts the spelling with a highlight "
+    "tag or shows a furigana reading inline.",
+    "",
+    f"Targets (issue 17): recall ≥ {TARGET_RECALL}, false matches ≤ {TARGET_FALSE:.0%}. The failing pairs are "
+    "listed by `--failures` and kept in `bench/results/variants.json`.",
+]
 
 
 def commit_of(folder: Path) -> str:
@@ -47,13 +65,15 @@ def commit_of(folder: Path) -> str:
 def table(results: dict, kinds: dict) -> list[str]:
     from bench.variants.measure import KindResult
 
-    lines = ["| kind | groups | queries | recall | self | false matches |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| kind | groups | queries | recall | self | false matches | snippet faults |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     total = KindResult()
 
     def row(name: str, r: KindResult) -> str:
+        own = f"{r.self_rate:.3f}" if r.self_pairs else "–"
+        snippets = f"{100 * r.snippet_rate:.1f}% ({r.snippet_faults}/{r.snippet_pairs})" if r.snippet_pairs else "–"
         return (f"| {name} | {r.groups} | {r.queries} | {r.recall:.3f} ({r.recall_found}/{r.recall_pairs}) | "
-                f"{r.self_rate:.3f} | {100 * r.false_rate:.1f}% ({r.false_found}/{r.false_pairs}) |")
+                f"{own} | {100 * r.false_rate:.1f}% ({r.false_found}/{r.false_pairs}) | {snippets} |")
 
     for kind, r in results.items():
         total.add(r)
@@ -62,16 +82,28 @@ def table(results: dict, kinds: dict) -> list[str]:
     return lines
 
 
-def write_docs(section: list[str]) -> None:
+def write_docs(intro: list[str], label: str, block: list[str]) -> None:
+    """Put ``block`` under the heading ``### label`` of the "Spelling variants" section of
+    docs/benchmarks.md, replacing that heading's previous block and keeping the others (one per
+    branch measured); create the file or the section when missing, and leave the other sections."""
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + "\n".join(section) + ("\n" + text[end + 1:] if end >= 0 else "\n")
+    if start < 0:
+        before, old, after = text.rstrip("\n") + "\n\n", "", ""
     else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n"
+        end = text.find("\n## ", start + len(SECTION))
+        end = len(text) if end < 0 else end + 1
+        before, old, after = text[:start], text[start:end], text[end:]
+    blocks = {}
+    for chunk in old.split("\n### ")[1:]:
+        heading, _, body = chunk.partition("\n")
+        blocks[heading.strip()] = body.strip("\n").split("\n")
+    blocks[label] = block
+    section = [SECTION, "", *intro, ""]
+    for heading, body in blocks.items():
+        section += [f"### {heading}", "", *body, ""]
     DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text, encoding="utf-8")
+    DOCS.write_text(before + "\n".join(section) + ("\n" + after if after else ""), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,23 +148,21 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.missed) or "- none")
             print(f"### {kind}. {KINDS[kind]}: false matches (query → post)")
             print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.false) or "- none")
+            if r.snippet_pairs:
+                print(f"### {kind}. {KINDS[kind]}: snippet faults (query → post: fault)")
+                print("\n".join(f"- {g}: {q} → {p}: {f}" for g, q, p, f in r.snippets) or "- none")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "code": measured, "bench": commit_of(REPO), "groups": len(groups), "timing": timing,
         "kinds": {k: {"name": KINDS[k], "recall": r.recall, "self": r.self_rate, "false_rate": r.false_rate,
-                      "missed": r.missed, "false": r.false} for k, r in results.items()},
+                      "snippet_fault_rate": r.snippet_rate, "missed": r.missed, "false": r.false,
+                      "snippet_faults": r.snippets} for k, r in results.items()},
     }, ensure_ascii=False, indent=1), encoding="utf-8")
     if not args.no_docs and not args.kinds and not args.per_kind and not args.groups:
-        write_docs([
-            SECTION, "",
-            f"`python -m bench.variants` (issue 17): {len(groups)} groups of spellings in "
-            "`bench/variants/groups.tsv`, one post per spelling written in a sentence plus filler posts, indexed "
-            "with `rebuild_index` and queried with `search_posts`. **recall**: a query in one spelling finds the "
-            "post written in another spelling of the word (pairs); **self**: it finds the post in its own "
-            "spelling; **false matches**: a negative's post (a homophone, a near spelling) found by a positive "
-            f"query or the reverse. Targets: recall ≥ {TARGET_RECALL}, false matches ≤ {TARGET_FALSE:.0%}.",
-            "", f"Measured code: {measured}; benchmark: {commit_of(REPO)}.", "", *lines, "",
-        ])
+        label = measured.split()[0]
+        write_docs(INTRO, label, [
+            f"`{' '.join(['python -m bench.variants', *sys.argv[1:]])}` on {measured} (benchmark {commit_of(REPO)}, "
+            f"{len(groups)} groups, {timing['posts']} posts):", "", *lines])
     return 0
 
 

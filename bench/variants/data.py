@@ -19,6 +19,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +67,11 @@ FRAMES = {
         "思っていたより{}な作りでした。",
     ],
 }
+#: Kinds whose snippets issue 17 constrains: a tech name marked whole, an emoji never cut, a
+#: furigana reading never inline.
+SNIPPET_KINDS = frozenset({6, 7, 9})
+_RUBY = (re.compile(r"<ruby>(.+?)<rt>(.+?)</rt></ruby>"), re.compile(r"\{(.+?)\|(.+?)\}"))
+_MARK = re.compile(r"</?mark>")
 SEPARATOR = " | "
 POST_ONLY = "post:"
 QUERY_ONLY = "query:"
@@ -98,6 +105,28 @@ class Group:
     @property
     def negatives(self) -> list[Spelling]:
         return [s for s in self.spellings if not s.positive]
+
+    def snippet_fault(self, spelling: Spelling, snippet_html: str) -> str | None:
+        """Why the snippet of ``spelling``'s post shows it wrongly, or None.
+
+        The spelling as a reader sees it (a ruby's base, an HTML character reference decoded) must
+        stand in the snippet unbroken by a highlight tag; a furigana reading must not follow its
+        base inline, nor the ``{base|reading}`` markup show.
+        """
+        raw = html.unescape(snippet_html)
+        plain = _MARK.sub("", raw)
+        visible = html.unescape(spelling.text)
+        for pattern in _RUBY:
+            ruby = pattern.fullmatch(spelling.text)
+            if ruby:
+                visible, reading = ruby.groups()
+                if visible + reading in plain or "{" + visible in plain or visible + "|" in plain:
+                    return "reading inline"
+        if visible not in plain:
+            return "spelling not shown"
+        if visible not in raw:
+            return "highlight cuts it"
+        return None
 
     def post_text(self, spelling: Spelling) -> str:
         """The sentence the post of ``spelling`` carries."""

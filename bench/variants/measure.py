@@ -9,7 +9,10 @@ query as ``kensaku query`` does. Only the hits among the queried group's own pos
   the share of pairs whose post the query found;
 * **self**: the share of positive queries that found the post written in their own spelling;
 * **false matches**: over the pairs (positive query, negative's post) and (negative query,
-  positive's post), the share whose post was found.
+  positive's post), the share whose post was found;
+* **snippet faults** (kinds 6, 7, 9): over the positive posts found, the share whose snippet
+  breaks the spelling with a highlight tag or shows a furigana reading inline
+  (:meth:`bench.variants.data.Group.snippet_fault`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.variants.data import FILLER, Group, Spelling
+from bench.variants.data import FILLER, SNIPPET_KINDS, Group, Spelling
 
 #: Hits looked at per query, at most (pages of the searcher's largest page size).
 MAX_PAGES = 10
@@ -38,12 +41,15 @@ class KindResult:
     self_found: int = 0
     false_pairs: int = 0
     false_found: int = 0
+    snippet_pairs: int = 0
+    snippet_faults: int = 0
     missed: list[tuple[str, str, str]] = field(default_factory=list)  # (group, query, post spelling)
     false: list[tuple[str, str, str]] = field(default_factory=list)
+    snippets: list[tuple[str, str, str, str]] = field(default_factory=list)  # (group, query, post, fault)
 
     def add(self, other: KindResult) -> None:
         for name in ("groups", "queries", "recall_pairs", "recall_found", "self_pairs", "self_found",
-                     "false_pairs", "false_found"):
+                     "false_pairs", "false_found", "snippet_pairs", "snippet_faults"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -53,6 +59,10 @@ class KindResult:
     @property
     def self_rate(self) -> float:
         return self.self_found / self.self_pairs if self.self_pairs else 1.0
+
+    @property
+    def snippet_rate(self) -> float:
+        return self.snippet_faults / self.snippet_pairs if self.snippet_pairs else 0.0
 
     @property
     def false_rate(self) -> float:
@@ -80,12 +90,12 @@ def write_posts(groups: list[Group], folder: Path) -> dict[str, tuple[Group, Spe
     return by_post
 
 
-def found_posts(index, query: str, wanted: set[str]) -> tuple[set[str], str]:
-    """The post ids among ``wanted`` that ``query`` finds (any page), and the match mode."""
+def found_posts(index, query: str, wanted: set[str]) -> tuple[dict[str, str], str]:
+    """The post ids among ``wanted`` that ``query`` finds (any page) with their snippets, and the match mode."""
     from search.errors import QueryError
     from search.querying.searcher import MAX_PER_PAGE, search_posts
 
-    found: set[str] = set()
+    found: dict[str, str] = {}
     mode = "none"
     for page in range(1, MAX_PAGES + 1):
         try:
@@ -93,8 +103,8 @@ def found_posts(index, query: str, wanted: set[str]) -> tuple[set[str], str]:
         except QueryError as exc:
             return found, f"error: {exc}"
         mode = result.match_mode if page == 1 else mode
-        found |= {hit.post_id for hit in result.hits} & wanted
-        if found == wanted or page >= result.page_count:
+        found.update({hit.post_id: hit.snippet_html for hit in result.hits if hit.post_id in wanted})
+        if len(found) == len(wanted) or page >= result.page_count:
             break
     return found, mode
 
@@ -127,6 +137,12 @@ def measure(groups: list[Group], workdir: Path | None = None, progress=None) -> 
                 modes[mode] += 1
                 for post_id, post in own.items():
                     hit = post_id in found
+                    if hit and query.positive and post.positive and group.kind in SNIPPET_KINDS:
+                        kind.snippet_pairs += 1
+                        fault = group.snippet_fault(post, found[post_id])
+                        if fault:
+                            kind.snippet_faults += 1
+                            kind.snippets.append((group.group_id, query.text, post.text, fault))
                     if query.positive and post.positive:
                         if post.text == query.text:
                             kind.self_pairs += 1
