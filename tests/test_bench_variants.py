@@ -7,6 +7,7 @@ not today's recall (which is the benchmark's to report).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -36,6 +37,13 @@ def test_every_group_has_two_positives_a_negative_and_a_source(groups):
         assert group.negatives, group.group_id
         assert group.source, group.group_id
     assert len({group.group_id for group in groups}) == len(groups)
+
+
+def test_every_source_is_described_in_the_file_header(groups):
+    header = [line for line in GROUPS_FILE.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    described = {name for line in header for name in re.findall(r"^#   ([a-z0-9 /-]+):", line)
+                 for name in name.split(" / ")}
+    assert {group.source for group in groups} <= described
 
 
 def test_a_groups_spellings_are_distinct_and_absent_from_its_sentences(groups):

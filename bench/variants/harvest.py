@@ -54,11 +54,45 @@ def one_kana_apart(a: str, b: str) -> bool:
     return len(diffs) == 1 and not any({*diffs[0]} <= same for same in SAME_WORD_KANA) and "ー" not in diffs[0]
 
 
+def normalized(tok, mode, text: str) -> str:
+    """Sudachi's normalized form of ``text`` (its morphemes' forms joined)."""
+    return "".join(m.normalized_form() for m in tok.tokenize(text, mode))
+
+
+def check(tok, mode) -> int:
+    """Print the groups whose source says ``sudachi`` but whose positives Sudachi does not unify,
+    or whose negatives it unifies with them; return how many."""
+    from bench.variants.data import load_groups
+
+    wrong = 0
+    for group in load_groups():
+        if group.source == "sudachi-homophones":
+            word = group.positives[0].text
+            reading = "".join(m.reading_form() for m in tok.tokenize(word, mode))
+            others = [s.text for s in group.negatives
+                      if "".join(m.reading_form() for m in tok.tokenize(s.text, mode)) != reading
+                      or normalized(tok, mode, s.text) == normalized(tok, mode, word)]
+            if others:
+                wrong += 1
+                print(group.group_id, word, reading, "not homophones:", others)
+            continue
+        if "sudachi" not in group.source:
+            continue
+        forms = {s.text: normalized(tok, mode, s.text) for s in group.positives}
+        clash = {normalized(tok, mode, s.text) for s in group.negatives} & set(forms.values())
+        if len(set(forms.values())) > 1 or clash:
+            wrong += 1
+            print(group.group_id, forms, "negative unified" if clash else "")
+    return wrong
+
+
 def main() -> None:
     from sudachipy import dictionary, tokenizer
 
     tok = dictionary.Dictionary(dict="core").tokenizer()
     mode = tokenizer.Tokenizer.SplitMode.C
+    if "--check" in sys.argv[1:]:
+        sys.exit(1 if check(tok, mode) else 0)
     surfaces: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     reading: dict[str, str] = {}
     pos_of: dict[str, str] = {}
