@@ -103,7 +103,7 @@ def test_the_runner_counts_recall_self_and_false_matches(tmp_path):
     assert (two.self_pairs, two.self_found) == (4, 4)
     # 灯台 finds the post of 灯台下 (it holds the word): two false pairs at least, both ways counted.
     assert five.false_pairs == 4 and five.false_found >= 1
-    assert ("t-3", "灯台", "灯台下") in five.false
+    assert any(f[:2] == ("t-3", "灯台") and f[2].startswith("灯台下") for f in five.false)
     assert two.snippet_pairs == five.snippet_pairs == 0  # snippets are checked for kinds 6, 7 and 9 only
     assert timing["posts"] == 9
 

@@ -40,7 +40,8 @@ INTRO = [
     "",
     "- **recall**: pairs (query in one spelling, post written in another spelling of the word) whose post is found;",
     "- **self**: queries that find the post written in their own spelling (an emoji query finds its post);",
-    "- **false matches**: pairs (positive query, negative's post) or (negative query, positive's post) found;",
+    "- **false matches**: pairs (positive query, negative's post) or (negative query, positive's post) found "
+    "(\"partial\": of those, hits the searcher labels `match_level: partial`);",
     "- **snippet faults** (kinds 6, 7, 9): positive posts found whose snippet cuts the spelling with a highlight "
     "tag or shows a furigana reading inline.",
     "",
@@ -71,9 +72,10 @@ def table(results: dict, kinds: dict) -> list[str]:
 
     def row(name: str, r: KindResult) -> str:
         own = f"{r.self_rate:.3f}" if r.self_pairs else "–"
+        partial = f"; {r.false_partial} partial" if r.false_partial else ""
         snippets = f"{100 * r.snippet_rate:.1f}% ({r.snippet_faults}/{r.snippet_pairs})" if r.snippet_pairs else "–"
         return (f"| {name} | {r.groups} | {r.queries} | {r.recall:.3f} ({r.recall_found}/{r.recall_pairs}) | "
-                f"{own} | {100 * r.false_rate:.1f}% ({r.false_found}/{r.false_pairs}) | {snippets} |")
+                f"{own} | {100 * r.false_rate:.1f}% ({r.false_found}/{r.false_pairs}{partial}) | {snippets} |")
 
     for kind, r in results.items():
         total.add(r)

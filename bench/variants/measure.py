@@ -9,7 +9,8 @@ query as ``kensaku query`` does. Only the hits among the queried group's own pos
   the share of pairs whose post the query found;
 * **self**: the share of positive queries that found the post written in their own spelling;
 * **false matches**: over the pairs (positive query, negative's post) and (negative query,
-  positive's post), the share whose post was found;
+  positive's post), the share whose post was found (and how many of those the searcher
+  labelled a partial match, where its hits carry ``match_level``);
 * **snippet faults** (kinds 6, 7, 9): over the positive posts found, the share whose snippet
   breaks the spelling with a highlight tag or shows a furigana reading inline
   (:meth:`bench.variants.data.Group.snippet_fault`).
@@ -41,6 +42,7 @@ class KindResult:
     self_found: int = 0
     false_pairs: int = 0
     false_found: int = 0
+    false_partial: int = 0
     snippet_pairs: int = 0
     snippet_faults: int = 0
     missed: list[tuple[str, str, str]] = field(default_factory=list)  # (group, query, post spelling)
@@ -49,7 +51,7 @@ class KindResult:
 
     def add(self, other: KindResult) -> None:
         for name in ("groups", "queries", "recall_pairs", "recall_found", "self_pairs", "self_found",
-                     "false_pairs", "false_found", "snippet_pairs", "snippet_faults"):
+                     "false_pairs", "false_found", "false_partial", "snippet_pairs", "snippet_faults"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -90,12 +92,12 @@ def write_posts(groups: list[Group], folder: Path) -> dict[str, tuple[Group, Spe
     return by_post
 
 
-def found_posts(index, query: str, wanted: set[str]) -> tuple[dict[str, str], str]:
-    """The post ids among ``wanted`` that ``query`` finds (any page) with their snippets, and the match mode."""
+def found_posts(index, query: str, wanted: set[str]) -> tuple[dict, str]:
+    """The hits among the posts ``wanted`` that ``query`` finds (any page), by post id, and the match mode."""
     from search.errors import QueryError
     from search.querying.searcher import MAX_PER_PAGE, search_posts
 
-    found: dict[str, str] = {}
+    found: dict = {}
     mode = "none"
     for page in range(1, MAX_PAGES + 1):
         try:
@@ -103,10 +105,15 @@ def found_posts(index, query: str, wanted: set[str]) -> tuple[dict[str, str], st
         except QueryError as exc:
             return found, f"error: {exc}"
         mode = result.match_mode if page == 1 else mode
-        found.update({hit.post_id: hit.snippet_html for hit in result.hits if hit.post_id in wanted})
+        found.update({hit.post_id: hit for hit in result.hits if hit.post_id in wanted})
         if len(found) == len(wanted) or page >= result.page_count:
             break
     return found, mode
+
+
+def _partial(hit) -> str:
+    """`` [partial]`` for a hit the searcher marks as a partial match (``match_level``, where it has one)."""
+    return " [partial]" if getattr(hit, "match_level", "full") == "partial" else ""
 
 
 def measure(groups: list[Group], workdir: Path | None = None, progress=None) -> tuple[dict[int, KindResult], dict]:
@@ -139,7 +146,7 @@ def measure(groups: list[Group], workdir: Path | None = None, progress=None) -> 
                     hit = post_id in found
                     if hit and query.positive and post.positive and group.kind in SNIPPET_KINDS:
                         kind.snippet_pairs += 1
-                        fault = group.snippet_fault(post, found[post_id])
+                        fault = group.snippet_fault(post, found[post_id].snippet_html)
                         if fault:
                             kind.snippet_faults += 1
                             kind.snippets.append((group.group_id, query.text, post.text, fault))
@@ -158,7 +165,9 @@ def measure(groups: list[Group], workdir: Path | None = None, progress=None) -> 
                         kind.false_pairs += 1
                         kind.false_found += hit
                         if hit:
-                            kind.false.append((group.group_id, query.text, post.text))
+                            partial = _partial(found[post_id])
+                            kind.false_partial += bool(partial)
+                            kind.false.append((group.group_id, query.text, post.text + partial))
             if progress:
                 progress(number + 1, len(groups))
         query_s = time.perf_counter() - started
