@@ -10,7 +10,7 @@
   only typed as a query (romaji): the others are both.
 * ``negatives``: other words that a sloppy rule would take for this one (homophones with
   other kanji, near spellings), `` | ``-separated; each is written in a post and typed as a query.
-* ``sentence``: the sentence a post writes the spelling in, ``{}`` standing for it; empty, or ``n:``/``adv:``/``v:``/``na:``
+* ``sentence``: the sentence a post writes the spelling in, ``{}`` standing for it; empty, or ``n:``/``adv:``/``v:``/``na:``/``t:``/``e:``
   for the default sentences of that frame (:data:`FRAMES`; empty is ``n:``).
   A second sentence after `` || `` is the one the negatives are written in.
 * ``source``: the public reference the group comes from.
@@ -60,6 +60,17 @@ FRAMES = {
         "ここで{}ことにしました。",
         "次の手順で{}ことが大切です。",
         "結局は{}ことになりそうです。",
+    ],
+    "t": [
+        "業務で{}を使うことになったので、最初に調べたことを書きます。",
+        "{}で書いた小さなツールを公開しました。",
+        "久しぶりに{}の新しい機能を試してみました。",
+    ],
+    "e": [
+        "週末は友人と出かけました{}また行きたいです。",
+        "{} 今日の作業はここまでにします。",
+        "ようやく完成しました {}",
+        "この写真がお気に入りです（{}）",
     ],
     "na": [
         "画面が{}な仕上がりになりました。",
