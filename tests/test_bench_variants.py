@@ -121,3 +121,22 @@ def test_every_kind_runs_through_the_real_search(tmp_path, groups):
         assert len(result.missed) == (result.recall_pairs - result.recall_found) + (result.self_pairs - result.self_found)
         assert len(result.false) == result.false_found
     assert timing["posts"] == sum(1 for g in sample for s in g.spellings if s.in_posts)
+
+
+def test_docs_keep_other_sections_and_one_block_per_branch(tmp_path, monkeypatch):
+    from bench.variants import __main__ as runner
+
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("# Benchmarks\n\n## Latency\n\nold numbers\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "DOCS", docs)
+    runner.write_docs(["intro"], "main", ["main table 1"])
+    runner.write_docs(["intro"], "variants", ["variants table"])
+    runner.write_docs(["intro"], "main", ["main table 2"])
+    text = docs.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\n## Latency\n\nold numbers\n")
+    assert text.count(runner.SECTION) == 1 and text.count("### main") == 1
+    assert "main table 2" in text and "main table 1" not in text and "variants table" in text
+    docs.write_text(text + "\n## HTTP\n\nhttp numbers\n", encoding="utf-8")
+    runner.write_docs(["intro"], "variants", ["variants table 2"])
+    text = docs.read_text(encoding="utf-8")
+    assert text.endswith("## HTTP\n\nhttp numbers\n") and "variants table 2" in text and "main table 2" in text

@@ -9,7 +9,7 @@ with negatives: homophones with other kanji and near spellings that must not mat
 with the real ``rebuild_index`` and queries every spelling with the real ``search_posts``.
 
 Prints recall, self-finding and false matches per kind and overall against the issue's targets
-(recall ≥ 0.95, false matches ≤ 1%), writes ``bench/results/variants.json`` (with every missed
+(recall ≥ 0.95, false matches ≤ 1%), writes ``bench/results/variants-<branch>.json`` (with every missed
 and every false pair) and replaces the "Spelling variants" section of ``docs/benchmarks.md``
 (``--no-docs`` leaves it alone). ``--code DIR`` measures the ``search`` package of another
 worktree (run it with that worktree's Python when its dependencies differ).
@@ -19,22 +19,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs" / "benchmarks.md"
-RESULTS = REPO / "bench" / "results" / "variants.json"
+RESULTS = REPO / "bench" / "results"
 SECTION = "## Spelling variants"
 TARGET_RECALL = 0.95
 TARGET_FALSE = 0.01
 INTRO = [
     "`python -m bench.variants` (issue 17; `--code ../wt-x` measures another worktree's `search`). "
     "`bench/variants/groups.tsv` holds groups of spellings of one word over the issue's kinds 1–10, each "
-    "with its source (文化庁「送り仮名の付け方」「異字同訓」「公用文作成の要領」, 内閣告示「外来語の表記」"
-    "「ローマ字のつづり方」, Groonga's NormalizerNFKC `unify_*` options, Sudachi's normalized forms of words of "
-    "the corpus, Unicode's emoji data, HTML ruby) and negatives (homophones with other kanji, near spellings: "
+    "with its source (内閣告示「送り仮名の付け方」「外来語の表記」「ローマ字のつづり方」, 文化庁「公用文作成の要領」, "
+    "Groonga's NormalizerNFKC `unify_*` options, SudachiDict's normalized and reading forms, most of them of words "
+    "of the corpus, Unicode's emoji data, HTML ruby) and negatives (homophones with other kanji, near spellings: "
     "公園/講演/公演, 第5章/第15章, C#/C言語). One post per spelling, written in a sentence, plus filler posts, is "
     "indexed with `rebuild_index` and every spelling is queried with `search_posts` (all pages).",
     "",
@@ -46,21 +47,31 @@ INTRO = [
     "tag or shows a furigana reading inline.",
     "",
     f"Targets (issue 17): recall ≥ {TARGET_RECALL}, false matches ≤ {TARGET_FALSE:.0%}. The failing pairs are "
-    "listed by `--failures` and kept in `bench/results/variants.json`.",
+    "listed by `--failures` and kept in `bench/results/variants-<branch>.json`.",
 ]
 
 
-def commit_of(folder: Path) -> str:
+def commit_of(folder: Path, path: str = "search") -> str:
+    """``branch commit`` of the git worktree ``folder``, ``+uncommitted`` when ``path`` in it has changes."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=folder, capture_output=True,
                               text=True, check=True).stdout.strip()
         branch = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=folder, capture_output=True,
                                 text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "search"], cwd=folder,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", path], cwd=folder,
                                capture_output=True, text=True, check=True).stdout.strip()
         return f"{branch} {head}" + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def shown_args(argv: list[str] | None) -> list[str]:
+    """The command's arguments as the docs show them: paths relative to this worktree."""
+    shown = []
+    for arg in sys.argv[1:] if argv is None else argv:
+        path = Path(arg)
+        shown.append(os.path.relpath(path, REPO) if path.is_absolute() else arg)
+    return shown
 
 
 def table(results: dict, kinds: dict) -> list[str]:
@@ -108,6 +119,33 @@ def write_docs(intro: list[str], label: str, block: list[str]) -> None:
     DOCS.write_text(before + "\n".join(section) + ("\n" + after if after else ""), encoding="utf-8")
 
 
+def select_groups(groups: list, kinds: str | None, per_kind: int | None) -> list:
+    """The groups of ``kinds`` (comma-separated numbers; None: all), the first ``per_kind`` of each."""
+    if kinds:
+        wanted = {int(k) for k in kinds.split(",")}
+        groups = [g for g in groups if g.kind in wanted]
+    if per_kind:
+        kept: dict[int, list] = {}
+        for group in groups:
+            kept.setdefault(group.kind, [])
+            if len(kept[group.kind]) < per_kind:
+                kept[group.kind].append(group)
+        groups = [g for kind_groups in kept.values() for g in kind_groups]
+    return groups
+
+
+def print_failures(results: dict, kinds: dict) -> None:
+    """Every missed pair, false match and snippet fault, by kind, as Markdown lists."""
+    for kind, r in results.items():
+        print(f"\n### {kind}. {kinds[kind]}: missed (query → post)")
+        print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.missed) or "- none")
+        print(f"### {kind}. {kinds[kind]}: false matches (query → post)")
+        print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.false) or "- none")
+        if r.snippet_pairs:
+            print(f"### {kind}. {kinds[kind]}: snippet faults (query → post: fault)")
+            print("\n".join(f"- {g}: {q} → {p}: {f}" for g, q, p, f in r.snippets) or "- none")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.variants", description=__doc__.split("\n\n")[0])
     parser.add_argument("--groups", type=Path, help="the groups file (default: bench/variants/groups.tsv)")
@@ -126,44 +164,28 @@ def main(argv: list[str] | None = None) -> int:
 
     import search
     code_dir = Path(search.__file__).resolve().parents[1]
-    groups = load_groups(args.groups or GROUPS_FILE)
-    if args.kinds:
-        wanted = {int(k) for k in args.kinds.split(",")}
-        groups = [g for g in groups if g.kind in wanted]
-    if args.per_kind:
-        kept: dict[int, list] = {}
-        for group in groups:
-            kept.setdefault(group.kind, [])
-            if len(kept[group.kind]) < args.per_kind:
-                kept[group.kind].append(group)
-        groups = [g for kind_groups in kept.values() for g in kind_groups]
+    groups = select_groups(load_groups(args.groups or GROUPS_FILE), args.kinds, args.per_kind)
     measured = commit_of(code_dir)
+    bench_commit = commit_of(REPO, "bench/variants")
     print(f"measuring {measured} ({code_dir}) on {len(groups)} groups", file=sys.stderr, flush=True)
-    results, timing = measure(groups, progress=None)
+    results, timing = measure(groups)
     lines = table(results, KINDS)
     print("\n".join(lines))
     print(f"\n{timing['posts']} posts indexed in {timing['index_s']:.1f} s; queries took {timing['query_s']:.1f} s; "
           f"match modes {timing['modes']}")
     if args.failures:
-        for kind, r in results.items():
-            print(f"\n### {kind}. {KINDS[kind]}: missed (query → post)")
-            print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.missed) or "- none")
-            print(f"### {kind}. {KINDS[kind]}: false matches (query → post)")
-            print("\n".join(f"- {g}: {q} → {p}" for g, q, p in r.false) or "- none")
-            if r.snippet_pairs:
-                print(f"### {kind}. {KINDS[kind]}: snippet faults (query → post: fault)")
-                print("\n".join(f"- {g}: {q} → {p}: {f}" for g, q, p, f in r.snippets) or "- none")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "code": measured, "bench": commit_of(REPO), "groups": len(groups), "timing": timing,
+        print_failures(results, KINDS)
+    label = measured.split()[0]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"variants-{label}.json").write_text(json.dumps({
+        "code": measured, "bench": bench_commit, "groups": len(groups), "timing": timing,
         "kinds": {k: {"name": KINDS[k], "recall": r.recall, "self": r.self_rate, "false_rate": r.false_rate,
                       "snippet_fault_rate": r.snippet_rate, "missed": r.missed, "false": r.false,
                       "snippet_faults": r.snippets} for k, r in results.items()},
     }, ensure_ascii=False, indent=1), encoding="utf-8")
     if not args.no_docs and not args.kinds and not args.per_kind and not args.groups:
-        label = measured.split()[0]
         write_docs(INTRO, label, [
-            f"`{' '.join(['python -m bench.variants', *sys.argv[1:]])}` on {measured} (benchmark {commit_of(REPO)}, "
+            f"`{' '.join(['python -m bench.variants', *shown_args(argv)])}` on {measured} (benchmark {bench_commit}, "
             f"{len(groups)} groups, {timing['posts']} posts):", "", *lines])
     return 0
 

@@ -116,7 +116,7 @@ def _partial(hit) -> str:
     return " [partial]" if getattr(hit, "match_level", "full") == "partial" else ""
 
 
-def measure(groups: list[Group], workdir: Path | None = None, progress=None) -> tuple[dict[int, KindResult], dict]:
+def measure(groups: list[Group], workdir: Path | None = None) -> tuple[dict[int, KindResult], dict]:
     """Index the groups' posts, run every query; return the results per kind and timings."""
     from search.indexing.index import open_index
     from search.indexing.rebuild import rebuild_index
@@ -134,7 +134,7 @@ def measure(groups: list[Group], workdir: Path | None = None, progress=None) -> 
         results: dict[int, KindResult] = defaultdict(KindResult)
         modes: dict[str, int] = defaultdict(int)
         started = time.perf_counter()
-        for number, group in enumerate(groups):
+        for group in groups:
             kind = results[group.kind]
             kind.groups += 1
             own = {post_of[(group.group_id, i)]: s for i, s in enumerate(group.spellings) if s.in_posts}
@@ -168,8 +168,6 @@ def measure(groups: list[Group], workdir: Path | None = None, progress=None) -> 
                             partial = _partial(found[post_id])
                             kind.false_partial += bool(partial)
                             kind.false.append((group.group_id, query.text, post.text + partial))
-            if progress:
-                progress(number + 1, len(groups))
         query_s = time.perf_counter() - started
     return dict(sorted(results.items())), {"posts": len(list(by_post)), "index_s": index_s, "query_s": query_s,
                                            "modes": dict(modes)}
