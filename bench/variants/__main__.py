@@ -12,7 +12,8 @@ Prints recall, self-finding and false matches per kind and overall against the i
 (recall ≥ 0.95, false matches ≤ 1%), writes ``bench/results/variants-<branch>.json`` (with every missed
 and every false pair) and replaces the "Spelling variants" section of ``docs/benchmarks.md``
 (``--no-docs`` leaves it alone). ``--code DIR`` measures the ``search`` package of another
-worktree (run it with that worktree's Python when its dependencies differ).
+worktree, or of a commit unpacked with ``git archive COMMIT search | tar -x -C DIR`` (then name it with
+``--label "branch commit"``); run it with that worktree's Python when its dependencies differ.
 """
 
 from __future__ import annotations
@@ -66,11 +67,12 @@ def commit_of(folder: Path, path: str = "search") -> str:
 
 
 def shown_args(argv: list[str] | None) -> list[str]:
-    """The command's arguments as the docs show them: paths relative to this worktree."""
+    """The command's arguments as the docs show them: paths beside this worktree made relative to it."""
     shown = []
     for arg in sys.argv[1:] if argv is None else argv:
         path = Path(arg)
-        shown.append(os.path.relpath(path, REPO) if path.is_absolute() else arg)
+        beside = path.is_absolute() and path.is_relative_to(REPO.parent)
+        shown.append(os.path.relpath(path, REPO) if beside else arg)
     return shown
 
 
@@ -152,10 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", help="comma-separated kind numbers to run (default: all)")
     parser.add_argument("--per-kind", type=int, help="the first N groups of each kind only")
     parser.add_argument("--code", type=Path, help="measure the search package of this worktree")
+    parser.add_argument("--label", help="name the measured code so (default: its worktree's branch and commit), "
+                        "for a --code folder that is not a git worktree (a `git archive` of a commit)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--failures", action="store_true", help="print every missed and false pair")
     args = parser.parse_args(argv)
     if args.code:
+        if not (args.code / "search" / "__init__.py").is_file():
+            parser.error(f"--code {args.code}: no search package there")
         sys.path.insert(0, str(args.code.resolve()))
         for name in [m for m in sys.modules if m == "search" or m.startswith("search.")]:
             del sys.modules[name]
@@ -164,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import search
     code_dir = Path(search.__file__).resolve().parents[1]
+    if args.code and code_dir != args.code.resolve():
+        parser.error(f"--code {args.code}: search was imported from {code_dir} instead")
     groups = select_groups(load_groups(args.groups or GROUPS_FILE), args.kinds, args.per_kind)
-    measured = commit_of(code_dir)
+    measured = args.label or commit_of(code_dir)
     bench_commit = commit_of(REPO, "bench/variants")
     print(f"measuring {measured} ({code_dir}) on {len(groups)} groups", file=sys.stderr, flush=True)
     results, timing = measure(groups)
