@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,8 @@ SECTION = "## Spelling variants"
 TARGET_RECALL = 0.95
 TARGET_FALSE = 0.01
 INTRO = [
-    "`python -m bench.variants` (issue 17; `--code ../wt-x` measures another worktree's `search`). "
+    "`python -m bench.variants` (issue 17; `--code ../wt-x` measures another worktree's `search`; `--code DIR "
+    "--label \"branch commit\"` a commit's `search` unpacked into DIR by `git archive COMMIT search | tar -x -C DIR`). "
     "`bench/variants/groups.tsv` holds groups of spellings of one word over the issue's kinds 1–10, each "
     "with its source (内閣告示「送り仮名の付け方」「外来語の表記」「ローマ字のつづり方」, 文化庁「公用文作成の要領」, "
     "Groonga's NormalizerNFKC `unify_*` options, SudachiDict's normalized and reading forms, most of them of words "
@@ -67,12 +69,13 @@ def commit_of(folder: Path, path: str = "search") -> str:
 
 
 def shown_args(argv: list[str] | None) -> list[str]:
-    """The command's arguments as the docs show them: paths beside this worktree made relative to it."""
+    """The command's arguments as the docs show them: paths beside this worktree relative to it, others ``DIR``."""
     shown = []
     for arg in sys.argv[1:] if argv is None else argv:
         path = Path(arg)
-        beside = path.is_absolute() and path.is_relative_to(REPO.parent)
-        shown.append(os.path.relpath(path, REPO) if beside else arg)
+        if path.is_absolute():
+            arg = os.path.relpath(path, REPO) if path.is_relative_to(REPO.parent) else "DIR"
+        shown.append(shlex.quote(arg))
     return shown
 
 
