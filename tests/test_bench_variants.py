@@ -82,6 +82,10 @@ def test_snippet_faults_are_told_apart():
     assert emoji.snippet_fault(entity, "週末<mark>👨\u200d💻</mark>です") is None
     assert emoji.snippet_fault(entity, "週末<mark>👨</mark>\u200d💻です") == "highlight cuts it"
     assert emoji.snippet_fault(entity, "週末です") == "spelling not shown"
+    names = parse_line("t\t6\tPython 3 | Python3\tPython 2\tt\ttech-names", 1)
+    assert names.snippet_fault(names.spellings[0], "<mark>Python</mark> <mark>3</mark>で書いた") is None
+    assert names.snippet_fault(names.spellings[1], "<mark>Python</mark><mark>3</mark>で書いた") is None
+    assert names.snippet_fault(names.spellings[1], "<mark>Pyth</mark>on3で書いた") == "highlight cuts it"
 
 
 def test_the_runner_counts_recall_self_and_false_matches(tmp_path):

@@ -121,10 +121,11 @@ class Group:
         """Why the snippet of ``spelling``'s post shows it wrongly, or None.
 
         The spelling as a reader sees it (a ruby's base, an HTML character reference decoded) must
-        stand in the snippet unbroken by a highlight tag; a furigana reading must not follow its
-        base inline, nor the ``{base|reading}`` markup show.
+        stand in the snippet, each of its space-separated parts unbroken by a highlight tag (two
+        adjacent highlights count as one); a furigana reading must not follow its base inline, nor
+        the ``{base|reading}`` markup show.
         """
-        raw = html.unescape(snippet_html)
+        raw = html.unescape(snippet_html).replace("</mark><mark>", "")
         plain = _MARK.sub("", raw)
         visible = html.unescape(spelling.text)
         for pattern in _RUBY:
@@ -135,7 +136,7 @@ class Group:
                     return "reading inline"
         if visible not in plain:
             return "spelling not shown"
-        if visible not in raw:
+        if any(part not in raw for part in visible.split()):
             return "highlight cuts it"
         return None
 
