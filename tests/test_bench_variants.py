@@ -7,6 +7,7 @@ not today's recall (which is the benchmark's to report).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
@@ -144,3 +145,18 @@ def test_docs_keep_other_sections_and_one_block_per_branch(tmp_path, monkeypatch
     runner.write_docs(["intro"], "variants", ["variants table 2"])
     text = docs.read_text(encoding="utf-8")
     assert text.endswith("## HTTP\n\nhttp numbers\n") and "variants table 2" in text and "main table 2" in text
+
+
+def test_the_command_checks_the_targets_and_leaves_the_docs_alone_on_a_sample(tmp_path, monkeypatch):
+    """``python -m bench.variants --kinds 5 --per-kind 1 --check-targets``: exit 1 exactly when the kind
+    misses the issue's targets, results written, no docs written for a sample."""
+    from bench.variants import __main__ as runner
+
+    monkeypatch.setattr(runner, "DOCS", tmp_path / "benchmarks.md")
+    monkeypatch.setattr(runner, "RESULTS", tmp_path / "results")
+    code = runner.main(["--kinds", "5", "--per-kind", "1", "--check-targets"])
+    [written] = (tmp_path / "results").glob("variants-*.json")
+    results = json.loads(written.read_text(encoding="utf-8"))
+    kind = results["kinds"]["5"]
+    assert code == (1 if kind["recall"] < runner.TARGET_RECALL or kind["false_rate"] > runner.TARGET_FALSE else 0)
+    assert not (tmp_path / "benchmarks.md").exists()

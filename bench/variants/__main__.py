@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                         "for a --code folder that is not a git worktree (a `git archive` of a commit)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--failures", action="store_true", help="print every missed and false pair")
+    parser.add_argument("--check-targets", action="store_true",
+                        help=f"exit 1 when a kind misses recall ≥ {TARGET_RECALL} or false matches ≤ {TARGET_FALSE:.0%}")
     args = parser.parse_args(argv)
     if args.code:
         if not (args.code / "search" / "__init__.py").is_file():
@@ -198,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
         write_docs(INTRO, label, [
             f"`{' '.join(['python -m bench.variants', *shown_args(argv)])}` on {measured} (benchmark {bench_commit}, "
             f"{len(groups)} groups, {timing['posts']} posts):", "", *lines])
+    missed = [f"{kind}. {KINDS[kind]}" for kind, r in results.items()
+              if r.recall < TARGET_RECALL or r.false_rate > TARGET_FALSE]
+    if args.check_targets and missed:
+        print(f"targets missed by: {', '.join(missed)}", file=sys.stderr)
+        return 1
     return 0
 
 
