@@ -19,11 +19,14 @@ class PostFormatError(SearchError):
 
     :param path: the post file.
     :param reason: what is wrong with it, in one short sentence.
+    :param unreadable: the file is there but reading it failed (permission denied, an I/O
+        error), as opposed to a file that is gone or whose content is wrong.
     """
 
-    def __init__(self, path: Path | str, reason: str) -> None:
+    def __init__(self, path: Path | str, reason: str, *, unreadable: bool = False) -> None:
         self.path = Path(path)
         self.reason = reason
+        self.unreadable = unreadable
         super().__init__(f"{self.path}: {reason}")
 
 
@@ -41,6 +44,11 @@ class ReindexInProgressError(SearchError):
 
 class EmptyPostsFolderError(SearchError):
     """A reindex found no post files while the index holds posts; the index was left as it was."""
+
+
+class IndexShrinkError(SearchError):
+    """A reindex would drop a large share of the indexed posts at once (a checkout under way, a
+    folder deleted while it ran); the index was left as it was (``--allow-shrink`` allows it)."""
 
 
 class QueryErrorReason(StrEnum):

@@ -91,7 +91,8 @@ def _write_posts(directory: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _no_kensaku_environment(monkeypatch):
     """Keep the developer's ``KENSAKU_*`` settings out of the tests."""
-    for name in ("KENSAKU_POSTS_DIR", "KENSAKU_INDEX_DIR", "KENSAKU_BASE_URL", "KENSAKU_FUTURE"):
+    for name in ("KENSAKU_POSTS_DIR", "KENSAKU_INDEX_DIR", "KENSAKU_BASE_URL", "KENSAKU_FUTURE",
+                 "KENSAKU_FOLLOW_LINKS"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -132,19 +132,21 @@ def test_docs_keep_other_sections_and_one_block_per_branch(tmp_path, monkeypatch
     from bench.variants import __main__ as runner
 
     docs = tmp_path / "benchmarks.md"
-    docs.write_text("# Benchmarks\n\n## Latency\n\nold numbers\n", encoding="utf-8")
+    docs.write_text("# Benchmarks\n\n## Latency\n\nold numbers\n\n## Running the benchmarks\n\nmake bench\n",
+                    encoding="utf-8")
     monkeypatch.setattr(runner, "DOCS", docs)
     runner.write_docs(["intro"], "main", ["main table 1"])
     runner.write_docs(["intro"], "variants", ["variants table"])
     runner.write_docs(["intro"], "main", ["main table 2"])
     text = docs.read_text(encoding="utf-8")
-    assert text.startswith("# Benchmarks\n\n## Latency\n\nold numbers\n")
+    assert text.startswith("# Benchmarks\n\n## Latency\n\nold numbers\n\n## Spelling variants")
+    assert text.endswith("\n\n## Running the benchmarks\n\nmake bench\n")
     assert text.count(runner.SECTION) == 1 and text.count("### main") == 1
     assert "main table 2" in text and "main table 1" not in text and "variants table" in text
-    docs.write_text(text + "\n## HTTP\n\nhttp numbers\n", encoding="utf-8")
     runner.write_docs(["intro"], "variants", ["variants table 2"])
     text = docs.read_text(encoding="utf-8")
-    assert text.endswith("## HTTP\n\nhttp numbers\n") and "variants table 2" in text and "main table 2" in text
+    assert text.endswith("## Running the benchmarks\n\nmake bench\n")
+    assert "variants table 2" in text and "main table 2" in text
 
 
 def test_the_command_checks_the_targets_and_leaves_the_docs_alone_on_a_sample(tmp_path, monkeypatch):

@@ -1,7 +1,9 @@
-"""Property tests on real posts: however a word is typed (width, kana, long vowel, case), it finds
+"""Property tests on posts: however a word is typed (width, kana, long vowel, case), it finds
 the same posts as the word itself, and every highlight marks exactly characters that are shown.
 
-Words are drawn from the index's own vocabulary, built from real posts in ../shared/corpus.
+Words are drawn from the index's own vocabulary, built from real posts in ../shared/corpus (when it
+is beside the repository) and from our own small blog in ``tests/data/`` (always: the ``*_own_posts``
+tests).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,11 +22,14 @@ from search.analysis.readings import kana_reading
 from search.analysis.morphemes import morphemes
 from search.analysis.normalize import fold_term, to_katakana
 from search.posts.reader import Post, load_posts
+from search.querying.highlight import show_line_breaks
 from search.querying.searcher import search_posts
 from tests.factories import build_index, ids
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not available")
+OWN_POSTS = (Path(__file__).resolve().parent / "data" / "blog" / "_posts", Path(__file__).resolve().parent / "data" / "posts")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not available "
+                                                             "(the *_own_posts tests check the same on our posts)")
 
 _HALF_WIDTH = {}
 for _cp in range(0xFF61, 0xFFA0):
@@ -57,7 +63,18 @@ def corpus_index(tmp_path_factory):
         if folder.is_dir() and not folder.name.startswith("_"):
             loaded = [p for p in load_posts(folder) if isinstance(p, Post)]
             posts += loaded[:: max(1, len(loaded) // 25)][:25]
-    index = build_index(tmp_path_factory.mktemp("properties"), posts)
+    return _index_and_words(tmp_path_factory.mktemp("properties"), posts)
+
+
+@pytest.fixture(scope="module")
+def own_index(tmp_path_factory):
+    posts = [p for folder in OWN_POSTS for p in load_posts(folder) if isinstance(p, Post)]
+    return _index_and_words(tmp_path_factory.mktemp("own-properties"), posts)
+
+
+def _index_and_words(tmp_path, posts):
+    """The index of ``posts`` and its katakana and Latin words (sorted)."""
+    index = build_index(tmp_path, posts)
     katakana, latin = set(), set()
     with index.searcher() as searcher:
         for term in searcher.reader().lexicon("body"):
@@ -77,9 +94,20 @@ SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@needs_corpus
 @SETTINGS
 @given(data=st.data())
 def test_katakana_variants_find_the_same_posts(corpus_index, data):
+    _katakana_variants_find_the_same_posts(corpus_index, data)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_katakana_variants_find_the_same_posts_own_posts(own_index, data):
+    _katakana_variants_find_the_same_posts(own_index, data)
+
+
+def _katakana_variants_find_the_same_posts(corpus_index, data):
     index, katakana, _ = corpus_index
     word = data.draw(st.sampled_from(katakana))
     _same_posts(index, word, half_width(word))
@@ -88,18 +116,40 @@ def test_katakana_variants_find_the_same_posts(corpus_index, data):
         _same_posts(index, word, word + "ー")
 
 
+@needs_corpus
 @SETTINGS
 @given(data=st.data())
 def test_latin_variants_find_the_same_posts(corpus_index, data):
+    _latin_variants_find_the_same_posts(corpus_index, data)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_latin_variants_find_the_same_posts_own_posts(own_index, data):
+    _latin_variants_find_the_same_posts(own_index, data)
+
+
+def _latin_variants_find_the_same_posts(corpus_index, data):
     index, _, latin = corpus_index
     word = data.draw(st.sampled_from(latin))
     for variant in (word.upper(), word.capitalize(), full_width(word), full_width(word.upper())):
         _same_posts(index, word, variant)
 
 
+@needs_corpus
 @SETTINGS
 @given(data=st.data())
 def test_highlights_mark_exactly_the_characters_shown(corpus_index, data):
+    _highlights_mark_exactly_the_characters_shown(corpus_index, data)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_highlights_mark_exactly_the_characters_shown_own_posts(own_index, data):
+    _highlights_mark_exactly_the_characters_shown(own_index, data)
+
+
+def _highlights_mark_exactly_the_characters_shown(corpus_index, data):
     index, katakana, latin = corpus_index
     word = data.draw(st.sampled_from(katakana + latin))
     variant = data.draw(st.sampled_from([word, half_width(word), full_width(word), to_hiragana(word)]))
@@ -109,7 +159,7 @@ def test_highlights_mark_exactly_the_characters_shown(corpus_index, data):
     key = fold_term(to_katakana(unicodedata.normalize("NFKC", word)))
     for hit in search_posts(index, variant, per_page=50).hits:
         shown = html.unescape(re.sub(r"</?mark>", "", hit.snippet_html)).strip("…")
-        assert shown in bodies[hit.post_id].replace("\n", " ")
+        assert shown in html.unescape(show_line_breaks(str(escape(bodies[hit.post_id]))))
         for marked in re.findall(r"<mark>(.*?)</mark>", hit.snippet_html):
             folded = fold_term(to_katakana(unicodedata.normalize("NFKC", html.unescape(marked))))
             found = morphemes(html.unescape(marked))

@@ -14,12 +14,12 @@ from search.querying.parser import MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_QUERY_W
 from search.assist.related import MAX_RELATED
 from search.querying.searcher import MAX_PAGE, MAX_PER_PAGE, SORTS
 from search.assist.suggest import MAX_SUGGESTIONS
-from web import DEFAULT_INDEX_DIR, create_app, errors, views
+from web import DEFAULT_INDEX_DIR, create_app, default_analytics_db, errors, views
 from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
 TEMPLATES_DIR = Path(views.__file__).parent / "templates"
 HIT_KEYS = {"id", "url", "title", "title_html", "date", "tags", "categories", "author", "score",
-            "snippet_html"}
+            "snippet_html", "anchor_url", "sections"}
 PAGE_KEYS = {"ok", "query", "total", "page", "per_page", "page_count", "sort", "took_ms", "match_mode",
              "query_analysis", "hits"}
 #: Hiragana, katakana or kanji: a message in Japanese has some.
@@ -107,7 +107,7 @@ def test_search_results_page(client):
     html = client.get("/search?q=東京").get_data(as_text=True)
     assert "<strong>1件</strong>" in html
     assert '<a href="/diary/2024/01/05/tokyo-tower.html"><mark>東京</mark>タワーに登った</a>' in html
-    assert '<time datetime="2024-01-05">2024-01-05</time>' in html
+    assert '<time datetime="2024-01-05">2024年1月5日</time>' in html
     assert "<li>旅行</li><li>東京</li>" in html
     assert '<p class="snippet">冬晴れの日に<mark>東京</mark>タワー' in html
     assert 'value="東京"' in html  # the query box keeps the query
@@ -136,7 +136,8 @@ def test_pagination_keeps_query_and_sort(posts_dir, index_dir):
     assert 'href="/search?q=python&amp;page=2&amp;sort=newest" rel="next"' in html
     assert 'href="/search?q=python&amp;sort=newest" aria-current="page"' in html
     assert 'rel="prev"' not in html
-    assert '<option value="newest" selected>' in html
+    assert '<input type="hidden" name="sort" value="newest">' in html  # a new query keeps the order chosen
+    assert '<select' not in html  # one sort control: the links beside the results
     html = client.get("/search?q=python&sort=newest&page=2").get_data(as_text=True)
     assert 'href="/search?q=python&amp;sort=newest" rel="prev"' in html
     assert 'rel="next"' not in html
@@ -179,7 +180,7 @@ def test_dates_are_the_post_s_own(dated_client):
     assert search("from=2024-11-03")["total"] == 4 and search("to=2024-11-02")["total"] == 0
 
     html = dated_client.get("/search?q=日記&year=2025").get_data(as_text=True)
-    assert '<time datetime="2025-01-01">2025-01-01</time>' in html and "2024-12-31" not in html
+    assert '<time datetime="2025-01-01">2025年1月1日</time>' in html and "2024年12月31日" not in html
 
 
 def test_page_past_the_end(client):
@@ -266,8 +267,8 @@ TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES // 2)],
     ("GET", "/api/search", {"q": "猫", "sort": "foo"}, 400, ["sort", *SORTS]),
     ("GET", "/api/search", {"tag": "x" * (MAX_FILTER_VALUE_CHARS + 1)}, 400, ["tag", str(MAX_FILTER_VALUE_CHARS)]),
     ("GET", "/api/search", {"year": "24"}, 400, ["year", "4 桁"]),
-    ("GET", "/api/search", {"from": "2024-13-01"}, 400, ["from", "YYYY-MM-DD"]),
-    ("GET", "/api/search", {"to": "x"}, 400, ["to", "YYYY-MM-DD"]),
+    ("GET", "/api/search", {"from": "2024-13-01"}, 400, ["from", "2024-05-20", "2024年5月20日"]),
+    ("GET", "/api/search", {"to": "x"}, 400, ["to", "2024-05-20"]),
     ("GET", "/api/search", {"from": "2024-12-31", "to": "2024-01-01"}, 400, ["from", "to"]),
     ("GET", "/api/search", TOO_MANY_FILTERS, 400, [str(MAX_FILTER_VALUES)]),
     ("GET", "/api/search", "q=%94L", 400, ["UTF-8"]),
@@ -365,9 +366,9 @@ NOT_A_NUMBER = "は数字で指定してください"
     ({"q": "ね" * (MAX_QUERY_CHARS + 1)}, f"検索語が長すぎます（{MAX_QUERY_CHARS + 1} 文字）。{MAX_QUERY_CHARS} 文字以内"),
     ({"q": " ".join(["猫"] * (MAX_QUERY_WORDS + 1))}, f"検索語が多すぎます（{MAX_QUERY_WORDS + 1} 語）。{MAX_QUERY_WORDS} 語以内"),
     ({"q": "(" * (MAX_QUERY_DEPTH + 1) + "猫"}, f"入れ子が深すぎます。{MAX_QUERY_DEPTH} 重まで"),
-    ({"from": "2024-13-01"}, "開始日は「2024-01-31」のように、実在する日付を"),
-    ({"to": "2023-02-29"}, "終了日は「2024-01-31」のように、実在する日付を"),
-    ({"to": "yesterday"}, "終了日は「2024-01-31」のように、実在する日付を"),
+    ({"from": "2024-13-01"}, "開始日は「2024年5月20日」や「2024/5/20」のように、実在する日付で"),
+    ({"to": "2023-02-29"}, "終了日は「2024年5月20日」や「2024/5/20」のように、実在する日付で"),
+    ({"to": "yesterday"}, "終了日は「2024年5月20日」や「2024/5/20」のように、実在する日付で"),
     ({"from": "2024-12-31", "to": "2024-01-01"}, "開始日には終了日と同じか、それより前の日付を"),
     ({"year": "24"}, "年は「2024」のように 4 桁の西暦で"),
     ({"tag": "x" * (MAX_FILTER_VALUE_CHARS + 1)}, f"絞り込みのタグが長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）"),
@@ -391,7 +392,7 @@ def test_bad_request_page_keeps_the_sort_and_submits_to_the_search(client):
     html = client.get("/search?q=東京&sort=oldest&page=0").get_data(as_text=True)
     form = html[html.index('<form class="search-form"'):]
     form = form[:form.index("</form>")]
-    assert 'action="/search"' in form and '<option value="oldest" selected>' in form
+    assert 'action="/search"' in form and '<input type="hidden" name="sort" value="oldest">' in form
     assert 'name="page"' not in form  # a new search starts on page 1
 
 
@@ -628,7 +629,8 @@ def test_filters_and_field_syntax(client, query_string, expected):
     ("q=東京&year=24", "year"),
     ("q=東京&year=abcd", "year"),
     ("q=東京&from=2024-13-01", "from"),
-    ("q=東京&from=2024/01/01", "from"),
+    ("q=東京&from=2024/01/32", "from"),
+    ("q=東京&from=2024年1-1", "from"),
     ("q=東京&to=yesterday", "to"),
     ("q=東京&from=2024-12-31&to=2024-01-01", "from"),
     ("q=東京" + "".join(f"&tag=t{i}" for i in range(10)) + "".join(f"&year={2000 + i}" for i in range(11)), "20"),
@@ -650,7 +652,8 @@ def test_date_range_form_keeps_query_and_filters(client):
     form = form[:form.index("</form>")]
     assert '<input type="hidden" name="q" value="python">' in form
     assert '<input type="hidden" name="tag" value="Python">' in form
-    assert 'name="from"' in form and 'value="2024-01-01"' in form and 'name="to"' in form
+    assert 'name="from"' in form and 'value="2024年1月1日"' in form and 'name="to"' in form
+    assert 'type="date"' not in form  # the browser's picker would follow its own locale (mm/dd/yyyy)
     assert form.count('name="from"') == 1
 
 
@@ -764,12 +767,12 @@ def test_suggest_opensearch_format(client):
 
 def test_opensearch_description(client):
     html = client.get("/").get_data(as_text=True)
-    assert ('<link rel="search" type="application/opensearchdescription+xml" title="kensaku 記事検索"\n'
+    assert ('<link rel="search" type="application/opensearchdescription+xml" title="記事検索"\n'
             '        href="/opensearch.xml">') in html
     response = client.get("/opensearch.xml")
     assert response.status_code == 200 and response.mimetype == "application/opensearchdescription+xml"
     xml = response.get_data(as_text=True)
-    assert "<ShortName>kensaku 記事検索</ShortName>" in xml
+    assert "<ShortName>記事検索</ShortName>" in xml
     assert 'template="http://localhost/search?q={searchTerms}"' in xml
     assert 'template="http://localhost/api/suggest?format=opensearch&amp;q={searchTerms}"' in xml
     import xml.etree.ElementTree as ElementTree
@@ -880,7 +883,8 @@ def test_analytics_failure_does_not_fail_the_search(index_dir, tmp_path):
 
 def test_analytics_default_path_is_in_the_index_directory(tmp_path):
     app = create_app({"INDEX_DIR": str(tmp_path / "idx")})
-    assert app.config["ANALYTICS_DB"] == str(tmp_path / "idx" / "analytics.sqlite3")
+    assert app.config["ANALYTICS_DB"] is None  # the blog's own file in the index directory, per search
+    assert default_analytics_db(tmp_path / "idx") == tmp_path / "idx" / "analytics" / "default.sqlite3"
 
 
 def test_partial_results_region(client):

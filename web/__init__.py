@@ -19,12 +19,25 @@ Settings (environment variable in brackets):
 ``ANALYTICS`` [``KENSAKU_ANALYTICS``: ``0``/``off`` disables]
     count searches (query and whether it found anything, nothing about the reader).
 ``ANALYTICS_DB`` [``KENSAKU_ANALYTICS_DB``]
-``SYNONYMS_FILE`` [``KENSAKU_SYNONYMS_FILE``]: query-time synonyms, re-read when the file changes
-    (default: the list shipped in ``search/analysis/data/synonyms.txt``)
-    the SQLite file the counts go to; default ``analytics.sqlite3`` inside ``INDEX_DIR``, beside
-    the index generations (a reindex never touches it).
-``SITE_NAME``
-    the name browsers show for the site search (OpenSearch ``ShortName``, at most 16 characters).
+    the SQLite file the counts go to; by default one per blog inside ``INDEX_DIR``, beside the
+    index generations (``analytics/<posts folder>-<hash>.sqlite3``, see
+    :func:`default_analytics_db`: an index rebuilt for another blog counts apart, and a reindex
+    never touches the counts). A server whose index directory is read-only (a copy built
+    elsewhere) must be given one, or it counts nothing.
+``SYNONYMS_FILE`` [``KENSAKU_SYNONYMS_FILE``]
+    query-time synonyms, re-read when the file changes (default: the list shipped in
+    ``search/analysis/data/synonyms.txt``).
+``SITE_NAME``, ``SITE_URL`` [``KENSAKU_…``]
+    the blog's name, in every page's header and ``<title>`` and the OpenSearch ``ShortName``
+    (its first 16 characters), and its address, which the name links to. By default the
+    ``title`` and ``url`` + ``baseurl`` of the Jekyll ``_config.yml`` beside the posts folder
+    (:func:`jekyll_site`), else no name and the ``BASE_URL``.
+``CSS`` [``KENSAKU_CSS``]
+    the owner's stylesheet (a file), served at ``/site.css`` and linked after ours, so its rules win.
+``TEMPLATES`` [``KENSAKU_TEMPLATES``]
+    a folder of the owner's templates, found before the shipped ones of the same name
+    (``_header.html``, ``_footer.html``, ``_head.html``, any of ``web/templates/``), as a Jekyll
+    site's ``_includes/`` overrides its theme's.
 ``WARM_CACHES``
     build the suggestion vocabulary and related-post vectors in the background as soon as the
     index is opened (on by default, off under ``TESTING``).
@@ -50,14 +63,80 @@ DEFAULT_POSTS_DIR = PROJECT_DIR / "sample_posts"
 DEFAULT_INDEX_DIR = PROJECT_DIR / "index"
 #: Hits per page on ``/search`` and the default ``per_page`` of ``/api/search``.
 DEFAULT_PER_PAGE = 10
-#: File name of the search counts inside the index directory (``ANALYTICS_DB`` overrides it).
-ANALYTICS_FILE = "analytics.sqlite3"
+#: Folder of the search counts inside the index directory, one file per blog (``ANALYTICS_DB``
+#: overrides it).
+ANALYTICS_DIR = "analytics"
+#: Where the counts were kept before they were kept per blog (taken over by the first blog).
+LEGACY_ANALYTICS_FILE = "analytics.sqlite3"
 _FALSE_WORDS = ("0", "off", "false", "no")
 
 
-def default_analytics_db(index_dir: str | Path) -> Path:
-    """Where the search counts of an index directory are kept unless configured otherwise."""
-    return Path(index_dir) / ANALYTICS_FILE
+def default_analytics_db(index_dir: str | Path, posts_dir: str | Path | None = None) -> Path:
+    """Where the search counts of the blog indexed in ``index_dir`` are kept unless configured otherwise.
+
+    One file per posts folder (the blog), named after it and a hash of its absolute path:
+    ``index/analytics/myblog-_posts-3f2a9c1d.sqlite3``. Reindexing the same index directory
+    from another blog's posts (``kensaku reindex --posts other/_posts``) then counts that blog's
+    searches apart, and ``kensaku stats`` reports those of the blog the index holds now.
+
+    :param posts_dir: the posts folder; by default the one the serving index was built from
+        (its ``posts.json``); ``analytics/default.sqlite3`` when there is no index yet.
+    :returns: the path; the file need not exist. A counts file of the old single-file layout
+        (``index/analytics.sqlite3``) is moved to this path the first time, when it can be.
+    """
+    import hashlib
+    import re
+
+    index_dir = Path(index_dir)
+    if posts_dir is None:
+        from search.indexing.manifest import indexed_posts_dir
+
+        posts_dir = indexed_posts_dir(index_dir)
+    if posts_dir is None:
+        name = "default"
+    else:
+        absolute = Path(os.path.abspath(posts_dir))
+        label = "-".join(part for part in absolute.parts[-2:] if part not in ("/", ""))
+        label = re.sub(r"[^\w.-]+", "_", label).strip("._-")[:40] or "posts"
+        name = f"{label}-{hashlib.sha256(str(absolute).encode()).hexdigest()[:8]}"
+    path = index_dir / ANALYTICS_DIR / f"{name}.sqlite3"
+    legacy = index_dir / LEGACY_ANALYTICS_FILE
+    if legacy.is_file() and not path.exists():
+        try:
+            path.parent.mkdir(exist_ok=True)
+            for suffix in ("-wal", "-shm", ""):  # the log first: a crash between leaves it unread, not lost
+                if Path(f"{legacy}{suffix}").exists():
+                    os.replace(f"{legacy}{suffix}", f"{path}{suffix}")
+        except OSError:  # a read-only index directory: the counts stay where they are
+            pass
+    return path
+
+
+def jekyll_site(posts_dir: str | Path) -> dict[str, str]:
+    """The site's ``title`` and address (``url`` + ``baseurl``) from the Jekyll ``_config.yml``
+    beside the posts folder (in its parent, as ``_posts/`` sits in the site's root, or in it).
+
+    :returns: ``{"SITE_NAME": …, "SITE_URL": …}`` with the keys found; ``{}`` when there is no
+        readable ``_config.yml``.
+    """
+    import yaml
+
+    for folder in (Path(posts_dir).parent, Path(posts_dir)):
+        config_file = folder / "_config.yml"
+        try:
+            config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not isinstance(config, dict):
+            continue
+        found = {}
+        if isinstance(config.get("title"), str) and config["title"].strip():
+            found["SITE_NAME"] = config["title"].strip()
+        if isinstance(config.get("url"), str) and config["url"].strip():
+            baseurl = config.get("baseurl") if isinstance(config.get("baseurl"), str) else ""
+            found["SITE_URL"] = config["url"].strip().rstrip("/") + "/" + baseurl.strip("/")
+        return found
+    return {}
 
 
 def _origins(value: str | list | tuple) -> list[str]:
@@ -86,12 +165,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         CORS_ORIGINS=[],
         ANALYTICS=True,
         ANALYTICS_DB=None,
-        SITE_NAME="kensaku 記事検索",
+        SITE_NAME=None,
+        SITE_URL=None,
+        CSS=None,
+        TEMPLATES=None,
         WARM_CACHES=None,
         SYNONYMS_FILE=str(DEFAULT_SYNONYMS_FILE),
     )
     # Paths and URLs are taken verbatim (from_prefixed_env would json-parse "123" into an int).
-    for key in ("POSTS_DIR", "INDEX_DIR", "BASE_URL", "ANALYTICS_DB", "CORS_ORIGINS", "SYNONYMS_FILE"):
+    for key in ("POSTS_DIR", "INDEX_DIR", "BASE_URL", "ANALYTICS_DB", "CORS_ORIGINS", "SYNONYMS_FILE",
+                "SITE_NAME", "SITE_URL", "CSS", "TEMPLATES"):
         value = os.environ.get(f"KENSAKU_{key}")
         if value:
             app.config[key] = value
@@ -100,8 +183,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
     app.config["CORS_ORIGINS"] = _origins(app.config["CORS_ORIGINS"])
-    if not app.config["ANALYTICS_DB"]:
-        app.config["ANALYTICS_DB"] = str(default_analytics_db(app.config["INDEX_DIR"]))
+    for key, value in jekyll_site(app.config["POSTS_DIR"]).items():
+        if app.config[key] is None:
+            app.config[key] = value
+    if not app.config["SITE_URL"]:
+        app.config["SITE_URL"] = app.config["BASE_URL"] or ""
+    app.config["SITE_NAME"] = app.config["SITE_NAME"] or ""
+    if app.config["TEMPLATES"]:
+        from jinja2 import ChoiceLoader, FileSystemLoader
+
+        app.jinja_loader = ChoiceLoader([FileSystemLoader(app.config["TEMPLATES"]), app.jinja_loader])
     if app.config["WARM_CACHES"] is None:
         app.config["WARM_CACHES"] = not app.testing
 

@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +51,8 @@ _base_url_option = click.option(
 _analytics_db_option = click.option(
     "--analytics-db", envvar="KENSAKU_ANALYTICS_DB", show_envvar=True, default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file of the search counts.  [default: analytics.sqlite3 in the index directory]")
+    help="SQLite file of the search counts (on a writable disk: needed when the index directory is "
+         "read-only).  [default: one file per blog in INDEX/analytics/]")
 
 
 @contextmanager
@@ -123,9 +125,16 @@ def cli() -> None:
 @click.option("--future", is_flag=True, envvar="KENSAKU_FUTURE", show_envvar=True,
               help="Index posts dated in the future too (as `jekyll build --future`); by default they are "
                    "skipped until their date, as Jekyll does.")
+@click.option("--follow-links", is_flag=True, envvar="KENSAKU_FOLLOW_LINKS", show_envvar=True,
+              help="Read post files and folders that are symbolic links to places outside the posts folder; "
+                   "by default they are skipped and reported.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Let this reindex drop more than half of the indexed posts (and at least 10) at once; "
+                   "by default it refuses and leaves the index as it was (a checkout under way or a deleted "
+                   "folder is more likely than deleting that many posts).")
 def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full: bool, jobs: int | None,
             wait_s: float, watch: bool, dictionaries: tuple[Path, ...], no_base_url: bool,
-            no_dictionary: bool, future: bool) -> None:
+            no_dictionary: bool, future: bool, follow_links: bool, allow_shrink: bool) -> None:
     """Update the search index: index new and changed posts, drop deleted ones.
 
     Only posts whose files changed (by content hash) are analyzed; --full rebuilds everything
@@ -135,6 +144,11 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     and without --dictionary the word lists it was built with, read again (--no-dictionary drops them).
     Drafts (published: false) and posts dated in the future are skipped, as Jekyll does; a post
     skipped for its date is indexed by the first reindex after that date.
+
+    A post that was indexed and whose file cannot be read now (permission denied, an I/O error)
+    keeps its indexed version. A reindex that would drop more than half of the indexed posts
+    (and at least 10) at once refuses with exit status 1 unless --allow-shrink; so does one that
+    finds no post file at all. See docs/robustness.md.
     """
     global _exit_without_teardown
     if no_base_url:  # beats KENSAKU_BASE_URL, as every option beats the environment
@@ -151,7 +165,8 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
         dictionaries = _kept_dictionaries(index_dir)
     _warn_about_word_lists(dictionaries)
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
-                        owner_dictionaries=dictionaries, future=future)
+                        owner_dictionaries=dictionaries, future=future, follow_links=follow_links,
+                        allow_shrink=allow_shrink)
     echo_stats(stats, posts_dir)
     _exit_without_teardown = not watch
     if watch:
@@ -160,8 +175,10 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
         click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ...")
         with _library_errors():
             watch_posts(posts_dir, index_dir, base_url=base_url, owner_dictionaries=dictionaries, future=future,
+                        follow_links=follow_links, allow_shrink=allow_shrink,
                         on_update=lambda update: echo_stats(update, posts_dir),
-                        on_error=lambda exc: click.echo(f"Error: {exc}", err=True))
+                        on_error=lambda exc: click.echo(f"Error: {escaped(str(exc))} (still watching; the index "
+                                                        "being served is unchanged)", err=True))
         click.echo("Stopped watching.")
 
 
@@ -219,7 +236,8 @@ def _warn_about_word_lists(dictionaries: tuple[Path, ...]) -> None:
 
 def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                 strict: bool = False, full: bool = True, jobs: int | None = None,
-                wait_s: float = 0, owner_dictionaries: tuple[Path, ...] = (), future: bool = False) -> IndexStats:
+                wait_s: float = 0, owner_dictionaries: tuple[Path, ...] = (), future: bool = False,
+                follow_links: bool = False, allow_shrink: bool = False) -> IndexStats:
     """Rebuild or update the index, with a progress bar when run on a terminal.
 
     :param strict: load every post first and refuse to touch the index if any file would be
@@ -230,9 +248,12 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     :param wait_s: seconds to wait for a reindex already running.
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
     :param future: index posts dated in the future too (else they are skipped until their date).
+    :param follow_links: read post files linked in from outside the posts folder too.
+    :param allow_shrink: let the reindex drop a large share of the indexed posts at once.
     :raises click.ClickException: the posts folder is missing, ``strict`` found broken posts or
-        no post file, the folder holds no post file while the index holds posts (the index is left
-        as it was), another reindex is running, or any other :class:`SearchError`.
+        no post file, the folder holds no post file while the index holds posts, or the reindex
+        would drop a large share of them (the index is left as it was), another reindex is
+        running, or any other :class:`SearchError`.
     """
     from search.indexing.generations import indexed_post_count
     from search.indexing.rebuild import rebuild_index
@@ -242,12 +263,12 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
     with _library_errors():
         try:
             if strict:
-                posts = list(load_posts(posts_dir, base_url, future=future))
+                posts = list(load_posts(posts_dir, base_url, future=future, follow_links=follow_links))
                 total = len(posts)
                 broken = [p for p in posts if isinstance(p, SkippedPost) and not p.unpublished]
                 if broken:
                     for skipped in broken:
-                        click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}", err=True)
+                        click.echo(f"  {_shown_post(skipped.path, posts_dir)}: {escaped(skipped.reason)}", err=True)
                     raise click.ClickException(
                         f"{len(broken)} post(s) could not be indexed (--strict); the index was not changed.")
                 if not posts:
@@ -257,7 +278,7 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                         + (f" and keeps its {kept} posts." if kept else "."))
             elif full:
                 posts = None
-                total = len(find_post_files(posts_dir))
+                total = len(find_post_files(posts_dir, follow_links=follow_links))
             else:  # an update lists the files itself: only check the folder here
                 check_posts_dir(posts_dir)
         except FileNotFoundError as exc:
@@ -265,11 +286,12 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
         if not full and not strict:
             with _progress_bar(None, "Indexing changed posts") as progress:
                 return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                    owner_dictionaries=owner_dictionaries, progress=progress, future=future)
+                                    owner_dictionaries=owner_dictionaries, progress=progress, future=future,
+                                    follow_links=follow_links, allow_shrink=allow_shrink)
         with _progress_bar(total, "Indexing") as progress:
             return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
                                  owner_dictionaries=owner_dictionaries, progress=progress, posts=posts,
-                                 future=future)
+                                 future=future, follow_links=follow_links, allow_shrink=allow_shrink)
 
 
 @contextmanager
@@ -311,15 +333,23 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
 
 
 def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
-    """Print the summary line, then each skipped post with its reason; warn (on stderr) when the
-    posts folder held no post file at all."""
+    """Print the summary line, then each skipped post with its reason, each unreadable post kept as
+    indexed, and (on stderr) each warning about an indexed post; warn when the posts folder held
+    no post file at all. File names and reasons are printed with control characters escaped
+    (:func:`escaped`): a file name cannot send terminal escapes."""
     click.echo(stats.summary())
     if not (stats.indexed or stats.unchanged or stats.skipped):
         click.echo(f"Warning: no post files found in {posts_dir}: the index is empty.", err=True)
     if stats.skipped:
         click.echo("Skipped:")
         for skipped in stats.skipped:
-            click.echo(f"  {_relative(skipped.path, posts_dir)}: {skipped.reason}")
+            click.echo(f"  {_shown_post(skipped.path, posts_dir)}: {escaped(skipped.reason)}")
+    if stats.kept:
+        click.echo("Kept as indexed (the file could not be read; reindex once it can):")
+        for kept in stats.kept:
+            click.echo(f"  {_shown_post(kept.path, posts_dir)}: {escaped(kept.reason)}")
+    for path, warning in getattr(stats, "warnings", ()):
+        click.echo(f"Warning: {_shown_post(path, posts_dir)}: {escaped(warning)}", err=True)
 
 
 @cli.command()
@@ -338,12 +368,28 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
                    "https://blog.example.com; repeat for several, '*' for any.")
 @_analytics_db_option
 @click.option("--no-analytics", is_flag=True, help="Do not count searches.")
+@click.option("--site-name", envvar="KENSAKU_SITE_NAME", show_envvar=True, default=None,
+              help="Your blog's name, in the page header and title.  [default: title in the _config.yml "
+                   "beside the posts folder]")
+@click.option("--site-url", envvar="KENSAKU_SITE_URL", show_envvar=True, default=None,
+              help="Your blog's address, which the name in the header links to.  [default: url + baseurl "
+                   "in _config.yml, else the base URL]")
+@click.option("--css", "css", envvar="KENSAKU_CSS", show_envvar=True, default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your own stylesheet, linked after kensaku's (its rules win).")
+@click.option("--templates", "templates", envvar="KENSAKU_TEMPLATES", show_envvar=True, default=None,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of your own templates (_header.html, _footer.html, _head.html, or any of "
+                   "web/templates/), used instead of the shipped ones of the same name.")
 def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int, workers: int,
-          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool) -> None:
+          cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool, site_name: str | None,
+          site_url: str | None, css: Path | None, templates: Path | None) -> None:
     """Serve the search pages and JSON API: waitress in one process, or gunicorn with --workers.
 
     Builds the index first when there is none (or one of an older format). Searches are counted
-    per query (no IP address, user agent or cookie is kept): see `kensaku stats`.
+    per query (no IP address, user agent or cookie is kept): see `kensaku stats`. The index
+    directory may be read-only (built elsewhere and copied here): nothing is written to it, and
+    searches are counted only in an --analytics-db file on a writable disk.
     """
     from search.analysis.morphemes import preload_janome
     from web.server import serve_gunicorn, serve_waitress
@@ -352,13 +398,32 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
               "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
-    if analytics_db:
-        config["ANALYTICS_DB"] = str(analytics_db)
+    for key, value in (("ANALYTICS_DB", analytics_db), ("SITE_NAME", site_name), ("SITE_URL", site_url),
+                       ("CSS", css), ("TEMPLATES", templates)):
+        if value:
+            config[key] = str(value)
+    if config["ANALYTICS"]:
+        config["ANALYTICS"] = _analytics_writable(analytics_db or default_analytics_db(index_dir))
     if workers == 1:
         serve_waitress(_started_app(config), host, port, threads)
     else:
         serve_gunicorn(lambda: _started_app(config), host, port, threads, workers,
                        preload=lambda: preload_janome(dictionary))
+
+
+def _analytics_writable(path: Path) -> bool:
+    """Whether searches can be counted in ``path`` (its folder exists or can be made, and is
+    writable); says why not on stderr. A read-only index directory (a copy built elsewhere) is
+    served without counting unless ``--analytics-db`` points to a writable place."""
+    folder = path.parent
+    # SQLite writes a -wal and -shm file beside the database: its folder must be writable too.
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if os.access(existing, os.W_OK | os.X_OK) and (not path.exists() or os.access(path, os.W_OK)):
+        return True
+    target = path if path.exists() else existing
+    click.echo(f"Warning: {target} is not writable: searches are not counted. Give --analytics-db "
+               f"FILE (or KENSAKU_ANALYTICS_DB) on a writable disk to count them.", err=True)
+    return False
 
 
 def _started_app(config: dict):
@@ -405,30 +470,52 @@ def query(words: tuple[str, ...], index_dir: Path, as_json: bool, page: int, per
 
 @cli.command()
 @_index_option
-@_analytics_db_option
+@click.option("--analytics-db", "analytics_dbs", multiple=True, envvar="KENSAKU_ANALYTICS_DB", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file of the search counts; repeat to report several servers' files together.  "
+                   "[default: the file of the blog the index holds, in INDEX/analytics/]")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Rows in each list.")
 @click.option("--days", default=None, type=click.IntRange(1), help="Only the last N days.  [default: all]")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--forget-before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="First delete the counts of days before this date (YYYY-MM-DD).")
-def stats(index_dir: Path, analytics_db: Path | None, limit: int, days: int | None, as_json: bool,
+def stats(index_dir: Path, analytics_dbs: tuple[Path, ...], limit: int, days: int | None, as_json: bool,
           forget_before) -> None:
     """What readers search for, and what they search for but do not find.
 
     Prints the most frequent queries and the most frequent queries that found no post, from the
-    counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie).
+    counts `kensaku serve` keeps (normalized queries only: no IP address, user agent or cookie),
+    for the blog the index holds now (each blog indexed into the same directory counts apart).
     """
+    import tempfile
+
     from search.assist.analytics import QueryLog
 
-    query_log = QueryLog(analytics_db or default_analytics_db(index_dir))
+    paths = list(analytics_dbs) or [default_analytics_db(index_dir)]
+    logs = [QueryLog(path) for path in paths]
     try:
         if forget_before is not None:
-            removed = query_log.forget_before(forget_before.date())
+            removed = sum(log.forget_before(forget_before.date()) for log in logs)
             click.echo(f"Forgot {removed} day-and-query count(s) before {forget_before.date().isoformat()}.",
                        err=as_json)
-        report = query_log.report(limit=limit, days=days)
+        if len(logs) == 1:
+            report = logs[0].report(limit=limit, days=days)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                merged = QueryLog(Path(folder) / "merged.sqlite3")
+                try:
+                    for path in paths:
+                        if not path.is_file():
+                            raise click.ClickException(f"{path}: no such counts file.")
+                        merged.add_counts_from(path)
+                    report = merged.report(limit=limit, days=days)
+                finally:
+                    merged.close()
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"Cannot read the search counts: {exc}") from exc
     finally:
-        query_log.close()
+        for log in logs:
+            log.close()
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
@@ -505,6 +592,27 @@ def _plain(text: str) -> str:
 def _replace_surrogates(text: str) -> str:
     """Lone surrogates (undecodable bytes in ``argv``) → U+FFFD, as the web app decodes them."""
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+#: What :func:`escaped` writes as an escape: C0 and C1 controls, DEL, the bidi formatting
+#: characters (they reorder the rest of a terminal line), and lone surrogates (undecodable bytes
+#: of a file name, which a terminal's encoding cannot print).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def escaped(text: str) -> str:
+    """``text`` with :data:`_UNPRINTABLE` characters as Python escapes (``\\x1b``, ``\\u202e``), so a
+    file name like ``evil\\x1b]0;PWNED\\x07.md`` is shown, not obeyed, by the terminal."""
+    return _UNPRINTABLE.sub(lambda m: _escape(ord(m.group(0))), text)
+
+
+def _escape(code: int) -> str:
+    return {9: "\\t", 10: "\\n", 13: "\\r"}.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def _shown_post(path: Path, base: Path) -> str:
+    """A post file as the reindex names it: relative to the posts folder, control characters escaped."""
+    return escaped(_relative(path, base))
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -52,7 +52,7 @@ QUERY_ERROR_MESSAGES = {
     QueryErrorReason.PAGE_TOO_SMALL: "ページ番号は {limit} 以上の数で指定してください。",
     QueryErrorReason.PAGE_TOO_LARGE: "ページ番号が大きすぎます（{limit} ページまで）。",
     QueryErrorReason.PER_PAGE: "1 ページの表示件数は 1 から {limit} 件までで指定してください。",
-    QueryErrorReason.SORT: "並び順の指定が正しくありません。下の並び順から選び直してください。",
+    QueryErrorReason.SORT: "並び順の指定が正しくありません。検索し直すと関連度順で表示します。",
 }
 
 #: What the API and the page say when there is no usable index (HTTP 503). The library's own

@@ -8,7 +8,7 @@ their path::
 
 Repeating ``tag``, ``category``, ``author`` or ``year`` asks for posts carrying all the values
 (AND, as Algolia's facet filters). A value that cannot be right (a page that is not a number, a
-date that is not ``YYYY-MM-DD``, too many filters) ends the request with 400
+date that is not one (``2024-05-20``, ``2024年5月20日``, ``2024/5/20``; :mod:`web.dates`), too many filters) ends the request with 400
 (:class:`BadArgument`): a message in Japanese naming the argument for the API, and one naming it
 as the page does (:data:`ARG_LABELS`) for the search page; the range checks of ``page``,
 ``per_page`` and ``sort`` are the library's (:class:`search.errors.QueryError`, also 400). The
@@ -26,6 +26,7 @@ from flask import request
 from werkzeug.exceptions import BadRequest
 
 from search.querying.facets import Filters
+from web.dates import parse_reader_date
 
 #: Most filter values (tags, categories, authors and years together) in one request.
 MAX_FILTER_VALUES = 20
@@ -41,7 +42,6 @@ ARG_LABELS = {"tag": "タグ", "category": "カテゴリー", "author": "著者"
 #: range (``int()`` itself refuses numbers of over 4,300 digits).
 MAX_INT_DIGITS = 18
 BEYOND_ANY_RANGE = 10 ** MAX_INT_DIGITS
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")
 #: A whole number ``int()`` reads: one optional minus, then decimal digits of any script (``\d``,
 #: as ``int()``); not ``--1``, nor ``²``, which ``str.isdigit`` accepts and ``int()`` refuses.
@@ -147,16 +147,17 @@ def bool_arg(name: str, default: bool = True) -> bool:
 
 
 def _date_arg(name: str, ignore: Collection[str]) -> date | None:
+    """``from`` or ``to`` as the reader typed it (:func:`web.dates.parse_reader_date`): a year or
+    month alone is its first day for ``from``, its last for ``to``."""
     raw = request.args.get(name, "").strip()
     if not raw or name in ignore:
         return None
-    if _DATE.fullmatch(raw):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise BadArgument(f"{name} は YYYY-MM-DD 形式の日付で指定してください（例: 2024-01-31）。",
-                      f"{ARG_LABELS[name]}は「2024-01-31」のように、実在する日付を年-月-日で指定してください。", [name])
+    parsed = parse_reader_date(raw, end=name == "to")
+    if parsed is not None:
+        return parsed
+    raise BadArgument(f"{name} は日付で指定してください（例: 2024-05-20、2024年5月20日）。",
+                      f"{ARG_LABELS[name]}は「2024年5月20日」や「2024/5/20」のように、実在する日付で指定してください。",
+                      [name])
 
 
 def filters_arg(ignore: Collection[str] = ()) -> Filters:

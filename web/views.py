@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, has_app_context, render_template, url_for
+from datetime import date, datetime
+
+from flask import Blueprint, Flask, Response, abort, current_app, has_app_context, render_template, send_file, url_for
 from markupsafe import Markup
 
 from search.assist import corrections
@@ -36,7 +38,8 @@ from search.indexing.index import SearchIndex, open_index
 from search.querying.parser import MAX_QUERY_CHARS
 from search.querying.searcher import ResultPage, search_posts
 from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE, SynonymFile, Synonyms
-from web.params import ARG_LABELS, FILTER_ARGS, SearchArgs, bool_arg, filter_args, search_args, text_arg
+from web.dates import japanese_date
+from web.params import ARG_LABELS, FILTER_ARGS, SearchArgs, bool_arg, default_sort, search_args, text_arg
 
 bp = Blueprint("search", __name__)
 
@@ -70,10 +73,38 @@ class _IndexHolder:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _QueryLogs:
+    """The search counter: the ``ANALYTICS_DB`` file when one is configured, else the file of the
+    blog the served index holds now (:func:`web.default_analytics_db`), followed across reindexes."""
+
+    def __init__(self, path: str | None, index_dir: Path) -> None:
+        self.fixed = QueryLog(path) if path else None
+        self.index_dir = index_dir
+        self.by_generation: dict[str, QueryLog] = {}
+        self.failed: set[Path] = set()  # files a search could not be counted in (warned about once)
+        self.lock = threading.Lock()
+
+    def for_index(self, index: SearchIndex) -> QueryLog:
+        if self.fixed is not None:
+            return self.fixed
+        generation = str(index.cache_key[0])
+        with self.lock:
+            query_log = self.by_generation.get(generation)
+            if query_log is None:
+                from web import default_analytics_db
+
+                path = default_analytics_db(self.index_dir)
+                query_log = next((log for log in self.by_generation.values() if log.path == path), None)
+                self.by_generation[generation] = query_log = query_log or QueryLog(path)
+        return query_log
+
+
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the lazily opened index and the search counter on ``app``."""
+    """Register the blueprint, the lazily opened index, the search counter and the owner's
+    stylesheet (``CSS``, at ``/site.css``) on ``app``."""
     app.extensions["kensaku_index"] = _IndexHolder(Path(app.config["INDEX_DIR"]), app.config["WARM_CACHES"])
-    app.extensions["kensaku_query_log"] = QueryLog(app.config["ANALYTICS_DB"]) if app.config["ANALYTICS"] else None
+    app.extensions["kensaku_query_log"] = (_QueryLogs(app.config["ANALYTICS_DB"], Path(app.config["INDEX_DIR"]))
+                                           if app.config["ANALYTICS"] else None)
     app.register_blueprint(bp)
 
 
@@ -176,20 +207,33 @@ def record_search(args: SearchArgs, result_page: ResultPage) -> None:
     Counted: a non-empty query, first page, no filter (a filtered or later page refines a search
     already counted). Never fails the request: a database error is logged and dropped.
     """
-    query_log: QueryLog | None = current_app.extensions.get("kensaku_query_log")
-    if query_log is None or not args.q or args.page != 1 or not args.filters.is_empty():
+    query_logs: _QueryLogs | None = current_app.extensions.get("kensaku_query_log")
+    if query_logs is None or not args.q or args.page != 1 or not args.filters.is_empty():
         return
+    query_log = query_logs.for_index(get_index())
     try:
         query_log.record(args.q, found=result_page.total)
     except (sqlite3.Error, OSError) as exc:
-        current_app.logger.warning("Search not counted (%s): %s", query_log.path, exc)
+        if query_log.path not in query_logs.failed:  # once per file, not once per search
+            query_logs.failed.add(query_log.path)
+            current_app.logger.warning("Searches not counted (%s): %s", query_log.path, exc)
 
 
 @bp.app_context_processor
 def form_settings() -> dict:
-    """Settings every template may use: labels, query length limit (chars), site name."""
+    """Settings every template may use: labels, query length limit (chars), the blog's name and
+    address (``site_url``: None unless it is an http(s) or relative link), the owner's stylesheet."""
+    config = current_app.config
     return {"sort_labels": SORT_LABELS, "max_query_chars": MAX_QUERY_CHARS,
-            "match_mode_notes": MATCH_MODE_NOTES, "site_name": current_app.config["SITE_NAME"]}
+            "match_mode_notes": MATCH_MODE_NOTES, "site_name": config["SITE_NAME"],
+            "site_url": post_href(config["SITE_URL"]), "owner_css": bool(config["CSS"]),
+            "default_sort": default_sort}
+
+
+@bp.app_template_filter("japanese_date")
+def japanese_date_filter(value: date | datetime) -> str:
+    """``2024年5月20日`` (:func:`web.dates.japanese_date`); a datetime by its own calendar date."""
+    return japanese_date(value.date() if isinstance(value, datetime) else value)
 
 
 @bp.app_template_filter("highlighted")
@@ -256,10 +300,19 @@ def results():
     return render_template("results.html", **context)
 
 
+@bp.route("/site.css")
+def owner_css():
+    """The owner's stylesheet (``CSS``), linked after ours on every page; 404 when none is set."""
+    path = current_app.config["CSS"]
+    if not path:
+        abort(404)
+    return send_file(Path(path).resolve(), mimetype="text/css", max_age=300)
+
+
 @bp.route("/opensearch.xml")
 def opensearch():
     """OpenSearch description, so browsers can add this site search (and its suggestions)."""
-    xml = render_template("opensearch.xml", short_name=current_app.config["SITE_NAME"][:16])
+    xml = render_template("opensearch.xml", short_name=(current_app.config["SITE_NAME"] or "記事検索")[:16])
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
@@ -314,10 +367,9 @@ def _active_filters(args: SearchArgs) -> list[dict]:
         for value in values:
             url = url_for("search.results", **args.url_args(page=1, **{arg: _toggle(values, value)}))
             active.append({"label": label, "value": value, "url": url})
-    for arg in ("from", "to"):
-        value = filter_args(args.filters).get(arg)
+    for arg, value in (("from", args.filters.date_from), ("to", args.filters.date_to)):
         if value:
-            active.append({"label": ARG_LABELS[arg], "value": value,
+            active.append({"label": ARG_LABELS[arg], "value": japanese_date(value),
                            "url": url_for("search.results", **args.url_args(page=1, **{arg: None}))})
     return active
 

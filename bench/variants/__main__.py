@@ -30,6 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs" / "benchmarks.md"
 RESULTS = REPO / "bench" / "results"
 SECTION = "## Spelling variants"
+HEADING = SECTION + " (`python -m bench.variants`)"
+#: A new section goes before this one (the doc's closing how-to), else at the end.
+BEFORE = "\n## Running the benchmarks"
 TARGET_RECALL = 0.95
 TARGET_FALSE = 0.01
 INTRO = [
@@ -107,7 +110,9 @@ def write_docs(intro: list[str], label: str, block: list[str]) -> None:
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     start = text.find(SECTION)
     if start < 0:
-        before, old, after = text.rstrip("\n") + "\n\n", "", ""
+        cut = text.find(BEFORE)
+        cut = len(text) if cut < 0 else cut + 1
+        before, old, after = text[:cut].rstrip("\n") + "\n\n", "", text[cut:]
     else:
         end = text.find("\n## ", start + len(SECTION))
         end = len(text) if end < 0 else end + 1
@@ -117,7 +122,7 @@ def write_docs(intro: list[str], label: str, block: list[str]) -> None:
         heading, _, body = chunk.partition("\n")
         blocks[heading.strip()] = body.strip("\n").split("\n")
     blocks[label] = block
-    section = [SECTION, "", *intro, ""]
+    section = [HEADING, "", *intro, ""]
     for heading, body in blocks.items():
         section += [f"### {heading}", "", *body, ""]
     DOCS.parent.mkdir(parents=True, exist_ok=True)

@@ -175,6 +175,24 @@ class QueryLog:
         return Report(since, searches, zero, distinct,
                       [QueryCount(*row) for row in top], [QueryCount(*row) for row in top_zero])
 
+    def add_counts_from(self, other: Path | str) -> None:
+        """Add the counts of another counts file (another server's) to these, day by day and query
+        by query: how ``kensaku stats`` reports several servers together.
+
+        :raises sqlite3.Error: ``other`` is not a counts file.
+        """
+        with self._lock:
+            connection = self._connect()
+            connection.execute("ATTACH DATABASE ? AS other", (str(other),))
+            try:
+                connection.execute(
+                    "INSERT INTO query_counts (day, query, searches, zero_results) "
+                    "SELECT day, query, searches, zero_results FROM other.query_counts WHERE true "
+                    "ON CONFLICT (day, query) DO UPDATE SET searches = searches + excluded.searches, "
+                    "zero_results = zero_results + excluded.zero_results")
+            finally:
+                connection.execute("DETACH DATABASE other")
+
     def forget_before(self, day: date) -> int:
         """Delete the counts of days before ``day``; returns how many rows went."""
         if not self.path.exists():

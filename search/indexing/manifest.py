@@ -19,7 +19,7 @@ from pathlib import Path
 from search.posts.anchors import LinkSource, on_site_links
 from search.analysis.dictionary import SHIPPED_WORDS
 from search.indexing.generations import current_generation, write_file_durably
-from search.posts.reader import Post, SkippedPost, is_after
+from search.posts.reader import MAX_POST_BYTES, Post, SkippedPost, is_after
 
 MANIFEST_FILE = "posts.json"
 
@@ -44,6 +44,8 @@ class Manifest:
     file_stats: dict[str, list[int]] = field(default_factory=dict)
     #: the site owner's word lists the user dictionary was made from (absolute paths)
     owner_dictionaries: list[str] = field(default_factory=list)
+    #: whether post files linked in from outside the posts folder were read (``--follow-links``)
+    follow_links: bool = False
 
     def add(self, post: Post) -> None:
         self.indexed[post.post_id] = [post.content_hash, post_keywords(post), post.url,
@@ -80,7 +82,8 @@ class Manifest:
             data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8"))
             return cls(data["posts_dir"], data["base_url"], data.get("future"), dict(data["indexed"]),
                        dict(data["skipped"]), data.get("dictionary_inputs", ""), dict(data.get("file_stats", {})),
-                       [str(path) for path in data.get("owner_dictionaries", [])])
+                       [str(path) for path in data.get("owner_dictionaries", [])],
+                       bool(data.get("follow_links", False)))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -88,7 +91,8 @@ class Manifest:
         data = {"posts_dir": self.posts_dir, "base_url": self.base_url, "future": self.future,
                 "indexed": self.indexed,
                 "skipped": self.skipped, "dictionary_inputs": self.dictionary_inputs,
-                "file_stats": self.file_stats, "owner_dictionaries": self.owner_dictionaries}
+                "file_stats": self.file_stats, "owner_dictionaries": self.owner_dictionaries,
+                "follow_links": self.follow_links}
         write_file_durably(generation / MANIFEST_FILE, json.dumps(data, ensure_ascii=False))
 
 
@@ -98,6 +102,14 @@ def indexed_base_url(index_root: Path) -> str | None:
     generation = current_generation(index_root)
     manifest = Manifest.read(generation) if generation is not None else None
     return manifest.base_url if manifest is not None else None
+
+
+def indexed_posts_dir(index_root: Path) -> str | None:
+    """The posts folder (absolute path) the serving index was built from, or None when the index
+    has no readable manifest."""
+    generation = current_generation(index_root)
+    manifest = Manifest.read(generation) if generation is not None else None
+    return manifest.posts_dir if manifest is not None else None
 
 
 def indexed_owner_dictionaries(index_root: Path) -> list[Path]:
@@ -199,4 +211,10 @@ def record_skipped(manifest: Manifest, item: SkippedPost, posts_dir: Path) -> No
 
 
 def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the file's bytes; for a file too large to be a post (which the reindex skips
+    unread), of its size and times instead: a huge file is never read whole into memory."""
+    with open(path, "rb") as stream:
+        stat = os.fstat(stream.fileno())
+        if stat.st_size > MAX_POST_BYTES:
+            return "large:" + ":".join(map(str, _stat_key(stat)))
+        return hashlib.sha256(stream.read()).hexdigest()

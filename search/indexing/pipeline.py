@@ -77,22 +77,24 @@ def workers_for(items: list[Item], jobs: int | None = None) -> int:
 
 
 def read_item(item: Item, posts_dir: Path, base_url: str = "", *, future: bool = False,
-              now: datetime | None = None) -> Post | SkippedPost:
+              now: datetime | None = None, follow_links: bool = False) -> Post | SkippedPost:
     """A post file (or an already read post) as :func:`search.posts.reader.load_posts` would yield it.
 
     :param future: keep posts dated after ``now`` (:func:`search.posts.reader.publication_skip`).
     :param now: the build time; None: the time of the call.
+    :param follow_links: read post files linked in from outside ``posts_dir`` too.
     """
     if not isinstance(item, Path):
         return item
-    return read_or_skip(item, posts_dir, base_url, future=future, now=now)
+    return read_or_skip(item, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
 
 
 class AnalysisPool:
     """``jobs`` worker processes reading and analyzing posts for one writer; a context manager.
 
     With ``jobs == 1`` there are no workers: :meth:`read` reads in this process and
-    :meth:`analyzed` primes nothing (the writer's fields analyze as usual).
+    :meth:`analyzed` analyzes each post in this process before the writer sees it (so a post
+    whose analysis fails is skipped as with workers).
 
     :raises concurrent.futures.process.BrokenProcessPool: (from the methods) a worker died.
     """
@@ -116,34 +118,48 @@ class AnalysisPool:
             self._executor = None
 
     def read(self, items: Iterable[Item], posts_dir: Path, base_url: str = "", *, future: bool = False,
-             now: datetime | None = None) -> list[Post | SkippedPost]:
+             now: datetime | None = None, follow_links: bool = False) -> list[Post | SkippedPost]:
         """Every item read (:func:`read_item`), in order; post files are parsed by the workers.
 
         :param now: the build time posts' dates are compared with (None: the time of this call,
             the same for every worker).
+        :param follow_links: read post files linked in from outside ``posts_dir`` too.
         """
         items = list(items)
         now = now or datetime.now(timezone.utc)
         if self._executor is None or not any(isinstance(item, Path) for item in items):
-            return [read_item(item, Path(posts_dir), base_url, future=future, now=now) for item in items]
+            return [read_item(item, Path(posts_dir), base_url, future=future, now=now, follow_links=follow_links)
+                    for item in items]
         read: list[Post | SkippedPost] = []
-        for batch in self._map(_read_batch, items, Path(posts_dir), base_url, future, now):
+        for batch in self._map(_read_batch, items, Path(posts_dir), base_url, future, now, follow_links):
             read.extend(batch)
         return read
 
     def analyzed(self, posts: Iterable[Post | SkippedPost], schema: Schema) -> Iterator[Post | SkippedPost]:
         """Yield ``posts`` in order; while a :class:`Post` is out, ``schema``'s fields index its
-        document from what the workers computed.
+        document from what the workers computed. A post whose analysis raised is yielded as a
+        :class:`SkippedPost` with the reason instead (the writer never sees half of it).
 
         :param schema: the writer's schema (``writer.schema``), whose fields ``add_document`` asks.
         """
         if self._executor is None:
-            yield from posts
+            with _primed_fields(schema) as primed:
+                for post in posts:
+                    if isinstance(post, Post):
+                        postings = _postings_or_skip(post, schema)
+                        if isinstance(postings, SkippedPost):
+                            post = postings
+                        else:
+                            primed.update(postings)
+                    yield post
+                    primed.clear()
             return
         schema_bytes = pickle.dumps(schema, pickle.HIGHEST_PROTOCOL)
         with _primed_fields(schema) as primed:
             for results in self._map(_analyze_batch, posts, schema_bytes):
                 for post, postings in results:
+                    if isinstance(postings, SkippedPost):
+                        post, postings = postings, None
                     if postings is not None:
                         primed.update(postings)
                     yield post
@@ -238,8 +254,9 @@ def _die_with_parent(parent: int | None) -> None:
 
 
 def _read_batch(batch: list[Item], posts_dir: Path, base_url: str, future: bool,
-                now: datetime) -> list[Post | SkippedPost]:
-    return [read_item(item, posts_dir, base_url, future=future, now=now) for item in batch]
+                now: datetime, follow_links: bool) -> list[Post | SkippedPost]:
+    return [read_item(item, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
+            for item in batch]
 
 
 _worker_schemas: dict[bytes, Schema] = {}
@@ -250,7 +267,17 @@ def _analyze_batch(batch: list[Post | SkippedPost], schema_bytes: bytes) -> list
     if schema is None:
         _worker_schemas.clear()
         schema = _worker_schemas[schema_bytes] = pickle.loads(schema_bytes)
-    return [(post, _postings(post, schema) if isinstance(post, Post) else None) for post in batch]
+    return [(post, _postings_or_skip(post, schema) if isinstance(post, Post) else None) for post in batch]
+
+
+def _postings_or_skip(post: Post, schema: Schema) -> dict | SkippedPost:
+    """:func:`_postings`, or the post skipped with the reason its analysis raised."""
+    try:
+        return _postings(post, schema)
+    except RecursionError:
+        return SkippedPost(post.path, "could not be analyzed: nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - one post's analysis never stops a reindex
+        return SkippedPost(post.path, f"could not be analyzed: {type(exc).__name__}: {exc}"[:300])
 
 
 def _postings(post: Post, schema: Schema) -> dict[str, tuple[object, list[tuple]]]:

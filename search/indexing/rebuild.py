@@ -20,9 +20,10 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from search.posts.anchors import with_anchors
+from search.posts.anchors import with_anchors, with_post_urls
 from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError
+from search.indexing.safeguards import check_shrink, duplicate_urls, kept_posts
 from search.indexing.generations import (METADATA_FILE, compile_dictionary, current_generation,
                                 fsync_tree, new_generation_path, read_metadata,
                                 reindex_lock, remove_abandoned_generations, remove_old_generations,
@@ -60,6 +61,10 @@ class IndexStats:
         ``skipped`` too, beside the unchanged files skipped before).
     :ivar rebuilt_because: why an update rebuilt every post instead (e.g. :data:`DICTIONARY_CHANGED`);
         ``""`` when it did not, or for a reason the caller knows (a first index, another base URL).
+    :ivar kept: indexed posts whose files are there but could not be read: their indexed version
+        stays (:mod:`search.indexing.safeguards`); each with file and reason. Not in ``skipped``.
+    :ivar warnings: ``(file, message)`` about posts indexed anyway (a permalink off the site, a
+        title that is a mapping, two posts with one URL …).
     """
 
     indexed: int = 0
@@ -74,24 +79,43 @@ class IndexStats:
     unchanged: int = 0
     newly_skipped: int = 0
     rebuilt_because: str = ""
+    kept: list[SkippedPost] = field(default_factory=list)
+    warnings: list[tuple[Path, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
+        kept = f", kept {len(self.kept)} unreadable as indexed" if self.kept else ""
         if not self.incremental:
             why = f"; rebuilt every post because {self.rebuilt_because}" if self.rebuilt_because else ""
-            return f"Indexed {self.indexed} posts, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s{why}."
+            return (f"Indexed {self.indexed} posts, skipped {len(self.skipped)}{kept}, "
+                    f"in {self.elapsed_s:.1f} s{why}.")
         if not (self.added or self.updated or self.deleted):
-            return f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s."
+            return (f"Index up to date ({self.unchanged} posts), skipped {len(self.skipped)}{kept}, "
+                    f"in {self.elapsed_s:.1f} s.")
         relinked = f" ({self.relinked} for links to them)" if self.relinked else ""
         return (f"Updated the index: {self.added} new, {self.updated} changed{relinked}, {self.deleted} deleted, "
-                f"{self.unchanged} unchanged, skipped {len(self.skipped)}, in {self.elapsed_s:.1f} s.")
+                f"{self.unchanged} unchanged, skipped {len(self.skipped)}{kept}, in {self.elapsed_s:.1f} s.")
+
+    def note_warnings(self, posts: list[Post | SkippedPost], others: Iterable[tuple[str, str]] = ()) -> None:
+        """Add the ``posts``' own warnings to :attr:`warnings`, and one for each URL that more than one
+        post has (among ``posts`` and ``others``: ``(post_id, url)`` of posts indexed before)."""
+        read = [post for post in posts if isinstance(post, Post)]
+        for post in read:
+            self.warnings.extend((post.path, warning) for warning in post.warnings)
+        paths = {post.post_id: post.path for post in read}
+        for url, post_ids in duplicate_urls([*others, *((post.post_id, post.url) for post in read)]):
+            mine = [post_id for post_id in post_ids if post_id in paths]
+            if mine:
+                path = paths[mine[0]]
+                others_text = ", ".join(post_id for post_id in post_ids if post_id != mine[0])
+                self.warnings.append((path, f"has the URL {url} of {others_text} too: one of them cannot be reached"))
 
 
 ProgressCallback = Callable[[Post | SkippedPost], None]
 #: :attr:`IndexStats.rebuilt_because` of an update that rebuilt every post instead: the user
 #: dictionary changed; the index format; the index holds no record of its posts' files (built from
 #: posts handed to it, or by an older kensaku); another posts folder, base URL or ``--future``; or
-#: most posts changed (a rebuild is then about as fast).
+#: most posts changed (a rebuild is then about as fast); --follow-links was turned on or off.
 DICTIONARY_CHANGED = "the user dictionary changed (tags or dictionary files)"
 FORMAT_CHANGED = "the index format changed (another version of kensaku)"
 NO_MANIFEST = "the index holds no record of its post files"
@@ -99,12 +123,14 @@ FOLDER_CHANGED = "the posts folder changed"
 BASE_URL_CHANGED = "the base URL changed"
 FUTURE_CHANGED = "--future was turned on or off"
 MOST_CHANGED = "most posts changed"
+FOLLOW_LINKS_CHANGED = "--follow-links was turned on or off"
 
 
 def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallback | None = None, *,
                 owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
                 posts_dir: Path | None = None, base_url: str = "", future: bool = False,
-                now: datetime | None = None) -> IndexStats:
+                now: datetime | None = None, follow_links: bool = False,
+                keep_from: Path | None = None) -> IndexStats:
     """Write a new index of ``posts`` into the empty or missing directory ``index_dir``.
 
     The user dictionary (:mod:`search.analysis.dictionary`: shipped words, the posts' tags and
@@ -123,6 +149,9 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     :param future: index post files dated after ``now`` too (``jekyll build --future``); else
         they are skipped (:func:`search.posts.reader.publication_skip`).
     :param now: the build time post dates are compared with; None: the time of the call.
+    :param follow_links: read post files linked in from outside ``posts_dir`` too.
+    :param keep_from: the previous generation: its posts whose files cannot be read now are
+        indexed as they were there (:func:`search.indexing.safeguards.kept_posts`).
     :returns: counts; ``elapsed_s`` covers this call.
     :raises SearchError: an owner word list cannot be read.
     """
@@ -132,9 +161,13 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     items = list(posts)
     folder = Path(posts_dir) if posts_dir is not None else Path(".")
     stats = IndexStats(index_dir=index_dir)
-    manifest = Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future)
+    manifest = Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future,
+                        follow_links=follow_links)
     with AnalysisPool(workers_for(items, jobs)) as pool:
-        read = with_anchors(pool.read(items, folder, base_url, future=future, now=now), base_url=base_url)
+        read = pool.read(items, folder, base_url, future=future, now=now, follow_links=follow_links)
+        read = _keep_unreadable(read, keep_from, folder, stats)
+        read = with_anchors(with_post_urls(read, base_url=base_url), base_url=base_url)
+        stats.note_warnings(read)
         keywords = [k for p in read if isinstance(p, Post) for k in post_keywords(p)]
         owner_dictionaries = list(owner_dictionaries)
         manifest.dictionary_inputs = digest_dictionary_inputs(keywords, owner_dictionaries)
@@ -167,6 +200,32 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     return stats
 
 
+def _keep_unreadable(read: list[Post | SkippedPost], previous: Path | None, folder: Path,
+                     stats: IndexStats) -> list[Post | SkippedPost]:
+    """``read`` with each unreadable post that ``previous`` indexed replaced by its indexed version
+    (noted in ``stats.kept``)."""
+    manifest = Manifest.read(previous) if previous is not None else None
+    if manifest is None or not any(isinstance(item, SkippedPost) and item.unreadable for item in read):
+        return read
+    kept = kept_posts(previous, [item for item in read if isinstance(item, SkippedPost)], folder, manifest.indexed)
+    result: list[Post | SkippedPost] = []
+    for item in read:
+        post = kept.get(_post_id(item.path, folder)) if isinstance(item, SkippedPost) and item.unreadable else None
+        if post is not None:
+            stats.kept.append(item)
+            result.append(post)
+        else:
+            result.append(item)
+    return result
+
+
+def _post_id(path: Path, folder: Path) -> str | None:
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return None
+
+
 def check_doc_count(ix, expected: int) -> None:
     found = ix.doc_count()
     if found != expected:
@@ -177,7 +236,8 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
                   progress: ProgressCallback | None = None,
                   posts: Iterable[Post | SkippedPost] | None = None,
                   owner_dictionaries: Iterable[Path] = (), jobs: int | None = None,
-                  wait_s: float = 0.0, future: bool = False, now: datetime | None = None) -> IndexStats:
+                  wait_s: float = 0.0, future: bool = False, now: datetime | None = None,
+                  follow_links: bool = False, allow_shrink: bool = False) -> IndexStats:
     """Rebuild the whole index of the posts in ``posts_dir`` and switch the server to it.
 
     Writes a new generation under ``index_root`` (:func:`write_index`), fsyncs it, then
@@ -194,34 +254,46 @@ def rebuild_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param wait_s: seconds to wait for a running reindex (see :func:`search.indexing.generations.reindex_lock`).
     :param future: index posts dated after ``now`` too (``jekyll build --future``); else skip them.
     :param now: the build time post dates are compared with; None: when the reindex starts.
+    :param follow_links: read post files (and folders) linked in from outside ``posts_dir`` too.
+    :param allow_shrink: switch to the new index even when it holds far fewer posts than the
+        current one (:func:`search.indexing.safeguards.check_shrink`).
     :raises ReindexInProgressError: another reindex holds the lock.
     :raises EmptyPostsFolderError: there is no post file (or no ``posts``) while the index holds
         posts; the index is left as it was (delete ``index_root`` to really empty it).
+    :raises IndexShrinkError: the new index would hold far fewer posts and not ``allow_shrink``;
+        the index is left as it was. Posts whose files cannot be read keep their indexed version.
     :raises FileNotFoundError: ``posts_dir`` is not a folder (and no ``posts`` were given).
     """
     started = time.perf_counter()
     index_root = Path(index_root)
     with reindex_lock(index_root, wait_s):
         stats = rebuild_locked(Path(posts_dir), index_root, base_url, progress, posts,
-                                owner_dictionaries, jobs, future, now or datetime.now(timezone.utc))
+                                owner_dictionaries, jobs, future, now or datetime.now(timezone.utc),
+                                follow_links=follow_links, allow_shrink=allow_shrink)
     stats.elapsed_s = time.perf_counter() - started
     return stats
 
 
 def rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
                     posts: Iterable[Post | SkippedPost] | None, owner_dictionaries: Iterable[Path],
-                    jobs: int | None, future: bool, now: datetime) -> IndexStats:
+                    jobs: int | None, future: bool, now: datetime, *, follow_links: bool = False,
+                    allow_shrink: bool = False) -> IndexStats:
     remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
-    items = list(posts) if posts is not None else find_post_files(posts_dir)
+    items = list(posts) if posts is not None else find_post_files(posts_dir, follow_links=follow_links)
     if not items:
-        _refuse_to_empty(posts_dir, index_root, previous)
+        refuse_to_empty(posts_dir, index_root, previous)
+    before = read_metadata(previous).get("posts", 0) if previous is not None else 0
+    before = before if isinstance(before, int) else 0
+    check_shrink(before, len(items), index_root, allow=allow_shrink)  # at most one post per file
     generation = new_generation_path(index_root)
     try:
         # Posts already read (reindex --strict) come from posts_dir too: the manifest records the
         # folder, base URL and future setting either way, so the next reindex keeps them.
         stats = write_index(items, generation, progress, owner_dictionaries=owner_dictionaries, jobs=jobs,
-                            posts_dir=posts_dir, base_url=base_url, future=future, now=now)
+                            posts_dir=posts_dir, base_url=base_url, future=future, now=now,
+                            follow_links=follow_links, keep_from=previous)
+        check_shrink(before, stats.indexed, index_root, allow=allow_shrink)
         compile_dictionary(index_root, generation)
         _write_vocabulary(generation)
         fsync_tree(generation)
@@ -233,7 +305,7 @@ def rebuild_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     return stats
 
 
-def _refuse_to_empty(posts_dir: Path, index_root: Path, previous: Path | None) -> None:
+def refuse_to_empty(posts_dir: Path, index_root: Path, previous: Path | None) -> None:
     """Raise :class:`EmptyPostsFolderError` if the index ``previous`` holds posts (a posts folder
     found empty is more likely a failed checkout than a blog without posts)."""
     kept = read_metadata(previous).get("posts", 0) if previous is not None else 0

@@ -8,6 +8,9 @@ katakana reading of each word (link text is searched every way body text is). Th
 in results store character offsets (``chars=True``) so snippets are highlighted from the index
 without running Janome again (NOTES: re-analysis costs seconds per page of hits).
 ``tag``, ``category``, ``author`` and ``year`` are exact keyword fields for filters and facets.
+``sections`` stores the post's headings as ``(offset in body, level, heading, anchor)``
+(:class:`search.posts.sections.Section`), so a hit's match offsets map to the heading before them
+without reading the post again.
 
 Dates: a post's date is kept as Jekyll shows it, in the offset written in the post. ``date`` is the
 instant (naive UTC, sortable: "newest" and "oldest" order posts of different offsets truly);
@@ -29,7 +32,7 @@ from search.analysis.analyzers import ngram_analyzer, reading_analyzer, word_ana
 from search.posts.reader import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 11
+INDEX_VERSION = 12  # 12: sections (issue 15); post texts without controls, URLs only on the site (issue 13)
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "anchors": 2.0, "body": 1.0, "code": 0.5}
@@ -77,6 +80,7 @@ def build_schema(dictionary: str | None = None) -> Schema:
         utc_offset=STORED(),
         excerpt=STORED(),
         content_hash=STORED(),
+        sections=STORED(),
     )
 
 
@@ -111,6 +115,8 @@ def post_to_document(post: Post) -> dict[str, object]:
         "excerpt": post.excerpt,
         "content_hash": post.content_hash,
     }
+    if post.sections:
+        document["sections"] = [section.to_stored() for section in post.sections]
     if post.date is not None:
         date = post.date if post.date.tzinfo else post.date.replace(tzinfo=timezone.utc)  # Post's convention
         document["date"] = date.astimezone(timezone.utc).replace(tzinfo=None)

@@ -13,11 +13,11 @@ import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from whoosh.filedb.filestore import FileStorage
 
-from search.posts.anchors import LinkSource, anchor_texts, on_site_links, with_anchors
+from search.posts.anchors import LinkSource, anchor_texts, on_site_links, with_anchors, with_post_urls
 from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.indexing.generations import (DICTIONARIES_DIR, compile_dictionary, current_generation,
                                 format_metadata, fsync_tree, link_file, new_generation_path, read_metadata,
@@ -29,20 +29,20 @@ from search.indexing.pipeline import AnalysisPool, workers_for
 from search.posts.reader import Post, SkippedPost, find_post_files
 from search.indexing.schema import build_schema, post_to_document
 
-from search.indexing.rebuild import (BASE_URL_CHANGED, DICTIONARY_CHANGED, FOLDER_CHANGED, FORMAT_CHANGED, FUTURE_CHANGED,
-                                     MOST_CHANGED, NO_MANIFEST, UNSHARED_FILES, WRITER_LIMIT_MB, IndexStats,
-                                     ProgressCallback, check_doc_count, rebuild_locked)
+from search.indexing.safeguards import check_shrink
+from search.indexing.rebuild import (BASE_URL_CHANGED, DICTIONARY_CHANGED, FOLDER_CHANGED, FOLLOW_LINKS_CHANGED,
+                                     FORMAT_CHANGED, FUTURE_CHANGED, MOST_CHANGED, NO_MANIFEST, UNSHARED_FILES, WRITER_LIMIT_MB, IndexStats,
+                                     ProgressCallback, refuse_to_empty, check_doc_count, rebuild_locked)
 
 
 #: An update touching more than this share of the posts rebuilds instead (faster, one segment).
 UPDATE_MAX_CHANGED_SHARE = 0.5
 
 
-
 def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
                  progress: ProgressCallback | None = None, owner_dictionaries: Iterable[Path] = (),
                  jobs: int | None = None, wait_s: float = 0.0, future: bool = False,
-                 now: datetime | None = None) -> IndexStats:
+                 now: datetime | None = None, follow_links: bool = False, allow_shrink: bool = False) -> IndexStats:
     """Bring the index up to date with ``posts_dir``, re-indexing only new, changed and deleted posts.
 
     Post files are compared by content hash with the current generation's ``posts.json``. The
@@ -53,6 +53,8 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :data:`UPDATE_MAX_CHANGED_SHARE` of the posts changed. When nothing changed, nothing is written.
     A post skipped as dated in the future counts as changed once its date is no longer after
     ``now``, though its file did not change: the first update from then on indexes it.
+    An indexed post whose file is there but cannot be read keeps its indexed version
+    (``stats.kept``); one whose file is gone is deleted.
 
     :param progress: called once per new or changed post file handled.
     :param owner_dictionaries: the site owner's word lists for the user dictionary.
@@ -60,8 +62,13 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param wait_s: seconds to wait for a running reindex (see :func:`search.indexing.generations.reindex_lock`).
     :param future: index posts dated after ``now`` too (``jekyll build --future``); else skip them.
     :param now: the build time post dates are compared with; None: when the reindex starts.
+    :param follow_links: read post files (and folders) linked in from outside ``posts_dir`` too.
+    :param allow_shrink: apply the changes even when they drop a large share of the indexed posts
+        (:func:`search.indexing.safeguards.check_shrink`).
     :raises ReindexInProgressError: another reindex holds the lock (after ``wait_s`` seconds).
     :raises EmptyPostsFolderError: there is no post file while the index holds posts (index unchanged).
+    :raises IndexShrinkError: the changes would drop a large share of the indexed posts and not
+        ``allow_shrink`` (index unchanged).
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
     started = time.perf_counter()
@@ -69,24 +76,24 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     owner_dictionaries = list(owner_dictionaries)
     now = now or datetime.now(timezone.utc)
     with reindex_lock(index_root, wait_s):
-        stats = _update_locked(posts_dir, index_root, base_url, progress, owner_dictionaries, jobs, future, now)
+        stats = _update_locked(posts_dir, index_root, base_url, progress, owner_dictionaries, jobs, future, now,
+                               follow_links, allow_shrink)
         if not isinstance(stats, IndexStats):
             reason = stats
             stats = rebuild_locked(posts_dir, index_root, base_url, progress, None, owner_dictionaries, jobs,
-                                    future, now)
+                                    future, now, follow_links=follow_links, allow_shrink=allow_shrink)
             stats.rebuilt_because = reason or ""
     stats.elapsed_s = time.perf_counter() - started
     return stats
 
 
-
 def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: ProgressCallback | None,
                    owner_dictionaries: list[Path], jobs: int | None, future: bool,
-                   now: datetime) -> IndexStats | str | None:
+                   now: datetime, follow_links: bool, allow_shrink: bool) -> IndexStats | str | None:
     """Apply the changes in a new generation; when a full rebuild is needed instead, why (one of
     the ``*_CHANGED`` reasons, for :attr:`IndexStats.rebuilt_because`), or None when there is no
     index to update yet."""
-    files = find_post_files(posts_dir)
+    files = find_post_files(posts_dir, follow_links=follow_links)
     remove_abandoned_generations(index_root)
     previous = current_generation(index_root)
     if previous is None or not previous.is_dir():
@@ -103,11 +110,17 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
         return BASE_URL_CHANGED
     if manifest.future != future:
         return FUTURE_CHANGED
+    if manifest.follow_links != follow_links:
+        return FOLLOW_LINKS_CHANGED
     hashes = current_hashes(files, posts_dir, manifest)
     changed_ids = {post_id for post_id, (_, digest) in hashes.items()
                    if (manifest.indexed.get(post_id) or manifest.skipped.get(post_id) or [None])[0] != digest}
     changed_ids |= manifest.due(now) & hashes.keys()  # dated in the future until now: read again
     deleted = [post_id for post_id in [*manifest.indexed, *manifest.skipped] if post_id not in hashes]
+    if not hashes and manifest.indexed:
+        refuse_to_empty(posts_dir, index_root, previous)
+    check_shrink(len(manifest.indexed), len(manifest.indexed) - sum(p in manifest.indexed for p in deleted),
+                 index_root, allow=allow_shrink)
     if len(changed_ids) + len(deleted) > UPDATE_MAX_CHANGED_SHARE * max(len(hashes), len(manifest.indexed)):
         return MOST_CHANGED
     stats = IndexStats(incremental=True)
@@ -119,11 +132,14 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
         stats.unchanged = len(manifest.indexed)
         return stats  # (other owner word lists or shipped words: the dictionary is checked below)
     changed = [path for post_id, (path, _) in hashes.items() if post_id in changed_ids]
+    indexed_before = len(manifest.indexed)
     generation = new_generation_path(index_root)
     try:
         with AnalysisPool(workers_for(changed, jobs)) as pool:
             read, relinked = _read_with_anchors(pool, changed, hashes, changed_ids, manifest, posts_dir, base_url,
-                                                future, now)
+                                                future, now, follow_links)
+            stats.note_warnings(read, [(post_id, entry[2]) for post_id, entry in manifest.indexed.items()
+                                       if post_id not in changed_ids and post_id in hashes and len(entry) > 2])
             keywords = [k for post_id, (_, words, *_) in manifest.indexed.items()
                         if post_id in hashes and post_id not in changed_ids for k in words]
             keywords += [k for p in read if isinstance(p, Post) for k in post_keywords(p)]
@@ -147,7 +163,8 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
             # compound segment it opens (the term index, ~0.1 s each time) into memory.
             ix = FileStorage(str(generation), supports_mmap=False).open_index(schema=schema)
             skipped_before = len(stats.skipped)
-            _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress)
+            _apply_changes(ix, pool, read, posts_dir, manifest, deleted, stats, progress,
+                           lambda after: check_shrink(indexed_before, after, index_root, allow=allow_shrink))
             stats.newly_skipped = len(stats.skipped) - skipped_before
             stats.relinked = relinked
         manifest.write(generation)
@@ -164,26 +181,35 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     return stats
 
 
-
 def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str, tuple[Path, str]],
                        changed_ids: set[str], manifest: Manifest, posts_dir: Path,
-                       base_url: str, future: bool, now: datetime) -> tuple[list[Post | SkippedPost], int]:
+                       base_url: str, future: bool, now: datetime,
+                       follow_links: bool) -> tuple[list[Post | SkippedPost], int]:
     """The changed post files read, each post with its anchor texts (:mod:`search.posts.anchors`), followed
     by the unchanged posts whose anchor texts the change alters (a link to them added, removed or
     reworded), read again to be re-indexed; and how many of those there are."""
-    read = pool.read(changed, posts_dir, base_url, future=future, now=now)
+    read = pool.read(changed, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
+    # An indexed post that cannot be read now keeps its indexed version (_apply_changes): its links too.
+    unreadable = [p for p in read if isinstance(p, SkippedPost) and p.unreadable
+                  and Path(p.path).relative_to(posts_dir).as_posix() in manifest.indexed]
+    if unreadable:
+        changed_ids = changed_ids - {Path(p.path).relative_to(posts_dir).as_posix() for p in unreadable}
+        read = [p for p in read if all(p is not u for u in unreadable)]
+    unchanged = [source for source in manifest.link_sources(leave_out=changed_ids) if source.post_id in hashes]
+    read = with_post_urls(read, unchanged, base_url)
     if _links_unchanged(read, manifest, set(hashes), base_url):
         # The same posts linking the same way: every post's anchor texts are those recorded.
-        return [dataclasses.replace(p, anchors=tuple(manifest.indexed[p.post_id][4])) for p in read], 0
+        return [dataclasses.replace(p, anchors=tuple(manifest.indexed[p.post_id][4])) for p in read] + unreadable, 0
     kept = [source for source in manifest.link_sources(leave_out=changed_ids) if source.post_id in hashes]
     before = anchor_texts(manifest.link_sources(), base_url)
     after = anchor_texts([*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
     relinked = sorted(source.post_id for source in kept
                       if before.get(source.post_id, ()) != after.get(source.post_id, ()))
-    read += pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url, future=future, now=now)
+    again = pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url, future=future, now=now,
+                      follow_links=follow_links)
+    read += with_post_urls(again, [*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
     others = [source for source in kept if source.post_id not in set(relinked)]
-    return with_anchors(read, others, base_url), len(relinked)
-
+    return with_anchors(read, others, base_url) + unreadable, len(relinked)
 
 
 def _links_unchanged(read: list[Post | SkippedPost], manifest: Manifest, post_ids: set[str],
@@ -201,11 +227,14 @@ def _links_unchanged(read: list[Post | SkippedPost], manifest: Manifest, post_id
     return True
 
 
-
 def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], posts_dir: Path,
                    manifest: Manifest, deleted: list[str], stats: IndexStats,
-                   progress: ProgressCallback | None) -> None:
-    """Delete ``deleted``, update or add ``posts`` (the changed files, read), commit; update ``manifest``."""
+                   progress: ProgressCallback | None, check: Callable[[int], None]) -> None:
+    """Delete ``deleted``, update or add ``posts`` (the changed files, read), commit; update ``manifest``.
+
+    An unreadable post (:attr:`SkippedPost.unreadable`) that was indexed stays as it is (in
+    ``stats.kept``). ``check(posts after the changes)`` runs before the commit (it may raise to
+    cancel it)."""
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for post_id in deleted:
@@ -215,6 +244,11 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
             manifest.skipped.pop(post_id, None)
         for item in pool.analyzed(posts, writer.schema):
             post_id = Path(item.path).relative_to(posts_dir).as_posix()
+            if isinstance(item, SkippedPost) and item.unreadable and post_id in manifest.indexed:
+                stats.kept.append(item)  # its document and manifest entry stay as they are
+                if progress is not None:
+                    progress(item)
+                continue
             was_indexed = manifest.indexed.pop(post_id, None) is not None
             manifest.skipped.pop(post_id, None)
             if isinstance(item, SkippedPost):
@@ -233,6 +267,7 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
                     stats.added += 1
             if progress is not None:
                 progress(item)
+        check(len(manifest.indexed))
     except BaseException:
         writer.cancel()
         raise
@@ -240,7 +275,6 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
     check_doc_count(ix, len(manifest.indexed))
     ix.close()
     stats.unchanged = len(manifest.indexed) - stats.indexed
-
 
 
 def _drop_empty_then_merge_small(writer, segments: list) -> list:
@@ -259,7 +293,6 @@ def _drop_empty_then_merge_small(writer, segments: list) -> list:
     from whoosh.writing import MERGE_SMALL
 
     return MERGE_SMALL(writer, [segment for segment in segments if segment.doc_count() > 0])
-
 
 
 def _link_generation(source: Path, target: Path) -> None:

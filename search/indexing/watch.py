@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from search.errors import ReindexInProgressError, SearchError
+from search.errors import ReindexInProgressError
 from search.indexing.rebuild import IndexStats
 from search.indexing.update import update_index
 from search.indexing.manifest import next_publication
@@ -84,17 +84,22 @@ def _is_post_path(path: str) -> bool:
 
 
 def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
-                owner_dictionaries: Iterable[Path] = (), future: bool = False, debounce_s: float = DEBOUNCE_S,
+                owner_dictionaries: Iterable[Path] = (), future: bool = False, follow_links: bool = False,
+                allow_shrink: bool = False, debounce_s: float = DEBOUNCE_S,
                 on_update: Callable[[IndexStats], None] | None = None,
                 on_error: Callable[[Exception], None] | None = None,
                 stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
     """Keep the index of ``posts_dir`` up to date until ``stop`` is set.
 
     :param future: index posts dated in the future too (:func:`search.indexing.update.update_index`).
+    :param follow_links: read post files linked in from outside ``posts_dir`` too.
+    :param allow_shrink: let an update drop a large share of the indexed posts at once (else it
+        is refused, reported through ``on_error``, and the index served stays as it was).
     :param on_update: called with the stats of each update that changed the index or skipped a
         post file that an event touched (a new or edited post that cannot be read, every time).
-    :param on_error: called with the :class:`SearchError` or ``OSError`` an update raised;
-        watching goes on (a failed update leaves the index being served untouched).
+    :param on_error: called with the exception an update raised (a :class:`SearchError` such as
+        :class:`~search.errors.IndexShrinkError`, an ``OSError``, or any other); watching goes on
+        (a failed update leaves the index being served untouched).
     :param stop: set it to return; None: until Ctrl+C (which lets an update under way finish; a
         second Ctrl+C raises KeyboardInterrupt).
     :param ready: set once the observer is watching (for tests).
@@ -129,17 +134,19 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
             touched = events.take()
             try:
                 stats = update_index(posts_dir, index_root, base_url=base_url, future=future,
-                                     owner_dictionaries=owner_dictionaries, wait_s=LOCK_WAIT_S)
+                                     owner_dictionaries=owner_dictionaries, wait_s=LOCK_WAIT_S,
+                                     follow_links=follow_links, allow_shrink=allow_shrink)
             except ReindexInProgressError:
                 events.put_back(touched)  # try again after the other reindex
                 continue
-            except (SearchError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - one failed update never ends watching
                 if on_error is not None:
                     on_error(exc)
                 continue
             due = next_publication(index_root)
             changed_index = stats.added or stats.updated or stats.deleted or not stats.incremental
-            if on_update is not None and (changed_index or stats.newly_skipped or _touched_skipped(stats, touched)):
+            if on_update is not None and (changed_index or stats.newly_skipped or stats.kept
+                                          or _touched_skipped(stats, touched)):
                 on_update(stats)
     except KeyboardInterrupt:
         pass

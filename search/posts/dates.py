@@ -1,5 +1,10 @@
 """A post's date as Jekyll reads it: the front matter's ``date`` (a string, with or without time and
 offset) or the ``YYYY-MM-DD-`` prefix of the file name (:func:`post_date`, :func:`parse_date`).
+
+Jekyll hands a date string YAML did not read as a timestamp to Ruby's ``Time.parse``, which reads
+many forms (``Jan 5, 2024``, ``05 Jan 2024``, ``5 January 2024 9:30pm``, ``Fri, 05 Jan 2024
+10:00:00 JST``, ``5/1/2024``); python-dateutil's parser reads the same forms here, with Ruby's
+order for numeric dates (``10/11/2012`` is 10 November: day first before a four-digit year).
 """
 
 from __future__ import annotations
@@ -7,10 +12,10 @@ from __future__ import annotations
 import re
 from datetime import date as Date
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from dateutil import parser as dateutil_parser
 
 from search.errors import PostFormatError
 
@@ -36,7 +41,7 @@ def post_date(path: Path, metadata: dict[str, Any]) -> datetime | None:
         source = "front matter"
     try:
         return parse_date(value)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise PostFormatError(path, f"invalid date {str(value)!r} in {source}: {exc}") from exc
 
 
@@ -44,25 +49,32 @@ def parse_date(value: object) -> datetime:
     """A front matter date as a timezone-aware datetime.
 
     Accepts a ``datetime`` or ``date``, ``YYYY-MM-DD`` with an optional time
-    (``2020-12-25 00:00:00 +0000``, ``2024-01-05T09:30:00+09:00``, ``…Z``) or an RFC 2822 string
-    (``Mon, 21 Nov 2022 14:09:50 GMT``). No offset means UTC; a date alone means midnight.
+    (``2020-12-25 00:00:00 +0000``, ``2024-01-05T09:30:00+09:00``, ``…Z``), and the other forms
+    Ruby's ``Time.parse`` reads (see the module): ``Jan 5, 2024``, RFC 2822
+    (``Mon, 21 Nov 2022 14:09:50 GMT``) … No offset means UTC; a date alone means midnight.
+    The date must name its year, month and day (Ruby would take the missing ones from the day
+    of the build, so the post's date would change from build to build).
 
-    :raises ValueError: impossible (``2021-02-30``) or unrecognised date.
+    :raises ValueError: impossible (``2021-02-30``), incomplete or unrecognised date, or one whose
+        instant is outside years 1–9999 in UTC (``0001-01-01 00:00 +1400``).
     """
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, Date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    text = str(value).strip()
-    match = _DATE_STRING.match(text)
-    if match is None:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            raise ValueError(
-                "not a recognised date format (use YYYY-MM-DD HH:MM:SS +0900)"
-            ) from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        parsed = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    elif isinstance(value, Date):
+        parsed = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    else:
+        text = str(value).strip()
+        match = _DATE_STRING.match(text)
+        parsed = _from_match(match) if match is not None else _parse_other(text)
+    try:
+        parsed.astimezone(timezone.utc)
+        parsed.timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise ValueError("out of range (its time in UTC is before year 1 or after year 9999)") from None
+    return parsed
+
+
+def _from_match(match: re.Match) -> datetime:
     part = match.groupdict()
     fraction = (part["f"] or "0")[:6].ljust(6, "0")
     return datetime(
@@ -75,6 +87,41 @@ def parse_date(value: object) -> datetime:
         int(fraction),
         tzinfo=_zone(part["tz"]),
     )
+
+
+#: Zone abbreviations Ruby's ``Time.parse`` knows (its ``ZoneOffset`` table, the common part), in hours.
+_ZONE_HOURS = {"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "JST": 9, "KST": 9, "EST": -5, "EDT": -4, "CST": -6,
+               "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "BST": 1}
+#: Numeric dates Ruby reads day first: ``d/m/yyyy`` (and with ``-`` or ``.``).
+_DAY_FIRST = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b")
+_UNRECOGNISED = "not a recognised date format (use YYYY-MM-DD HH:MM:SS +0900)"
+
+
+def _zone_for(name: str | None, offset: int | None) -> timezone | None:
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    hours = _ZONE_HOURS.get((name or "").upper())
+    return timezone(timedelta(hours=hours)) if hours is not None else None
+
+
+def _parse_other(text: str) -> datetime:
+    """``text`` read by python-dateutil as Ruby's ``Time.parse`` would; UTC when it names no zone
+    (or one unknown to Ruby's table)."""
+    if len(text) > 100 or not any(c.isdigit() for c in text):
+        raise ValueError(_UNRECOGNISED)
+    day_first = bool(_DAY_FIRST.match(text))
+    parsed = []
+    # Parsed twice with defaults differing in every field: a field the text leaves out differs.
+    for default in (datetime(2000, 1, 1), datetime(2001, 2, 2, 1, 1, 1)):
+        try:
+            parsed.append(dateutil_parser.parse(text, default=default, dayfirst=day_first,
+                                                yearfirst=not day_first, tzinfos=_zone_for))
+        except (ValueError, OverflowError, TypeError):
+            raise ValueError(_UNRECOGNISED) from None
+    first, second = parsed
+    if first.date() != second.date():
+        raise ValueError("incomplete date: give its year, month and day")
+    return first if first.tzinfo else first.replace(tzinfo=timezone.utc)
 
 
 def _zone(text: str | None) -> timezone:

@@ -1,11 +1,17 @@
 """A post's URL as Jekyll builds it: its ``permalink``, or the default ``/:categories/:year/:month/:day/:title.html``
 (:func:`post_url`), under the site's base URL.
+
+Every URL made here is a path on the site, under the base URL (an absolute ``http(s)`` permalink is
+kept only when its host is the base URL's): search results are links readers follow, and a
+permalink like ``javascript://x%0Aalert(1)`` or ``https://evil.example/phish`` must not become one.
+:func:`permalink_problem` says why a permalink was not used, for the reindex to report.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from search.posts.dates import FILE_DATE
 
@@ -15,8 +21,54 @@ _PLACEHOLDER = re.compile(
     r"|output_ext)\b"
 )
 
-#: Characters percent-encoded in URLs (a ``%`` that already starts an escape is left alone).
-_UNSAFE_IN_URL = re.compile(r"[\s#?\"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})")
+#: Characters percent-encoded in URLs (a ``%`` that already starts an escape is left alone): white
+#: space, C0/C1 controls, bidi formatting characters, delimiters, and the backslash (browsers read
+#: ``/\\host`` as ``//host``).
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069#?\"<>\\^`{|}]"
+                            r"|%(?![0-9A-Fa-f]{2})")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+def permalink_problem(permalink: object, base_url: str) -> str | None:
+    """Why :func:`post_url` does not use the front matter ``permalink`` (None: it does, or there is none).
+
+    Not used: a value that is not text; a URL with a scheme (``javascript:``, ``data:``,
+    ``mailto:``…) other than ``http(s)`` on the base URL's host; Liquid (``{{ … }}``), which is
+    left out silently as before (Jekyll evaluates it, this cannot).
+    """
+    if permalink is None or permalink == "":
+        return None
+    if not isinstance(permalink, str):
+        return f"permalink is {type(permalink).__name__}, not text: the post is linked by its default URL"
+    if "{{" in permalink or "{%" in permalink:
+        return None
+    text = _strip_for_scheme(permalink)
+    if not _SCHEME.match(text):
+        return None
+    if _same_host(text, base_url):
+        return None
+    shown = permalink.encode("unicode_escape").decode("ascii")
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    where = f"the site {urlsplit(base_url).netloc}" if urlsplit(base_url).netloc else "this site (no --base-url)"
+    return f"permalink {shown!r} is not a path on {where}: the post is linked by its default URL"
+
+
+def _strip_for_scheme(text: str) -> str:
+    """``text`` as a browser reads its scheme: leading C0 controls and spaces gone, tabs and
+    line breaks removed anywhere (WHATWG URL)."""
+    return re.sub(r"[\t\n\r]", "", text).lstrip("".join(map(chr, range(0x21))))
+
+
+def _same_host(url: str, base_url: str) -> bool:
+    """Whether ``url`` is ``http(s)`` on the host of ``base_url`` (which must name one)."""
+    try:
+        target, base = urlsplit(url), urlsplit(base_url)
+        return (target.scheme.lower() in ("http", "https") and bool(base.hostname)
+                and target.hostname == base.hostname and target.port == base.port
+                and not target.username and not target.password)
+    except ValueError:  # a bad port, brackets
+        return False
 
 
 def post_url(
@@ -30,7 +82,9 @@ def post_url(
 
     - ``permalink`` from front matter wins; ``:year``, ``:month``, ``:day``, ``:title``,
       ``:categories`` … in it are filled in when a date is known; a permalink holding Liquid
-      (``{{ … }}``) cannot be evaluated here and is ignored; a full ``http(s)://`` URL is kept.
+      (``{{ … }}``) cannot be evaluated here and is ignored; a full ``http(s)://`` URL is kept
+      when it is on the base URL's host; any other URL with a scheme is ignored
+      (:func:`permalink_problem` says why).
     - A ``YYYY-MM-DD-slug`` file: ``/:categories/:year/:month/:day/:title.html`` with the
       categories lowercased, de-duplicated and joined with ``/`` (Jekyll's ``UrlDrop``).
     - Any other file: ``/`` + ``post_id`` without its suffix + ``/``.
@@ -38,11 +92,15 @@ def post_url(
     Non-ASCII characters are kept as they are; spaces and URL delimiters become ``%XX``.
 
     :param base_url: prepended without doubling the ``/`` (``https://example.com/blog``).
-    :returns: an absolute path, or a full URL when ``base_url`` has a scheme.
+    :returns: an absolute path, or a full URL when ``base_url`` has a scheme (or a permalink
+        on its host: that URL, with unsafe characters percent-encoded).
     """
-    if permalink and "{{" not in permalink and "{%" not in permalink:
-        if re.match(r"^[a-z][a-z0-9+.-]*://", permalink, re.IGNORECASE):
-            return permalink
+    if isinstance(permalink, str) and permalink and "{{" not in permalink and "{%" not in permalink:
+        if _SCHEME.match(_strip_for_scheme(permalink)):
+            if permalink_problem(permalink, base_url) is None:
+                return _UNSAFE_IN_URL.sub(_percent, permalink.strip())
+            permalink = None
+    if isinstance(permalink, str) and permalink and "{{" not in permalink and "{%" not in permalink:
         values = _placeholder_values(post_id, date, categories)
         path = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), permalink)
     else:
@@ -54,8 +112,12 @@ def post_url(
         else:
             path = f"/{stem or post_id}/"
     path = re.sub(r"/{2,}", "/", "/" + path)
-    path = _UNSAFE_IN_URL.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), path)
+    path = _UNSAFE_IN_URL.sub(_percent, path)
     return base_url.rstrip("/") + path
+
+
+def _percent(match: re.Match) -> str:
+    return "".join(f"%{b:02X}" for b in match.group(0).encode("utf-8", "surrogatepass"))
 
 
 def _placeholder_values(

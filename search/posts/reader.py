@@ -15,19 +15,25 @@ a bare string or nothing, CRLF line endings, Shift_JIS bytes. The front matter i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from stat import S_ISREG
 
 from search.errors import PostFormatError
-from search.posts.dates import post_date
-from search.posts.frontmatter import author_value, decode_post, is_published, name_list, split_front_matter, text_value
-from search.posts.permalinks import post_url
+from search.posts.dates import FILE_DATE, post_date
+from search.posts.frontmatter import (author_value, decode_post, is_published, name_list, scalar_text,
+                                      split_front_matter, strip_controls)
+from search.posts.permalinks import permalink_problem, post_url
 from search.posts.markdown import clean_markdown
+from search.posts.render import LiquidContext, site_config
+from search.posts.sections import Section
 
 __all__ = [
     "POST_SUFFIXES",
@@ -63,6 +69,12 @@ class Post:
     :ivar links: ``(target, text)`` of the post's Markdown links (:attr:`search.posts.markdown.CleanedText.links`).
     :ivar anchors: the texts of other posts' links to this post (:mod:`search.posts.anchors`); set by
         the reindex, which knows every post, not by :func:`read_post`.
+    :ivar sections: the post's headings, their ids on the blog's page and where each starts in
+        ``body`` (:class:`search.posts.sections.Section`).
+    :ivar post_refs: the posts its ``{% post_url %}``/``{% link %}`` tags name (then the reindex
+        reads it again once every post's URL is known: :func:`search.posts.anchors.with_anchors`).
+    :ivar warnings: what was wrong with the post but did not stop it being indexed (a permalink
+        off the site, a title that is a mapping …), one short sentence each, for the reindex to report.
     """
 
     post_id: str
@@ -80,6 +92,9 @@ class Post:
     content_hash: str
     links: tuple[tuple[str, str], ...] = ()
     anchors: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    post_refs: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,12 +105,15 @@ class SkippedPost:
         future): not an error (``--strict`` accepts it); False for a file that could not be used.
     :ivar publish_at: for a post skipped as dated in the future, its date: from then on it is
         published (an update indexes it then, even if its file did not change); else None.
+    :ivar unreadable: the file is there but could not be read (permission denied, an I/O error):
+        a reindex keeps the post's indexed version, if it has one, instead of dropping it.
     """
 
     path: Path
     reason: str
     unpublished: bool = False
     publish_at: datetime | None = None
+    unreadable: bool = False
 
 
 #: The reason of a :class:`SkippedPost` for a ``published: false`` draft.
@@ -115,14 +133,29 @@ def check_posts_dir(posts_dir: Path) -> Path:
     return posts_dir
 
 
-def find_post_files(posts_dir: Path) -> list[Path]:
+#: Largest post file read, in bytes (~20 times the largest of 1,406 real posts; Janome would
+#: spend ~40 s on it). A larger file is skipped with its size.
+MAX_POST_BYTES = 2_000_000
+#: Most characters of text (title, body, code, excerpt) a post may have once read.
+MAX_POST_CHARS = 1_000_000
+
+
+def is_inside(path: Path | str, posts_dir: Path | str) -> bool:
+    """Whether ``path``, with every symbolic link resolved, is in the folder ``posts_dir`` (resolved too)."""
+    real, root = os.path.realpath(path), os.path.realpath(posts_dir)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def find_post_files(posts_dir: Path, *, follow_links: bool = False) -> list[Path]:
     """Every ``.md``/``.markdown`` file under ``posts_dir``, recursively, sorted by relative path.
 
     Hidden files and folders (name starting with ``.``) and ``node_modules`` are skipped, and so
     are a folder's documentation files (``README.md``, ``CHANGELOG.md``, ``LICENSE.md``, …: see
     :data:`NON_POST_NAMES`), which sit beside posts in repositories but are not posts.
     Symlinked folders are followed once; a symlink loop is not entered twice. A broken symlink
-    is listed (reading it fails with that reason, so the reindex reports it).
+    is listed (reading it fails with that reason, so the reindex reports it). A symlinked folder
+    that resolves outside ``posts_dir`` is not entered but listed itself, so the reindex reports
+    it (:func:`read_post`), unless ``follow_links``.
 
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
@@ -138,6 +171,11 @@ def find_post_files(posts_dir: Path) -> list[Path]:
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS]
         relative_root = Path(root).relative_to(posts_dir).as_posix()
         prefix = "" if relative_root == "." else relative_root + "/"
+        if not follow_links:
+            outside = [d for d in dirs if os.path.islink(os.path.join(root, d))
+                       and not is_inside(os.path.join(root, d), posts_dir)]
+            dirs[:] = [d for d in dirs if d not in outside]
+            found.extend((prefix + d, Path(root, d)) for d in outside)
         for name in files:
             if (not name.startswith(".") and name.lower().endswith(POST_SUFFIXES)
                     and name.rsplit(".", 1)[0].upper() not in NON_POST_NAMES):
@@ -150,30 +188,37 @@ def find_post_files(posts_dir: Path) -> list[Path]:
 
 
 def load_posts(posts_dir: Path, base_url: str = "", *, future: bool = False,
-               now: datetime | None = None) -> Iterator[Post | SkippedPost]:
+               now: datetime | None = None, follow_links: bool = False) -> Iterator[Post | SkippedPost]:
     """Read every post file under ``posts_dir``, in :func:`find_post_files` order.
 
     :param base_url: prefix for :attr:`Post.url`, e.g. ``"https://example.com/blog"``.
     :param future: keep posts dated after ``now`` (``jekyll build --future``).
     :param now: the build time posts' dates are compared with; None: the time of the call.
+    :param follow_links: read post files (and folders) that are symbolic links to places outside
+        ``posts_dir`` too; else they are skipped.
     :returns: one item per file (:func:`read_or_skip`): a :class:`Post`, or a :class:`SkippedPost`.
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
     posts_dir = Path(posts_dir)
     now = now or datetime.now(timezone.utc)
-    for path in find_post_files(posts_dir):
-        yield read_or_skip(path, posts_dir, base_url, future=future, now=now)
+    for path in find_post_files(posts_dir, follow_links=follow_links):
+        yield read_or_skip(path, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
 
 
 def read_or_skip(path: Path, posts_dir: Path, base_url: str = "", *, future: bool = False,
-                 now: datetime | None = None) -> Post | SkippedPost:
+                 now: datetime | None = None, follow_links: bool = False) -> Post | SkippedPost:
     """:func:`read_post`, or a :class:`SkippedPost` for a file that raised :class:`PostFormatError`
-    or a post Jekyll would not publish (:func:`publication_skip`)."""
+    (or any other exception: one post never stops a reindex) or a post Jekyll would not publish
+    (:func:`publication_skip`)."""
     try:
-        post = read_post(path, posts_dir, base_url)
+        post = read_post(path, posts_dir, base_url, follow_links=follow_links)
+        return publication_skip(post, future=future, now=now) or post
     except PostFormatError as exc:
-        return SkippedPost(Path(path), exc.reason)
-    return publication_skip(post, future=future, now=now) or post
+        return SkippedPost(Path(path), exc.reason, unreadable=exc.unreadable)
+    except RecursionError:
+        return SkippedPost(Path(path), "could not be read: nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - a bug or a library's limit on one post: skip that post
+        return SkippedPost(Path(path), f"could not be read: {type(exc).__name__}: {exc}"[:300])
 
 
 def publication_skip(post: Post, *, future: bool = False, now: datetime | None = None) -> SkippedPost | None:
@@ -201,52 +246,121 @@ def _future_reason(date: datetime) -> str:
             "(reindex after that, or use --future)")
 
 
-def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
+def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[str, str] | None = None, *,
+              follow_links: bool = False) -> Post:
     """Parse one post file.
 
     Title falls back to the first Markdown heading, then the file stem; the date to a
-    ``YYYY-MM-DD-`` file name prefix, then ``None``.
+    ``YYYY-MM-DD-`` file name prefix, then ``None``. Liquid in the text is rendered from the front
+    matter (``page``) and the site's ``_config.yml`` (``site``: :func:`search.posts.render.site_config`).
+    Control and bidi formatting characters are removed from every text
+    (:func:`search.posts.frontmatter.strip_controls`).
 
     :param path: the Markdown file.
     :param posts_dir: the posts folder; ``post_id`` is ``path`` relative to it.
     :param base_url: prefix for the URL (see :func:`post_url`).
-    :raises PostFormatError: unreadable, empty, binary or undecodable file, invalid or unclosed
-        YAML front matter, front matter that is not a mapping, impossible or unknown date format.
+    :param post_urls: the site's posts' URLs by :func:`search.posts.render.reference_keys`, for
+        ``{% post_url %}``/``{% link %}``; None: those tags render as their argument.
+    :param follow_links: read ``path`` even when it resolves outside ``posts_dir``.
+    :raises PostFormatError: unreadable (``unreadable`` set when the file is there but reading
+        it failed), outside ``posts_dir``, larger than :data:`MAX_POST_BYTES` or
+        :data:`MAX_POST_CHARS`, empty, binary or undecodable file, invalid or unclosed YAML front
+        matter, front matter that is not a mapping or whose aliases expand too far, impossible,
+        out-of-range or unknown date format.
     """
     path, posts_dir = Path(path), Path(posts_dir)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        if path.is_symlink() and not path.exists():
-            raise PostFormatError(path, f"broken symbolic link (to {os.readlink(path)})") from exc
-        raise PostFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    data = _read_bytes(path, posts_dir, follow_links)
     metadata, content = split_front_matter(path, decode_post(path, data))
-    cleaned = clean_markdown(content)
     try:
         post_id = path.relative_to(posts_dir).as_posix()
     except ValueError:
         post_id = path.name
+    warnings: list[str] = []
     date = post_date(path, metadata)
-    categories = name_list(metadata, "category", "categories")
+    categories = name_list(metadata, "category", "categories", warnings)
+    tags = name_list(metadata, "tag", "tags", warnings)
     permalink = metadata.get("permalink")
-    excerpt = metadata.get("excerpt") or metadata.get("description") or ""
+    problem = permalink_problem(permalink, base_url)
+    if problem is not None:
+        warnings.append(problem)
+    url = post_url(post_id, date, categories, permalink if isinstance(permalink, str) else None, base_url)
+    front_title = scalar_text(metadata, "title", warnings)
+    liquid = None
+    if "{{" in content or "{%" in content:
+        page = {**metadata, "date": date, "url": url, "categories": list(categories), "tags": list(tags),
+                "title": front_title or _slug_title(path.stem), "path": f"_posts/{post_id}"}
+        liquid = LiquidContext(page, site_config(posts_dir), post_urls or {})
+    cleaned = clean_markdown(content, liquid)
+    excerpt = scalar_text(metadata, "excerpt", warnings) or scalar_text(metadata, "description", warnings)
+    title = front_title or strip_controls((cleaned.headings[:1] or (path.stem,))[0]).strip()
+    body = strip_controls(cleaned.body)
+    if len(title) + len(body) + len(cleaned.code) + len(excerpt) > MAX_POST_CHARS:
+        raise PostFormatError(path, f"too much text once read (more than {MAX_POST_CHARS:,} characters)")
     return Post(
         post_id=post_id,
         path=path,
-        url=post_url(
-            post_id, date, categories, permalink if isinstance(permalink, str) else None, base_url
-        ),
-        title=text_value(metadata.get("title")) or (cleaned.headings[:1] or (path.stem,))[0],
+        url=url,
+        title=title,
         date=date,
         categories=categories,
-        tags=name_list(metadata, "tag", "tags"),
-        author=author_value(metadata.get("author")),
-        excerpt=clean_markdown(text_value(excerpt)).body.replace("\n", " ") if excerpt else "",
-        body=cleaned.body,
+        tags=tags,
+        author=author_value(metadata.get("author"), warnings),
+        excerpt=strip_controls(clean_markdown(excerpt).body.replace("\n", " ")) if excerpt else "",
+        body=body,
         code=cleaned.code,
         published=is_published(metadata.get("published", True)),
         content_hash=hashlib.sha256(data).hexdigest(),
         links=cleaned.links,
+        sections=cleaned.sections,
+        post_refs=cleaned.post_refs,
+        warnings=tuple(dict.fromkeys(warnings)),
     )
 
 
+def _slug_title(stem: str) -> str:
+    """Jekyll's title of a post without one: its file name's slug, words capitalized."""
+    slug = FILE_DATE.sub("", stem)
+    return " ".join(word[:1].upper() + word[1:] for word in re.split(r"[-_\s]+", slug) if word)
+
+
+def _read_bytes(path: Path, posts_dir: Path, follow_links: bool) -> bytes:
+    """The file's bytes, if it is a regular file inside ``posts_dir`` (or ``follow_links``) of at
+    most :data:`MAX_POST_BYTES`. Where the opened file really is is checked after opening
+    (``/proc/self/fd`` on Linux), so a link swapped in meanwhile is caught too."""
+    if path.is_symlink() and not path.exists():
+        raise PostFormatError(path, f"broken symbolic link (to {os.readlink(path)})")
+    if not follow_links and not is_inside(path, posts_dir):
+        kind = "folder" if os.path.isdir(path) else "file"
+        raise PostFormatError(path, f"symbolic link to a {kind} outside the posts folder "
+                                    f"({os.path.realpath(path)}): not read (--follow-links reads it)")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            raise PostFormatError(path, f"broken symbolic link (to {os.readlink(path)})") from exc
+        raise _unreadable(path, exc) from exc
+    try:
+        opened = f"/proc/self/fd/{fd}"
+        if not follow_links and os.path.islink(opened) and not is_inside(os.readlink(opened), posts_dir):
+            raise PostFormatError(path, "symbolic link to a file outside the posts folder: not read "
+                                        "(--follow-links reads it)")
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            raise PostFormatError(path, "not a regular file")
+        if stat.st_size > MAX_POST_BYTES:
+            raise PostFormatError(path, f"file too large ({stat.st_size:,} bytes; at most {MAX_POST_BYTES:,})")
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(MAX_POST_BYTES + 1)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_POST_BYTES:
+        raise PostFormatError(path, f"file too large (more than {MAX_POST_BYTES:,} bytes)")
+    return data
+
+
+def _unreadable(path: Path, exc: OSError) -> PostFormatError:
+    """The error for a file that could not be read; ``unreadable`` unless it is gone (deleted)."""
+    gone = exc.errno in (errno.ENOENT, errno.ENOTDIR) or not os.path.lexists(path)
+    return PostFormatError(path, f"cannot read file: {exc.strerror or exc}", unreadable=not gone)

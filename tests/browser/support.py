@@ -38,7 +38,8 @@ def _post(number: int, title: str, body: str, tags: list[str], category: str, au
 
 
 def write_posts(directory: Path) -> None:
-    """About 20 posts sharing the word 記録 (so a query pages), with tags, categories, authors and years."""
+    """About 20 posts sharing the word 記録 (so a query pages), with tags, categories, authors and
+    years, and two for the IME tests."""
     day = date(2023, 1, 10)
     number = 0
     for city, tag, category, author in TOPICS:
@@ -53,11 +54,28 @@ def write_posts(directory: Path) -> None:
     (directory / "2025-01-01-cloud.md").write_text(_post(
         99, "クラウドの費用を見直した記録", "クラウドのサーバー代を減らした。AWS の請求書を読む。",
         ["クラウド", "AWS"], "tech", "鈴木", date(2025, 1, 1)), encoding="utf-8")
-    if BUGCASES.exists():
+    # The IME case (kind of bug case BC19): the hiragana typed on the way to 日本 (にほん) reads as
+    # another post's にほんばし, which must never flash in while the reader is still converting.
+    for name, title, body in (("hanabi", "花火", "日本の花火を川辺で見た。"),
+                              ("kaimono", "買い物", "にほんばしで買い物をした。")):
+        (directory / f"2025-02-01-{name}.md").write_text(
+            f"---\ntitle: {title}\ndate: 2025-02-01\n---\n{body}\n", encoding="utf-8")
+    if BUGCASES.exists():  # and the bug case itself, where ../shared is beside the repository (CI)
         [case] = [c for c in json.loads(BUGCASES.read_text(encoding="utf-8")) if c["id"] == "BC19"]
         for doc in case["docs"]:
             (directory / f"2025-02-01-{doc['id']}.md").write_text(
                 f"---\ntitle: {doc['title']}\ndate: 2025-02-01\n---\n{doc['body']}\n", encoding="utf-8")
+
+
+def ime_titles() -> tuple[set[str], tuple[str, ...]]:
+    """What 日本 finds (titles), and the titles that must never flash in while converting にほん."""
+    found, never = {"花火"}, ("買い物",)
+    if BUGCASES.exists():
+        [case] = [c for c in json.loads(BUGCASES.read_text(encoding="utf-8")) if c["id"] == "BC19"]
+        titles = {doc["id"]: doc["title"] for doc in case["docs"]}
+        found |= {titles[i] for i in case["expect_ids"]}
+        never += tuple(t for i, t in titles.items() if i not in case["expect_ids"])
+    return found, never
 
 
 class StaticSite:
@@ -91,15 +109,22 @@ class StaticSite:
         self.thread.join(WAIT_S)
 
 
-def start_server(index_dir: Path, analytics_db: Path, cors_origins: list[str]) -> tuple[subprocess.Popen, str]:
-    """``kensaku serve --port 0`` in a subprocess; returns it and its base URL (no trailing slash)."""
-    command = [sys.executable, "-c", "from web.cli import cli; cli()", "serve", "--index", str(index_dir),
-               "--posts", str(index_dir / "no-posts"), "--port", "0", "--threads", "4",
-               "--analytics-db", str(analytics_db)]
+def start_server(index_dir: Path, analytics_db: Path | None, cors_origins: list[str], extra_args: list[str] = (),
+                 prefix: list[str] = ()) -> tuple[subprocess.Popen, str]:
+    """``kensaku serve --port 0`` in a subprocess; returns it and its base URL (no trailing slash).
+
+    :param extra_args: more options of ``kensaku serve`` (``--site-name``…).
+    :param prefix: a command the server runs under (``unshare …``), which ends by running its arguments.
+    """
+    command = [*prefix, sys.executable, "-c", "from web.cli import cli; cli()", "serve", "--index", str(index_dir),
+               "--posts", str(index_dir / "no-posts"), "--port", "0", "--threads", "4", *extra_args]
+    if analytics_db is not None:
+        command += ["--analytics-db", str(analytics_db)]
     for origin in cors_origins:
         command += ["--cors-origin", origin]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for name in ("KENSAKU_POSTS_DIR", "KENSAKU_INDEX_DIR", "KENSAKU_BASE_URL", "KENSAKU_CORS_ORIGINS"):
+    for name in ("KENSAKU_POSTS_DIR", "KENSAKU_INDEX_DIR", "KENSAKU_BASE_URL", "KENSAKU_CORS_ORIGINS",
+                 "KENSAKU_ANALYTICS_DB", "KENSAKU_SITE_NAME", "KENSAKU_SITE_URL", "KENSAKU_CSS", "KENSAKU_TEMPLATES"):
         env.pop(name, None)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
@@ -123,6 +148,7 @@ def start_server(index_dir: Path, analytics_db: Path, cors_origins: list[str]) -
         process.kill()
         process.wait(WAIT_S)
         pytest.fail("kensaku serve did not start:\n" + "".join(lines))
+    process.output = lines  # what it printed, read on by the thread
     return process, found[0]
 
 

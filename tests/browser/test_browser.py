@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.support import BUGCASES, WAIT_S, widget_page
+from tests.browser.support import WAIT_S, ime_titles, widget_page
 
 DEBOUNCE_WAIT_MS = 800  # well past search.js's 250 ms debounce
 
@@ -89,11 +89,11 @@ def test_pagination(page, app_url):
 
 def test_sort(page, app_url):
     page.goto(app_url + "/search?q=記録")
-    page.locator(".sort-links a", has_text="新しい順").click()
+    page.locator(".sort-control a", has_text="新しい順").click()
     page.wait_for_url(re.compile(r"sort=newest"))
     dates = page.locator(".hit-meta time").evaluate_all("nodes => nodes.map(n => n.getAttribute('datetime'))")
     assert dates == sorted(dates, reverse=True) and len(dates) == 10
-    page.locator(".sort-links a", has_text="古い順").click()
+    page.locator(".sort-control a", has_text="古い順").click()
     page.wait_for_url(re.compile(r"sort=oldest"))
     dates = page.locator(".hit-meta time").evaluate_all("nodes => nodes.map(n => n.getAttribute('datetime'))")
     assert dates == sorted(dates)
@@ -153,8 +153,7 @@ IME_COMMIT = """() => {
 
 
 def test_ime_composition_bc19(page, app_url, screenshot_dir):
-    if not BUGCASES.exists():
-        pytest.skip("../shared/bugcases/cases.json is not beside the repository")
+    found, never = ime_titles()
     page.goto(app_url + "/")
     urls = record_requests(page)
     submitted: list[str] = []  # page loads: a submitted form would load /search as a document
@@ -172,10 +171,11 @@ def test_ime_composition_bc19(page, app_url, screenshot_dir):
     page.wait_for_timeout(DEBOUNCE_WAIT_MS)
     assert [(s["path"], s["q"]) for s in searches(urls)] == [("/search", "日本")]  # results and suggestions
     assert submitted == [] and page.evaluate("() => window.__sameDocument"), "the Enter after compositionend submitted"
-    assert page.locator("#results-region .hit-title").all_inner_texts() == ["祭り"]
+    assert set(page.locator("#results-region .hit-title").all_inner_texts()) == found
     assert page.locator("#results-region .snippet mark").first.inner_text() == "日本"
     seen = page.evaluate("() => window.__seen")
-    assert not any("にほんばし" in text or "散歩" in text for text in seen), "BC19-b flashed in the results"
+    assert seen and not any("にほんばし" in text or any(t in text for t in never) for text in seen), \
+        "a post of the intermediate にほん flashed in the results"
     shot(page, screenshot_dir, "ime-bc19")
 
 
@@ -363,5 +363,5 @@ def test_ime_with_trusted_composition_events(page, app_url):
     page.wait_for_timeout(DEBOUNCE_WAIT_MS)
     assert [(s["path"], s["q"]) for s in searches(urls)] == [("/search", "日本")]  # results and suggestions
     assert documents == []
-    assert page.locator("#results-region .hit-title").all_inner_texts() == ["祭り"]
+    assert set(page.locator("#results-region .hit-title").all_inner_texts()) == ime_titles()[0]
     cdp.detach()

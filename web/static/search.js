@@ -116,7 +116,7 @@
     var narrow = window.matchMedia(NARROW).matches;
     root.querySelectorAll("details.facet").forEach(function (details) {
       var selected = details.querySelector("[aria-current]") ||
-        Array.prototype.some.call(details.querySelectorAll("input[type=date]"), function (i) { return i.value; });
+        Array.prototype.some.call(details.querySelectorAll(".date-range input[type=text]"), function (i) { return i.value; });
       details.open = narrow ? Boolean(selected) : true;
     });
   }
