@@ -24,13 +24,13 @@ def git_commit(*paths: str) -> str:
 def ensure_index(posts_dir: Path, index_dir: Path) -> None:
     """Build ``index_dir`` from ``posts_dir`` with the real ``kensaku reindex`` unless it holds a
     usable index already (benchmarks keep theirs in ``bench/.cache/``)."""
-    from search.errors import IndexNotBuiltError, StaleIndexError
+    from search.errors import DamagedIndexError, IndexNotBuiltError, StaleIndexError
     from search.indexing.index import open_index
 
     try:
         open_index(index_dir)
         return
-    except (IndexNotBuiltError, StaleIndexError) as exc:
+    except (IndexNotBuiltError, StaleIndexError, DamagedIndexError) as exc:
         print(f"building {index_dir}: {exc}", file=sys.stderr, flush=True)
     kensaku = Path(sys.executable).with_name("kensaku")
     subprocess.run([str(kensaku), "reindex", "--posts", str(posts_dir), "--index", str(index_dir), "--full"],

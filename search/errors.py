@@ -38,6 +38,18 @@ class StaleIndexError(SearchError):
     """The index was written by another index format version and must be rebuilt."""
 
 
+class DamagedIndexError(SearchError):
+    """Files of the index being served are missing, truncated or changed since they were written
+    (:mod:`search.indexing.integrity`); ``kensaku reindex`` rebuilds it.
+
+    :param problems: what is wrong, one short phrase per file.
+    """
+
+    def __init__(self, message: str, problems: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+
 class ReindexInProgressError(SearchError):
     """Another reindex holds the lock on the index directory."""
 

@@ -105,3 +105,60 @@ def test_stats_forget_before(runner, tmp_path):
     result = runner.invoke(cli, ["stats", "--analytics-db", str(db), "--forget-before", "2021-01-01"])
     assert result.exit_code == 0
     assert "Forgot 1" in result.output and "古い" not in result.output
+
+
+def _rows(log: QueryLog) -> list[tuple[str, str, int]]:
+    with sqlite3.connect(log.path) as connection:
+        return connection.execute("SELECT day, query, searches FROM query_counts ORDER BY day, query").fetchall()
+
+
+def test_the_database_has_a_size_bound_dropping_old_days_first(tmp_path):
+    """A flood of distinct queries cannot grow the file without end (issue 13): past the row
+    bound the oldest days go first, whole, and the latest days' counts are kept."""
+    log = QueryLog(tmp_path / "analytics.sqlite3", max_rows=30, check_every=1)
+    days = [date(2026, 3, d) for d in range(1, 6)]
+    for day in days:
+        for i in range(12):
+            log.record(f"語{day.day}-{i}", found=1, day=day)
+            assert len(_rows(log)) <= 30
+    kept_days = sorted({row[0] for row in _rows(log)})
+    assert kept_days[-1] == days[-1].isoformat() and days[0].isoformat() not in kept_days
+    assert len([r for r in _rows(log) if r[0] == days[-1].isoformat()]) == 12  # the newest day whole
+    log.close()
+
+
+def test_one_day_flooded_beyond_the_bound_keeps_the_queries_searched_again(tmp_path):
+    log = QueryLog(tmp_path / "analytics.sqlite3", max_rows=20, check_every=1)
+    for _ in range(3):
+        log.record("東京", found=2, day=DAY)
+    for i in range(100):
+        log.record(f"でたらめ{i}", found=0, day=DAY)
+    rows = _rows(log)
+    assert len(rows) <= 20 and (DAY.isoformat(), "東京", 3) in rows
+    log.close()
+
+
+def test_the_file_has_a_hard_size_limit(tmp_path):
+    """Past :data:`MAX_FILE_BYTES` SQLite refuses writes ("database or disk is full"), which the
+    server logs and drops, rather than fill the disk."""
+    from search.assist.analytics import MAX_FILE_BYTES
+
+    log = QueryLog(tmp_path / "analytics.sqlite3")
+    log.record("東京", found=1, day=DAY)
+    connection = log._connect()  # max_page_count is a setting of the connection
+    pages, page_size = (connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("max_page_count", "page_size"))
+    assert 0 < pages * page_size <= MAX_FILE_BYTES
+    connection.execute(f"PRAGMA max_page_count={connection.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        for i in range(10_000):
+            log.record(f"とても長い検索語{i}" * 10, found=0, day=DAY)
+    log.close()
+
+
+@pytest.mark.parametrize("records", [1, 7])
+def test_the_bound_is_checked_every_few_records(tmp_path, records):
+    log = QueryLog(tmp_path / "analytics.sqlite3", max_rows=5, check_every=10)
+    for i in range(10 + records):
+        log.record(f"q{i}", found=1, day=date(2026, 3, 1 + i % 3))
+    assert len(_rows(log)) <= 5 + records
+    log.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -15,7 +16,7 @@ from search.querying import clauses
 from search.querying import plan as query_plan
 from search.querying.nodes import AdjacentTerms
 from search.querying.evaluation import Evaluator, SearchCache
-from search.indexing.generations import current_generation
+from search.indexing.generations import FILES_KEY, METADATA_FILE, current_generation, file_digests, read_metadata
 from search.indexing.index import open_index
 from search.querying.postings import PostingsCache, _character_positions, field_lexicon
 from search.indexing.schema import LEXICON_FIELDS
@@ -206,6 +207,10 @@ def test_deleted_documents_never_match(tmp_path):
     generation = current_generation(tmp_path / "index")
     with whoosh_index.open_dir(str(generation)).writer() as writer:
         writer.delete_by_term("post_id", "kyoto")
+    # A generation is never changed once written: record the new files, as a reindex would.
+    metadata = read_metadata(generation)
+    metadata[FILES_KEY] = file_digests(generation)
+    (generation / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
     reopened = open_index(tmp_path / "index")
     assert search_posts(reopened, "新幹線").total == 0
     assert {h.post_id for h in search_posts(reopened, "東京").hits} == {"tokyo"}

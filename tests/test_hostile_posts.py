@@ -536,3 +536,26 @@ def test_a_file_too_large_is_never_read_whole_and_stays_skipped(tmp_path, monkey
                         lambda self: pytest.fail(f"{self} read whole") if "big" in self.name else read_bytes(self))
     stats = update_index(posts, index)
     assert stats.incremental and stats.unchanged == 1 and [s.path.name for s in stats.skipped] == ["2024-01-02-big.md"]
+
+
+@pytest.mark.parametrize("raw_name", [
+    b"2024-01-20-\xff\xfe-bad.md",                     # bytes no encoding reads
+    "2024-01-21-東京.md".encode("cp932"),              # a Shift_JIS name from a Windows zip
+    b"2024-01-22-\xed\xa0\x80.md",                     # an encoded lone surrogate
+], ids=["invalid-bytes", "shift-jis", "surrogate"])
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(tmp_path, raw_name):
+    """A name os.walk returns with lone surrogates reached Whoosh and the manifest and crashed the reindex."""
+    posts, index = tmp_path / "posts", tmp_path / "index"
+    posts.mkdir()
+    (Path(os.fsdecode(os.fsencode(posts) + b"/" + raw_name))).write_text("---\ntitle: t\n---\n本文。\n", encoding="utf-8")
+    for number in range(2):
+        _plain_post(posts, f"2024-04-0{number + 2}-ok.md", title=f"普通{number}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENSAKU_")}
+    for run in ("rebuild", "update"):  # the update reads the manifest that records the skipped name
+        done = subprocess.run([KENSAKU, "reindex", "--posts", str(posts), "--index", str(index)],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, (run, done.stderr)
+        assert "skipped 1" in done.stdout, (run, done.stdout)
+        assert "file name is not UTF-8" in done.stdout, (run, done.stdout)
+    hits = [post.post_id for post in load_posts(posts) if isinstance(post, Post)]
+    assert sorted(hits) == ["2024-04-02-ok.md", "2024-04-03-ok.md"]

@@ -488,3 +488,30 @@ def test_repository_documentation_files_are_not_posts(tmp_path):
     for name in ("README.md", "readme.markdown", "CHANGELOG.md", "LICENSE.md", "2024-01-01-readme-tips.md"):
         (tmp_path / name).write_text("---\ntitle: x\n---\n本文\n", encoding="utf-8")
     assert [p.name for p in find_post_files(tmp_path)] == ["2024-01-01-readme-tips.md"]
+
+
+@pytest.mark.parametrize("site_permalink, categories, expected", [
+    ("/:year/:month/:title/", "[tech]", "/2024/03/settings/"),
+    ("pretty", "[Tech, 日記]", "/tech/日記/2024/03/01/settings/"),
+    ("none", "[tech]", "/tech/settings.html"),
+    ("ordinal", "[tech]", "/tech/2024/061/settings.html"),
+    ("weekdate", "[]", "/2024/W09/Fri/settings.html"),
+    ("date", "[]", "/2024/03/01/settings.html"),
+    ("/posts/:title/", "[a]", "/posts/settings/"),             # jekyll-theme-chirpy's default
+    ("/:categories/:title/", "[A, B]", "/a/b/settings/"),     # Minimal Mistakes' suggestion
+    ("", "[tech]", "/tech/2024/03/01/settings.html"),         # empty: Jekyll's default
+])
+def test_the_site_permalink_of_config_yml_is_followed(tmp_path, site_permalink, categories, expected):
+    """A site-wide ``permalink:`` in _config.yml gave every hit Jekyll's default URL (a 404 on such sites)."""
+    (tmp_path / "_config.yml").write_text(f"title: t\npermalink: {site_permalink}\n", encoding="utf-8")
+    _write(tmp_path, "_posts/2024-03-01-settings.md", f"---\ntitle: 設定\ncategories: {categories}\n---\n本文\n")
+    post = read_post(tmp_path / "_posts/2024-03-01-settings.md", tmp_path / "_posts", "https://example.com/blog")
+    assert post.url == "https://example.com/blog" + expected
+
+
+def test_a_front_matter_permalink_beats_the_site_permalink(tmp_path):
+    (tmp_path / "_config.yml").write_text("permalink: pretty\n", encoding="utf-8")
+    _write(tmp_path, "_posts/2024-03-01-a.md", "---\ntitle: a\npermalink: /about-a/\n---\n本文\n")
+    _write(tmp_path, "_posts/2024-03-02-b.md", "---\ntitle: b\n---\n本文\n")
+    urls = {p.post_id: p.url for p in load_posts(tmp_path / "_posts")}
+    assert urls == {"2024-03-01-a.md": "/about-a/", "2024-03-02-b.md": "/2024/03/02/b/"}

@@ -28,6 +28,16 @@ from search.querying.parser import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, O
     ("タグ:生成AI", Word("生成AI", field="tag")),
     ("title:検索", Word("検索", field="title")),
     ("http://example.com", Word("http://example.com")),   # unknown field: plain text
+    # a field before a quoted phrase or a group limits all of it (was: the word "title" anywhere)
+    ('title:"生成 AI"', Word("生成 AI", phrase=True, field="title")),
+    ('Title:"Vim Magazine" 猫', And((Word("Vim Magazine", phrase=True, field="title"), Word("猫")))),
+    ('猫 -tag:"生成 AI"', And((Word("猫"), Not(Word("生成 AI", phrase=True, field="tag"))))),
+    ('猫 ーカテゴリ:"日 記"', And((Word("猫"), Not(Word("日 記", phrase=True, field="category"))))),
+    ("title:(vim OR neovim)", Or((Word("vim", field="title"), Word("neovim", field="title")))),
+    ("著者:(山田 -tag:x) 猫", And((And((Word("山田", field="author"), Not(Word("x", field="tag")))), Word("猫")))),
+    ("TAG:(AWS", Word("AWS", field="tag")),                # unbalanced group closed for the reader
+    ("title:", None), ("猫 tag:", Word("猫")),             # a field with no value holds no word
+    ('foo:"bar"', And((Word("foo:"), Word("bar", phrase=True)))),  # unknown field: as before
     ("CVE-2024-1234", Word("CVE-2024-1234")),
     ("- -- OR", None),
     # AND, as other search boxes spell it, is what a space means already (upper case, ＡＮＤ too)
@@ -81,3 +91,16 @@ def test_limits_raise_query_error(q):
 
 def test_limits_allow_the_maximum():
     assert parse_query("あ" * MAX_QUERY_CHARS) == Word("あ" * MAX_QUERY_CHARS)
+
+
+FIELD_NAMES = sorted(__import__("search.querying.parser", fromlist=["FIELD_ALIASES"]).FIELD_ALIASES.items())
+
+
+@pytest.mark.parametrize("name, field", FIELD_NAMES)
+@pytest.mark.parametrize("words", [("東京", "大阪"), ("AWS", "生成AI", "ラムダ"), ("サーバー",)])
+def test_a_field_applies_to_every_word_of_its_group_and_phrase(name, field, words):
+    group = parse_query(f"{name}:(" + " OR ".join(words) + ")")
+    expected = [Word(w, field=field) for w in words]
+    assert (group.children if isinstance(group, Or) else (group,)) == tuple(expected)
+    phrase = parse_query(f'{name}:"' + " ".join(words) + '"')
+    assert phrase == Word(" ".join(words), phrase=True, field=field)

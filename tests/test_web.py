@@ -228,9 +228,6 @@ def test_api_paging(client):
 
 
 @pytest.mark.parametrize("query_string, status, words", [
-    ("", 400, "q"),
-    ("q=", 400, "q"),
-    ("q=%20", 400, "q"),
     ("q=東京&page=abc", 400, "page"),
     ("q=東京&per_page=ten", 400, "per_page"),
     ("q=東京&page=0", 400, "page"),
@@ -249,12 +246,11 @@ def test_api_bad_arguments(client, query_string, status, words):
 
 TOO_LONG = "ね" * (MAX_QUERY_CHARS + 100)
 TOO_MANY_WORDS = " ".join(["猫"] * 100)
-TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES // 2)],
-                    "year": [str(2000 + i) for i in range(MAX_FILTER_VALUES // 2 + 1)]}
+TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES + 1)],
+                    "year": [str(2000 + i) for i in range(MAX_FILTER_VALUES)]}
 
 
 @pytest.mark.parametrize("method, path, args, status, words", [
-    ("GET", "/api/search", {}, 400, ["q"]),
     ("GET", "/api/search", {"q": TOO_LONG}, 400, [f"{len(TOO_LONG)} 文字", f"{MAX_QUERY_CHARS} 文字以内"]),
     ("GET", "/api/search", {"q": "ね" * 1000}, 400, ["1000 文字", f"{MAX_QUERY_CHARS} 文字以内"]),  # before NFKC
     ("GET", "/api/search", {"q": TOO_MANY_WORDS}, 400, ["100 語", f"{MAX_QUERY_WORDS} 語以内"]),
@@ -269,7 +265,6 @@ TOO_MANY_FILTERS = {"tag": [f"t{i}" for i in range(MAX_FILTER_VALUES // 2)],
     ("GET", "/api/search", {"year": "24"}, 400, ["year", "4 桁"]),
     ("GET", "/api/search", {"from": "2024-13-01"}, 400, ["from", "2024-05-20", "2024年5月20日"]),
     ("GET", "/api/search", {"to": "x"}, 400, ["to", "2024-05-20"]),
-    ("GET", "/api/search", {"from": "2024-12-31", "to": "2024-01-01"}, 400, ["from", "to"]),
     ("GET", "/api/search", TOO_MANY_FILTERS, 400, [str(MAX_FILTER_VALUES)]),
     ("GET", "/api/search", "q=%94L", 400, ["UTF-8"]),
     ("GET", "/api/suggest", {"q": "a", "limit": "0"}, 400, ["limit", f"1 から {MAX_SUGGESTIONS} まで"]),
@@ -298,7 +293,7 @@ def test_api_errors_say_in_japanese_what_to_fix(client, method, path, args, stat
 
 
 @pytest.mark.parametrize("method, path, status", [
-    ("GET", "/api/search", 400),
+    ("GET", "/api/search?page=x", 400),
     ("GET", "/api/nothing-here", 404),
     ("GET", "/api", 404),
     ("POST", "/api/search?q=東京", 405),
@@ -373,7 +368,7 @@ NOT_A_NUMBER = "は数字で指定してください"
     ({"year": "24"}, "年は「2024」のように 4 桁の西暦で"),
     ({"tag": "x" * (MAX_FILTER_VALUE_CHARS + 1)}, f"絞り込みのタグが長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）"),
     ({"author": "x" * (MAX_FILTER_VALUE_CHARS + 1)}, "絞り込みの著者が長すぎます"),
-    (TOO_MANY_FILTERS, f"絞り込みの条件が多すぎます（タグ・カテゴリー・著者・年を合わせて {MAX_FILTER_VALUES} 個まで）"),
+    (TOO_MANY_FILTERS, f"絞り込みのタグが多すぎます（{MAX_FILTER_VALUES} 個まで）"),
 ])
 def test_bad_request_page_says_in_japanese_what_to_fix(client, args, message):
     args = {"q": "東京タワー", **args}
@@ -385,7 +380,8 @@ def test_bad_request_page_says_in_japanese_what_to_fix(client, args, message):
     assert not re.search("[A-Za-z]", shown), shown  # no English, no argument names
     assert "リクエストが正しくありません" in html
     assert f'<input type="search" id="q" name="q" value="{args["q"]}"' in html  # fix it right there
-    assert_error_shape(client.get("/api/search", query_string=args), 400)  # the API's body as it was
+    if not ("from" in args and "to" in args):  # a reversed range the API reads as the range between
+        assert_error_shape(client.get("/api/search", query_string=args), 400)  # the API's body as it was
 
 
 def test_bad_request_page_keeps_the_sort_and_submits_to_the_search(client):
@@ -632,8 +628,7 @@ def test_filters_and_field_syntax(client, query_string, expected):
     ("q=東京&from=2024/01/32", "from"),
     ("q=東京&from=2024年1-1", "from"),
     ("q=東京&to=yesterday", "to"),
-    ("q=東京&from=2024-12-31&to=2024-01-01", "from"),
-    ("q=東京" + "".join(f"&tag=t{i}" for i in range(10)) + "".join(f"&year={2000 + i}" for i in range(11)), "20"),
+    ("q=東京" + "".join(f"&tag=t{i}" for i in range(21)), "20"),
     ("q=東京&tag=" + "x" * 101, "tag"),
     ("q=東京&sort=random", "sort"),
     ("q=東京&per_page=51", "per_page"),
@@ -773,8 +768,8 @@ def test_opensearch_description(client):
     assert response.status_code == 200 and response.mimetype == "application/opensearchdescription+xml"
     xml = response.get_data(as_text=True)
     assert "<ShortName>記事検索</ShortName>" in xml
-    assert 'template="http://localhost/search?q={searchTerms}"' in xml
-    assert 'template="http://localhost/api/suggest?format=opensearch&amp;q={searchTerms}"' in xml
+    assert 'template="/search?q={searchTerms}"' in xml  # no PUBLIC_URL nor LISTEN_URL: paths alone
+    assert 'template="/api/suggest?format=opensearch&amp;q={searchTerms}"' in xml
     import xml.etree.ElementTree as ElementTree
     ElementTree.fromstring(response.data)
 
@@ -901,3 +896,36 @@ def test_partial_suggestions_are_escaped(client):
     html = client.get("/search", query_string={"q": "<b", "partial": "1"}).get_data(as_text=True)
     assert "<b>" not in html
     assert 'data-query="&lt;b&gt;タグ&lt;/b&gt;"' in html and ">&lt;b&gt;タグ&lt;/b&gt;</li>" in html
+
+
+@pytest.mark.parametrize("query_string", ["", "q=", "q=%20", "q=%00", "sort=relevance"])
+def test_api_search_without_query_or_filter_finds_nothing(client, query_string):
+    """Every argument of /api/search is optional in its OpenAPI document, so a bare request is
+    answered, not refused: no hit (issue 13, schemathesis ST202)."""
+    body = client.get(f"/api/search?{query_string}").get_json()
+    assert body["ok"] and body["total"] == 0 and body["hits"] == [] and body["match_mode"] == "none"
+
+
+def test_api_reads_a_reversed_date_range_as_the_range_between(client):
+    """from after to: the API searches the days between them (no cross-argument rule the OpenAPI
+    document cannot state); the search page says what to fix instead (see above)."""
+    body = client.get("/api/search?q=東京&from=2024-12-31&to=2024-01-01").get_json()
+    assert body["ok"] and body["filters"] == {"from": "2024-01-01", "to": "2024-12-31"}
+    assert body["total"] == client.get("/api/search?q=東京&from=2024-01-01&to=2024-12-31").get_json()["total"] > 0
+
+
+@pytest.mark.parametrize("config, root", [
+    ({"PUBLIC_URL": "https://search.example.com/"}, "https://search.example.com"),
+    ({"LISTEN_URL": "http://127.0.0.1:8123/"}, "http://127.0.0.1:8123"),
+    ({"PUBLIC_URL": "https://search.example.com", "LISTEN_URL": "http://127.0.0.1:8123/"}, "https://search.example.com"),
+])
+@pytest.mark.parametrize("host", ["evil.example", "localhost", "search.example.com:443"])
+def test_absolute_urls_never_come_from_the_host_header(index_dir, config, root, host):
+    """/opensearch.xml names the configured public URL or the address listened on, whatever
+    Host a client sends (issue 13: a forged Host put attacker URLs in the description)."""
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "ANALYTICS": False, **config})
+    xml = app.test_client().get("/opensearch.xml", headers={"Host": host}).get_data(as_text=True)
+    urls = re.findall(r'(?:template="|<Image[^>]*>|<moz:SearchForm>)([^"<]+)', xml)
+    assert len(urls) == 5 and all(url.startswith(root + "/") for url in urls), urls
+    if host != "search.example.com:443":
+        assert host not in xml

@@ -11,6 +11,10 @@ Settings (environment variable in brackets):
 
 ``POSTS_DIR``, ``INDEX_DIR``, ``BASE_URL`` [``KENSAKU_…``]
     where posts and the index are, and the site URL prefixed to post URLs.
+``PUBLIC_URL`` [``KENSAKU_PUBLIC_URL``]
+    the URL readers reach this server at (``https://search.example.com``), for the absolute URLs
+    of ``/opensearch.xml``; default: the address ``kensaku serve`` listens on (``LISTEN_URL``,
+    set by :mod:`web.server`). Never the request's ``Host`` header.
 ``PER_PAGE``
     hits per page of ``/search`` and default ``per_page`` of ``/api/search``.
 ``CORS_ORIGINS`` [``KENSAKU_CORS_ORIGINS``, comma-separated]
@@ -161,6 +165,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         POSTS_DIR=str(DEFAULT_POSTS_DIR),
         INDEX_DIR=str(DEFAULT_INDEX_DIR),
         BASE_URL="",
+        PUBLIC_URL="",
         PER_PAGE=DEFAULT_PER_PAGE,
         CORS_ORIGINS=[],
         ANALYTICS=True,
@@ -173,7 +178,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SYNONYMS_FILE=str(DEFAULT_SYNONYMS_FILE),
     )
     # Paths and URLs are taken verbatim (from_prefixed_env would json-parse "123" into an int).
-    for key in ("POSTS_DIR", "INDEX_DIR", "BASE_URL", "ANALYTICS_DB", "CORS_ORIGINS", "SYNONYMS_FILE",
+    for key in ("POSTS_DIR", "INDEX_DIR", "BASE_URL", "PUBLIC_URL", "ANALYTICS_DB", "CORS_ORIGINS", "SYNONYMS_FILE",
                 "SITE_NAME", "SITE_URL", "CSS", "TEMPLATES"):
         value = os.environ.get(f"KENSAKU_{key}")
         if value:

@@ -7,13 +7,13 @@ real answers against. Browsers on the origins in ``CORS_ORIGINS`` may call these
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, abort, current_app, jsonify
 
 from search.assist import related
 
 from search.assist import suggest
 from web import openapi
-from web.params import bool_arg, int_arg, search_args, text_arg
+from web.params import bool_arg, choice_arg, int_arg, search_args, text_arg
 from web.views import get_index, payload_of, record_search, run_search, waits_for_caches
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -32,14 +32,14 @@ def search():
     ``analytics=false`` keeps the search out of the counts (the search-as-you-type boxes send it
     for every keystroke).
 
-    :raise 400: neither ``q`` nor a filter given; bad ``page``, ``per_page``, ``sort``, filter or
-        date; query too long.
+    Neither ``q`` nor a filter: no hit (``match_mode`` ``none``), not an error, since every
+    argument is optional in the OpenAPI document.
+
+    :raise 400: bad ``page``, ``per_page``, ``sort``, filter or date; query too long.
     :raise 503: there is no usable index.
     """
-    args = search_args(current_app.config["PER_PAGE"])
-    if not args.q and args.filters.is_empty():
-        abort(400, "検索語 q か、絞り込み（tag・category・author・year・from・to）を指定してください。")
-    index = get_index()
+    args = search_args(current_app.config["PER_PAGE"], swap_dates=True)
+    index = get_index()  # neither q nor a filter: no hit (match_mode none), as the document allows
     result_page = run_search(index, args)
     if bool_arg("analytics", True):
         record_search(args, result_page)
@@ -63,9 +63,7 @@ def suggestions():
     limit = int_arg("limit", suggest.DEFAULT_SUGGESTIONS)
     if not 1 <= limit <= suggest.MAX_SUGGESTIONS:
         abort(400, f"limit は 1 から {suggest.MAX_SUGGESTIONS} までの整数で指定してください。")
-    answer_format = request.args.get("format", "json")
-    if answer_format not in ("json", "opensearch"):
-        abort(400, "format には json か opensearch を指定してください。")
+    answer_format = choice_arg("format", ("json", "opensearch"), "json")
     found = suggest.suggest(get_index(), q, limit=limit, wait=waits_for_caches()) if q.strip() else []
     if answer_format == "opensearch":
         return jsonify([q, list(dict.fromkeys(s.query for s in found))])
@@ -82,7 +80,7 @@ def related_posts():
     :raise 404: no post has that id.
     :raise 503: there is no usable index.
     """
-    post_id = request.args.get("id", "").strip()
+    post_id = text_arg("id")
     if not post_id:
         abort(400, "記事の id を指定してください。")
     limit = int_arg("limit", related.DEFAULT_RELATED)

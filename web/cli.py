@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import click
 from click.core import ParameterSource
 
-from search.errors import IndexNotBuiltError, SearchError, StaleIndexError
+from search.errors import DamagedIndexError, IndexNotBuiltError, SearchError, StaleIndexError
 from web import DEFAULT_INDEX_DIR, DEFAULT_PER_PAGE, DEFAULT_POSTS_DIR, default_analytics_db
 
 if TYPE_CHECKING:
@@ -283,15 +283,30 @@ def build_index(posts_dir: Path, index_dir: Path, base_url: str = "", *,
                 check_posts_dir(posts_dir)
         except FileNotFoundError as exc:
             raise click.ClickException(str(exc)) from exc
-        if not full and not strict:
-            with _progress_bar(None, "Indexing changed posts") as progress:
-                return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                    owner_dictionaries=owner_dictionaries, progress=progress, future=future,
-                                    follow_links=follow_links, allow_shrink=allow_shrink)
-        with _progress_bar(total, "Indexing") as progress:
-            return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
-                                 owner_dictionaries=owner_dictionaries, progress=progress, posts=posts,
-                                 future=future, follow_links=follow_links, allow_shrink=allow_shrink)
+        with _write_errors():
+            if not full and not strict:
+                with _progress_bar(None, "Indexing changed posts") as progress:
+                    return update_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
+                                        owner_dictionaries=owner_dictionaries, progress=progress, future=future,
+                                        follow_links=follow_links, allow_shrink=allow_shrink)
+            with _progress_bar(total, "Indexing") as progress:
+                return rebuild_index(posts_dir, index_dir, base_url=base_url, jobs=jobs, wait_s=wait_s,
+                                     owner_dictionaries=owner_dictionaries, progress=progress, posts=posts,
+                                     future=future, follow_links=follow_links, allow_shrink=allow_shrink)
+
+
+@contextmanager
+def _write_errors() -> Iterator[None]:
+    """End a reindex the file system stops (disk full, a read-only folder) with one line, not a
+    traceback: the reindex removed what it wrote, and the index in use is as it was."""
+    try:
+        yield
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        raise click.ClickException(
+            f"The reindex stopped ({exc.strerror or exc}{where}); the index in use (if any) was left as it "
+            f"was. Free some space or make the folder writable, then reindex."
+        ) from exc
 
 
 @contextmanager
@@ -311,9 +326,11 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
     """Make ``index_dir`` ready to serve, as ``serve`` does before listening: build it when it is
     missing or of an older format, and reindex when ``base_url`` is given and differs from the
     one its post URLs were built with (which rebuilds it; an empty ``base_url`` keeps the index's).
-    A reindex keeps the owner's word lists the index was built with.
+    A reindex keeps the owner's word lists the index was built with. A damaged index
+    (:class:`~search.errors.DamagedIndexError`) is left for ``kensaku reindex``, named on stderr.
 
-    :returns: the index's user dictionary (path), to preload Janome with.
+    :returns: the index's user dictionary (path), to preload Janome with; None for none or a
+        damaged index.
     """
     from search.indexing.index import open_index
     from search.indexing.manifest import indexed_base_url
@@ -329,6 +346,9 @@ def prepare_index(posts_dir: Path, index_dir: Path, base_url: str) -> str | None
         click.echo(f"{index_dir} {state}: building it from {posts_dir} ...")
         echo_stats(build_index(posts_dir, index_dir, base_url, owner_dictionaries=_kept_dictionaries(index_dir)),
                    posts_dir)
+    except DamagedIndexError as exc:  # serve all the same: pages say so (503) until a reindex
+        click.echo(f"Warning: {exc} Searches answer 503 until then.", err=True)
+        return None
     return open_index(index_dir).dictionary
 
 
@@ -381,9 +401,13 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
               type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Folder of your own templates (_header.html, _footer.html, _head.html, or any of "
                    "web/templates/), used instead of the shipped ones of the same name.")
+@click.option("--public-url", envvar="KENSAKU_PUBLIC_URL", show_envvar=True, default="",
+              help="URL readers reach this server at, e.g. https://search.example.com (behind a proxy), for "
+                   "the absolute URLs of /opensearch.xml.  [default: the address listened on]")
 def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int, threads: int, workers: int,
           cors_origins: tuple[str, ...], analytics_db: Path | None, no_analytics: bool, site_name: str | None,
-          site_url: str | None, css: Path | None, templates: Path | None) -> None:
+          site_url: str | None, css: Path | None, templates: Path | None,
+          public_url: str) -> None:
     """Serve the search pages and JSON API: waitress in one process, or gunicorn with --workers.
 
     Builds the index first when there is none (or one of an older format). Searches are counted
@@ -397,7 +421,8 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     dictionary = prepare_index(posts_dir, index_dir, base_url)
     origins = [o for value in cors_origins for o in value.split(",") if o.strip()]
     config = {"POSTS_DIR": str(posts_dir), "INDEX_DIR": str(index_dir), "BASE_URL": base_url,
-              "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics}
+              "CORS_ORIGINS": origins, "ANALYTICS": not no_analytics,
+              "PUBLIC_URL": public_url}
     for key, value in (("ANALYTICS_DB", analytics_db), ("SITE_NAME", site_name), ("SITE_URL", site_url),
                        ("CSS", css), ("TEMPLATES", templates)):
         if value:
@@ -433,7 +458,10 @@ def _started_app(config: dict):
 
     app = create_app(config)
     with app.app_context():
-        get_index()
+        try:
+            get_index()
+        except SearchError as exc:  # named by prepare_index; every search answers 503 and logs it
+            app.logger.warning("%s", exc)
     return app
 
 
@@ -538,13 +566,15 @@ def echo_results(payload: dict, *, ansi: bool = False) -> None:
 
     :param ansi: show matches in ANSI bold (for a terminal) instead of 【】.
     """
-    from web.views import MATCH_MODE_NOTES
+    from web.views import LIMITED_NOTE, MATCH_MODE_NOTES
 
     total, page, page_count = payload["total"], payload["page"], payload["page_count"]
     click.echo(f"「{_plain(payload['query'])}」 {total}件"
                + (f"（{page}/{page_count}ページ）" if page_count > 1 else ""))
     if payload["match_mode"] in MATCH_MODE_NOTES:
         click.echo(MATCH_MODE_NOTES[payload["match_mode"]])
+    if payload.get("limited"):
+        click.echo(LIMITED_NOTE)
     if payload.get("did_you_mean"):
         click.echo(f"もしかして: {_plain(payload['did_you_mean'])}")
     if total and not payload["hits"]:

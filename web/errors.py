@@ -3,7 +3,8 @@
 :func:`handle_error` turns any exception into ``(status, message)`` (:func:`describe_error`) and
 renders it once: as JSON built by :func:`error_body` under ``/api/``, as ``error.html`` elsewhere.
 Library errors map to HTTP statuses here and nowhere else: :class:`~search.errors.QueryError` →
-400, :class:`~search.errors.IndexNotBuiltError` / :class:`~search.errors.StaleIndexError` → 503.
+400, :class:`~search.errors.IndexNotBuiltError` / :class:`~search.errors.StaleIndexError` /
+:class:`~search.errors.DamagedIndexError` → 503 (the messages: :data:`INDEX_ERROR_MESSAGES`).
 
 Every message is Japanese, since the site's search box shows the API's to its readers too. A bad
 request (400) has two wordings: the API's names the argument (``page``, ``q``) and its limit; the
@@ -18,7 +19,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search.errors import IndexNotBuiltError, QueryError, QueryErrorReason, StaleIndexError
+from search.errors import DamagedIndexError, IndexNotBuiltError, QueryError, QueryErrorReason, StaleIndexError
 from search.querying.searcher import MAX_PAGE, SORTS
 from web.params import BadArgument, kept_args, text_arg
 
@@ -61,6 +62,7 @@ INDEX_ERROR_MESSAGES = {
     IndexNotBuiltError: "検索インデックスが作られていないか、壊れています。"
                         "サイトの管理者は kensaku reindex を実行してください。",
     StaleIndexError: "検索インデックスの形式が古くなっています。サイトの管理者は kensaku reindex で作り直してください。",
+    DamagedIndexError: "検索インデックスのファイルが壊れています。サイトの管理者は kensaku reindex で作り直してください。",
 }
 
 #: Security headers added to every response (unless a view set its own value).

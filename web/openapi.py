@@ -48,6 +48,18 @@ def _param(name: str, description: str, schema: dict, *, required: bool = False,
     return param
 
 
+def _integer(minimum: int, maximum: int, default: int) -> dict:
+    """A whole number from ``minimum`` to ``maximum``; empty (``limit=``, as a form sends an
+    empty field) means ``default``, as the server reads it (:func:`web.params.int_arg`)."""
+    return {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": maximum}, {"const": ""}],
+            "default": default}
+
+
+#: Text the server reads as given: at least one character that is neither a space nor a control
+#: character (:func:`web.params.text_arg` drops controls and strips spaces).
+NOT_BLANK = "[^\\s\\x00-\\x1f\\x7f-\\x9f]"
+
+
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -115,6 +127,10 @@ def _schemas() -> dict:
             "page_count": {"type": "integer", "minimum": 0},
             "sort": {"enum": list(SORTS)},
             "took_ms": {"type": "number", "minimum": 0},
+            "limited": {"type": "boolean", "description":
+                        "true: the query met its cost bound: a word of one kana stood for more terms "
+                        "than a search reads, and only the commonest were searched, so posts may be "
+                        "missing (docs/robustness-serving.md)."},
             "match_mode": {"enum": MATCH_MODES, "description":
                            "exact: every word matched as a word; fragment: some only inside longer words; "
                            "reading: some only by reading; relaxed: no post had every word, posts with any "
@@ -164,26 +180,26 @@ def _search_parameters(per_page: int) -> list[dict]:
     return [
         _param("q", "The query: words (AND), \"phrase\", OR, -exclusion, (groups), and field:value for "
                "title, tag, category, author. May be empty when a filter is given.",
-               {"type": "string", "maxLength": MAX_QUERY_CHARS * 4}),
-        _param("page", "1-based page number.", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-        _param("per_page", "Hits per page.",
-               {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": per_page}),
-        _param("sort", "Order of hits; relevance by default with a query, newest without one.",
-               {"enum": list(SORTS)}),
+               {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+        _param("page", "1-based page number.", _integer(1, MAX_PAGE, 1)),
+        _param("per_page", "Hits per page.", _integer(1, MAX_PER_PAGE, per_page)),
+        _param("sort", "Order of hits; relevance by default with a query, newest without one (or empty).",
+               {"enum": [*SORTS, ""]}),
         _param("tag", "Only posts with this tag (repeat for several: all must hold).", word, many=True),
         _param("category", "Only posts in this category (repeatable).", word, many=True),
         _param("author", "Only posts by this author (repeatable).", word, many=True),
         _param("year", "Only posts of this year (repeatable; by the post's own calendar date).",
                {"type": "string", "pattern": "^[0-9]{4}$"}, many=True),
-        _param("from", "Only posts dated on or after this day (the post's own calendar date). The search "
-                       "page's forms also send 2024年5月20日, 2024/5/20, a month (2024-05, 2024年5月: its first "
-                       "day) or a year (its first day).",
-               {"type": "string", "format": "date"}),
-        _param("to", "Only posts dated on or before this day (the post's own calendar date); a month or "
-                     "year as for from, read as its last day.",
-               {"type": "string", "format": "date"}),
+        _param("from", "Only posts dated on or after this day (the post's own calendar date); empty: none. The "
+                       "search page's forms also send 2024年5月20日, 2024/5/20, a month (2024-05, 2024年5月: its "
+                       "first day) or a year (its first day).",
+               {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}),
+        _param("to", "Only posts dated on or before this day (the post's own calendar date); empty: none. A "
+                     "month or year as for from, read as its last day.",
+               {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}),
         _param("analytics", "false: leave this search out of the search counts (search as you type).",
-               {"type": "boolean", "default": True}),
+               {"anyOf": [{"type": "boolean"}, {"enum": ["0", "1", "on", "off", "yes", "no", ""]}],
+                "default": True}),
     ]
 
 
@@ -216,10 +232,9 @@ def document(per_page: int = 10) -> dict:
                     _param("q", "The input so far; hiragana completes katakana and kanji words by reading. "
                            f"Empty or longer than {MAX_SUGGEST_CHARS} characters: no suggestions.",
                            {"type": "string"}),
-                    _param("limit", "Most suggestions.", {"type": "integer", "minimum": 1,
-                                                          "maximum": MAX_SUGGESTIONS, "default": DEFAULT_SUGGESTIONS}),
+                    _param("limit", "Most suggestions.", _integer(1, MAX_SUGGESTIONS, DEFAULT_SUGGESTIONS)),
                     _param("format", "json (default) or opensearch ([q, [completions]]).",
-                           {"enum": ["json", "opensearch"], "default": "json"}),
+                           {"enum": ["json", "opensearch", ""], "default": "json"}),
                 ],
                 "responses": {"200": _json({"oneOf": [_ref("SuggestResponse"), _ref("OpenSearchSuggestions")]},
                                            "Suggestions, best first."), **ERRORS},
@@ -228,9 +243,9 @@ def document(per_page: int = 10) -> dict:
                 "summary": "Posts related to a post",
                 "operationId": "related",
                 "parameters": [
-                    _param("id", "The post's id (id of a hit).", {"type": "string"}, required=True),
-                    _param("limit", "Most posts.", {"type": "integer", "minimum": 1, "maximum": MAX_RELATED,
-                                                    "default": DEFAULT_RELATED}),
+                    _param("id", "The post's id (id of a hit); spaces around it are ignored.",
+                           {"type": "string", "pattern": NOT_BLANK}, required=True),
+                    _param("limit", "Most posts.", _integer(1, MAX_RELATED, DEFAULT_RELATED)),
                 ],
                 "responses": {"200": _json(_ref("RelatedResponse"), "Related posts, most related first."),
                               "404": {"$ref": "#/components/responses/NotFound"}, **ERRORS},
@@ -246,7 +261,8 @@ def document(per_page: int = 10) -> dict:
             "responses": {
                 "BadRequest": _json(_ref("Error"), "A bad argument; the message names it and its limit."),
                 "NotFound": _json(_ref("Error"), "No such post."),
-                "Unavailable": _json(_ref("Error"), "There is no usable index yet (run kensaku reindex)."),
+                "Unavailable": _json(_ref("Error"), "There is no usable index: none built yet, of an "
+                                     "older format, or damaged (run kensaku reindex)."),
             },
         },
     }

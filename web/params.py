@@ -25,10 +25,13 @@ from datetime import date
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from search.errors import QueryError, QueryErrorReason
 from search.querying.facets import Filters
 from web.dates import parse_reader_date
+from search.querying.parser import MAX_QUERY_CHARS
 
-#: Most filter values (tags, categories, authors and years together) in one request.
+#: Most values of one filter argument (``tag``, ``category``, ``author`` or ``year``) in one
+#: request: a bound per argument, as the API document states it (``maxItems``).
 MAX_FILTER_VALUES = 20
 #: Longest filter value, in characters.
 MAX_FILTER_VALUE_CHARS = 100
@@ -42,11 +45,13 @@ ARG_LABELS = {"tag": "タグ", "category": "カテゴリー", "author": "著者"
 #: range (``int()`` itself refuses numbers of over 4,300 digits).
 MAX_INT_DIGITS = 18
 BEYOND_ANY_RANGE = 10 ** MAX_INT_DIGITS
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")
 #: A whole number ``int()`` reads: one optional minus, then decimal digits of any script (``\d``,
 #: as ``int()``); not ``--1``, nor ``²``, which ``str.isdigit`` accepts and ``int()`` refuses.
-_INT = re.compile(r"-?\d+")
+#: A zero fraction (``2.0``) is the same whole number, as JSON Schema counts it (the API document).
+_INT = re.compile(r"-?\d+(?:\.0*)?")
 _FALSE_WORDS = ("0", "false", "off", "no")
+_TRUE_WORDS = ("1", "true", "on", "yes")
 #: C0 and C1 control characters and DEL: dropped from text arguments, or a space where they are
 #: whitespace (tab, line breaks), so what a page or the API echoes is what was searched.
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -133,17 +138,43 @@ def int_arg(name: str, default: int) -> int:
     if not _INT.fullmatch(raw):
         raise BadArgument(f"{name} は整数で指定してください。",
                           f"{ARG_LABELS.get(name, name)}は数字で指定してください（例: 2）。", [name])
+    raw = raw.partition(".")[0]
     if len(raw.lstrip("-").lstrip("0")) > MAX_INT_DIGITS:
         return -BEYOND_ANY_RANGE if raw.startswith("-") else BEYOND_ANY_RANGE
     return int(raw)
 
 
 def bool_arg(name: str, default: bool = True) -> bool:
-    """``false``, ``0``, ``off`` or ``no`` → False; anything else given → True; missing → ``default``."""
+    """``false``, ``0``, ``off`` or ``no`` → False; ``true``, ``1``, ``on`` or ``yes`` → True (any
+    case); missing or empty → ``default``.
+
+    :raise 400: any other value (a typo would otherwise silently mean True).
+    """
     raw = request.args.get(name)
     if raw is None or not raw.strip():
         return default
-    return raw.strip().lower() not in _FALSE_WORDS
+    word = raw.strip().lower()
+    if word in _FALSE_WORDS:
+        return False
+    if word in _TRUE_WORDS:
+        return True
+    raise BadArgument(f"{name} には true か false を指定してください。",
+                      f"{ARG_LABELS.get(name, name)}の指定が正しくありません（true か false）。", [name])
+
+
+def choice_arg(name: str, choices: Collection[str], default: str) -> str:
+    """The argument ``name``, one of ``choices`` exactly; ``default`` when missing or empty.
+
+    :raise 400: any other value, naming the choices.
+    """
+    raw = text_arg(name)
+    if not raw:
+        return default
+    if raw not in choices:
+        listed = "・".join(choices)
+        raise BadArgument(f"{name} には {listed} のいずれかを指定してください。",
+                          f"{ARG_LABELS.get(name, name)}には {listed} のいずれかを指定してください。", [name])
+    return raw
 
 
 def _date_arg(name: str, ignore: Collection[str]) -> date | None:
@@ -160,52 +191,59 @@ def _date_arg(name: str, ignore: Collection[str]) -> date | None:
                       [name])
 
 
-def filters_arg(ignore: Collection[str] = ()) -> Filters:
+def filters_arg(ignore: Collection[str] = (), *, swap_dates: bool = False) -> Filters:
     """The filters of the request (see the module docstring).
 
     :param ignore: filter arguments to leave out, as if not given.
-    :raise 400: more than :data:`MAX_FILTER_VALUES` values, a value longer than
+    :param swap_dates: read ``from`` after ``to`` as the range between them (the API: its
+        document states each argument alone) instead of refusing it (the search page).
+    :raise 400: more than :data:`MAX_FILTER_VALUES` values of one argument, a value longer than
         :data:`MAX_FILTER_VALUE_CHARS`, a year that is not four digits, a bad date, or
         ``from`` after ``to``.
     """
     values: dict[str, tuple[str, ...]] = {}
-    count = 0
     for name, attribute in FILTER_ARGS.items():
-        given = [] if name in ignore else [_clean_text(v) for v in request.args.getlist(name)]
-        given = list(dict.fromkeys(v for v in given if v))
-        for value in given:
+        raw = [] if name in ignore else request.args.getlist(name)
+        given = list(dict.fromkeys(v for v in map(_clean_text, raw) if v))
+        for value in [*raw, *given]:  # as sent (the API document's maxLength), then as read
             if len(value) > MAX_FILTER_VALUE_CHARS:
                 raise BadArgument(f"{name} の値が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。",
                                   f"絞り込みの{ARG_LABELS[name]}が長すぎます（{MAX_FILTER_VALUE_CHARS} 文字まで）。", [name])
             if name == "year" and not _YEAR.fullmatch(value):
                 raise BadArgument("year は 4 桁の西暦で指定してください（例: 2024）。",
                                   "年は「2024」のように 4 桁の西暦で指定してください。", [name])
-        count += len(given)
+        if len(raw) > MAX_FILTER_VALUES:  # values sent, repeated and empty ones too (maxItems)
+            raise BadArgument(f"{name} の値が多すぎます（{MAX_FILTER_VALUES} 個まで）。",
+                              f"絞り込みの{ARG_LABELS[name]}が多すぎます（{MAX_FILTER_VALUES} 個まで）。", [name])
         values[attribute] = tuple(given)
-    if count > MAX_FILTER_VALUES:
-        labels = "・".join(ARG_LABELS[name] for name in FILTER_ARGS)
-        raise BadArgument(
-            f"絞り込みの条件が多すぎます（tag・category・author・year 合わせて {MAX_FILTER_VALUES} 個まで）。",
-            f"絞り込みの条件が多すぎます（{labels}を合わせて {MAX_FILTER_VALUES} 個まで）。", FILTER_ARGS)
+
     date_from, date_to = _date_arg("from", ignore), _date_arg("to", ignore)
+    if date_from and date_to and date_from > date_to and swap_dates:
+        date_from, date_to = date_to, date_from
     if date_from and date_to and date_from > date_to:
         raise BadArgument("from には to 以前の日付を指定してください。",
                           "開始日には終了日と同じか、それより前の日付を指定してください。", ["from", "to"])
     return Filters(**values, date_from=date_from, date_to=date_to)
 
 
-def search_args(per_page: int) -> SearchArgs:
-    """Read ``q``, ``page``, ``per_page`` (default ``per_page``), ``sort`` and the filters.
+def search_args(per_page: int, *, swap_dates: bool = False) -> SearchArgs:
+    """Read ``q``, ``page``, ``per_page`` (default ``per_page``), ``sort`` and the filters
+    (``swap_dates``: see :func:`filters_arg`).
 
-    :raise 400: see :func:`int_arg` and :func:`filters_arg`.
+    :raise 400: see :func:`int_arg` and :func:`filters_arg`; ``q`` longer than
+        :data:`~search.querying.parser.MAX_QUERY_CHARS` as sent.
     """
+    raw_q = request.args.get("q", "")
+    if len(raw_q) > MAX_QUERY_CHARS:  # as sent (the API document's maxLength): controls count too
+        raise QueryError(f"The query is too long ({len(raw_q)} characters): at most {MAX_QUERY_CHARS}.",
+                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(raw_q))
     q = text_arg("q")
     return SearchArgs(
         q=q,
         page=int_arg("page", 1),
         per_page=int_arg("per_page", per_page),
         sort=text_arg("sort") or default_sort(q),
-        filters=filters_arg(),
+        filters=filters_arg(swap_dates=swap_dates),
     )
 
 

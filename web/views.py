@@ -32,7 +32,7 @@ from search.assist import related
 
 from search.assist import suggest
 from search.assist.analytics import QueryLog
-from search.errors import IndexNotBuiltError, StaleIndexError
+from search.errors import DamagedIndexError, IndexNotBuiltError, StaleIndexError
 from search.querying.facets import FACET_FIELDS, Filters
 from search.indexing.index import SearchIndex, open_index
 from search.querying.parser import MAX_QUERY_CHARS
@@ -49,6 +49,9 @@ SORT_LABELS = {"relevance": "関連度順", "newest": "新しい順", "oldest": 
 MATCH_MODE_NOTES = {
     "relaxed": "すべての語を含む記事が見つからなかったため、いずれかの語を含む記事を表示しています。",
 }
+#: What the reader is told when the query met its cost bound (``ResultPage.limited``).
+LIMITED_NOTE = ("1 文字のかなの語が多く、すべての候補を調べられないため、よく使われる候補だけで検索しています。"
+                "見つからない記事があるかもしれません。2 文字以上の語で検索してください。")
 #: Facet headings, by facet name (:data:`search.querying.facets.FACET_FIELDS`).
 FACET_LABELS = {attribute: ARG_LABELS[arg] for arg, attribute in FILTER_ARGS.items()}
 #: Facet name → the query-string argument that filters by it (``tags`` → ``tag``).
@@ -115,7 +118,7 @@ def get_index() -> SearchIndex:
     With ``WARM_CACHES``, opening starts building suggestions and related-post vectors in the
     background, so the first reader does not wait for them.
 
-    :raises IndexNotBuiltError, StaleIndexError: there is no usable index yet (HTTP 503).
+    :raises IndexNotBuiltError, StaleIndexError, DamagedIndexError: there is no usable index (HTTP 503).
     """
     holder: _IndexHolder = current_app.extensions["kensaku_index"]
     if holder.index is None:
@@ -225,7 +228,7 @@ def form_settings() -> dict:
     address (``site_url``: None unless it is an http(s) or relative link), the owner's stylesheet."""
     config = current_app.config
     return {"sort_labels": SORT_LABELS, "max_query_chars": MAX_QUERY_CHARS,
-            "match_mode_notes": MATCH_MODE_NOTES, "site_name": config["SITE_NAME"],
+            "match_mode_notes": MATCH_MODE_NOTES, "limited_note": LIMITED_NOTE, "site_name": config["SITE_NAME"],
             "site_url": post_href(config["SITE_URL"]), "owner_css": bool(config["CSS"]),
             "default_sort": default_sort}
 
@@ -260,7 +263,7 @@ def index():
     tags = []
     try:
         vocabulary = suggest.default_cache.get(get_index(), wait=waits_for_caches())
-    except (IndexNotBuiltError, StaleIndexError):  # the box alone; a search will explain
+    except (IndexNotBuiltError, StaleIndexError, DamagedIndexError):  # the box alone; a search will explain
         vocabulary = None
     if vocabulary is not None:
         tags = [c for c in vocabulary.candidates if c.kind == "tag"][:HOME_TAGS]
@@ -309,10 +312,21 @@ def owner_css():
     return send_file(Path(path).resolve(), mimetype="text/css", max_age=300)
 
 
+def external_url(endpoint: str, **values) -> str:
+    """The absolute URL of ``endpoint``: ``PUBLIC_URL`` (where readers reach this server), else
+    the address ``kensaku serve`` listens on (``LISTEN_URL``), followed by the path; a path alone
+    when neither is known (``flask run``, tests). Never built from the request's ``Host``
+    header, which the client chooses (a page cached or shared could otherwise point elsewhere)."""
+    root = current_app.config.get("PUBLIC_URL") or current_app.config.get("LISTEN_URL") or ""
+    return root.rstrip("/") + url_for(endpoint, **values)
+
+
 @bp.route("/opensearch.xml")
 def opensearch():
-    """OpenSearch description, so browsers can add this site search (and its suggestions)."""
-    xml = render_template("opensearch.xml", short_name=(current_app.config["SITE_NAME"] or "記事検索")[:16])
+    """OpenSearch description, so browsers can add this site search (and its suggestions);
+    its URLs are :func:`external_url`'s."""
+    xml = render_template("opensearch.xml", short_name=(current_app.config["SITE_NAME"] or "記事検索")[:16],
+                          external_url=external_url)
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 

@@ -30,6 +30,15 @@ from search.analysis.normalize import normalize_query
 MAX_STORED_QUERY_CHARS = 200
 #: Seconds a writer waits for another one to release the database before giving up.
 BUSY_TIMEOUT_S = 2.0
+#: Most rows (one per day and distinct query) kept: ~60 bytes each on disk with the primary key
+#: index, so ~12 MB. Beyond it the oldest days are dropped first (:meth:`QueryLog.record`).
+MAX_ROWS = 200_000
+#: Records between two checks of the row count (a ``COUNT(*)``: ~5 ms at :data:`MAX_ROWS`).
+CHECK_EVERY = 500
+#: Hard limit of the file, in bytes (SQLite's ``max_page_count``): should the row bound fail to
+#: hold (queries of :data:`MAX_STORED_QUERY_CHARS` each), writes fail with "database or disk is
+#: full", which the server logs and drops, instead of filling the disk.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS query_counts (
@@ -104,15 +113,23 @@ class QueryLog:
 
     The file and its folder are created on the first :meth:`record`. Safe to share between the
     threads of one process (one connection behind a lock) and between processes (SQLite locking,
-    write-ahead log).
+    write-ahead log). Its size is bounded: see ``max_rows``, and :data:`MAX_FILE_BYTES`.
 
     :param path: the SQLite file, e.g. ``index/analytics.sqlite3``.
+    :param max_rows: most rows kept; past it, every ``check_every`` records, whole days are
+        dropped, oldest first, down to ``max_rows``; when today alone holds more, today's
+        queries searched only once go (one reader's typos, or a flood of made-up queries),
+        the counts of queries searched more often stay.
+    :param check_every: records between two checks of the bound.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, max_rows: int = MAX_ROWS, check_every: int = CHECK_EVERY) -> None:
         self.path = Path(path)
+        self.max_rows = max_rows
+        self.check_every = check_every
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
+        self._records = 0  # since the bound was last checked
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -121,6 +138,8 @@ class QueryLog:
                                          isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+            connection.execute(f"PRAGMA max_page_count={MAX_FILE_BYTES // page_size}")
             connection.execute(_SCHEMA)
             self._connection = connection
         return self._connection
@@ -146,7 +165,30 @@ class QueryLog:
                 "zero_results = zero_results + excluded.zero_results",
                 (day.isoformat(), query, 1 if found == 0 else 0),
             )
+            self._records += 1
+            if self._records >= self.check_every:
+                self._records = 0
+                self._keep_bound(self._connect())
         return True
+
+    def _keep_bound(self, connection: sqlite3.Connection) -> int:
+        """Drop rows down to :attr:`max_rows`: oldest days first, then today's single searches.
+
+        :returns: rows deleted.
+        """
+        rows = connection.execute("SELECT COUNT(*) FROM query_counts").fetchone()[0]
+        deleted = 0
+        while rows - deleted > self.max_rows:
+            days = connection.execute("SELECT day, COUNT(*) FROM query_counts GROUP BY day ORDER BY day").fetchall()
+            if len(days) > 1:
+                deleted += connection.execute("DELETE FROM query_counts WHERE day = ?", (days[0][0],)).rowcount
+                continue
+            excess = rows - deleted - self.max_rows
+            deleted += connection.execute(
+                "DELETE FROM query_counts WHERE (day, query) IN (SELECT day, query FROM query_counts "
+                "WHERE searches = 1 LIMIT ?)", (excess,)).rowcount
+            break
+        return deleted
 
     def report(self, *, limit: int = 20, days: int | None = None, today: date | None = None) -> Report:
         """The most searched queries and the queries that most often found nothing.

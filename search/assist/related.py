@@ -173,7 +173,7 @@ def related_posts(index: SearchIndex, post_id: str, *, limit: int = DEFAULT_RELA
         nothing is alike).
     :raises ValueError: ``limit`` out of range.
     :raises UnknownPostError: no post has that id.
-    :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
+    :raises IndexNotBuiltError, StaleIndexError, DamagedIndexError: the index cannot be used.
     """
     if not 1 <= limit <= MAX_RELATED:
         raise ValueError(f"limit must be between 1 and {MAX_RELATED}.")

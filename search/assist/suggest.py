@@ -101,7 +101,7 @@ def suggest(index: SearchIndex, q: str, *, limit: int = DEFAULT_SUGGESTIONS,
     :param wait: wait for the vocabulary when none is built yet; if False, answer ``[]`` meanwhile.
     :returns: best first; words and tags before titles.
     :raises ValueError: ``limit`` out of range.
-    :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
+    :raises IndexNotBuiltError, StaleIndexError, DamagedIndexError: the index cannot be used.
     """
     if not 1 <= limit <= MAX_SUGGESTIONS:
         raise ValueError(f"limit must be between 1 and {MAX_SUGGESTIONS}.")

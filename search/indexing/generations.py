@@ -23,6 +23,7 @@ and the digest of the user dictionary (``userdic.csv``, made from the posts' tag
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -43,6 +44,11 @@ METADATA_FILE = "kensaku.json"
 DICTIONARIES_DIR = "dictionaries"
 LOCK_FILE = ".reindex.lock"
 GENERATION_PREFIX = "gen-"
+#: The key of ``kensaku.json`` recording ``{file name: [size in bytes, SHA-256 hex]}``.
+FILES_KEY = "files"
+#: Files of a generation written or rewritten after ``kensaku.json`` (the suggestion vocabulary)
+#: or that Whoosh creates and deletes by itself (its lock): not recorded.
+UNRECORDED_FILES = frozenset({METADATA_FILE, "suggestions.json"})
 
 
 def format_metadata() -> dict[str, object]:
@@ -104,19 +110,40 @@ def reindex_lock(index_root: Path, wait_s: float = 0.0) -> Iterator[None]:
 
 
 def write_metadata(generation: Path, **values: object) -> None:
+    """Write ``kensaku.json``, the mark of a complete generation, with ``values``, the format
+    version and the size and SHA-256 of every file written so far (:data:`FILES_KEY`), which
+    :mod:`search.indexing.integrity` checks."""
     metadata = {
         **format_metadata(),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **values,
+        FILES_KEY: file_digests(generation),
     }
     write_file_durably(generation / METADATA_FILE, json.dumps(metadata, ensure_ascii=False, indent=2))
 
 
 def write_file_durably(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
+    # surrogateescape: a post file name that is not UTF-8 (skipped, but recorded) is written back as its bytes
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def file_digests(generation: Path) -> dict[str, list]:
+    """``{name: [size, sha256 hex]}`` of the files in ``generation`` (not :data:`UNRECORDED_FILES`
+    or Whoosh's ``*_WRITELOCK``); the cost is measured in ``docs/robustness-serving.md``."""
+    digests = {}
+    for path in sorted(Path(generation).iterdir()):
+        if path.is_file() and path.name not in UNRECORDED_FILES and not path.name.endswith("_WRITELOCK"):
+            digests[path.name] = [path.stat().st_size, sha256_of(path)]
+    return digests
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of the file ``path``, read in 1 MiB blocks. :raises OSError: unreadable."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def fsync_tree(directory: Path) -> None:

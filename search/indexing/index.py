@@ -14,8 +14,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from search.analysis.dictionary import DICTIONARY_FILE
-from search.errors import IndexNotBuiltError, StaleIndexError
+from search.errors import DamagedIndexError, IndexNotBuiltError, SearchError, StaleIndexError
 from search.indexing.generations import DICTIONARIES_DIR, METADATA_FILE, current_generation, read_metadata
+from search.indexing.integrity import damage_report, generation_problems, quietly_drop_traceback
 from search.indexing.ranking import RankingModel
 from search.indexing.schema import INDEX_VERSION, build_schema
 
@@ -36,6 +37,10 @@ class SearchIndex:
         :func:`search.indexing.rebuild.write_index` (then it never changes).
     :raises IndexNotBuiltError: there is no index there.
     :raises StaleIndexError: the index has another format version.
+    :raises DamagedIndexError: files of the generation are missing, truncated or changed
+        (:mod:`search.indexing.integrity`: checked, sizes and SHA-256, before a generation is
+        served), or Whoosh cannot read them; also from :meth:`searcher` when a search fails and
+        the check then finds the files damaged.
     """
 
     def __init__(self, index_root: Path) -> None:
@@ -49,6 +54,7 @@ class SearchIndex:
         self._searchers: set = set()  # every thread's cached searcher, closed with the index
         self._closer = weakref.finalize(self, _close_searchers, self._searchers, self._lock)
         self.metadata: dict = {}
+        self._damaged: tuple[Path, DamagedIndexError] | None = None  # the last generation found damaged
         self._reopen_if_changed()
 
     def _locate(self) -> Path:
@@ -68,26 +74,43 @@ class SearchIndex:
         with self._lock:
             if generation == self._generation and self._ix is not None:
                 return
-            metadata = read_metadata(generation)
-            version = metadata.get("format_version")
-            if version != INDEX_VERSION:
-                raise StaleIndexError(
-                    f"The index in {self.index_root} has format version {version!r}, this version of "
-                    f"kensaku reads version {INDEX_VERSION}: run `kensaku reindex` to rebuild it."
-                )
-            dictionary_path = self._dictionary_of(generation, metadata)
+            if self._damaged is not None and self._damaged[0] == generation:
+                raise self._damaged[1]  # checked once per generation, not on every request
             try:
-                # Without mmap: Whoosh would copy every file of a compound segment out of the
-                # map into memory for each searcher (~200 MB per searcher for 1,406 posts).
-                storage = FileStorage(str(generation), supports_mmap=False)
-                ix = storage.open_index(schema=build_schema(dictionary_path))
-            except whoosh_index.EmptyIndexError as exc:
-                raise IndexNotBuiltError(
-                    f"The index in {generation} is empty or damaged: run `kensaku reindex`."
-                ) from exc
-            self._ix, self._generation, self.metadata = ix, generation, metadata
-            self._dictionary = dictionary_path
-            self._opened = (generation, ix, (str(generation), ix.latest_generation()))
+                self._open_generation(generation)
+            except DamagedIndexError as exc:
+                self._damaged = (generation, exc)
+                raise
+
+    def _open_generation(self, generation: Path) -> None:
+        """Check and open ``generation`` (the caller holds the lock)."""
+        problems = generation_problems(generation, structure=False)  # opening it below checks that
+        if problems:
+            raise DamagedIndexError(damage_report(generation, problems), problems)
+        metadata = read_metadata(generation)
+        version = metadata.get("format_version")
+        if version != INDEX_VERSION:
+            raise StaleIndexError(
+                f"The index in {self.index_root} has format version {version!r}, this version of "
+                f"kensaku reads version {INDEX_VERSION}: run `kensaku reindex` to rebuild it."
+            )
+        dictionary_path = self._dictionary_of(generation, metadata)
+        try:
+            # Without mmap: Whoosh would copy every file of a compound segment out of the
+            # map into memory for each searcher (~200 MB per searcher for 1,406 posts).
+            storage = FileStorage(str(generation), supports_mmap=False)
+            ix = storage.open_index(schema=build_schema(dictionary_path))
+        except whoosh_index.EmptyIndexError as exc:
+            raise IndexNotBuiltError(
+                f"The index in {generation} is empty or damaged: run `kensaku reindex`."
+            ) from exc
+        except Exception as exc:  # struct.error, EOFError, pickle errors… from damaged files
+            problem = f"Whoosh cannot open it ({type(exc).__name__}: {exc})"
+            quietly_drop_traceback(exc)
+            raise DamagedIndexError(damage_report(generation, [problem]), [problem]) from exc
+        self._ix, self._generation, self.metadata = ix, generation, metadata
+        self._dictionary = dictionary_path
+        self._opened = (generation, ix, (str(generation), ix.latest_generation()))
 
     def _dictionary_of(self, generation: Path, metadata: dict) -> str | None:
         """The compiled user dictionary of ``generation``, else its CSV, else None."""
@@ -108,10 +131,14 @@ class SearchIndex:
                 return cached
             try:
                 searcher = ix.searcher(weighting=RankingModel())
-            except (OSError, whoosh_index.EmptyIndexError):
+            except (OSError, whoosh_index.EmptyIndexError) as exc:
                 if attempt == _OPEN_ATTEMPTS - 1 or current_generation(self.index_root) == generation:
+                    self._raise_if_damaged(generation, exc)
                     raise
                 continue
+            except Exception as exc:
+                self._raise_if_damaged(generation, exc)
+                raise
             with self._lock:
                 if cached is not None:
                     self._searchers.discard(cached[0])
@@ -135,8 +162,25 @@ class SearchIndex:
         self._searching.key = key
         try:
             yield searcher
+        except SearchError:
+            raise
+        except Exception as exc:
+            self._raise_if_damaged(Path(key[0]), exc)
+            raise
         finally:
             self._searching.key = outer
+
+    def _raise_if_damaged(self, generation: Path, exc: Exception) -> None:
+        """Raise :class:`DamagedIndexError` from ``exc`` when ``generation``'s files are damaged
+        (a search failed on files that were fine when opened); else return."""
+        problems = generation_problems(generation)
+        if problems:
+            damaged = DamagedIndexError(damage_report(generation, problems), problems)
+            with self._lock:
+                self._damaged = (generation, damaged)
+                if self._generation == generation:
+                    self._ix, self._generation = None, None  # checked again (and refused) next time
+            raise damaged from exc
 
     def close(self) -> None:
         """Close every thread's searcher (also done when the object is garbage collected)."""

@@ -79,7 +79,7 @@ class Manifest:
     @classmethod
     def read(cls, generation: Path) -> Manifest | None:
         try:
-            data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8"))
+            data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8", errors="surrogateescape"))
             return cls(data["posts_dir"], data["base_url"], data.get("future"), dict(data["indexed"]),
                        dict(data["skipped"]), data.get("dictionary_inputs", ""), dict(data.get("file_stats", {})),
                        [str(path) for path in data.get("owner_dictionaries", [])],

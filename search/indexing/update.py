@@ -23,6 +23,7 @@ from search.indexing.generations import (DICTIONARIES_DIR, compile_dictionary, c
                                 format_metadata, fsync_tree, link_file, new_generation_path, read_metadata,
                                 reindex_lock, remove_abandoned_generations, remove_old_generations,
                                 switch_current, write_metadata)
+from search.indexing.integrity import generation_problems
 from search.indexing.manifest import (Manifest, absolute_paths, current_hashes, digest_dictionary_inputs,
                              post_keywords, record_skipped)
 from search.indexing.pipeline import AnalysisPool, workers_for
@@ -35,6 +36,9 @@ from search.indexing.rebuild import (BASE_URL_CHANGED, DICTIONARY_CHANGED, FOLDE
                                      ProgressCallback, refuse_to_empty, check_doc_count, rebuild_locked)
 
 
+#: :attr:`IndexStats.rebuilt_because` when the current generation's files are damaged
+#: (:mod:`search.indexing.integrity`); what is wrong follows in parentheses.
+DAMAGED = "the index in use is damaged"
 #: An update touching more than this share of the posts rebuilds instead (faster, one segment).
 UPDATE_MAX_CHANGED_SHARE = 0.5
 
@@ -48,7 +52,8 @@ def update_index(posts_dir: Path, index_root: Path, *, base_url: str = "",
     Post files are compared by content hash with the current generation's ``posts.json``. The
     changes go into a new generation made of hard links to the current one's files, switched to
     like a rebuild. It rebuilds instead (``stats.incremental`` is False) when there is no index
-    yet; when the index has another format version, posts folder, base URL or ``future``; when the user
+    yet; when the files of the current generation are damaged (:func:`search.indexing.integrity.generation_problems`,
+    sizes and SHA-256: the damaged generation is never linked into the new one); when the index has another format version, posts folder, base URL or ``future``; when the user
     dictionary would change (a new tag, another owner word list); or when more than
     :data:`UPDATE_MAX_CHANGED_SHARE` of the posts changed. When nothing changed, nothing is written.
     A post skipped as dated in the future counts as changed once its date is no longer after
@@ -99,9 +104,12 @@ def _update_locked(posts_dir: Path, index_root: Path, base_url: str, progress: P
     if previous is None or not previous.is_dir():
         return None
     metadata = read_metadata(previous)
+    if metadata and any(metadata.get(k) != v for k, v in format_metadata().items()):
+        return FORMAT_CHANGED  # (an older kensaku's files may not even open: no need to check them)
+    problems = generation_problems(previous)
+    if problems:
+        return f"{DAMAGED} ({'; '.join(problems[:3])})"
     manifest = Manifest.read(previous)
-    if any(metadata.get(k) != v for k, v in format_metadata().items()):
-        return FORMAT_CHANGED
     if manifest is None or manifest.posts_dir is None:
         return NO_MANIFEST
     if manifest.posts_dir != str(posts_dir.resolve()):

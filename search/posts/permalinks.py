@@ -18,7 +18,7 @@ from search.posts.dates import FILE_DATE
 
 _PLACEHOLDER = re.compile(
     r":(categories|year|month|day|i_month|i_day|short_year|hour|minute|second|title|slug"
-    r"|output_ext)\b"
+    r"|y_day|week|short_day|long_day|short_month|long_month|output_ext)\b"
 )
 
 #: Characters percent-encoded in URLs (a ``%`` that already starts an escape is left alone): white
@@ -116,6 +116,26 @@ def post_url(
     return base_url.rstrip("/") + path
 
 
+#: Jekyll's permalink style names (``permalink: pretty`` in ``_config.yml``) and their patterns.
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+
+def site_permalink(config: dict) -> str | None:
+    """The posts' permalink pattern a site's ``_config.yml`` sets (``permalink:``, a style name
+    or a pattern), or None for Jekyll's default (``date``). Source: Jekyll's Permalinks docs."""
+    value = config.get("permalink")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    return PERMALINK_STYLES.get(value, value if value.startswith("/") or ":" in value else None)
+
+
 def _percent(match: re.Match) -> str:
     return "".join(f"%{b:02X}" for b in match.group(0).encode("utf-8", "surrogatepass"))
 
@@ -142,5 +162,11 @@ def _placeholder_values(
             hour=f"{date.hour:02d}",
             minute=f"{date.minute:02d}",
             second=f"{date.second:02d}",
+            y_day=date.strftime("%j"),
+            week=date.strftime("%V"),
+            short_day=date.strftime("%a"),
+            short_month=date.strftime("%b"),
+            long_month=date.strftime("%B"),
+            long_day=date.strftime("%A"),
         )
     return values

@@ -30,7 +30,7 @@ from search.errors import PostFormatError
 from search.posts.dates import FILE_DATE, post_date
 from search.posts.frontmatter import (author_value, decode_post, is_published, name_list, scalar_text,
                                       split_front_matter, strip_controls)
-from search.posts.permalinks import permalink_problem, post_url
+from search.posts.permalinks import permalink_problem, post_url, site_permalink
 from search.posts.markdown import clean_markdown
 from search.posts.render import LiquidContext, site_config
 from search.posts.sections import Section
@@ -269,6 +269,9 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
         out-of-range or unknown date format.
     """
     path, posts_dir = Path(path), Path(posts_dir)
+    if not _utf8_name(path):
+        # os.walk gives undecodable bytes as lone surrogates, which no index field or JSON file can hold
+        raise PostFormatError(path, "file name is not UTF-8 (rename it)")
     data = _read_bytes(path, posts_dir, follow_links)
     metadata, content = split_front_matter(path, decode_post(path, data))
     try:
@@ -283,6 +286,8 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
     problem = permalink_problem(permalink, base_url)
     if problem is not None:
         warnings.append(problem)
+    if not isinstance(permalink, str) or not permalink:  # the site's default, as Jekyll applies it
+        permalink = site_permalink(site_config(posts_dir))
     url = post_url(post_id, date, categories, permalink if isinstance(permalink, str) else None, base_url)
     front_title = scalar_text(metadata, "title", warnings)
     liquid = None
@@ -315,6 +320,15 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
         post_refs=cleaned.post_refs,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _utf8_name(path: Path) -> bool:
+    """Whether ``path`` encodes as UTF-8 (a name read from a non-UTF-8 disk has lone surrogates)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _slug_title(stem: str) -> str:

@@ -25,15 +25,13 @@ import numpy as np
 from whoosh import query as wq
 
 from search.querying.nodes import AdjacentTerms, Alternatives, CoordinatedOr
-from search.querying.postings import PostingsCache
+from search.querying.postings import MAX_EXPANDED_TERMS, PostingsCache, prefix_terms
 from search.indexing.ranking import RankingModel
 from search.indexing.schema import LEXICON_FIELDS
 
 
 #: Score a word asked of several fields as one BM25F term (see :meth:`Evaluator._bm25f`).
 BM25F = True
-
-
 class SearchCache:
     """What one search has read and computed: sub-query results and term postings, shared by
     its escalation steps, its match-mode check and its highlights."""
@@ -41,6 +39,12 @@ class SearchCache:
     def __init__(self) -> None:
         self.nodes: dict = {}
         self.postings = PostingsCache(LEXICON_FIELDS)
+        #: Terms prefixes may still expand to in this search (:data:`MAX_EXPANDED_TERMS`).
+        self.expansions_left = MAX_EXPANDED_TERMS
+        #: Whether a prefix was cut to its commonest terms (:meth:`Evaluator._prefix`).
+        self.limited = False
+        #: ``(field, prefix) → terms`` each prefix was expanded to, for the highlights.
+        self.expansions: dict[tuple[str, str], list[str]] = {}
 
 
 @dataclass
@@ -281,13 +285,18 @@ class Evaluator:
         return matches
 
     def _prefix(self, query: wq.Prefix) -> Matches:
-        """Whoosh expands a prefix to an ``Or`` of its terms (scores summed)."""
-        reader = self.searcher.reader()
+        """An ``Or`` of the terms the prefix begins (scores summed), as Whoosh expands it, but of
+        its commonest terms only, within what the search has left of its budget
+        (:func:`search.querying.postings.prefix_terms`, the cost bound of a query);
+        :attr:`SearchCache.limited` tells when terms were left out."""
         if query.fieldname not in self.searcher.schema:
             return self.none()
-        words = list(reader.expand_prefix(query.fieldname, query.text))
-        field = self.searcher.schema[query.fieldname]
-        return self._sum([self._term(query.fieldname, field.from_bytes(w)) for w in words], need_all=False)
+        cache = self._cache
+        words, limited = prefix_terms(self.searcher.reader(), query.fieldname, query.text, cache.expansions_left)
+        cache.limited = cache.limited or limited
+        cache.expansions_left -= len(words)
+        cache.expansions[(query.fieldname, query.text)] = words
+        return self._sum([self._term(query.fieldname, w) for w in words], need_all=False)
 
     def _adjacent(self, query: AdjacentTerms, implied: np.ndarray | None = None) -> Matches:
         """Documents where every term stands at its offset from the first; score: the sum of the

@@ -51,17 +51,25 @@ Occurrences = dict[tuple[str, str], dict[int, list[tuple[int, int, int]]]]
 
 
 def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Pattern],
-                     postings: PostingsCache | None = None) -> Occurrences:
+                     postings: PostingsCache | None = None,
+                     expansions: dict[tuple[str, str], list[str]] | None = None) -> Occurrences:
     """``(field, term) → docnum → [(position, startchar, endchar)]`` for the given documents.
 
     Each term's posting list is read once (:class:`search.querying.postings.PostingsCache`, shared with
     the search that found the hits) and decoded only for the given documents.
+
+    :param expansions: ``(field, prefix) → terms`` a search expanded a prefix pattern to (it may
+        have kept only some: :meth:`search.querying.evaluation.Evaluator._prefix`); a prefix not
+        listed is expanded to every term it begins.
     """
     postings = postings if postings is not None else PostingsCache()
     keys = {(p.field, t) for p in patterns if not p.prefix for t in p.terms}
     for pattern in patterns:
         if pattern.prefix and pattern.field in searcher.schema:
-            for term in searcher.reader().expand_prefix(pattern.field, pattern.terms[0]):
+            expanded = (expansions or {}).get((pattern.field, pattern.terms[0]))
+            if expanded is None:
+                expanded = searcher.reader().expand_prefix(pattern.field, pattern.terms[0])
+            for term in expanded:
                 keys.add((pattern.field, term.decode("utf-8") if isinstance(term, bytes) else term))
     found: Occurrences = {}
     leaves = [(leaf.reader(), offset, offset + leaf.doc_count_all()) for leaf, offset in searcher.leaf_searchers()]

@@ -24,12 +24,12 @@ are checked before Janome ever sees the query and raise :class:`search.errors.Qu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from search.errors import QueryError, QueryErrorReason
 from search.analysis.normalize import normalize_query
 
-#: Longest query accepted, in characters after normalization.
+#: Longest query accepted, in characters as typed (before normalization).
 MAX_QUERY_CHARS = 200
 #: Most words, phrases and field terms a query may hold.
 MAX_QUERY_WORDS = 24
@@ -79,7 +79,10 @@ Node = Word | Not | And | Or
 #: What a Japanese input mode types for ``-``: the long-vowel mark ー (no Japanese word begins with
 #: it), the minus sign − and the hyphens ‐ and ‑. At the start of a word, they exclude it as ``-`` does.
 EXCLUSION_MARKS = "ー−‐‑"
-_TOKEN = re.compile(rf'[{EXCLUSION_MARKS}]?"[^"]*"?|\(|\)|\||[^\s"()|]+')
+_FIELD_NAMES = "|".join(re.escape(name) for name in sorted(FIELD_ALIASES, key=len, reverse=True))
+# a field name's quoted value (title:"生成 AI") is one token, else the space inside it would split it
+_TOKEN = re.compile(rf'[{EXCLUSION_MARKS}-]?(?i:{_FIELD_NAMES}):"[^"]*"?|'
+                    rf'[{EXCLUSION_MARKS}]?"[^"]*"?|\(|\)|\||[^\s"()|]+')
 _FIELD = re.compile(r"^([^\s:]+):(.+)$")
 _OPERATORS = ("(", ")", "|", "OR", "AND")
 
@@ -89,16 +92,16 @@ def parse_query(q: str) -> Node | None:
 
     :param q: what the reader typed, any width, any kind of space.
     :returns: the query tree, or None when nothing searchable is left (empty, only operators).
-    :raises QueryError: the query is longer than :data:`MAX_QUERY_CHARS` or has more than
+    :raises QueryError: the query is longer than :data:`MAX_QUERY_CHARS` (as typed) or has more than
         :data:`MAX_QUERY_WORDS` words or deeper groups than :data:`MAX_QUERY_DEPTH`.
     """
-    if len(q) > MAX_QUERY_CHARS * 4:
-        raise QueryError(f"The query is too long: at most {MAX_QUERY_CHARS} characters.",
+    # Counted as typed, as the API document states it (maxLength), not after NFKC: one character
+    # can normalize to several (㍻ → 平成, U+FDFA → 18), so a query within the documented limit
+    # could otherwise be refused. Words stay bounded by MAX_QUERY_WORDS either way.
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"The query is too long ({len(q)} characters): at most {MAX_QUERY_CHARS}.",
                          QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(q))
     text = normalize_query(q)
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"The query is too long ({len(text)} characters): at most {MAX_QUERY_CHARS}.",
-                         QueryErrorReason.QUERY_TOO_LONG, MAX_QUERY_CHARS, len(text))
     tokens = _TOKEN.findall(text)
     if any(token not in _OPERATORS and token[0] not in EXCLUSION_MARKS + "-" for token in tokens):
         tokens = [_exclusion_as_minus(token) for token in tokens]  # else nothing to exclude from: text
@@ -182,6 +185,11 @@ class _Parser:
             inner = token[1:-1] if len(token) > 1 and token.endswith('"') else token[1:]
             inner = inner.strip()
             return Word(inner, phrase=True) if inner else None
+        name = token[:-1].casefold() if token.endswith(":") else None
+        if name in FIELD_ALIASES:  # title:(a OR b) limits the group; a bare title: holds no word
+            if self._peek() != "(":
+                return None
+            return _in_field(self._atom(), FIELD_ALIASES[name])
         match = _FIELD.match(token)
         if match and match.group(1).casefold() in FIELD_ALIASES:
             value = match.group(2)
@@ -191,6 +199,17 @@ class _Parser:
         if token.startswith("-") and not token.strip("-"):
             return None  # a lone '-' or '--' is punctuation, not an operator
         return Word(token)
+
+
+def _in_field(node: Node | None, field_name: str) -> Node | None:
+    """``node`` with every word that names no field limited to ``field_name`` (``title:(a OR -b)``)."""
+    if node is None:
+        return None
+    if isinstance(node, Word):
+        return node if node.field else replace(node, field=field_name)
+    if isinstance(node, Not):
+        return Not(_in_field(node.child, field_name))
+    return type(node)(tuple(_in_field(child, field_name) for child in node.children))
 
 
 def _exclusion_as_minus(token: str) -> str:

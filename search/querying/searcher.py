@@ -120,6 +120,10 @@ class ResultPage:
     :ivar took_ms: time spent in :func:`search_posts`, milliseconds.
     :ivar match_mode: ``exact``, ``fragment``, ``reading``, ``relaxed`` or ``none``.
     :ivar query_analysis: how the query was understood (normalized text, terms per field).
+    :ivar limited: the query met its cost bound: a word of one kana stood for more terms than
+        a search reads (:data:`search.querying.postings.MAX_PREFIX_EXPANSIONS`,
+        :data:`~search.querying.postings.MAX_EXPANDED_TERMS`), and only its commonest were
+        searched, so posts may be missing.
     """
 
     q: str
@@ -133,6 +137,7 @@ class ResultPage:
     sort: str = "relevance"
     facets: dict = field(default_factory=dict)
     filters: Filters = field(default_factory=Filters)
+    limited: bool = False
 
     @property
     def page_count(self) -> int:
@@ -150,6 +155,7 @@ class ResultPage:
             "sort": self.sort,
             "took_ms": round(self.took_ms, 2),
             "match_mode": self.match_mode,
+            "limited": self.limited,
             "query_analysis": self.query_analysis,
             "filters": self.filters.to_json(),
             "facets": self.facets,
@@ -218,7 +224,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     :param fields: ``all``, or ``words`` to match whole words only (no n-gram fragments, no
         readings) — the ablation the relevance benchmark reports as ``ours-words``.
     :raises QueryError: bad paging or sort, or a query over the limits of :mod:`search.querying.parser`.
-    :raises IndexNotBuiltError, StaleIndexError: the index cannot be used.
+    :raises IndexNotBuiltError, StaleIndexError, DamagedIndexError: the index cannot be used.
     """
     started = time.perf_counter()
     _check_paging(page, per_page, sort)
@@ -243,7 +249,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                 counts = facet_counts(searcher, index.cache_key, matches.docnums())
             shown = matches.page(page, per_page, evaluator.sort_keys(*sortedby) if sortedby else None)
             docnums = [docnum for docnum, _ in shown]
-            occurrences = load_occurrences(searcher, docnums, patterns, cache.postings)
+            occurrences = load_occurrences(searcher, docnums, patterns, cache.postings, cache.expansions)
             hits = [_to_hit(docnum, score, searcher.stored_fields(docnum), occurrences, patterns, bool(sortedby))
                     for docnum, score in shown]
             if step == "filled":  # strict hits first: name the mode by the hits shown
@@ -253,6 +259,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
     return ResultPage(
         q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
         match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort, facets=counts, filters=filters,
+        limited=cache.limited if plan.tree is not None else False,
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 
 from tests.browser.support import WAIT_S, ime_titles, widget_page
 
