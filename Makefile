@@ -39,6 +39,7 @@ test: setup-test
 bench: setup-test
 	$(BIN)/python -m bench.indexing
 	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.variants
 	@command -v wrk >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; \
 	  else echo "The HTTP benchmark needs wrk: sudo apt-get install wrk"; fi; }
 	$(BIN)/python -m bench.http
