@@ -8,17 +8,17 @@ from __future__ import annotations
 from typing import Callable
 
 
-from search.analysis.normalize import (fold_term, normalize_with_offsets,
-                              to_katakana)
+from search.analysis.normalize import fold_reading, normalize_with_offsets, to_katakana
 
 from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
 from search.analysis.ngrams import Gram
+from search.analysis.spellings import spelling_key
 
 
 def reading_of(morpheme: Morpheme) -> str:
     """The folded katakana reading of a morpheme (long vowels folded like terms), or ``""``."""
     reading = kana_reading(morpheme)
-    return fold_term(reading) if reading else ""
+    return fold_reading(reading) if reading else ""
 
 
 def kana_reading(morpheme: Morpheme) -> str:
@@ -39,7 +39,9 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     hold it (``東京都`` is トウキョウト and トウキョウ, ト; ``生成AI`` セイセイエーアイ and セイセイ), so
     the reading of a part finds it like the part's spelling does. A word the dictionary also
     reads another way has those readings too, at its position (日本: ニッポン and ニホン;
-    :attr:`Morpheme.other_readings`).
+    :attr:`Morpheme.other_readings`). Each content word also has its spelling key there
+    (``モウシコミ/申込``: :func:`search.analysis.spellings.spelling_key`), so another spelling of
+    the word finds it.
     Each term spans the word's original characters.
     """
     words: list[Gram] = []
@@ -49,8 +51,11 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
         reading = reading_of(morpheme)
         if reading:
             words.append(Gram(reading, morpheme.position, morpheme.start, morpheme.end))
-            for other in sorted({fold_term(other) for other in morpheme.other_readings} - {reading}):
+            for other in sorted({fold_reading(other) for other in morpheme.other_readings} - {reading}):
                 words.append(Gram(other, morpheme.position, morpheme.start, morpheme.end))
+            key = spelling_key(morpheme)
+            if key:
+                words.append(Gram(key, morpheme.position, morpheme.start, morpheme.end))
     return words
 
 
@@ -82,7 +87,7 @@ def reading_segmentations(word: str, is_reading: Callable[[str], bool]) -> list[
     for i in range(n - 1, -1, -1):
         fewest[i] = unreachable
         for j in range(min(n, i + MAX_READING_CHARS), i, -1):
-            if fewest[j] < unreachable and is_reading(fold_term(kana[i:j])):
+            if fewest[j] < unreachable and is_reading(fold_reading(kana[i:j])):
                 ends[i].append(j)
                 fewest[i] = min(fewest[i], fewest[j] + 1)
     if fewest[0] >= unreachable:
@@ -97,7 +102,7 @@ def reading_segmentations(word: str, is_reading: Callable[[str], bool]) -> list[
             return
         for j in ends[i]:  # longest piece first
             if fewest[j] + 1 == fewest[i]:
-                walk(j, pieces + [fold_term(kana[i:j])])
+                walk(j, pieces + [fold_reading(kana[i:j])])
 
     walk(0, [])
     return found

@@ -37,7 +37,8 @@ from search.querying.evaluation import Evaluator, Matches, SearchCache, evaluato
 from search.querying.facets import Filters, facet_counts
 from search.querying.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing.index import SearchIndex
-from search.querying.clauses import reading_lexicon, reading_pieces, word_morphemes
+from search.analysis.query_analysis import word_morphemes
+from search.querying.clauses import reading_lexicon, reading_pieces
 from search.querying.plan import RELAXED_SKIP_TERMS, TOPICAL, TOPICAL_MIN_TERMS, QueryPlan
 from search.querying.parser import And, Node, Word, words_of
 from search.analysis.synonyms import Synonyms
