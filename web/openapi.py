@@ -79,6 +79,10 @@ def _schemas() -> dict:
             "score": {"type": "number", "description": "Relevance (0 when sorted by date)."},
             "snippet_html": {"type": "string",
                              "description": "Up to 160 characters of the body, HTML-escaped, matches in <mark>."},
+            "match_level": {"enum": ["full", "partial"],
+                            "description": "full: every word of the query matched, in some form (as typed, "
+                                           "as fragments, by reading, as another spelling); partial: a hit "
+                                           "with only some of them (relaxed, or filling the page)."},
         }),
         "FacetValue": _object({"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}),
         "Facets": _object({"tags": facet_values, "categories": facet_values, "authors": facet_values,

@@ -72,6 +72,9 @@ class Hit:
     :ivar title_html: the title, HTML-escaped, matches in ``<mark>``.
     :ivar snippet_html: up to ``SNIPPET_MAX_CHARS`` characters of the body, HTML-escaped,
         matches in ``<mark>``.
+    :ivar match_level: ``full`` (every word of the query matched, in some form: as typed, as
+        fragments, by reading or as a variant) or ``partial`` (a relaxed hit, or one that fills a
+        page after the full ones, or a kana word read as the start of a longer one).
     """
 
     post_id: str
@@ -85,6 +88,7 @@ class Hit:
     excerpt: str
     score: float
     snippet_html: str
+    match_level: str = "full"
 
     def to_json(self) -> dict:
         """The hit as the JSON API returns it (``date`` in ISO 8601 with the post's own offset)."""
@@ -99,6 +103,7 @@ class Hit:
             "author": self.author,
             "score": round(self.score, 4),
             "snippet_html": self.snippet_html,
+            "match_level": self.match_level,
         }
 
 
@@ -163,7 +168,7 @@ def _split_keywords(value: str | None) -> tuple[str, ...]:
 
 
 def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list[Pattern],
-            sorted_by_date: bool) -> Hit:
+            sorted_by_date: bool, match_level: str = "full") -> Hit:
     body = stored.get(SNIPPET_FIELD, "")
     title = stored.get("title", "")
     body_patterns = [p for p in patterns if p.field in SNIPPET_SOURCE_FIELDS]
@@ -184,6 +189,7 @@ def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list
         excerpt=stored.get("excerpt", ""),
         score=0.0 if sorted_by_date else score,
         snippet_html=make_snippet(snippet_source, body_spans if body else []),
+        match_level=match_level,
     )
 
 
@@ -231,12 +237,14 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
             shown = matches.page(page, per_page, evaluator.sort_keys(*sortedby) if sortedby else None)
             docnums = [docnum for docnum, _ in shown]
             occurrences = load_occurrences(searcher, docnums, patterns, cache.postings)
-            hits = [_to_hit(docnum, score, searcher.stored_fields(docnum), occurrences, patterns, bool(sortedby))
+            full = ({d for d in docnums if matches.first[d]} if step == "filled"
+                    else set(docnums) if step == "strict" else set())
+            hits = [_to_hit(docnum, score, searcher.stored_fields(docnum), occurrences, patterns, bool(sortedby),
+                            "full" if docnum in full else "partial")
                     for docnum, score in shown]
-            if step == "filled":  # strict hits first: name the mode by the hits shown
-                strict_shown = [d for d in docnums if matches.first[d]]
-                step = "strict" if len(strict_shown) == len(docnums) else "relaxed"
-            mode = _strict_mode(evaluator, cache, plan, docnums) if step == "strict" else step
+            if step == "filled":  # name the mode by the best hits shown: the ones that match every word
+                step = "strict" if full else "relaxed"
+            mode = _strict_mode(evaluator, cache, plan, [d for d in docnums if d in full]) if step == "strict" else step
     return ResultPage(
         q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
         match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort, facets=counts, filters=filters,
