@@ -8,9 +8,10 @@ escalates and ranks:
   :func:`search.analysis.ngrams.ngrams`; :func:`without_spaces_beside_cjk` for a quoted phrase);
 * its **readings**, for a word typed in kana (:func:`search.analysis.readings.reading_segmentations`);
 * its **variants** (:func:`word_variants`): the site's synonyms, then every kind registered in
-  :mod:`search.analysis.expansions` (numbers: :mod:`search.analysis.numerals`);
-* its **other spellings** the index holds — okurigana written or left out, kanji or kana
-  (:func:`spelling_alternatives`, by the keys of :mod:`search.analysis.spellings`).
+  :mod:`search.analysis.expansions`;
+* its **other spellings** the index holds — okurigana written or left out, kanji or kana, a
+  number in kanji or digits (:func:`spelling_alternatives`, by the keys of
+  :mod:`search.analysis.spellings` and :mod:`search.analysis.numerals`).
 
 Katakana loanword spellings (:mod:`search.analysis.kana`) and names with or without a middle dot
 are folded alike on both sides, so they need nothing here.
@@ -22,17 +23,21 @@ import itertools
 from dataclasses import replace
 from typing import Callable, Iterable
 
-from search.analysis import numerals  # noqa: F401  (registers the "number" expander)
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
 from search.analysis.expansions import Variant, variants
 from search.analysis.morphemes import INFLECTED_TAGS, Morpheme
 from search.analysis.ngrams import is_cjk
+from search.analysis.numerals import number_keys
 from search.analysis.normalize import normalize_query, to_katakana
 from search.analysis.spellings import SEPARATOR, compatible, skeleton, spelling_key, split_key
 
 #: Weight of a synonym from the site's synonym file (the same word to the site owner).
 SYNONYM_WEIGHT = 1.0
+
+#: Most content morphemes of a query word looked up by spelling (a longer word is a sentence:
+#: its words' spellings count in the relaxed step, one by one).
+MAX_SPELLING_TERMS = 4
 
 #: Most other spellings kept for one morpheme, and most spellings of one query word in all.
 MAX_SPELLINGS_PER_TERM = 6
@@ -98,27 +103,45 @@ def word_variants(text: str, synonyms=None) -> list[Variant]:
 
 
 def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[str]]
-                          ) -> list[tuple[list[str], list[int]]]:
+                          ) -> list[list[tuple[list[str], list[int]]]]:
     """Other spellings of a query word that the index holds, as sequences of spelling keys.
 
     Each content morpheme of the word is replaced by the index's keys of the same reading whose
     kanji skeleton is :func:`search.analysis.spellings.compatible` with its own (受付 → the key
     ``ウケツケ/受付`` of 受け付け; 綺麗 → ``キレイ/`` of きれい; 公園 → not 講演's ``コウエン/講演``).
-    Only words with a kanji are expanded (a kana word finds kanji spellings by reading already),
-    and only when every content morpheme has a key.
+    A kana word gets every key of its reading (an inflected form's key is its dictionary form's:
+    うれしい finds 嬉しかった, which the reading field holds as ウレシカッ). Only words of at most
+    :data:`MAX_SPELLING_TERMS` content morphemes, each with a key, are expanded.
 
     :param morphemes: the word's content morphemes (:func:`word_morphemes`).
     :param keys_of: the index's keys that start with a reading and :data:`SEPARATOR`, most
         frequent first (a term-table prefix scan).
-    :returns: ``(keys, positions)`` per spelling — positions relative to the first morpheme —
-        the word's own key first (it is shared by every spelling that differs only in okurigana:
+    :returns: per spelling, the segments that must all match, each ``(keys, positions)`` with
+        positions relative to the segment's first key (a counted number is a segment of its own:
+        :func:`search.analysis.numerals.number_keys`) — the word's own keys first (it is shared by every spelling that differs only in okurigana:
         受け付け and 受付 are both ``ウケツケ/受付``); ``[]`` when the index has none.
     """
-    if not morphemes or not any(skeleton(m.surface) for m in morphemes):
+    numbers = {first: (last, key) for first, last, key in number_keys(morphemes)}
+    # (the morpheme a key stands at, a number key or ""): a counted number (第十七話) is one unit
+    units: list[tuple[Morpheme, str]] = []
+    i = 0
+    while i < len(morphemes):
+        if i in numbers:
+            last, key = numbers[i]
+            units.append((morphemes[last], key))
+            i = last + 1
+        else:
+            units.append((morphemes[i], ""))
+            i += 1
+    if not units or len(units) > MAX_SPELLING_TERMS:
         return []
     choices: list[list[str]] = []
     own: list[str] = []
-    for morpheme in morphemes:
+    for morpheme, number in units:
+        if number:
+            own.append(number)
+            choices.append([number])
+            continue
         key = spelling_key(morpheme)
         if not key:
             return []
@@ -130,9 +153,50 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
         found = unique(found)
         own.append(key)
         choices.append(found[:MAX_SPELLINGS_PER_TERM])
-    base = morphemes[0].position
-    positions = [m.position - base for m in morphemes]
     spellings = [list(keys) for keys in itertools.islice(itertools.product(*choices), MAX_SPELLINGS)]
-    if spellings == [own] and not any(keys_of(key) for key in own):
-        return []  # no spelling of the word in the index at all
-    return [(keys, positions) for keys in spellings]
+    joined = [[([key], [0])] for key in _joined_keys(morphemes, keys_of)]
+    if spellings == [own] and not numbers and not any(keys_of(key) for key in own):
+        return joined  # no spelling of the word in the index at all but, maybe, as one word
+    return [_segments(keys, units) for keys in spellings] + joined
+
+
+def counts_in_kanji(morphemes: list[Morpheme]) -> bool:
+    """True if the word holds a counted number written in kanji (第十一回): its own terms and
+    n-grams would also match inside a longer number (一回 in 第十一回), so only its number key
+    should."""
+    return any(not morphemes[first + (morphemes[first].surface == "第")].surface.isdigit()
+               for first, _, _ in number_keys(morphemes))
+
+
+def _segments(keys: list[str], units: list[tuple[Morpheme, str]]) -> list[tuple[list[str], list[int]]]:
+    """``keys`` (one per unit) cut into runs that keep their relative positions: a number key
+    stands alone, since the words before it are a different number of positions away in digits
+    and in kanji."""
+    segments: list[tuple[list[str], list[int]]] = []
+    run: list[tuple[str, int]] = []
+    for key, (morpheme, number) in zip(keys, units):
+        if number:
+            if run:
+                segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
+                run = []
+            segments.append(([key], [0]))
+        else:
+            run.append((key, morpheme.position))
+    if run:
+        segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
+    return segments
+
+
+def _joined_keys(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[str]]) -> list[str]:
+    """Keys of words the index holds as one morpheme where the query word was cut in several
+    (勿体無い is 勿体 + 無い to Janome, もったいない one word): the readings of the pieces joined
+    (the last one's in dictionary form), with the whole word's kanji."""
+    if len(morphemes) < 2 or any(m.is_stop for m in morphemes):
+        return []
+    last = spelling_key(morphemes[-1])
+    written = [spelling_key(m, as_written=True) for m in morphemes[:-1]]
+    if not last or not all(written):
+        return []
+    reading = "".join(split_key(key)[0] for key in written) + split_key(last)[0]
+    kanji = "".join(skeleton(m.surface) for m in morphemes)
+    return [key for key in keys_of(reading + SEPARATOR) if compatible(kanji, split_key(key)[1])][:MAX_SPELLINGS_PER_TERM]

@@ -12,6 +12,7 @@ from search.analysis.normalize import fold_reading, normalize_with_offsets, to_k
 
 from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
 from search.analysis.ngrams import Gram
+from search.analysis.numerals import number_keys
 from search.analysis.spellings import spelling_key
 
 
@@ -41,11 +42,15 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     reads another way has those readings too, at its position (日本: ニッポン and ニホン;
     :attr:`Morpheme.other_readings`). Each content word also has its spelling key there
     (``モウシコミ/申込``: :func:`search.analysis.spellings.spelling_key`), so another spelling of
-    the word finds it.
+    the word finds it; a counted number its number key (``#5`` for 五 and 5 in 第五章, 第5章:
+    :func:`search.analysis.numerals.number_keys`).
     Each term spans the word's original characters.
     """
     words: list[Gram] = []
-    for morpheme in morphemes(text, dictionary):
+    found = morphemes(text, dictionary)
+    for first, last, key in number_keys(found):
+        words.append(Gram(key, found[last].position, found[first].start, found[last].end))
+    for morpheme in found:
         if is_punctuation(morpheme.surface):
             continue
         reading = reading_of(morpheme)

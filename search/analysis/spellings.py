@@ -74,7 +74,7 @@ def spelling_key(morpheme: Morpheme, *, as_written: bool = False) -> str:
         reading = fold_reading(reading) if _is_kana(reading) else ""
     else:
         reading = base_reading(morpheme)
-    if len(reading) < MIN_KEY_READING:
+    if len(reading) < MIN_KEY_READING and not morpheme.counter:  # 話 (ワ) counts in 第7話
         return ""
     form = morpheme.base_form if morpheme.pos in INFLECTED_TAGS and not as_written else morpheme.surface
     return reading + SEPARATOR + skeleton(form)

@@ -18,7 +18,7 @@ from whoosh import query as wq
 from search.querying.nodes import AdjacentTerms
 from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
-from search.analysis.query_analysis import (first_segmentation, is_kana_text, spelled_apart, spelling_alternatives,
+from search.analysis.query_analysis import (counts_in_kanji, first_segmentation, is_kana_text, spelled_apart, spelling_alternatives,
                                             without_spaces_beside_cjk, word_morphemes, word_variants)
 from search.analysis.spellings import SEPARATOR
 from search.analysis.readings import reading_segmentations
@@ -201,11 +201,16 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     if terms and not word.phrase and keys_of is not None:
         others = spelling_alternatives(morphemes, keys_of)
         fields = {f: w for f, w in SPELLING_FIELDS.items() if not title_only or f == "title_reading"}
-        ways = [_phrase(f, keys, offsets, w / len(keys)) for keys, offsets in others for f, w in fields.items()]
+        ways = []
+        for segments in others:
+            count = sum(len(keys) for keys, _ in segments)
+            for f, w in fields.items():
+                parts = [_phrase(f, keys, offsets, w / count) for keys, offsets in segments]
+                ways.append(parts[0] if len(parts) == 1 else wq.And(parts))
         clause.spellings = or_query(ways) if ways else None
-        clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for keys, offsets in others
-                            for f in ("title_reading", "body_reading")]
-        spelling_keys = [keys for keys, _ in others]
+        clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for segments in others
+                            for keys, offsets in segments for f in ("title_reading", "body_reading")]
+        spelling_keys = [[key for keys, _ in segments for key in keys] for segments in others]
     if grams:
         gram_texts = [g.text for g in grams]
         if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):
@@ -223,6 +228,8 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
                 ways += [_phrase(f, texts, offsets, boost * w) for f, w in ngram_fields.items()]
                 clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title_ngram", "body_ngram")]
             clause.fragments = or_query(ways)
+    if clause.spellings is not None and counts_in_kanji(morphemes):
+        clause.words = clause.fragments = None  # the number key alone is exact (一回 is not in 十一回)
     segmentations: list[list[str]] = []
     if readings and kana and not title_only and not word.phrase and len(word.text) >= 2:
         segmentations = reading_segmentations(word.text, lexicon or (lambda _: True))
