@@ -78,7 +78,8 @@ class WordClause:
         ways = [self.words, self.fragments if fragments else None, self.readings if readings else None]
         ways = [w for w in ways if w is not None]
         parts = [ways[0] if len(ways) == 1 else or_query(ways, kind=Alternatives)] if ways else []
-        if self.spellings is not None:
+        if self.spellings is not None and (readings or not is_kana_text(self.word.text)):
+            # A kana word's spellings are by reading (found with readings, as its readings are).
             # Only for the posts that lack the word as typed, which its own ways score already.
             parts.append(wq.AndNot(self.spellings, parts[0]) if parts else self.spellings)
         for alt in self.alternatives:
