@@ -1,11 +1,14 @@
 """A query word's clause: the Whoosh queries that match one word of a query, as whole words, as
-adjacent n-gram fragments and by reading (:class:`WordClause`, :func:`build_clause`).
+adjacent n-gram fragments, by reading and by its other spellings (:class:`WordClause`,
+:func:`build_clause`).
 
-The terms come from the same analyzers as the index's (:mod:`search.analysis.analyzers`): the word's
-Janome morphemes (:func:`word_morphemes`, with the index's user dictionary), its character bigrams
-and, for a word in kana, the readings of the index it can be cut into
-(:class:`ReadingLexicon`). Whole words weigh most, fragments :data:`FRAGMENT_WEIGHT`, readings
-:data:`READING_WEIGHT`.
+What to match comes from the query-side analysis (:mod:`search.analysis.query_analysis`, the
+mirror of the index's analyzers): the word's Janome morphemes with the index's user dictionary,
+its character bigrams, for a word in kana the readings of the index it can be cut into
+(:class:`ReadingLexicon`), and the spelling and number keys of the index that spell the same word
+(:func:`search.analysis.query_analysis.spelling_alternatives`). This module only builds queries:
+whole words weigh most, fragments :data:`FRAGMENT_WEIGHT`, readings :data:`READING_WEIGHT`, other
+spellings :data:`SPELLING_WEIGHT`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The query plan: a parsed query → the Whoosh queries of every escalation step
 (:class:`QueryPlan`): strict (every word), relaxed (the content words ORed, ranked by how many
 match: :class:`RelaxedWeights`), a kana word read as the start of a longer one, and the patterns
-that highlight what matched. Synonyms of the query's words are joined in here
-(:func:`_join_synonym_phrases`); the words' own clauses come from :mod:`search.querying.clauses`.
+that highlight what matched. Runs of words that together are a synonym are joined here
+(:func:`_join_synonym_phrases`); each word's variants (synonyms and the registered kinds) come
+from :func:`search.analysis.query_analysis.word_variants`, its clause from
+:mod:`search.querying.clauses`.
 """
 
 from __future__ import annotations
