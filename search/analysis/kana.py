@@ -27,6 +27,15 @@ CHAR_FOLDS = str.maketrans({"ヴ": "ブ", "ヷ": "バ", "ヸ": "ビ", "ヹ": "�
 _FOLDED = frozenset("ヴヷヸヹヺァィゥェォヶヵヂヅ")
 
 
+_LOANWORD_MARKS = frozenset("ヴヷヸヹヺァィゥェォ")
+
+
+def has_loanword_spelling(katakana: str) -> bool:
+    """True if a katakana text holds ヴ or a small vowel ァィゥェォ, which only loanwords use: no
+    native word, hence no kanji word's reading, is spelled with them."""
+    return not _LOANWORD_MARKS.isdisjoint(katakana)
+
+
 def needs_unifying(text: str) -> bool:
     """True if :func:`unify_katakana` would change ``text``."""
     return not _FOLDED.isdisjoint(text)

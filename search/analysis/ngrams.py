@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 
-from search.analysis.kana import unified_kana_chars
+from search.analysis.kana import unified_kana_chars, unify_katakana
 from search.analysis.normalize import (NormalizedText, expand_iteration_marks, normalize_with_offsets,
                               to_katakana)
 
@@ -77,7 +77,7 @@ def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, s
             k = j
             while k > i and text[k - 1] == "ー":
                 k -= 1
-            if j - i >= 4 and k < j and k > i:
+            if len(unify_katakana(text[i:j])) >= 4 and k < j and k > i:  # as fold_term counts
                 drop.update(range(k, j))
             i = j
         else:

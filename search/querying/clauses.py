@@ -27,7 +27,8 @@ from search.analysis.spellings import SEPARATOR
 from search.analysis.readings import reading_segmentations
 from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
-from search.analysis.normalize import kanji_spellings
+from search.analysis.kana import has_loanword_spelling
+from search.analysis.normalize import kanji_spellings, normalize_query, to_katakana
 from search.querying.postings import field_lexicon
 from search.querying.parser import Word
 from search.indexing.schema import (LEXICON_FIELDS, NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
@@ -54,6 +55,12 @@ def or_query(parts: list[wq.Query], boost: float = 1.0, kind: type = wq.Or) -> w
     query = kind(parts, boost=boost)
     query.matcher_type = wq.Or.DEFAULT_MATCHER
     return query
+
+
+def _is_katakana_word(text: str) -> bool:
+    """A word typed all in katakana: a loanword, mostly, whose spellings are folded on both sides
+    already (:mod:`search.analysis.kana`) and which has no kanji spelling to look up."""
+    return bool(text) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in normalize_query(text))
 
 
 def _phrase(fieldname: str, terms: list[str], positions: list[int], boost: float, checked: bool = False) -> wq.Query:
@@ -202,7 +209,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             ways += [_phrase(f, texts, offsets, w / len(texts), checked) for f, w in word_fields.items()]
             clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title", "body", "tags_text")]
         clause.words = or_query(ways)
-    if terms and not word.phrase and keys_of is not None:
+    if terms and not word.phrase and keys_of is not None and not _is_katakana_word(word.text):
         others = spelling_alternatives(morphemes, keys_of)
         fields = {f: w for f, w in SPELLING_FIELDS.items() if not title_only or f == "title_reading"}
         ways = []
@@ -235,7 +242,8 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     if clause.spellings is not None and counts_in_kanji(morphemes):
         clause.words = clause.fragments = None  # the number key alone is exact (一回 is not in 十一回)
     segmentations: list[list[str]] = []
-    if readings and kana and not title_only and not word.phrase and len(word.text) >= 2:
+    if (readings and kana and not title_only and not word.phrase and len(word.text) >= 2
+            and not has_loanword_spelling(to_katakana(normalize_query(word.text)))):  # no kanji to read as
         segmentations = reading_segmentations(word.text, lexicon or (lambda _: True))
         ways = [_phrase(f, pieces, list(range(len(pieces))), READING_WEIGHT / len(pieces) * w)
                 for pieces in segmentations for f, w in READING_FIELDS.items()]
