@@ -57,12 +57,6 @@ def or_query(parts: list[wq.Query], boost: float = 1.0, kind: type = wq.Or) -> w
     return query
 
 
-def _is_katakana_word(text: str) -> bool:
-    """A word typed all in katakana: a loanword, mostly, whose spellings are folded on both sides
-    already (:mod:`search.analysis.kana`) and which has no kanji spelling to look up."""
-    return bool(text) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in normalize_query(text))
-
-
 def _phrase(fieldname: str, terms: list[str], positions: list[int], boost: float, checked: bool = False) -> wq.Query:
     if len(terms) == 1:
         return wq.Term(fieldname, terms[0], boost=boost)
@@ -209,7 +203,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             ways += [_phrase(f, texts, offsets, w / len(texts), checked) for f, w in word_fields.items()]
             clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title", "body", "tags_text")]
         clause.words = or_query(ways)
-    if terms and not word.phrase and keys_of is not None and not _is_katakana_word(word.text):
+    if terms and not word.phrase and keys_of is not None:
         others = spelling_alternatives(morphemes, keys_of)
         fields = {f: w for f, w in SPELLING_FIELDS.items() if not title_only or f == "title_reading"}
         ways = []
