@@ -462,7 +462,9 @@ def test_a_long_query_with_few_exact_hits_is_followed_by_posts_with_most_words(t
              make_post("one", "一語", "Ruby だけ。")]
     index = build_index(tmp_path, posts)
     page = search_posts(index, "Ruby 新しい リリース")
-    assert [h.post_id for h in page.hits][:2] == ["all", "most"] and page.match_mode == "relaxed"
+    assert [h.post_id for h in page.hits][:2] == ["all", "most"]
+    # the page is named by its best hits (issue 17); each hit says how it matched
+    assert page.match_mode == "exact" and [h.match_level for h in page.hits][:2] == ["full", "partial"]
     assert ids(search_posts(index, "Ruby リリース")) == {"all"}                  # two words: exact only
     assert ids(search_posts(index, '"Ruby" 新しい リリース')) == {"all"}          # an operator: exact only
     assert search_posts(index, "Ruby 新しい リリース", per_page=1).match_mode == "exact"  # the page shown
@@ -479,7 +481,9 @@ def test_a_long_title_quoted_by_other_posts_ranks_the_post_about_it_first(tmp_pa
              make_post("about", "監視", about), make_post("other", "料理", "味噌汁の手順。")]
     index = build_index(tmp_path, posts)
     page = search_posts(index, "Kubernetesクラスタの監視ダッシュボードを構築する手順")
-    assert [h.post_id for h in page.hits][:2] == ["about", "quote"] and page.match_mode == "relaxed"
+    assert [h.post_id for h in page.hits][:2] == ["about", "quote"] and page.match_mode == "exact"
+    assert {h.post_id: h.match_level for h in page.hits}["about"] == "partial"
+    assert {h.post_id: h.match_level for h in page.hits}["quote"] == "full"
     assert ids(search_posts(index, '"Kubernetesクラスタの監視ダッシュボードを構築する手順"')) == {"quote"}
 
 

@@ -19,7 +19,7 @@ from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
 TEMPLATES_DIR = Path(views.__file__).parent / "templates"
 HIT_KEYS = {"id", "url", "title", "title_html", "date", "tags", "categories", "author", "score",
-            "snippet_html", "anchor_url", "sections"}
+            "snippet_html", "anchor_url", "sections", "match_level"}
 PAGE_KEYS = {"ok", "query", "total", "page", "per_page", "page_count", "sort", "took_ms", "match_mode",
              "query_analysis", "hits"}
 #: Hiragana, katakana or kanji: a message in Japanese has some.
@@ -215,6 +215,7 @@ def test_api_search_shape(client):
     assert isinstance(body["query_analysis"], dict)
     [hit] = body["hits"]
     assert set(hit) == HIT_KEYS
+    assert hit["match_level"] == "full"
     assert hit["id"] == "2024-01-05-tokyo-tower.md"
     assert hit["url"] == "/diary/2024/01/05/tokyo-tower.html"
     assert hit["tags"] == ["旅行", "東京"] and hit["categories"] == ["diary"] and hit["author"] == "山田"

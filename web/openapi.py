@@ -93,6 +93,10 @@ def _schemas() -> dict:
             "snippet_html": {"type": "string",
                              "description": "Up to 160 characters of the body, HTML-escaped, matches in <mark>; "
                                             "a line break shows as ' / ' unless it follows a sentence end."},
+            "match_level": {"enum": ["full", "partial"],
+                            "description": "full: every word of the query matched, in some form (as typed, "
+                                           "as fragments, by reading, as another spelling); partial: a hit "
+                                           "with only some of them (relaxed, or filling the page)."},
             "anchor_url": {"type": "string", "description":
                            "The URL of the heading nearest before the snippet's passage (url#見出し, the id "
                            "Jekyll's kramdown gives it); url itself when the post has no headings. Link here "

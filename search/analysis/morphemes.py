@@ -55,6 +55,8 @@ class Morpheme:
     :ivar piece: a part of the user-dictionary word just before it, at that word's position.
     :ivar other_readings: the system dictionary's other readings of the same word
         (:func:`other_readings`: 日本 is read ニッポン, and also ニホン).
+    :ivar counter: a counter suffix (IPADIC ``名詞,接尾,助数詞``: 章, 回, 円, ヶ国), which makes
+        the number before it a count (:mod:`search.analysis.numerals`).
     """
 
     surface: str
@@ -66,6 +68,7 @@ class Morpheme:
     position: int
     piece: bool = False
     other_readings: tuple[str, ...] = ()
+    counter: bool = False
 
     @property
     def is_stop(self) -> bool:
@@ -318,7 +321,7 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
                 reading = reading if reading != "*" else ""
                 others = other_readings(surface, part_of_speech, reading) if reading else ()
                 morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
-                                    other_readings=others)
+                                    other_readings=others, counter="助数詞" in token.part_of_speech)
                 result.append(morpheme)
                 if tag == USER_POS and dictionary:
                     result.extend(_pieces(surface, base + found_at, normalized, position))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 
+from search.analysis.kana import unified_kana_chars, unify_katakana
 from search.analysis.normalize import (NormalizedText, expand_iteration_marks, normalize_with_offsets,
                               to_katakana)
 
@@ -49,6 +50,21 @@ class Gram:
     end: int
 
 
+#: Separators written or left out between the parts of a name in katakana (the middle dot, the
+#: double hyphen ＝ after NFKC, a space): n-grams read across them, as Groonga's
+#: ``unify_middle_dot`` does for the dot.
+NAME_SEPARATORS = frozenset("・=･ \u3000")
+
+
+def _is_katakana(char: str) -> bool:
+    return "\u30a1" <= char <= "\u30fa" or char == "ー"
+
+
+def _between_katakana(chars: list[str], index: int) -> bool:
+    """True if ``chars[index]`` stands between two katakana (one separator only)."""
+    return 0 < index < len(chars) - 1 and _is_katakana(chars[index - 1]) and _is_katakana(chars[index + 1])
+
+
 def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, str]]:
     """(folded char, start, end, class) for each character; class is 'c'jk, 'w'ord or 's'eparator."""
     text = normalized.text
@@ -63,7 +79,7 @@ def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, s
             k = j
             while k > i and text[k - 1] == "ー":
                 k -= 1
-            if j - i >= 4 and k < j and k > i:
+            if len(unify_katakana(text[i:j])) >= 4 and k < j and k > i:  # as fold_term counts
                 drop.update(range(k, j))
             i = j
         else:
@@ -73,10 +89,14 @@ def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, s
         folded_chars = list(expand_iteration_marks(to_katakana(lowered)))
     else:  # casefold lengthened something (ß → ss): fold character by character instead
         folded_chars = [to_katakana(c.casefold()) for c in expand_iteration_marks(text)]
-    for index, char in enumerate(folded_chars):
-        if index in drop:
+    index = 0
+    for char, width in unified_kana_chars(folded_chars):
+        first, index = index, index + width
+        if first in drop:
             continue
-        start, end = normalized.starts[index], normalized.ends[index]
+        if char in NAME_SEPARATORS and _between_katakana(folded_chars, first):
+            continue  # スティーブ・ジョブズ is スティーブジョブズ (and スティーブ ジョブズ)
+        start, end = normalized.starts[first], normalized.ends[index - 1]
         if len(char) == 1 and is_cjk(char):
             yield char, start, end, "c"
         elif char.isalnum():

@@ -24,6 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from search.analysis.kana import unify_katakana
+
 #: Hiragana ぁ..ゖ and the iteration marks ゝゞ, mapped to katakana (U+3041..U+309E → +0x60).
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)} | {0x309D: 0x30FD, 0x309E: 0x30FE}
 _SPACING_VOICED_MARKS = {"\u309b": "\u3099", "\u309c": "\u309a"}  # ゛ ゜ → combining forms
@@ -195,8 +197,15 @@ def strip_long_vowel(term: str) -> str:
 def fold_term(term: str) -> str:
     """Fold an NFKC-normalized term for indexing and querying alike.
 
-    casefold → hiragana to katakana → iteration marks expanded → trailing ー stripped
-    (katakana words of 4+ characters). Examples: ``AWS`` → ``aws``, ``りんご`` → ``リンゴ``,
-    ``人々`` → ``人人``, ``コンピューター`` → ``コンピュータ``, ``サバ`` → ``サバ``.
+    casefold → hiragana to katakana → iteration marks expanded → katakana spelling variants
+    unified (:func:`search.analysis.kana.unify_katakana`) → trailing ー stripped (katakana words of
+    4+ characters). Examples: ``AWS`` → ``aws``, ``りんご`` → ``リンゴ``, ``人々`` → ``人人``,
+    ``コンピューター`` → ``コンピュータ``, ``ヴァイオリン`` → ``バイオリン``, ``サバ`` → ``サバ``.
     """
-    return strip_long_vowel(expand_iteration_marks(to_katakana(term.casefold())))
+    return strip_long_vowel(unify_katakana(expand_iteration_marks(to_katakana(term.casefold()))))
+
+
+def fold_reading(reading: str) -> str:
+    """Fold a katakana reading like a term, but keep its spelling (no :func:`unify_katakana`): a
+    reading is the dictionary's standard kana, where ファ and フア are different sounds."""
+    return strip_long_vowel(expand_iteration_marks(to_katakana(reading.casefold())))

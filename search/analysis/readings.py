@@ -9,22 +9,18 @@ import functools
 from typing import Callable
 
 
-from search.analysis.normalize import (fold_term, normalize_with_offsets,
-                              to_katakana)
+from search.analysis.normalize import fold_reading, normalize_with_offsets, to_katakana
 
 from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
 from search.analysis.ngrams import Gram
+from search.analysis.numerals import number_keys
+from search.analysis.spellings import spelling_key
 
 
 def reading_of(morpheme: Morpheme) -> str:
     """The folded katakana reading of a morpheme (long vowels folded like terms), or ``""``."""
-    return _folded_reading(morpheme.reading or morpheme.surface)
-
-
-@functools.lru_cache(maxsize=65536)
-def _folded_reading(reading: str) -> str:
-    reading = to_katakana(reading)
-    return fold_term(reading) if all("\u30a1" <= c <= "\u30fe" for c in reading) else ""
+    reading = kana_reading(morpheme)
+    return fold_reading(reading) if reading else ""
 
 
 def kana_reading(morpheme: Morpheme) -> str:
@@ -45,18 +41,27 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     hold it (``東京都`` is トウキョウト and トウキョウ, ト; ``生成AI`` セイセイエーアイ and セイセイ), so
     the reading of a part finds it like the part's spelling does. A word the dictionary also
     reads another way has those readings too, at its position (日本: ニッポン and ニホン;
-    :attr:`Morpheme.other_readings`).
+    :attr:`Morpheme.other_readings`). Each content word also has its spelling key there
+    (``モウシコミ/申込``: :func:`search.analysis.spellings.spelling_key`), so another spelling of
+    the word finds it; a counted number its number key (``#5`` for 五 and 5 in 第五章, 第5章:
+    :func:`search.analysis.numerals.number_keys`).
     Each term spans the word's original characters.
     """
     words: list[Gram] = []
-    for morpheme in morphemes(text, dictionary):
+    found = morphemes(text, dictionary)
+    for first, last, key in number_keys(found):
+        words.append(Gram(key, found[last].position, found[first].start, found[last].end))
+    for morpheme in found:
         if is_punctuation(morpheme.surface):
             continue
         reading = reading_of(morpheme)
         if reading:
             words.append(Gram(reading, morpheme.position, morpheme.start, morpheme.end))
-            for other in sorted({fold_term(other) for other in morpheme.other_readings} - {reading}):
+            for other in sorted({fold_reading(other) for other in morpheme.other_readings} - {reading}):
                 words.append(Gram(other, morpheme.position, morpheme.start, morpheme.end))
+            key = spelling_key(morpheme)
+            if key:
+                words.append(Gram(key, morpheme.position, morpheme.start, morpheme.end))
     return words
 
 
@@ -88,7 +93,7 @@ def reading_segmentations(word: str, is_reading: Callable[[str], bool]) -> list[
     for i in range(n - 1, -1, -1):
         fewest[i] = unreachable
         for j in range(min(n, i + MAX_READING_CHARS), i, -1):
-            if fewest[j] < unreachable and is_reading(fold_term(kana[i:j])):
+            if fewest[j] < unreachable and is_reading(fold_reading(kana[i:j])):
                 ends[i].append(j)
                 fewest[i] = min(fewest[i], fewest[j] + 1)
     if fewest[0] >= unreachable:
@@ -103,7 +108,7 @@ def reading_segmentations(word: str, is_reading: Callable[[str], bool]) -> list[
             return
         for j in ends[i]:  # longest piece first
             if fewest[j] + 1 == fewest[i]:
-                walk(j, pieces + [fold_term(kana[i:j])])
+                walk(j, pieces + [fold_reading(kana[i:j])])
 
     walk(0, [])
     return found

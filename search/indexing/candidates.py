@@ -16,7 +16,7 @@ from typing import Iterable
 from whoosh.searching import Searcher
 
 from search.analysis.morphemes import HAS_KANJI, janome_tokens, other_readings, user_dictionary_terms
-from search.analysis.normalize import KANJI_VARIANT_FORMS, fold_term, normalize_with_offsets, to_katakana
+from search.analysis.normalize import KANJI_VARIANT_FORMS, fold_reading, fold_term, normalize_with_offsets, to_katakana
 
 from search.indexing.vocabulary import VOCABULARY_FILE, Candidate, Vocabulary, search_key
 
@@ -82,7 +82,7 @@ def _reading_and_nouns(text: str) -> tuple[str, bool, tuple[str, ...]]:
         parts.append(reading)
     others = ()
     if len(tokens) == 1:
-        others = tuple(fold_term(r) for r in other_readings(text, tokens[0].part_of_speech, parts[0]))
+        others = tuple(fold_reading(r) for r in other_readings(text, tokens[0].part_of_speech, parts[0]))
     return "".join(parts), nouns, others
 
 
@@ -232,7 +232,7 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
         for btext, info in reader.iter_field(fieldname):
             text = schema[fieldname].from_bytes(btext)
             reading, _, others = _reading_and_nouns(text) if not text.isascii() else ("", False, ())
-            candidates.append(Candidate(text, kind, fold_term(reading) if reading else "", info.doc_frequency(),
+            candidates.append(Candidate(text, kind, fold_reading(reading) if reading else "", info.doc_frequency(),
                                         other_readings=others))
     keyword_keys = {search_key(c.text) for c in candidates if c.kind in ("tag", "category")}
 
@@ -274,7 +274,7 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
         else:
             reading, nouns, others = _reading_and_nouns(surface)
             if nouns or term in dictionary_terms:  # also 脆弱性, which Janome alone cuts into 脆弱 + suffix 性
-                words.append(Candidate(surface, "term", fold_term(reading) if reading else "", posts,
+                words.append(Candidate(surface, "term", fold_reading(reading) if reading else "", posts,
                                        other_readings=others))
     return Vocabulary(candidates + _without_fragments(words, keywords))
 

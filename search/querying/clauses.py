@@ -1,28 +1,33 @@
 """A query word's clause: the Whoosh queries that match one word of a query, as whole words, as
-adjacent n-gram fragments and by reading (:class:`WordClause`, :func:`build_clause`).
+adjacent n-gram fragments, by reading and by its other spellings (:class:`WordClause`,
+:func:`build_clause`).
 
-The terms come from the same analyzers as the index's (:mod:`search.analysis.analyzers`): the word's
-Janome morphemes (:func:`word_morphemes`, with the index's user dictionary), its character bigrams
-and, for a word in kana, the readings of the index it can be cut into
-(:class:`ReadingLexicon`). Whole words weigh most, fragments :data:`FRAGMENT_WEIGHT`, readings
-:data:`READING_WEIGHT`.
+What to match comes from the query-side analysis (:mod:`search.analysis.query_analysis`, the
+mirror of the index's analyzers): the word's Janome morphemes with the index's user dictionary,
+its character bigrams, for a word in kana the readings of the index it can be cut into
+(:class:`ReadingLexicon`), and the spelling and number keys of the index that spell the same word
+(:func:`search.analysis.query_analysis.spelling_alternatives`). This module only builds queries:
+whole words weigh most, fragments :data:`FRAGMENT_WEIGHT`, readings :data:`READING_WEIGHT`, other
+spellings :data:`SPELLING_WEIGHT`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
 from whoosh import query as wq
 
 from search.querying.nodes import AdjacentTerms
-from search.analysis.morphemes import Morpheme
-from search.analysis.ngrams import is_cjk, is_kana, ngrams
+from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
+from search.analysis.query_analysis import (counts_in_kanji, first_segmentation, is_kana_text, spelled_apart, spelling_alternatives,
+                                            without_spaces_beside_cjk, word_morphemes, word_variants)
+from search.analysis.spellings import SEPARATOR
 from search.analysis.readings import reading_segmentations
-from search.analysis.dictionary import USER_POS
 from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
+from search.analysis.kana import has_loanword_spelling
 from search.analysis.normalize import kanji_spellings, normalize_query, to_katakana
 from search.querying.postings import field_lexicon
 from search.querying.parser import Word
@@ -35,16 +40,12 @@ FRAGMENT_WEIGHT = 0.4
 #: Weight of a match by reading relative to a match by whole words.
 READING_WEIGHT = 0.2
 
-
-def first_segmentation(morphemes: list[Morpheme]) -> list[Morpheme]:
-    """Drop the pieces a user-dictionary word brings along: a query matches the whole word,
-    which the index holds at that position too."""
-    return [m for m in morphemes if not m.piece]
-
-
-def is_kana_text(text: str) -> bool:
-    kana = to_katakana(text)
-    return bool(kana) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in kana)
+#: Weight of a match by another spelling of the word (spelling keys in the reading fields)
+#: relative to the word as typed; the fields weigh as the word fields they mirror.
+SPELLING_WEIGHT = 0.8
+SPELLING_FIELDS = {"title_reading": WORD_FIELDS["title"] * SPELLING_WEIGHT,
+                   "anchors_reading": WORD_FIELDS["anchors"] * SPELLING_WEIGHT,
+                   "body_reading": WORD_FIELDS["body"] * SPELLING_WEIGHT}
 
 
 def or_query(parts: list[wq.Query], boost: float = 1.0, kind: type = wq.Or) -> wq.Query:
@@ -70,56 +71,30 @@ class WordClause:
     words: wq.Query | None = None       # matched as whole words
     fragments: wq.Query | None = None   # matched as adjacent n-grams
     readings: wq.Query | None = None    # matched by reading
+    spellings: wq.Query | None = None   # the word's other spellings in the index (spelling keys)
     patterns: list[Pattern] = field(default_factory=list)
     analysis: dict = field(default_factory=dict)
-    alternatives: list["WordClause"] = field(default_factory=list)  # synonyms
+    alternatives: list["WordClause"] = field(default_factory=list)  # synonyms and variants
     segmentations: list[list[str]] = field(default_factory=list)  # a kana word read as index words
+    weight: float = 1.0  # of a variant's matches, relative to the word as typed
 
     def query(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
         ways = [self.words, self.fragments if fragments else None, self.readings if readings else None]
         ways = [w for w in ways if w is not None]
         parts = [ways[0] if len(ways) == 1 else or_query(ways, kind=Alternatives)] if ways else []
-        parts += [alt.query(fragments=fragments, readings=readings) for alt in self.alternatives]
+        if self.spellings is not None and (readings or not is_kana_text(self.word.text)):
+            # A kana word's spellings are by reading (found with readings, as its readings are).
+            # Only for the posts that lack the word as typed, which its own ways score already.
+            parts.append(wq.AndNot(self.spellings, parts[0]) if parts else self.spellings)
+        for alt in self.alternatives:
+            query = alt.query(fragments=fragments, readings=readings)
+            if query is not None and alt.weight != 1.0:
+                query = or_query([query], boost=alt.weight)
+            parts.append(query)
         parts = [p for p in parts if p is not None]
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else or_query(parts)
-
-
-def _without_spaces_beside_cjk(text: str) -> str:
-    """``text`` without the spaces next to a kana or kanji: Japanese is written without them, so
-    a phrase typed ``"生成 AI"`` or ``"猫 カフェ"`` is also looked for as 生成AI, 猫カフェ."""
-    return "".join(char for i, char in enumerate(text)
-                   if not (char.isspace() and ((i > 0 and is_cjk(text[i - 1])) or (i + 1 < len(text) and is_cjk(text[i + 1])))))
-
-
-def _spelled_apart(morphemes: list[Morpheme]) -> list[Morpheme] | None:
-    """The query word's morphemes with each user-dictionary word cut as the system dictionary cuts
-    it, at consecutive positions, so ``生成AI`` also finds a post that writes ``生成 AI`` (Janome
-    sees the user word only where its characters stand together); None if nothing was cut."""
-    apart: list[Morpheme] = []
-    shift = 0
-    for morpheme in morphemes:
-        parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
-        if len(parts) < 2:
-            apart.append(replace(morpheme, position=morpheme.position + shift))
-            continue
-        apart += [replace(part, position=morpheme.position + shift + part.position) for part in parts]
-        shift += parts[-1].position
-    return apart if len(apart) > len(morphemes) else None
-
-
-def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
-    """The content morphemes of one query word as the word fields match them (one segmentation).
-
-    Kana typed for a word is segmented in katakana, so りんご, リンゴ and ﾘﾝｺﾞ are analyzed alike
-    (in hiragana Janome reads れべる as the verb れる plus an ending, とうきょうと as three words).
-    """
-    morphemes: list[Morpheme] = first_segmentation(query_terms(text, dictionary))
-    if morphemes and is_kana_text(text):
-        katakana = to_katakana(normalize_query(text))
-        morphemes = first_segmentation(query_terms(katakana, dictionary)) or morphemes
-    return morphemes
 
 
 class ReadingLexicon:
@@ -140,6 +115,7 @@ class ReadingLexicon:
         self._kept = [field_lexicon(reader, f) for f in self._fields if f in LEXICON_FIELDS]
         self._looked_up = [f for f in self._fields if f not in LEXICON_FIELDS]
         self._known: dict[str, bool] = {}
+        self._keys: dict[str, list[str]] = {}
 
     def __call__(self, term: str) -> bool:
         known = self._known.get(term)
@@ -149,6 +125,20 @@ class ReadingLexicon:
                                          or any((f, btext) in self._reader for f in self._looked_up))
         return known
 
+    def spelling_keys(self, prefix: str) -> list[str]:
+        """Spelling keys (``reading/skeleton``) of the reading fields that start with ``prefix``
+        (a reading and :data:`~search.analysis.spellings.SEPARATOR`), those of the most posts
+        first; remembered for the life of the object."""
+        found = self._keys.get(prefix)
+        if found is None:
+            posts: dict[str, int] = {}
+            for fieldname in self._fields:
+                for btext in self._reader.expand_prefix(fieldname, prefix):
+                    term = btext.decode("utf-8")
+                    posts[term] = posts.get(term, 0) + self._reader.doc_frequency(fieldname, btext)
+            found = self._keys[prefix] = sorted(posts, key=lambda term: (-posts[term], term))
+        return found
+
     def completions(self, prefix: str, limit: int) -> list[str]:
         """Readings longer than ``prefix`` (folded katakana) that start with it, those of the most
         posts first (document frequencies summed over the reading fields), at most ``limit``;
@@ -157,7 +147,7 @@ class ReadingLexicon:
         for fieldname in self._fields:
             for btext in self._reader.expand_prefix(fieldname, prefix):
                 term = btext.decode("utf-8")
-                if len(term) > len(prefix):
+                if len(term) > len(prefix) and SEPARATOR not in term:
                     posts[term] = posts.get(term, 0) + self._reader.doc_frequency(fieldname, btext)
         return sorted(posts, key=lambda term: (-posts[term], term))[:limit]
 
@@ -176,6 +166,8 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         (:func:`reading_lexicon`), to read a kana word as words; None: the word is one reading.
     """
     clause = WordClause(word)
+    keys_of = getattr(lexicon, "spelling_keys", None)
+    spelling_keys: list[list[str]] = []
     if word.field in ("tag", "category", "author"):
         value = word.text
         if word.field == "author":  # kept as written (髙橋) while the query is folded (高橋)
@@ -204,13 +196,26 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     ngram_fields = {"title_ngram": NGRAM_FIELDS["title_ngram"]} if title_only else NGRAM_FIELDS
     if terms and not word.phrase:
         ways = []
-        for spelling, checked in [(morphemes, False), (_spelled_apart(morphemes), True)]:
+        for spelling, checked in [(morphemes, False), (spelled_apart(morphemes), True)]:
             if not spelling:
                 continue
             texts, offsets = [m.term for m in spelling], [m.position for m in spelling]
             ways += [_phrase(f, texts, offsets, w / len(texts), checked) for f, w in word_fields.items()]
             clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title", "body", "tags_text")]
         clause.words = or_query(ways)
+    if terms and not word.phrase and keys_of is not None:
+        others = spelling_alternatives(morphemes, keys_of)
+        fields = {f: w for f, w in SPELLING_FIELDS.items() if not title_only or f == "title_reading"}
+        ways = []
+        for segments in others:
+            count = sum(len(keys) for keys, _ in segments)
+            for f, w in fields.items():
+                parts = [_phrase(f, keys, offsets, w / count) for keys, offsets in segments]
+                ways.append(parts[0] if len(parts) == 1 else wq.And(parts))
+        clause.spellings = or_query(ways) if ways else None
+        clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for segments in others
+                            for keys, offsets in segments for f in ("title_reading", "body_reading")]
+        spelling_keys = [[key for keys, _ in segments for key in keys] for segments in others]
     if grams:
         gram_texts = [g.text for g in grams]
         if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):
@@ -218,7 +223,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             clause.patterns += [Pattern(f, (gram_texts[0],), prefix=True) for f in ("title_ngram", "body_ngram")]
         else:
             spellings = [grams]
-            joined = ngrams(_without_spaces_beside_cjk(word.text), query=True) if word.phrase else []
+            joined = ngrams(without_spaces_beside_cjk(word.text), query=True) if word.phrase else []
             if [(g.text, g.position) for g in joined] != [(g.text, g.position) for g in grams] and joined:
                 spellings.append(joined)  # "猫 カフェ" also as 猫カフェ (生成 AI is 生成AI already)
             ways = []
@@ -228,8 +233,11 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
                 ways += [_phrase(f, texts, offsets, boost * w) for f, w in ngram_fields.items()]
                 clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title_ngram", "body_ngram")]
             clause.fragments = or_query(ways)
+    if clause.spellings is not None and counts_in_kanji(morphemes):
+        clause.words = clause.fragments = None  # the number key alone is exact (一回 is not in 十一回)
     segmentations: list[list[str]] = []
-    if readings and kana and not title_only and not word.phrase and len(word.text) >= 2:
+    if (readings and kana and not title_only and not word.phrase and len(word.text) >= 2
+            and not has_loanword_spelling(to_katakana(normalize_query(word.text)))):  # no kanji to read as
         segmentations = reading_segmentations(word.text, lexicon or (lambda _: True))
         ways = [_phrase(f, pieces, list(range(len(pieces))), READING_WEIGHT / len(pieces) * w)
                 for pieces in segmentations for f, w in READING_FIELDS.items()]
@@ -241,7 +249,8 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         **({"field": word.field} if word.field else {}),
         **({"phrase": True} if word.phrase else {}),
         "terms": {"word": terms if not word.phrase else [], "ngram": [g.text for g in grams],
-                  **({"reading": segmentations} if segmentations else {})},
+                  **({"reading": segmentations} if segmentations else {}),
+                  **({"spelling": spelling_keys} if spelling_keys else {})},
     }
     return clause
 

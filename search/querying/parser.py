@@ -158,6 +158,9 @@ class _Parser:
 
     def _unary(self) -> Node | None:
         token = self.tokens[self.i]
+        if _is_long_option(token):
+            self.i += 1
+            return Word(token)  # text: a command's option quoted in a pasted title
         if token.startswith("-") and len(token) > 1 and not token[1:].lstrip("-") == "":
             self.tokens[self.i] = token[1:]
             child = self._atom()
@@ -210,6 +213,12 @@ def _in_field(node: Node | None, field_name: str) -> Node | None:
     if isinstance(node, Not):
         return Not(_in_field(node.child, field_name))
     return type(node)(tuple(_in_field(child, field_name) for child in node.children))
+
+
+def _is_long_option(token: str) -> bool:
+    """``--cleanup``, ``--no-cache``: two hyphens and a letter, as a command-line option is written
+    (GNU getopt_long); nobody excludes a word with two minus signs."""
+    return token.startswith("--") and len(token) > 2 and token[2].isascii() and token[2].isalpha()
 
 
 def _exclusion_as_minus(token: str) -> str:

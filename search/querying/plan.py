@@ -1,8 +1,10 @@
 """The query plan: a parsed query → the Whoosh queries of every escalation step
 (:class:`QueryPlan`): strict (every word), relaxed (the content words ORed, ranked by how many
 match: :class:`RelaxedWeights`), a kana word read as the start of a longer one, and the patterns
-that highlight what matched. Synonyms of the query's words are joined in here
-(:func:`_join_synonym_phrases`); the words' own clauses come from :mod:`search.querying.clauses`.
+that highlight what matched. Runs of words that together are a synonym are joined here
+(:func:`_join_synonym_phrases`); each word's variants (synonyms and the registered kinds) come
+from :func:`search.analysis.query_analysis.word_variants`, its clause from
+:mod:`search.querying.clauses`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from search.analysis.ngrams import ngrams
 from search.analysis.analyzers import query_terms
 from search.querying.nodes import CoordinatedOr
 from search.querying.highlight import Pattern
-from search.analysis.normalize import fold_term, normalize_query, to_katakana
+from search.analysis.normalize import fold_reading, fold_term, normalize_query, to_katakana
 from search.querying.parser import And, Node, Not, Or, Word, parse_query, words_of
 from search.analysis.synonyms import Synonyms
 from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
-from search.querying.clauses import (READING_WEIGHT, ReadingLexicon, WordClause, build_clause, first_segmentation,
-                                     is_kana_text, or_query, reading_pieces)
+from search.analysis.query_analysis import first_segmentation, is_kana_text, word_variants
+from search.querying.clauses import READING_WEIGHT, ReadingLexicon, WordClause, build_clause, or_query, reading_pieces
 
 
 #: A kana word that matched nothing is read as the start of a longer word from this many kana on
@@ -96,13 +98,16 @@ class QueryPlan:
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
-            if synonyms is not None and not word.phrase and word.field in (None, "title"):
-                alternatives = synonyms.alternatives(word.text)
-                clause.alternatives = [build_clause(Word(alt, field=word.field), dictionary=dictionary, lexicon=lexicon)
-                                       for alt in alternatives]
+            if not word.phrase and word.field in (None, "title"):
+                variants = word_variants(word.text, synonyms)
+                clause.alternatives = [replace(build_clause(Word(v.text, field=word.field), dictionary=dictionary,
+                                                            lexicon=lexicon), weight=v.weight) for v in variants]
                 clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
-                if alternatives:
-                    clause.analysis["synonyms"] = list(alternatives)
+                if any(v.kind == "synonym" for v in variants):
+                    clause.analysis["synonyms"] = [v.text for v in variants if v.kind == "synonym"]
+                if any(v.kind != "synonym" for v in variants):
+                    clause.analysis["variants"] = [{"text": v.text, "kind": v.kind} for v in variants
+                                                   if v.kind != "synonym"]
             clause.patterns = [replace(p, group=group) for p in clause.patterns]
             clauses[id(word)] = clause
         return cls(tree, clauses, normalize_query(q), dictionary, lexicon if isinstance(lexicon, ReadingLexicon) else None)
@@ -228,7 +233,7 @@ class QueryPlan:
         if (not isinstance(word, Word) or word.phrase or word.field is not None or self.lexicon is None
                 or not is_kana_text(word.text)):
             return None, []
-        prefix = fold_term(to_katakana(normalize_query(word.text)))
+        prefix = fold_reading(to_katakana(normalize_query(word.text)))
         if len(prefix) < READING_PREFIX_MIN_CHARS:
             return None, []
         readings = self.lexicon.completions(prefix, MAX_READING_COMPLETIONS)

@@ -37,7 +37,9 @@ from search.querying.evaluation import Evaluator, Matches, SearchCache, evaluato
 from search.querying.facets import Filters, facet_counts
 from search.querying.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing.index import SearchIndex
-from search.querying.clauses import reading_lexicon, reading_pieces, word_morphemes
+from search.analysis.numerals import is_number_term
+from search.analysis.query_analysis import word_morphemes
+from search.querying.clauses import reading_lexicon, reading_pieces
 from search.querying.sections import SectionHit, section_hits, stored_sections
 from search.querying.plan import RELAXED_SKIP_TERMS, TOPICAL, TOPICAL_MIN_TERMS, QueryPlan
 from search.querying.parser import And, Node, Word, words_of
@@ -74,6 +76,9 @@ class Hit:
         matches in ``<mark>``.
     :ivar sections: the sections of the post the query matched, the snippet's first
         (:func:`search.querying.sections.section_hits`); empty for a post without headings.
+    :ivar match_level: ``full`` (every word of the query matched, in some form: as typed, as
+        fragments, by reading or as a variant) or ``partial`` (a relaxed hit, or one that fills a
+        page after the full ones, or a kana word read as the start of a longer one).
     """
 
     post_id: str
@@ -87,6 +92,7 @@ class Hit:
     excerpt: str
     score: float
     snippet_html: str
+    match_level: str = "full"
     sections: tuple[SectionHit, ...] = ()
 
     @property
@@ -107,6 +113,7 @@ class Hit:
             "author": self.author,
             "score": round(self.score, 4),
             "snippet_html": self.snippet_html,
+            "match_level": self.match_level,
             "anchor_url": self.anchor_url,
             "sections": [section.to_json() for section in self.sections],
         }
@@ -179,7 +186,7 @@ def _split_keywords(value: str | None) -> tuple[str, ...]:
 
 
 def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list[Pattern],
-            sorted_by_date: bool) -> Hit:
+            sorted_by_date: bool, match_level: str = "full") -> Hit:
     body = stored.get(SNIPPET_FIELD, "")
     title = stored.get("title", "")
     body_patterns = [p for p in patterns if p.field in SNIPPET_SOURCE_FIELDS]
@@ -202,6 +209,7 @@ def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list
         excerpt=stored.get("excerpt", ""),
         score=0.0 if sorted_by_date else score,
         snippet_html=make_snippet(snippet_source, body_spans if body else []),
+        match_level=match_level,
         sections=tuple(sections),
     )
 
@@ -250,12 +258,14 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
             shown = matches.page(page, per_page, evaluator.sort_keys(*sortedby) if sortedby else None)
             docnums = [docnum for docnum, _ in shown]
             occurrences = load_occurrences(searcher, docnums, patterns, cache.postings, cache.expansions)
-            hits = [_to_hit(docnum, score, searcher.stored_fields(docnum), occurrences, patterns, bool(sortedby))
+            full = ({d for d in docnums if matches.first[d]} if step == "filled"
+                    else set(docnums) if step == "strict" else set())
+            hits = [_to_hit(docnum, score, searcher.stored_fields(docnum), occurrences, patterns, bool(sortedby),
+                            "full" if docnum in full else "partial")
                     for docnum, score in shown]
-            if step == "filled":  # strict hits first: name the mode by the hits shown
-                strict_shown = [d for d in docnums if matches.first[d]]
-                step = "strict" if len(strict_shown) == len(docnums) else "relaxed"
-            mode = _strict_mode(evaluator, cache, plan, docnums) if step == "strict" else step
+            if step == "filled":  # name the mode by the best hits shown: the ones that match every word
+                step = "strict" if full else "relaxed"
+            mode = _strict_mode(evaluator, cache, plan, [d for d in docnums if d in full]) if step == "strict" else step
     return ResultPage(
         q=q, total=total, page=page, per_page=per_page, took_ms=(time.perf_counter() - started) * 1000,
         match_mode=mode, hits=hits, query_analysis=plan.analysis(), sort=sort, facets=counts, filters=filters,
@@ -330,7 +340,7 @@ def _most_terms_typed_together(plan: QueryPlan) -> int:
     for run in plan.normalized.split():
         terms = [m.term for piece in re.split(r"[()]", run) if piece
                  for m in word_morphemes(piece, plan.dictionary)]
-        most = max(most, len(unique(t for t in terms if not t.isdigit() and t not in RELAXED_SKIP_TERMS)))
+        most = max(most, len(unique(t for t in terms if not is_number_term(t) and t not in RELAXED_SKIP_TERMS)))
     return most
 
 
@@ -354,7 +364,7 @@ def _topic_terms(plan: QueryPlan) -> list[str]:
             terms.append(word.text)
             continue
         terms += [m.term for m in word_morphemes(word.text, plan.dictionary)
-                  if not m.term.isdigit() and m.term not in RELAXED_SKIP_TERMS]
+                  if not is_number_term(m.term) and m.term not in RELAXED_SKIP_TERMS]
     return unique(terms)
 
 

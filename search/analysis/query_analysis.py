@@ -1,0 +1,202 @@
+"""Query-side analysis of one query word: the mirror of the index-side analyzers.
+
+Everything a query word may match as comes from here, so :mod:`search.querying` only plans,
+escalates and ranks:
+
+* its **terms** as the word fields hold them (:func:`word_morphemes`; :func:`spelled_apart` for a
+  user-dictionary word written in pieces), and its **fragments** (character n-grams,
+  :func:`search.analysis.ngrams.ngrams`; :func:`without_spaces_beside_cjk` for a quoted phrase);
+* its **readings**, for a word typed in kana (:func:`search.analysis.readings.reading_segmentations`);
+* its **variants** (:func:`word_variants`): the site's synonyms, then every kind registered in
+  :mod:`search.analysis.expansions`;
+* its **other spellings** the index holds — okurigana written or left out, kanji or kana, a
+  number in kanji or digits (:func:`spelling_alternatives`, by the keys of
+  :mod:`search.analysis.spellings` and :mod:`search.analysis.numerals`).
+
+Katakana loanword spellings (:mod:`search.analysis.kana`) and names with or without a middle dot
+are folded alike on both sides, so they need nothing here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from typing import Callable, Iterable
+
+from search.analysis.analyzers import query_terms, unique
+from search.analysis.dictionary import USER_POS
+from search.analysis.expansions import Variant, variants
+from search.analysis.morphemes import INFLECTED_TAGS, Morpheme
+from search.analysis.ngrams import is_cjk
+from search.analysis.numerals import number_keys
+from search.analysis.normalize import normalize_query, to_katakana
+from search.analysis.spellings import SEPARATOR, compatible, skeleton, spelling_key, split_key
+
+#: Weight of a synonym from the site's synonym file (the same word to the site owner).
+SYNONYM_WEIGHT = 1.0
+
+#: Most content morphemes of a query word looked up by spelling (a longer word is a sentence:
+#: its words' spellings count in the relaxed step, one by one).
+MAX_SPELLING_TERMS = 4
+
+#: Most other spellings kept for one morpheme, and most spellings of one query word in all.
+MAX_SPELLINGS_PER_TERM = 6
+MAX_SPELLINGS = 8
+
+
+def first_segmentation(morphemes: list[Morpheme]) -> list[Morpheme]:
+    """Drop the pieces a user-dictionary word brings along: a query matches the whole word,
+    which the index holds at that position too."""
+    return [m for m in morphemes if not m.piece]
+
+
+def is_kana_text(text: str) -> bool:
+    """True if ``text`` is all hiragana or katakana (the long-vowel mark included)."""
+    kana = to_katakana(text)
+    return bool(kana) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in kana)
+
+
+def without_spaces_beside_cjk(text: str) -> str:
+    """``text`` without the spaces next to a kana or kanji: Japanese is written without them, so
+    a phrase typed ``"生成 AI"`` or ``"猫 カフェ"`` is also looked for as 生成AI, 猫カフェ."""
+    return "".join(char for i, char in enumerate(text)
+                   if not (char.isspace() and ((i > 0 and is_cjk(text[i - 1])) or (i + 1 < len(text) and is_cjk(text[i + 1])))))
+
+
+def spelled_apart(morphemes: list[Morpheme]) -> list[Morpheme] | None:
+    """The query word's morphemes with each user-dictionary word cut as the system dictionary cuts
+    it, at consecutive positions, so ``生成AI`` also finds a post that writes ``生成 AI`` (Janome
+    sees the user word only where its characters stand together); None if nothing was cut."""
+    apart: list[Morpheme] = []
+    shift = 0
+    for morpheme in morphemes:
+        parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
+        if len(parts) < 2:
+            apart.append(replace(morpheme, position=morpheme.position + shift))
+            continue
+        apart += [replace(part, position=morpheme.position + shift + part.position) for part in parts]
+        shift += parts[-1].position
+    return apart if len(apart) > len(morphemes) else None
+
+
+def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
+    """The content morphemes of one query word as the word fields match them (one segmentation).
+
+    Kana typed for a word is segmented in katakana, so りんご, リンゴ and ﾘﾝｺﾞ are analyzed alike
+    (in hiragana Janome reads れべる as the verb れる plus an ending, とうきょうと as three words).
+    """
+    morphemes: list[Morpheme] = first_segmentation(query_terms(text, dictionary))
+    if morphemes and is_kana_text(text):
+        katakana = to_katakana(normalize_query(text))
+        morphemes = first_segmentation(query_terms(katakana, dictionary)) or morphemes
+    return morphemes
+
+
+def word_variants(text: str, synonyms=None) -> list[Variant]:
+    """The other spellings a query word is also looked for as: the synonyms the site lists for it
+    (:class:`search.analysis.synonyms.Synonyms`, None: none), then the registered kinds
+    (:func:`search.analysis.expansions.variants`), without repeats."""
+    found = [Variant(alt, "synonym", SYNONYM_WEIGHT) for alt in (synonyms.alternatives(text) if synonyms else ())]
+    seen = {v.text for v in found} | {text}
+    found += [v for v in variants(text) if v.text not in seen]
+    return found
+
+
+def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[str]]
+                          ) -> list[list[tuple[list[str], list[int]]]]:
+    """Other spellings of a query word that the index holds, as sequences of spelling keys.
+
+    Each content morpheme of the word is replaced by the index's keys of the same reading whose
+    kanji skeleton is :func:`search.analysis.spellings.compatible` with its own (受付 → the key
+    ``ウケツケ/受付`` of 受け付け; 綺麗 → ``キレイ/`` of きれい; 公園 → not 講演's ``コウエン/講演``).
+    A kana word gets every key of its reading (an inflected form's key is its dictionary form's:
+    うれしい finds 嬉しかった, which the reading field holds as ウレシカッ). Only words of at most
+    :data:`MAX_SPELLING_TERMS` content morphemes, each with a key, are expanded.
+
+    :param morphemes: the word's content morphemes (:func:`word_morphemes`).
+    :param keys_of: the index's keys that start with a reading and :data:`SEPARATOR`, most
+        frequent first (a term-table prefix scan).
+    :returns: per spelling, the segments that must all match, each ``(keys, positions)`` with
+        positions relative to the segment's first key (a counted number is a segment of its own:
+        :func:`search.analysis.numerals.number_keys`) — the word's own keys first (it is shared by every spelling that differs only in okurigana:
+        受け付け and 受付 are both ``ウケツケ/受付``); ``[]`` when the index has none.
+    """
+    numbers = {first: (last, key) for first, last, key in number_keys(morphemes)}
+    # (the morpheme a key stands at, a number key or ""): a counted number (第十七話) is one unit
+    units: list[tuple[Morpheme, str]] = []
+    i = 0
+    while i < len(morphemes):
+        if i in numbers:
+            last, key = numbers[i]
+            units.append((morphemes[last], key))
+            i = last + 1
+        else:
+            units.append((morphemes[i], ""))
+            i += 1
+    if not units or len(units) > MAX_SPELLING_TERMS:
+        return []
+    choices: list[list[str]] = []
+    own: list[str] = []
+    for morpheme, number in units:
+        if number:
+            own.append(number)
+            choices.append([number])
+            continue
+        key = spelling_key(morpheme)
+        if not key:
+            return []
+        found = [key]
+        written = spelling_key(morpheme, as_written=True) if morpheme.pos in INFLECTED_TAGS else ""
+        for own_key in unique([key, written] if written else [key]):
+            reading, kanji = split_key(own_key)
+            found += [k for k in keys_of(reading + SEPARATOR) if compatible(kanji, split_key(k)[1])]
+        found = unique(found)
+        own.append(key)
+        choices.append(found[:MAX_SPELLINGS_PER_TERM])
+    spellings = [list(keys) for keys in itertools.islice(itertools.product(*choices), MAX_SPELLINGS)]
+    joined = [[([key], [0])] for key in _joined_keys(morphemes, keys_of)]
+    if spellings == [own] and not numbers and not any(keys_of(key) for key in own):
+        return joined  # no spelling of the word in the index at all but, maybe, as one word
+    return [_segments(keys, units) for keys in spellings] + joined
+
+
+def counts_in_kanji(morphemes: list[Morpheme]) -> bool:
+    """True if the word holds a counted number written in kanji (第十一回): its own terms and
+    n-grams would also match inside a longer number (一回 in 第十一回), so only its number key
+    should."""
+    return any(not morphemes[first + (morphemes[first].surface == "第")].surface.isdigit()
+               for first, _, _ in number_keys(morphemes))
+
+
+def _segments(keys: list[str], units: list[tuple[Morpheme, str]]) -> list[tuple[list[str], list[int]]]:
+    """``keys`` (one per unit) cut into runs that keep their relative positions: a number key
+    stands alone, since the words before it are a different number of positions away in digits
+    and in kanji."""
+    segments: list[tuple[list[str], list[int]]] = []
+    run: list[tuple[str, int]] = []
+    for key, (morpheme, number) in zip(keys, units):
+        if number:
+            if run:
+                segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
+                run = []
+            segments.append(([key], [0]))
+        else:
+            run.append((key, morpheme.position))
+    if run:
+        segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
+    return segments
+
+
+def _joined_keys(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[str]]) -> list[str]:
+    """Keys of words the index holds as one morpheme where the query word was cut in several
+    (勿体無い is 勿体 + 無い to Janome, もったいない one word): the readings of the pieces joined
+    (the last one's in dictionary form), with the whole word's kanji."""
+    if len(morphemes) < 2 or any(m.is_stop for m in morphemes):
+        return []
+    last = spelling_key(morphemes[-1])
+    written = [spelling_key(m, as_written=True) for m in morphemes[:-1]]
+    if not last or not all(written):
+        return []
+    reading = "".join(split_key(key)[0] for key in written) + split_key(last)[0]
+    kanji = "".join(skeleton(m.surface) for m in morphemes)
+    return [key for key in keys_of(reading + SEPARATOR) if compatible(kanji, split_key(key)[1])][:MAX_SPELLINGS_PER_TERM]

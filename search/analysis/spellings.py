@@ -1,0 +1,104 @@
+"""Spelling keys: one word written with or without okurigana, in kanji or in kana (表記ゆれ).
+
+A Japanese word is written many ways: 申し込み / 申込み / 申込 (okurigana written or left out,
+文化庁「送り仮名の付け方」 allows both), 友達 / 友だち / ともだち, 綺麗 / きれい / キレイ (kanji or
+kana). Words that only sound alike (公園 / 講演 / 公演, 意外 / 以外) are different words. The rule
+(issue 17): two spellings are the same word when they read the same and no kanji of one is replaced
+by a different kanji in the other — kana may stand for a kanji or be added as okurigana, so the
+kanji of one spelling are a subsequence of the other's (:func:`compatible`).
+
+Index side, every content word is also filed in the reading fields under its **spelling key**
+(:func:`spelling_key`): the reading of its dictionary form and its kanji skeleton,
+``モウシコミ/申込`` for all of 申し込み, 申込み and 申込; ``キレイ/`` for きれい and キレイ. Query
+side, a word's key is compared with the index's keys of the same reading
+(:func:`search.analysis.query_analysis.spelling_alternatives`).
+"""
+
+from __future__ import annotations
+
+from search.analysis.morphemes import HAS_KANJI, INFLECTED_TAGS, Morpheme
+from search.analysis.normalize import expand_iteration_marks, fold_reading, to_katakana
+
+#: Between the reading and the skeleton of a key; never in a reading, which is all katakana.
+SEPARATOR = "/"
+
+#: Shortest reading, in kana, of a word filed under a key (one-kana words are mostly grammar).
+MIN_KEY_READING = 2
+
+
+def _is_kana(text: str) -> bool:
+    return bool(text) and all("\u30a1" <= c <= "\u30fe" for c in to_katakana(text))
+
+
+def base_reading(morpheme: Morpheme) -> str:
+    """The katakana reading of the form a morpheme is indexed under (its dictionary form for verbs
+    and adjectives: 出来た → 出来 + た, base 出来る, reads デキル), or ``""`` when unknown.
+
+    The base form's reading is the surface's reading with the surface's kana ending replaced by
+    the base form's (conjugation changes only the kana after the stem).
+    """
+    reading = to_katakana(morpheme.reading or morpheme.surface)
+    if not _is_kana(reading):
+        return ""
+    if morpheme.pos not in INFLECTED_TAGS or morpheme.base_form == morpheme.surface:
+        return fold_reading(reading)
+    surface, base = morpheme.surface, morpheme.base_form
+    common = 0
+    while common < min(len(surface), len(base)) and surface[common] == base[common]:
+        common += 1
+    surface_tail, base_tail = surface[common:], base[common:]
+    if (surface_tail and not _is_kana(surface_tail)) or (base_tail and not _is_kana(base_tail)):
+        return ""
+    if len(surface_tail) > len(reading):
+        return ""
+    stem = reading[:len(reading) - len(surface_tail)]
+    return fold_reading(stem + to_katakana(base_tail))
+
+
+def skeleton(text: str) -> str:
+    """The kanji of ``text`` in order (``申し込み`` → ``申込``; ``人々`` → ``人人``)."""
+    return "".join(c for c in expand_iteration_marks(text) if HAS_KANJI.match(c))
+
+
+def spelling_key(morpheme: Morpheme, *, as_written: bool = False) -> str:
+    """The spelling key of a content morpheme (``reading/skeleton``), or ``""`` for a stop token,
+    a word without a reading or one shorter than :data:`MIN_KEY_READING` kana.
+
+    :param as_written: key the surface rather than the dictionary form (申込み as the noun
+        モウシコミ rather than the verb 申込む, モウシコム): a query's conjugated form may be a noun.
+    """
+    if morpheme.is_stop:
+        return ""
+    if as_written:
+        reading = to_katakana(morpheme.reading or morpheme.surface)
+        reading = fold_reading(reading) if _is_kana(reading) else ""
+    else:
+        reading = base_reading(morpheme)
+    if len(reading) < MIN_KEY_READING and not morpheme.counter:  # 話 (ワ) counts in 第7話
+        return ""
+    form = morpheme.base_form if morpheme.pos in INFLECTED_TAGS and not as_written else morpheme.surface
+    return reading + SEPARATOR + skeleton(form)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``(reading, skeleton)`` of a key."""
+    reading, _, kanji = key.partition(SEPARATOR)
+    return reading, kanji
+
+
+def is_key(term: str) -> bool:
+    """True for a spelling key (as opposed to a plain reading) of a reading field."""
+    return SEPARATOR in term
+
+
+def _subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
+
+
+def compatible(first: str, second: str) -> bool:
+    """True when two skeletons may spell one word: the kanji of one are a subsequence of the
+    other's (``友`` and ``友達``; ``""`` and anything), so no kanji is replaced by another."""
+    if len(first) > len(second):
+        first, second = second, first
+    return _subsequence(first, second)
