@@ -321,7 +321,7 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
                 reading = reading if reading != "*" else ""
                 others = other_readings(surface, part_of_speech, reading) if reading else ()
                 morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
-                                    other_readings=others, counter="助数詞" in token.part_of_speech)
+                                    other_readings=others, counter="助数詞" in part_of_speech)
                 result.append(morpheme)
                 if tag == USER_POS and dictionary:
                     result.extend(_pieces(surface, base + found_at, normalized, position))

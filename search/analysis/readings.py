@@ -5,7 +5,6 @@ into readings of the index (:func:`reading_segmentations`).
 
 from __future__ import annotations
 
-import functools
 from typing import Callable
 
 

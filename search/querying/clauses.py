@@ -21,8 +21,8 @@ from whoosh import query as wq
 from search.querying.nodes import AdjacentTerms
 from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
-from search.analysis.query_analysis import (counts_in_kanji, first_segmentation, is_kana_text, spelled_apart, spelling_alternatives,
-                                            without_spaces_beside_cjk, word_morphemes, word_variants)
+from search.analysis.query_analysis import (counts_in_kanji, is_kana_text, spelled_apart, spelling_alternatives,
+                                            without_spaces_beside_cjk, word_morphemes)
 from search.analysis.spellings import SEPARATOR
 from search.analysis.readings import reading_segmentations
 from search.querying.nodes import Alternatives
