@@ -33,7 +33,7 @@ COMMON_WORD = "共通語彙"
 #: SIGKILL trials of the crash test.
 KILL_TRIALS = 20
 #: Seconds any one process of these tests may take before the test fails instead of hanging.
-PROCESS_TIMEOUT_S = 60
+PROCESS_TIMEOUT_S = 120  # a bound, not a timing: generous for a loaded 2-core machine
 
 #: A reindex as a separate process: full rebuild with worker processes (even for this little text),
 #: or an incremental update; the library calls `kensaku reindex [--full]` makes.
