@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--failures", action="store_true", help="print every missed and false pair")
     parser.add_argument("--check-targets", action="store_true",
-                        help=f"exit 1 when a kind misses recall ≥ {TARGET_RECALL} or false matches ≤ {TARGET_FALSE:.0%}")
+                        help=f"exit 1 when a kind misses recall ≥ {TARGET_RECALL} or false matches ≤ {TARGET_FALSE * 100:.0f}%%")
     args = parser.parse_args(argv)
     if args.code:
         if not (args.code / "search" / "__init__.py").is_file():
