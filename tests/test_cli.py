@@ -424,7 +424,11 @@ def test_serve(tmp_path, make_posts_dir, indexed_posts, processes):
         assert payload["ok"] is True and payload["total"] == 1
         assert payload["hits"][0]["title"] == "東京タワーに登った"
         if processes:  # the workers are the server's children
-            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+            children_file = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            deadline = time.monotonic() + 30  # the arbiter forks the second worker after the first answers
+            while len(children_file.read_text().split()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            children = children_file.read_text().split()
             assert len(children) == 2
             # each response closes its connection, so no worker keeps a client's connections to itself
             parsed = urllib.parse.urlsplit(url)
