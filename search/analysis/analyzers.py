@@ -34,7 +34,7 @@ from typing import Iterable, Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
-from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
+from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import ngrams
 from search.analysis.readings import reading_words
 
@@ -71,7 +71,7 @@ class WordTokenizer(Tokenizer):
             stop = morpheme.is_stop
             if stop and removestops:
                 continue
-            if is_punctuation(morpheme.surface):
+            if morpheme.is_mark:
                 continue
             token.text = morpheme.term
             token.stopped = stop

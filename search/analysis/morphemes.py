@@ -24,11 +24,18 @@ from janome.tokenizer import Tokenizer as _Janome
 
 from search.analysis.dictionary import USER_POS
 from search.analysis.normalize import NormalizedText, fold_term, normalize_with_offsets
+from search.analysis.symbols import EMOJI, symbol_pieces, symbol_spans, symbol_term
 
 
 #: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
 #: verbs, conjunctions, symbols, fillers and others (kuromoji's default ``stoptags``, coarser).
 STOP_TAGS = frozenset({"助詞", "助動詞", "接続詞", "記号", "フィラー", "その他"})
+
+#: Parts of speech given to the names and emoji of :mod:`search.analysis.symbols` (one term each,
+#: never stop tokens though made of symbols).
+NAME_POS = "記号名"
+EMOJI_POS = "絵文字"
+SYMBOL_TERM_TAGS = frozenset({NAME_POS, EMOJI_POS})
 
 #: Parts of speech whose terms are their base (dictionary) form rather than the surface.
 INFLECTED_TAGS = frozenset({"動詞", "形容詞", "助動詞"})
@@ -66,12 +73,20 @@ class Morpheme:
 
     @property
     def is_stop(self) -> bool:
-        """True for particles, auxiliaries, symbols and anything made only of punctuation."""
-        return self.pos in STOP_TAGS or is_punctuation(self.surface)
+        """True for particles, auxiliaries, symbols and anything made only of punctuation
+        (a name or emoji of :mod:`search.analysis.symbols` is none of these)."""
+        return self.pos not in SYMBOL_TERM_TAGS and (self.pos in STOP_TAGS or is_punctuation(self.surface))
+
+    @property
+    def is_mark(self) -> bool:
+        """True for punctuation and symbols that take no position (not a name or emoji)."""
+        return self.pos not in SYMBOL_TERM_TAGS and is_punctuation(self.surface)
 
     @property
     def term(self) -> str:
         """The folded term this morpheme is indexed under."""
+        if self.pos in SYMBOL_TERM_TAGS:
+            return fold_term(self.base_form)
         form = self.base_form if self.pos in INFLECTED_TAGS else self.surface
         return fold_term(form)
 
@@ -250,30 +265,60 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
             chunk = line[chunk_start:chunk_start + JANOME_CHUNK_CHARS]
             if not chunk.strip():
                 continue
-            cursor = 0
             base = line_start + chunk_start
-            for token in janome_tokens(chunk, dictionary):
-                surface = token.surface
-                found_at = chunk.find(surface, cursor)
-                if found_at < 0:  # should not happen; keep going without this token
-                    continue
-                cursor = found_at + len(surface)
-                if not surface.strip():
-                    continue
-                tag = token.part_of_speech.split(",", 1)[0]
-                start, end = normalized.span(base + found_at, base + cursor)
-                base_form = token.base_form if token.base_form != "*" else surface
-                reading = token.reading if token.reading != "*" else ""
-                others = other_readings(surface, token.part_of_speech, reading) if reading else ()
-                morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
-                                    other_readings=others)
-                result.append(morpheme)
-                if tag == USER_POS and dictionary:
-                    result.extend(_pieces(surface, base + found_at, normalized, position))
-                if not is_punctuation(surface):
-                    position += 1
+            cursor = 0
+            # Names and emoji are one morpheme each; Janome segments the text between them.
+            for span in symbol_spans(chunk):
+                position = _janome_morphemes(chunk[cursor:span.start], base + cursor, normalized, dictionary,
+                                             position, result)
+                result.extend(_symbol_morphemes(chunk[span.start:span.end], span.kind, base + span.start,
+                                                normalized, position))
+                position += 1
+                cursor = span.end
+            position = _janome_morphemes(chunk[cursor:], base + cursor, normalized, dictionary, position, result)
         line_start += len(line) + 1
     return result
+
+
+def _symbol_morphemes(surface: str, kind: str, offset: int, normalized: NormalizedText,
+                      position: int) -> list[Morpheme]:
+    """A name or emoji (:mod:`search.analysis.symbols`) as one morpheme, and its pieces at its position."""
+    pos = EMOJI_POS if kind == EMOJI else NAME_POS
+    start, end = normalized.span(offset, offset + len(surface))
+    found = [Morpheme(surface, start, end, pos, symbol_term(surface, kind), "", position)]
+    for term, piece_start, piece_end in symbol_pieces(surface, kind):
+        start, end = normalized.span(offset + piece_start, offset + piece_end)
+        found.append(Morpheme(surface[piece_start:piece_end], start, end, pos, term, "", position, piece=True))
+    return found
+
+
+def _janome_morphemes(segment: str, offset: int, normalized: NormalizedText, dictionary: str | None,
+                      position: int, result: list[Morpheme]) -> int:
+    """Append Janome's morphemes of ``segment`` (at ``offset`` in the normalized text) to ``result``,
+    positions counted from ``position``; returns the next position."""
+    if not segment.strip():
+        return position
+    cursor = 0
+    for token in janome_tokens(segment, dictionary):
+        surface = token.surface
+        found_at = segment.find(surface, cursor)
+        if found_at < 0:  # should not happen; keep going without this token
+            continue
+        cursor = found_at + len(surface)
+        if not surface.strip():
+            continue
+        tag = token.part_of_speech.split(",", 1)[0]
+        start, end = normalized.span(offset + found_at, offset + cursor)
+        base_form = token.base_form if token.base_form != "*" else surface
+        reading = token.reading if token.reading != "*" else ""
+        others = other_readings(surface, token.part_of_speech, reading) if reading else ()
+        morpheme = Morpheme(surface, start, end, tag, base_form, reading, position, other_readings=others)
+        result.append(morpheme)
+        if tag == USER_POS and dictionary:
+            result.extend(_pieces(surface, offset + found_at, normalized, position))
+        if not is_punctuation(surface):
+            position += 1
+    return position
 
 
 #: A kanji (CJK unified ideographs, extension A, compatibility ideographs).

@@ -11,7 +11,7 @@ from typing import Callable
 from search.analysis.normalize import (fold_term, normalize_with_offsets,
                               to_katakana)
 
-from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
+from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import Gram
 
 
@@ -44,7 +44,7 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     """
     words: list[Gram] = []
     for morpheme in morphemes(text, dictionary):
-        if is_punctuation(morpheme.surface):
+        if morpheme.is_mark:
             continue
         reading = reading_of(morpheme)
         if reading:

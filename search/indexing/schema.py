@@ -29,7 +29,7 @@ from search.analysis.analyzers import ngram_analyzer, reading_analyzer, word_ana
 from search.posts.reader import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 11
+INDEX_VERSION = 12
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "anchors": 2.0, "body": 1.0, "code": 0.5}

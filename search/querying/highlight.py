@@ -8,7 +8,8 @@ a stray ``京都`` elsewhere is not. Adjacent and overlapping spans are merged, 
 shows as several marks or with inserted spaces.
 
 A snippet is one window of at most ``snippet_max_chars`` characters around the densest cluster of
-matches, widened to the sentence (``。！？!?`` or a line end) where it fits, HTML-escaped, with
+matches, widened to the sentence (``。！？!?`` or a line end) where it fits and to whole grapheme
+clusters (UAX #29: a ZWJ emoji sequence, a flag or a keycap is never cut), HTML-escaped, with
 ``<mark>`` around each match.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 from whoosh.searching import Searcher
 
+from search.analysis.symbols import cluster_ceil, cluster_floor
 from search.querying.postings import PostingsCache
 
 #: Longest snippet, in characters of post text (ellipses not counted).
@@ -163,7 +165,8 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
     :param text: the stored text of the field.
     :param spans: ``(start, end, group)`` match spans in ``text``, sorted (may be empty: then the
         text's opening is used).
-    :param max_chars: longest window of ``text``, in characters.
+    :param max_chars: longest window of ``text``, in characters (a few more where the window is
+        widened to whole grapheme clusters).
     :returns: escaped HTML, with ``…`` where the window cuts the text.
     """
     if not text:
@@ -180,6 +183,8 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
         end = max(end, min(len(text), last))
     else:
         start, end = 0, min(len(text), max_chars)
+    # Never cut a user-perceived character (an emoji sequence, a flag, a kana and its voiced mark).
+    start, end = cluster_floor(text, start), cluster_ceil(text, end)
     window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in merge_spans(spans) if e > start and s < end]
     html = mark_html(text[start:end], window_spans)
     html = html.replace("\n", " ")
