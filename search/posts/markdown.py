@@ -33,6 +33,7 @@ from markdown_it.token import Token
 
 from search.posts.liquid import find_code_spans, markdown_config, remove_liquid_outside
 from search.posts.passages import drop_repeated_passages
+from search.posts.ruby import ANCHOR, MARKS, SEPARATOR, TERMINATOR, Ruby, curly_ruby, strip_ruby
 
 __all__ = ["CleanedText", "clean_markdown"]
 
@@ -49,12 +50,15 @@ class CleanedText:
     :ivar links: ``(target, text)`` of each Markdown link with text, in order: the target as
         written (after Liquid, so ``{% link _posts/x.md %}`` is ``_posts/x.md``), the text as
         the body shows it (:mod:`search.posts.anchors` credits it to the post linked to).
+    :ivar ruby: the furigana of the body (:mod:`search.posts.ruby`): offsets of each annotated
+        base in ``body`` and its reading, which ``body`` itself does not hold.
     """
 
     body: str
     code: str
     headings: tuple[str, ...] = field(default=())
     links: tuple[tuple[str, str], ...] = field(default=())
+    ruby: tuple[Ruby, ...] = field(default=())
 
 
 def clean_markdown(markdown: str) -> CleanedText:
@@ -109,11 +113,13 @@ def clean_markdown(markdown: str) -> CleanedText:
             name, _, title = token.info.strip().partition(":")
             lines.append(title if name and title else "")
     body = drop_repeated_passages("\n".join(_normalize_space(line) for line in lines))
+    body, ruby = strip_ruby("\n".join(line for line in body.split("\n") if line))
     return CleanedText(
-        body="\n".join(line for line in body.split("\n") if line),
+        body=body,
         code="\n".join(code),
-        headings=tuple(h for h in headings if h),
-        links=tuple(links),
+        headings=tuple(strip_ruby(h)[0] for h in headings if h),
+        links=tuple((target, strip_ruby(text)[0]) for target, text in links),
+        ruby=ruby,
     )
 
 
@@ -133,7 +139,7 @@ def _markdown() -> MarkdownIt:
     return markdown_config()
 
 
-_SKIPPED_ELEMENTS = frozenset({"script", "style", "template"})
+_SKIPPED_ELEMENTS = frozenset({"script", "style", "template", "rp"})
 _BLOCK_ELEMENTS = frozenset(
     "address article aside blockquote br dd details dialog div dl dt figcaption figure footer "
     "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table td th tr ul "
@@ -141,9 +147,14 @@ _BLOCK_ELEMENTS = frozenset(
 )
 
 
+#: What the ruby elements write into the text (:mod:`search.posts.ruby`): a base starts at
+#: ``<ruby>`` and after each ``</rt>``, its reading is the ``<rt>`` text; ``<rp>`` text is dropped.
+_RUBY_MARKS = {"ruby": ANCHOR, "rt": SEPARATOR, "/rt": TERMINATOR + ANCHOR, "/ruby": TERMINATOR}
+
+
 class _TextExtractor(HTMLParser):
     """Collects the text of an HTML fragment: ``<pre>`` text apart (it is code), block elements
-    on new lines, ``<script>``/``<style>`` contents dropped."""
+    on new lines, ``<script>``/``<style>``/``<rp>`` contents dropped, furigana marked."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -155,6 +166,8 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "img" and not self.skip_depth:
             self.parts.append(" " + (dict(attrs).get("alt") or "") + " ")
+        elif tag in _RUBY_MARKS and not self.skip_depth:
+            self.parts.append(_RUBY_MARKS[tag])
         elif tag in _SKIPPED_ELEMENTS:
             self.skip_depth += 1
         elif tag == "pre":
@@ -163,7 +176,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_ELEMENTS:
+        if "/" + tag in _RUBY_MARKS and not self.skip_depth:
+            self.parts.append(_RUBY_MARKS["/" + tag])
+        elif tag in _SKIPPED_ELEMENTS:
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag == "pre":
             self.pre_depth = max(0, self.pre_depth - 1)
@@ -174,7 +189,7 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip_depth:
             return
-        (self.code_parts if self.pre_depth else self.parts).append(data)
+        (self.code_parts if self.pre_depth else self.parts).append(data if self.pre_depth else curly_ruby(data))
 
 
 def _html_text(html: str) -> tuple[str, str]:
@@ -201,9 +216,13 @@ def _inline_text(children: Sequence[Token]) -> str:
                 skip_depth = max(skip_depth, 0)
             elif match and match.group(2).lower() in ("br", "img") and not skip_depth:
                 parts.append(_html_text(child.content)[0].replace("\n", " "))
+            elif match and match.group(1) + match.group(2).lower() in _RUBY_MARKS and not skip_depth:
+                parts.append(_RUBY_MARKS[match.group(1) + match.group(2).lower()])
         elif skip_depth:
             continue
-        elif kind in ("text", "code_inline"):
+        elif kind == "text":
+            parts.append(curly_ruby(child.content))
+        elif kind == "code_inline":
             parts.append(child.content)
         elif kind == "image":
             parts.append(child.content)
@@ -246,7 +265,7 @@ def _join_breaks(text: str) -> str:
 
 
 def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
+    return unicodedata.east_asian_width(char) in ("W", "F") or char in MARKS
 
 
 _SPACE_RUN = re.compile(r"\s+")

@@ -63,6 +63,8 @@ class Post:
     :ivar links: ``(target, text)`` of the post's Markdown links (:attr:`search.posts.markdown.CleanedText.links`).
     :ivar anchors: the texts of other posts' links to this post (:mod:`search.posts.anchors`); set by
         the reindex, which knows every post, not by :func:`read_post`.
+    :ivar ruby: the body's furigana: ``(start, end, reading)`` of each annotated base in ``body``
+        (:attr:`search.posts.markdown.CleanedText.ruby`).
     """
 
     post_id: str
@@ -80,6 +82,7 @@ class Post:
     content_hash: str
     links: tuple[tuple[str, str], ...] = ()
     anchors: tuple[str, ...] = ()
+    ruby: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,7 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
         published=is_published(metadata.get("published", True)),
         content_hash=hashlib.sha256(data).hexdigest(),
         links=cleaned.links,
+        ruby=tuple(tuple(r) for r in cleaned.ruby),
     )
 
 
