@@ -20,6 +20,7 @@ from search.analysis.morphemes import Morpheme
 from search.analysis.ngrams import is_cjk, is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.readings import reading_segmentations
+from search.analysis.romaji import romaji_alternatives
 from search.analysis.dictionary import USER_POS
 from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
@@ -34,6 +35,10 @@ FRAGMENT_WEIGHT = 0.4
 
 #: Weight of a match by reading relative to a match by whole words.
 READING_WEIGHT = 0.2
+
+#: Weight of a Latin word's match by a reading it is romaji for (``sushi`` finding 寿司), below
+#: any post holding the Latin word itself.
+ROMAJI_WEIGHT = 0.2
 
 
 def first_segmentation(morphemes: list[Morpheme]) -> list[Morpheme]:
@@ -236,12 +241,20 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.readings = or_query(ways) if ways else None
         clause.segmentations = segmentations
         clause.patterns += [Pattern(f, tuple(pieces)) for pieces in segmentations for f in READING_FIELDS]
+    romaji: list[str] = []
+    if readings and lexicon is not None and not kana and not title_only and not word.phrase:
+        romaji = romaji_alternatives(word.text, lexicon)
+        if romaji:
+            clause.readings = or_query([wq.Term(f, reading, boost=ROMAJI_WEIGHT * w)
+                                        for reading in romaji for f, w in READING_FIELDS.items()])
+            clause.patterns += [Pattern(f, (reading,)) for reading in romaji for f in READING_FIELDS]
     clause.analysis = {
         "text": word.text,
         **({"field": word.field} if word.field else {}),
         **({"phrase": True} if word.phrase else {}),
         "terms": {"word": terms if not word.phrase else [], "ngram": [g.text for g in grams],
-                  **({"reading": segmentations} if segmentations else {})},
+                  **({"reading": segmentations} if segmentations else {}),
+                  **({"romaji": romaji} if romaji else {})},
     }
     return clause
 
