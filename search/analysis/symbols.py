@@ -145,6 +145,15 @@ def symbol_pieces(surface: str, kind: str) -> list[tuple[str, int, int]]:
     return parts if len(parts) > 1 or (parts and parts[0][0] != surface.casefold()) else []
 
 
+def name_parts(surface: str) -> list[str]:
+    """A name's Latin/digit parts, folded, when it has two or more and each has at least
+    :data:`MIN_PIECE_CHARS` characters (``CI/CD`` → ``ci``, ``cd``); else ``[]`` (``C#``,
+    ``Objective-C``: a part would be one letter, which is no word of its own). A query also
+    looks for such a name written apart (``CI / CD``), its parts as adjacent words."""
+    parts = [m.group().casefold() for m in _PART.finditer(surface)]
+    return parts if len(parts) > 1 and all(len(p) >= MIN_PIECE_CHARS for p in parts) else []
+
+
 # -- grapheme clusters --------------------------------------------------------------------------
 
 #: How far back, in characters, a cluster boundary is looked for before cutting from the text's start.

@@ -16,7 +16,8 @@ from typing import Callable
 from whoosh import query as wq
 
 from search.querying.nodes import AdjacentTerms
-from search.analysis.morphemes import Morpheme
+from search.analysis.morphemes import NAME_POS, Morpheme
+from search.analysis.symbols import name_parts
 from search.analysis.ngrams import is_cjk, is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.readings import reading_segmentations
@@ -101,11 +102,17 @@ def _without_spaces_beside_cjk(text: str) -> str:
 def _spelled_apart(morphemes: list[Morpheme]) -> list[Morpheme] | None:
     """The query word's morphemes with each user-dictionary word cut as the system dictionary cuts
     it, at consecutive positions, so ``生成AI`` also finds a post that writes ``生成 AI`` (Janome
-    sees the user word only where its characters stand together); None if nothing was cut."""
+    sees the user word only where its characters stand together), and each name of
+    :mod:`search.analysis.symbols` cut into its parts (``CI/CD`` also finds ``CI / CD``:
+    :func:`~search.analysis.symbols.name_parts`); None if nothing was cut."""
     apart: list[Morpheme] = []
     shift = 0
     for morpheme in morphemes:
-        parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
+        if morpheme.pos == NAME_POS:
+            parts = [replace(morpheme, surface=part, base_form=part, pos="名詞", position=k)
+                     for k, part in enumerate(name_parts(morpheme.surface))]
+        else:
+            parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
         if len(parts) < 2:
             apart.append(replace(morpheme, position=morpheme.position + shift))
             continue
