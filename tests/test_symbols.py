@@ -35,6 +35,9 @@ POSTS = [
     make_post("family", "週末", "家族👨‍👩‍👧で公園に行った。"),
     make_post("heart", "感謝", "読んでくれてありがとう❤️"),
     make_post("plain", "日記", "特に何もない一日だった。1番目の話。"),
+    make_post("cicd", "パイプライン", "CI/CDを整えた。"),
+    make_post("cicd-apart", "自動化", "CI / CD の設定を見直した。"),
+    make_post("objective", "目標", "Objective と C の関係。"),
 ]
 
 
@@ -47,7 +50,6 @@ def index(tmp_path_factory):
     ("C#", {"csharp"}),                     # not C言語, not C1
     ("c#", {"csharp"}), ("Ｃ＃", {"csharp"}),
     ("F#", {"fsharp"}),                     # not F1
-    ("C", {"c-lang", "c1"}),                 # C alone is not C# or C++
     ("C1", {"c1"}), ("F1", {"c1"}),
     ("Node.js", {"node"}), ("node.js", {"node"}),
     ("node", {"node", "types"}),             # a part of a name still finds it
@@ -55,12 +57,15 @@ def index(tmp_path_factory):
     ("@types/node", {"types"}),
     ("C++", {"cpp"}), ("G++", {"cpp"}), (".NET", {"cpp"}), ("Vue.js", {"cpp"}),
     ("js", {"node", "cpp", "js"}),
+    ("C", {"c-lang", "c1", "objective"}),
     ("👍🏽", {"thumbs"}),                   # a skin tone is part of the emoji
     ("👍", {"thumbs", "thumbs-plain"}),     # the emoji without a tone finds both
     ("🇯🇵", {"flag"}),
     ("1️⃣", {"keycap"}),                     # a keycap is no digit 1
     ("👨‍👩‍👧", {"family"}),
     ("❤️", {"heart"}), ("❤", {"heart"}),      # with or without the emoji variation selector
+    ("CI/CD", {"cicd", "cicd-apart"}),       # a name of 2+ character parts, also written apart
+    ("Objective-C", {"aspnet"}),             # not Objective and a C elsewhere
 ])
 def test_symbol_queries_find_their_posts(index, q, expected):
     assert ids(search_posts(index, q)) == expected
@@ -73,6 +78,11 @@ def test_symbol_queries_find_their_posts(index, q, expected):
 def test_snippets_mark_the_whole_name(index, q, marked):
     hit = search_posts(index, q).hits[0]
     assert re.findall(r"<mark>(.*?)</mark>", hit.snippet_html) == [html.escape(marked)]
+
+
+def test_a_long_query_counts_the_parts_of_a_name(index):
+    page = search_posts(index, "CI/CD+Objective の整備")  # no post has the name: its parts count
+    assert page.match_mode == "relaxed" and "cicd-apart" in ids(page) and "objective" in ids(page)
 
 
 def test_symbols_inside_a_name_are_no_operators():
