@@ -41,8 +41,10 @@ def test_snippet_without_matches_is_the_opening():
     assert make_snippet("", []) == ""
 
 
-def test_snippet_shows_line_breaks_as_spaces():
-    assert make_snippet("一行目\n二行目", [(0, 3, 0)]) == "<mark>一行目</mark> 二行目"
+def test_snippet_shows_line_breaks_as_spaces_after_sentences_and_slashes_between_blocks():
+    assert make_snippet("一行目。\n二行目", [(0, 3, 0)]) == "<mark>一行目</mark>。 二行目"
+    assert make_snippet("見出し\n本文です。", [(0, 3, 0)]) == "<mark>見出し</mark> / 本文です。"
+    assert make_snippet("20:00 | 質疑応答\n発表資料", [(8, 12, 0)]) == "20:00 | <mark>質疑応答</mark> / 発表資料"
 
 
 def test_snippet_prefers_covering_more_query_words():
@@ -51,3 +53,9 @@ def test_snippet_prefers_covering_more_query_words():
     dog = text.index("犬")
     snippet = make_snippet(text, sorted(cats + [(dog, dog + 1, 1)]), max_chars=20)
     assert "<mark>犬</mark>" in snippet
+
+
+def test_line_break_after_a_quote_or_a_marked_sentence_end_is_a_space():
+    assert make_snippet('彼は"はい"\n次。', [(0, 1, 0)]) == '<mark>彼</mark>は&#34;はい&#34; 次。'
+    assert make_snippet("見出し。\n次", [(0, 4, 0)]) == "<mark>見出し。</mark> 次"
+    assert make_snippet("a / b\nc", [(0, 1, 0)]) == "<mark>a</mark> / b / c"

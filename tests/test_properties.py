@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from search.analysis.readings import kana_reading
 from search.analysis.morphemes import morphemes
 from search.analysis.normalize import fold_term, to_katakana
 from search.posts.reader import Post, load_posts
+from search.querying.highlight import show_line_breaks
 from search.querying.searcher import search_posts
 from tests.factories import build_index, ids
 
@@ -109,7 +111,7 @@ def test_highlights_mark_exactly_the_characters_shown(corpus_index, data):
     key = fold_term(to_katakana(unicodedata.normalize("NFKC", word)))
     for hit in search_posts(index, variant, per_page=50).hits:
         shown = html.unescape(re.sub(r"</?mark>", "", hit.snippet_html)).strip("…")
-        assert shown in bodies[hit.post_id].replace("\n", " ")
+        assert shown in html.unescape(show_line_breaks(str(escape(bodies[hit.post_id]))))
         for marked in re.findall(r"<mark>(.*?)</mark>", hit.snippet_html):
             folded = fold_term(to_katakana(unicodedata.normalize("NFKC", html.unescape(marked))))
             found = morphemes(html.unescape(marked))

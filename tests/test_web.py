@@ -19,7 +19,7 @@ from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
 TEMPLATES_DIR = Path(views.__file__).parent / "templates"
 HIT_KEYS = {"id", "url", "title", "title_html", "date", "tags", "categories", "author", "score",
-            "snippet_html"}
+            "snippet_html", "anchor_url", "sections"}
 PAGE_KEYS = {"ok", "query", "total", "page", "per_page", "page_count", "sort", "took_ms", "match_mode",
              "query_analysis", "hits"}
 #: Hiragana, katakana or kanji: a message in Japanese has some.

@@ -11,6 +11,7 @@ from search.querying.facets import MAX_FACET_VALUES
 from search.querying.parser import MAX_QUERY_CHARS
 from search.assist.related import MAX_RELATED, DEFAULT_RELATED
 from search.querying.searcher import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.querying.sections import MAX_SECTIONS
 from search.indexing.vocabulary import DEFAULT_SUGGESTIONS
 from search.assist.suggest import MAX_SUGGEST_CHARS, MAX_SUGGESTIONS
 from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
@@ -78,7 +79,23 @@ def _schemas() -> dict:
             "author": {"type": "string"},
             "score": {"type": "number", "description": "Relevance (0 when sorted by date)."},
             "snippet_html": {"type": "string",
-                             "description": "Up to 160 characters of the body, HTML-escaped, matches in <mark>."},
+                             "description": "Up to 160 characters of the body, HTML-escaped, matches in <mark>; "
+                                            "a line break shows as ' / ' unless it follows a sentence end."},
+            "anchor_url": {"type": "string", "description":
+                           "The URL of the heading nearest before the snippet's passage (url#見出し, the id "
+                           "Jekyll's kramdown gives it); url itself when the post has no headings. Link here "
+                           "to land the reader on the passage; url stays the post's identity."},
+            "sections": {"type": "array", "items": _ref("Section"), "maxItems": MAX_SECTIONS,
+                         "description": "The sections of the post the query matched (as Pagefind's "
+                                        "sub_results): the snippet's section first, then by words and "
+                                        "matches; empty for a post without headings or a match outside the body."},
+        }),
+        "Section": _object({
+            "heading": {"type": "string", "description": "The heading's text; empty for the post's opening."},
+            "anchor": {"type": "string", "description": "The heading's id on the post's page (empty: none)."},
+            "url": {"type": "string", "description": "The post's URL with #anchor (without when anchor is empty)."},
+            "snippet_html": {"type": "string", "description": "Up to 160 characters of the section, "
+                                                              "HTML-escaped, matches in <mark>."},
         }),
         "FacetValue": _object({"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}),
         "Facets": _object({"tags": facet_values, "categories": facet_values, "authors": facet_values,

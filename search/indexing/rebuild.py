@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from search.posts.anchors import with_anchors
+from search.posts.anchors import with_anchors, with_post_urls
 from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError
 from search.indexing.generations import (METADATA_FILE, compile_dictionary, current_generation,
@@ -134,7 +134,8 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     stats = IndexStats(index_dir=index_dir)
     manifest = Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future)
     with AnalysisPool(workers_for(items, jobs)) as pool:
-        read = with_anchors(pool.read(items, folder, base_url, future=future, now=now), base_url=base_url)
+        read = with_anchors(with_post_urls(pool.read(items, folder, base_url, future=future, now=now), base_url=base_url),
+                            base_url=base_url)
         keywords = [k for p in read if isinstance(p, Post) for k in post_keywords(p)]
         owner_dictionaries = list(owner_dictionaries)
         manifest.dictionary_inputs = digest_dictionary_inputs(keywords, owner_dictionaries)

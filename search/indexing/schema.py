@@ -9,6 +9,9 @@ the furigana its author wrote (:mod:`search.posts.ruby`) at the annotated word's
 in results store character offsets (``chars=True``) so snippets are highlighted from the index
 without running Janome again (NOTES: re-analysis costs seconds per page of hits).
 ``tag``, ``category``, ``author`` and ``year`` are exact keyword fields for filters and facets.
+``sections`` stores the post's headings as ``(offset in body, level, heading, anchor)``
+(:class:`search.posts.sections.Section`), so a hit's match offsets map to the heading before them
+without reading the post again.
 
 Dates: a post's date is kept as Jekyll shows it, in the offset written in the post. ``date`` is the
 instant (naive UTC, sortable: "newest" and "oldest" order posts of different offsets truly);
@@ -31,7 +34,7 @@ from search.analysis.readings import AnnotatedText
 from search.posts.reader import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 12
+INDEX_VERSION = 13
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "anchors": 2.0, "body": 1.0, "code": 0.5}
@@ -79,6 +82,7 @@ def build_schema(dictionary: str | None = None) -> Schema:
         utc_offset=STORED(),
         excerpt=STORED(),
         content_hash=STORED(),
+        sections=STORED(),
     )
 
 
@@ -113,6 +117,8 @@ def post_to_document(post: Post) -> dict[str, object]:
         "excerpt": post.excerpt,
         "content_hash": post.content_hash,
     }
+    if post.sections:
+        document["sections"] = [section.to_stored() for section in post.sections]
     if post.date is not None:
         date = post.date if post.date.tzinfo else post.date.replace(tzinfo=timezone.utc)  # Post's convention
         document["date"] = date.astimezone(timezone.utc).replace(tzinfo=None)

@@ -17,7 +17,7 @@ from typing import Iterable
 
 from whoosh.filedb.filestore import FileStorage
 
-from search.posts.anchors import LinkSource, anchor_texts, on_site_links, with_anchors
+from search.posts.anchors import LinkSource, anchor_texts, on_site_links, with_anchors, with_post_urls
 from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.indexing.generations import (DICTIONARIES_DIR, compile_dictionary, current_generation,
                                 format_metadata, fsync_tree, link_file, new_generation_path, read_metadata,
@@ -171,7 +171,8 @@ def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str
     """The changed post files read, each post with its anchor texts (:mod:`search.posts.anchors`), followed
     by the unchanged posts whose anchor texts the change alters (a link to them added, removed or
     reworded), read again to be re-indexed; and how many of those there are."""
-    read = pool.read(changed, posts_dir, base_url, future=future, now=now)
+    unchanged = [source for source in manifest.link_sources(leave_out=changed_ids) if source.post_id in hashes]
+    read = with_post_urls(pool.read(changed, posts_dir, base_url, future=future, now=now), unchanged, base_url)
     if _links_unchanged(read, manifest, set(hashes), base_url):
         # The same posts linking the same way: every post's anchor texts are those recorded.
         return [dataclasses.replace(p, anchors=tuple(manifest.indexed[p.post_id][4])) for p in read], 0
@@ -180,7 +181,8 @@ def _read_with_anchors(pool: AnalysisPool, changed: list[Path], hashes: dict[str
     after = anchor_texts([*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
     relinked = sorted(source.post_id for source in kept
                       if before.get(source.post_id, ()) != after.get(source.post_id, ()))
-    read += pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url, future=future, now=now)
+    again = pool.read([hashes[post_id][0] for post_id in relinked], posts_dir, base_url, future=future, now=now)
+    read += with_post_urls(again, [*kept, *(LinkSource.of(p) for p in read if isinstance(p, Post))], base_url)
     others = [source for source in kept if source.post_id not in set(relinked)]
     return with_anchors(read, others, base_url), len(relinked)
 

@@ -30,12 +30,16 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
-from search.posts.reader import Post
+from search.errors import PostFormatError
+from search.posts.reader import Post, read_post
+from search.posts.render import reference_keys
 
-__all__ = ["LinkSource", "LinkResolver", "anchor_texts", "on_site_links", "with_anchors"]
+__all__ = ["LinkSource", "LinkResolver", "anchor_texts", "on_site_links", "post_urls", "with_anchors",
+           "with_post_urls"]
 
 T = TypeVar("T")
 
@@ -148,3 +152,39 @@ def with_anchors(items: list[T], others: Iterable[LinkSource] = (), base_url: st
     texts = anchor_texts([*others, *(LinkSource.of(p) for p in items if isinstance(p, Post))], base_url)
     return [dataclasses.replace(item, anchors=texts.get(item.post_id, ())) if isinstance(item, Post) else item
             for item in items]
+
+
+def post_urls(posts: Iterable[LinkSource]) -> dict[str, str]:
+    """The site's post URLs by the names ``{% post_url %}`` and ``{% link %}`` give them
+    (:func:`search.posts.render.reference_keys`); a file name two posts share names neither."""
+    urls: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for post in posts:
+        for key in reference_keys(post.post_id):
+            if urls.setdefault(key, post.url) != post.url:
+                ambiguous.add(key)
+    return {key: url for key, url in urls.items() if key not in ambiguous}
+
+
+def with_post_urls(items: list[T], others: Iterable[LinkSource] = (), base_url: str = "") -> list[T]:
+    """``items`` with each :class:`Post` whose ``{% post_url %}``/``{% link %}`` tags name other posts
+    read again, now that every post's URL is known: its links and text carry the linked posts' real
+    URLs (as Jekyll renders them), so :class:`LinkResolver` resolves them like any link.
+
+    :param items: posts just read (others pass through unchanged).
+    :param others: the site's posts not among ``items``.
+    """
+    if not any(isinstance(item, Post) and item.post_refs for item in items):
+        return items
+    urls = post_urls([*others, *(LinkSource.of(p) for p in items if isinstance(p, Post))])
+    out: list[T] = []
+    for item in items:
+        if isinstance(item, Post) and item.post_refs:
+            depth = len(item.post_id.split("/"))
+            posts_dir = Path(*item.path.parts[:-depth]) if len(item.path.parts) > depth else Path(".")
+            try:
+                item = dataclasses.replace(read_post(item.path, posts_dir, base_url, urls), anchors=item.anchors)
+            except PostFormatError:  # changed or gone since it was read: keep what was read
+                pass
+        out.append(item)
+    return out

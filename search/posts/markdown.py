@@ -31,8 +31,9 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from search.posts.liquid import find_code_spans, markdown_config, remove_liquid_outside
-from search.posts.passages import drop_repeated_passages
+from search.posts.liquid import LiquidContext, find_code_spans, markdown_config, remove_liquid_outside
+from search.posts.passages import kept_lines
+from search.posts.sections import BLOCK_IAL, HEADER_ID, HeadingIds, Section, explicit_id
 from search.posts.ruby import ANCHOR, MARKS, SEPARATOR, TERMINATOR, Ruby, curly_ruby, strip_ruby
 
 __all__ = ["CleanedText", "clean_markdown"]
@@ -43,13 +44,19 @@ class CleanedText:
     """Plain text of one Markdown document.
 
     :ivar body: one block (paragraph, heading, list item, table row) per line; no empty lines,
-        no markup, whitespace runs collapsed to one space.
+        no markup, whitespace runs collapsed to one space. A table row's cells are joined with
+        `` | ``; inline math (``$x^2$``, kramdown's ``$$…$$`` inside a sentence) keeps its TeX
+        source in the sentence, set off by spaces.
     :ivar code: contents of fenced/indented code blocks (and Liquid ``highlight``/``raw``
-        blocks), joined with ``"\\n"``.
+        blocks) and of display math blocks (``$$`` on their own lines), joined with ``"\\n"``.
     :ivar headings: text of the Markdown headings, in order (a title fallback for posts).
     :ivar links: ``(target, text)`` of each Markdown link with text, in order: the target as
-        written (after Liquid, so ``{% link _posts/x.md %}`` is ``_posts/x.md``), the text as
-        the body shows it (:mod:`search.posts.anchors` credits it to the post linked to).
+        rendered (``{% post_url … %}`` and ``{% link … %}`` are the linked post's URL when known,
+        :mod:`search.posts.liquid`), the text as the body shows it (:mod:`search.posts.anchors`
+        credits it to the post linked to).
+    :ivar sections: the headings with their ids and where each starts in ``body``
+        (:class:`search.posts.sections.Section`), in order.
+    :ivar post_refs: the posts named by ``{% post_url %}``/``{% link %}`` tags, as written.
     :ivar ruby: the furigana of the body (:mod:`search.posts.ruby`): offsets of each annotated
         base in ``body`` and its reading, which ``body`` itself does not hold.
     """
@@ -58,69 +65,148 @@ class CleanedText:
     code: str
     headings: tuple[str, ...] = field(default=())
     links: tuple[tuple[str, str], ...] = field(default=())
+    sections: tuple[Section, ...] = field(default=())
+    post_refs: tuple[str, ...] = field(default=())
     ruby: tuple[Ruby, ...] = field(default=())
 
 
-def clean_markdown(markdown: str) -> CleanedText:
+def clean_markdown(markdown: str, liquid: LiquidContext | None = None) -> CleanedText:
     """Turn a Markdown document (front matter already removed) into plain text.
 
     :param markdown: Markdown source; may contain Liquid, raw HTML and ``---END---`` lines.
+    :param liquid: what Liquid output tags and ``post_url``/``link`` tags render from (the post's
+        front matter, the site's ``_config.yml``, the site's post URLs); None: output tags render
+        empty, link tags as their argument.
     :returns: the body lines, code text and headings; never raises on malformed Markdown
         (an unclosed fence simply runs to the end, as in CommonMark).
     """
     source = _END_MARKER.sub("\n", markdown)
     tokens = _markdown().parse(source)
+    refs: list[str] = []
     if "{%" in source or "{{" in source:
-        # Code blocks found by this parse; parse again only if Liquid outside them was removed.
-        without_liquid = remove_liquid_outside(source, find_code_spans(source, tokens))
-        if without_liquid != source:
-            tokens = _markdown().parse(without_liquid)
+        # Code blocks found by this parse; parse again only if Liquid outside them was rendered.
+        context = liquid or LiquidContext()
+        rendered = remove_liquid_outside(source, find_code_spans(source, tokens), context, refs)
+        if rendered != source:
+            tokens = _markdown().parse(rendered)
     lines: list[str] = []
     code: list[str] = []
-    headings: list[str] = []
+    headings: list[tuple] = []  # (line, level, text, explicit id, text the id is made of)
     links: list[tuple[str, str]] = []
     row: list[str] | None = None
-    in_heading = False
+    heading: Token | None = None
+    heading_end = -1  # source line after the last heading, where a block IAL may follow it
     for token in tokens:
         kind = token.type
         if kind == "inline":
-            text = _inline_text(token.children or [])
-            links.extend(_inline_links(token.children or []))
+            children = token.children or []
+            text = _inline_text(children)
+            links.extend(_inline_links(children))
             if row is not None:
-                row.append(text)
-            else:
+                row.append(_normalize_space(text))
+            elif heading is not None:
+                text, explicit = _heading_text(text)
+                id_text = _id_text(strip_ruby(_inline_text(children, images=False))[0])
+                headings.append((len(lines), int(heading.tag[1]), text, explicit, id_text))
                 lines.append(text)
-                if in_heading:
-                    headings.append(_normalize_space(text))
-        elif kind in ("fence", "code_block"):
-            code.append(token.content.rstrip("\n"))
+            elif _is_block_ial(text):
+                # ``{: #id}`` right under a heading names it; any other IAL line is markup, not text.
+                if headings and token.map and token.map[0] == heading_end and headings[-1][0] == len(lines) - 1:
+                    explicit = explicit_id(BLOCK_IAL.match(text.strip()).group("attrs"))
+                    if explicit:
+                        headings[-1] = (*headings[-1][:3], explicit, headings[-1][4])
+            else:
+                lines.append(_TRAILING_IAL.sub("", text))
+        elif kind in ("fence", "code_block", "math_block"):
+            code.append(token.content.strip("\n") if kind == "math_block" else token.content.rstrip("\n"))
         elif kind == "html_block":
             text, pre_text = _html_text(token.content)
             lines.extend(text.split("\n"))
             if pre_text.strip("\n"):
                 code.append(pre_text.strip("\n"))
         elif kind == "heading_open":
-            in_heading = True
+            heading = token
+            heading_end = token.map[1] if token.map else -1
         elif kind == "heading_close":
-            in_heading = False
+            heading = None
         elif kind == "tr_open":
             row = []
         elif kind == "tr_close" and row is not None:
-            lines.append(" ".join(row))
+            lines.append(" | ".join(cell for cell in row if cell))
             row = None
         elif kind == "container_directive_open":
             # ``:::column:Title`` shows "Title" as the box heading: keep it; drop the name.
             name, _, title = token.info.strip().partition(":")
             lines.append(title if name and title else "")
-    body = drop_repeated_passages("\n".join(_normalize_space(line) for line in lines))
-    body, ruby = strip_ruby("\n".join(line for line in body.split("\n") if line))
+    kept, ruby = _without_readings(kept_lines([_normalize_space(line) for line in lines]))
     return CleanedText(
-        body=body,
+        body="\n".join(line for line in kept if line),
         code="\n".join(code),
-        headings=tuple(strip_ruby(h)[0] for h in headings if h),
+        headings=tuple(strip_ruby(heading[2])[0] for heading in headings if heading[2]),
         links=tuple((target, strip_ruby(text)[0]) for target, text in links),
+        sections=_sections(headings, kept),
+        post_refs=tuple(dict.fromkeys(refs)),
         ruby=ruby,
     )
+
+
+def _heading_text(text: str) -> tuple[str, str | None]:
+    """A heading's text without kramdown's trailing ``{#id}``, and that id (None if absent)."""
+    text = _normalize_space(text)
+    match = HEADER_ID.search(" " + text)
+    if match and match.start() > 0:
+        return text[: match.start() - 1].rstrip(), match.group("id")
+    return text, None
+
+
+#: A kramdown attribute list starting or ending a paragraph (``* 目次\n{:toc}`` joins it to the
+#: line above, ``{: .note}\n段落`` to the line below).
+_TRAILING_IAL = re.compile(r"^\s*\{:[^{}\n]*\}\s*|\s*\{:[^{}\n]*\}\s*$")
+
+
+def _id_text(text: str) -> str:
+    """The text kramdown makes a heading's id of: spaces as written (an image leaves two), no ``{#id}``."""
+    text = text.strip()
+    match = HEADER_ID.search(" " + text)
+    return text[: match.start() - 1].rstrip() if match and match.start() > 0 else text
+
+
+def _is_block_ial(text: str) -> bool:
+    return text.startswith("{:") and BLOCK_IAL.match(text.strip()) is not None
+
+
+def _without_readings(kept: list[str]) -> tuple[list[str], tuple[Ruby, ...]]:
+    """``kept`` lines without their furigana (:func:`search.posts.ruby.strip_ruby`), and the
+    readings with offsets into the body those lines make (non-empty lines joined by ``"\\n"``)."""
+    lines: list[str] = []
+    found: list[Ruby] = []
+    offset = 0
+    for line in kept:
+        plain, ruby = strip_ruby(line)
+        lines.append(plain)
+        if plain:
+            found += [Ruby(start + offset, end + offset, reading) for start, end, reading in ruby]
+            offset += len(plain) + 1
+    return lines, tuple(found)
+
+
+def _sections(headings: list[tuple], kept: list[str]) -> tuple[Section, ...]:
+    """The headings as :class:`Section` records, offsets into the body made of ``kept`` lines."""
+    if not headings:
+        return ()
+    starts: list[int] = []
+    offset = 0
+    for line in kept:
+        starts.append(offset)
+        if line:
+            offset += len(line) + 1
+    ids = HeadingIds()
+    sections = []
+    for line, level, text, explicit, id_text in headings:
+        anchor = ids.next(id_text, explicit)  # every heading counts, even one the body shows empty
+        if text:
+            sections.append(Section(min(starts[line], max(offset - 1, 0)), level, strip_ruby(text)[0], anchor))
+    return tuple(sections)
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,8 +289,13 @@ def _html_text(html: str) -> tuple[str, str]:
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
 
 
-def _inline_text(children: Sequence[Token]) -> str:
-    """Plain text of an inline token's children (link text, alt text, code spans, HTML text)."""
+def _inline_text(children: Sequence[Token], images: bool = True) -> str:
+    """Plain text of an inline token's children (link text, alt text, code spans, HTML text).
+
+    Inline math keeps its TeX source, set off by spaces from the words around it.
+
+    :param images: include images' alt text (kramdown's heading ids leave it out).
+    """
     parts: list[str] = []
     skip_depth = 0
     for child in children:
@@ -225,7 +316,10 @@ def _inline_text(children: Sequence[Token]) -> str:
         elif kind == "code_inline":
             parts.append(child.content)
         elif kind == "image":
-            parts.append(child.content)
+            if images:
+                parts.append(child.content)
+        elif kind in ("math_inline", "math_inline_double"):
+            parts.append(f" {child.content} ")
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
     return _join_breaks("".join(parts))

@@ -78,7 +78,12 @@ def drop_repeated_passages(text: str) -> str:
     :param text: plain text, one block per line.
     :returns: the text without repeated passages.
     """
-    lines = text.split("\n")
+    return "\n".join(line for line in kept_lines(text.split("\n")) if line)
+
+
+def kept_lines(lines: Sequence[str]) -> list[str]:
+    """:func:`drop_repeated_passages` line by line: what is left of each of ``lines`` (``""`` for
+    a line dropped whole or blank), so the caller can tell where each input line ends up."""
     pieces = _classify(lines)
     _mark_truncations(pieces)
     _mark_short_runs(pieces)
@@ -86,14 +91,7 @@ def drop_repeated_passages(text: str) -> str:
     for piece in pieces:
         if piece.state not in _DROPPED:
             kept[piece.line].append(piece.text)
-    out = []
-    for index, line in enumerate(lines):
-        if not line.strip():
-            continue
-        joined = "".join(kept[index]).strip()
-        if joined:
-            out.append(joined)
-    return "\n".join(out)
+    return ["".join(kept[index]).strip() if line.strip() else "" for index, line in enumerate(lines)]
 
 
 

@@ -18,16 +18,19 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from search.errors import PostFormatError
-from search.posts.dates import post_date
+from search.posts.dates import FILE_DATE, post_date
 from search.posts.frontmatter import author_value, decode_post, is_published, name_list, split_front_matter, text_value
 from search.posts.permalinks import post_url
 from search.posts.markdown import clean_markdown
+from search.posts.render import LiquidContext, site_config
+from search.posts.sections import Section
 
 __all__ = [
     "POST_SUFFIXES",
@@ -63,6 +66,10 @@ class Post:
     :ivar links: ``(target, text)`` of the post's Markdown links (:attr:`search.posts.markdown.CleanedText.links`).
     :ivar anchors: the texts of other posts' links to this post (:mod:`search.posts.anchors`); set by
         the reindex, which knows every post, not by :func:`read_post`.
+    :ivar sections: the post's headings, their ids on the blog's page and where each starts in
+        ``body`` (:class:`search.posts.sections.Section`).
+    :ivar post_refs: the posts its ``{% post_url %}``/``{% link %}`` tags name (then the reindex
+        reads it again once every post's URL is known: :func:`search.posts.anchors.with_anchors`).
     :ivar ruby: the body's furigana: ``(start, end, reading)`` of each annotated base in ``body``
         (:attr:`search.posts.markdown.CleanedText.ruby`).
     """
@@ -82,6 +89,8 @@ class Post:
     content_hash: str
     links: tuple[tuple[str, str], ...] = ()
     anchors: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    post_refs: tuple[str, ...] = ()
     ruby: tuple[tuple[int, int, str], ...] = ()
 
 
@@ -204,15 +213,18 @@ def _future_reason(date: datetime) -> str:
             "(reindex after that, or use --future)")
 
 
-def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
+def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[str, str] | None = None) -> Post:
     """Parse one post file.
 
     Title falls back to the first Markdown heading, then the file stem; the date to a
-    ``YYYY-MM-DD-`` file name prefix, then ``None``.
+    ``YYYY-MM-DD-`` file name prefix, then ``None``. Liquid in the text is rendered from the front
+    matter (``page``) and the site's ``_config.yml`` (``site``: :func:`search.posts.render.site_config`).
 
     :param path: the Markdown file.
     :param posts_dir: the posts folder; ``post_id`` is ``path`` relative to it.
     :param base_url: prefix for the URL (see :func:`post_url`).
+    :param post_urls: the site's posts' URLs by :func:`search.posts.render.reference_keys`, for
+        ``{% post_url %}``/``{% link %}``; None: those tags render as their argument.
     :raises PostFormatError: unreadable, empty, binary or undecodable file, invalid or unclosed
         YAML front matter, front matter that is not a mapping, impossible or unknown date format.
     """
@@ -224,25 +236,30 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
             raise PostFormatError(path, f"broken symbolic link (to {os.readlink(path)})") from exc
         raise PostFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
     metadata, content = split_front_matter(path, decode_post(path, data))
-    cleaned = clean_markdown(content)
     try:
         post_id = path.relative_to(posts_dir).as_posix()
     except ValueError:
         post_id = path.name
     date = post_date(path, metadata)
     categories = name_list(metadata, "category", "categories")
+    tags = name_list(metadata, "tag", "tags")
     permalink = metadata.get("permalink")
+    url = post_url(post_id, date, categories, permalink if isinstance(permalink, str) else None, base_url)
+    liquid = None
+    if "{{" in content or "{%" in content:
+        page = {**metadata, "date": date, "url": url, "categories": list(categories), "tags": list(tags),
+                "title": text_value(metadata.get("title")) or _slug_title(path.stem), "path": f"_posts/{post_id}"}
+        liquid = LiquidContext(page, site_config(posts_dir), post_urls or {})
+    cleaned = clean_markdown(content, liquid)
     excerpt = metadata.get("excerpt") or metadata.get("description") or ""
     return Post(
         post_id=post_id,
         path=path,
-        url=post_url(
-            post_id, date, categories, permalink if isinstance(permalink, str) else None, base_url
-        ),
+        url=url,
         title=text_value(metadata.get("title")) or (cleaned.headings[:1] or (path.stem,))[0],
         date=date,
         categories=categories,
-        tags=name_list(metadata, "tag", "tags"),
+        tags=tags,
         author=author_value(metadata.get("author")),
         excerpt=clean_markdown(text_value(excerpt)).body.replace("\n", " ") if excerpt else "",
         body=cleaned.body,
@@ -250,7 +267,13 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "") -> Post:
         published=is_published(metadata.get("published", True)),
         content_hash=hashlib.sha256(data).hexdigest(),
         links=cleaned.links,
+        sections=cleaned.sections,
+        post_refs=cleaned.post_refs,
         ruby=tuple(tuple(r) for r in cleaned.ruby),
     )
 
 
+def _slug_title(stem: str) -> str:
+    """Jekyll's title of a post without one: its file name's slug, words capitalized."""
+    slug = FILE_DATE.sub("", stem)
+    return " ".join(word[:1].upper() + word[1:] for word in re.split(r"[-_\s]+", slug) if word)

@@ -15,6 +15,7 @@ clusters (UAX #29: a ZWJ emoji sequence, a flag or a keycap is never cut), HTML-
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from markupsafe import escape
@@ -159,8 +160,30 @@ def _best_window(spans: list[tuple[int, int, int]], max_chars: int) -> tuple[int
     return best
 
 
+def snippet_window(text: str, spans: list[tuple[int, int, int]], max_chars: int = SNIPPET_MAX_CHARS) -> tuple[int, int]:
+    """The ``[start, end)`` characters of ``text`` a snippet shows: at most ``max_chars`` around the
+    densest cluster of ``spans`` (``(start, end, group)``, sorted), from the sentence start when it
+    is near enough; the text's opening when there are no spans."""
+    if not spans:
+        return 0, cluster_ceil(text, min(len(text), max_chars))
+    i, j = _best_window(spans, max_chars)
+    first, last = spans[i][0], max(end for _, end, _ in spans[i:j])
+    room = max_chars - (last - first)
+    # Start at the sentence start if it is near enough, else a little before the first match.
+    sentence_start = max((text.rfind(c, 0, first) for c in _SENTENCE_ENDS), default=-1) + 1
+    lead = min(room, SNIPPET_LEAD_CHARS) if room > 0 else 0
+    start = sentence_start if first - sentence_start <= lead else max(0, first - lead)
+    end = max(min(len(text), start + max_chars), min(len(text), last))
+    # Never cut a user-perceived character (an emoji sequence, a flag, a kana and its voiced mark).
+    return cluster_floor(text, start), cluster_ceil(text, end)
+
+
 def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPPET_MAX_CHARS) -> str:
-    """A highlighted snippet of ``text``: escaped HTML with ``<mark>``, line breaks shown as spaces.
+    """A highlighted snippet of ``text``: escaped HTML with ``<mark>``.
+
+    A line break shows as a space after a sentence end (``。！？!?`` or a closing bracket), and as
+    `` / `` elsewhere, so a heading, a list item or a table row (its cells joined by `` | ``)
+    does not run into the next block as if it were one sentence.
 
     :param text: the stored text of the field.
     :param spans: ``(start, end, group)`` match spans in ``text``, sorted (may be empty: then the
@@ -171,24 +194,19 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
     """
     if not text:
         return ""
-    if spans:
-        i, j = _best_window(spans, max_chars)
-        first, last = spans[i][0], max(end for _, end, _ in spans[i:j])
-        room = max_chars - (last - first)
-        # Start at the sentence start if it is near enough, else a little before the first match.
-        sentence_start = max((text.rfind(c, 0, first) for c in _SENTENCE_ENDS), default=-1) + 1
-        lead = min(room, SNIPPET_LEAD_CHARS) if room > 0 else 0
-        start = sentence_start if first - sentence_start <= lead else max(0, first - lead)
-        end = min(len(text), start + max_chars)
-        end = max(end, min(len(text), last))
-    else:
-        start, end = 0, min(len(text), max_chars)
-    # Never cut a user-perceived character (an emoji sequence, a flag, a kana and its voiced mark).
-    start, end = cluster_floor(text, start), cluster_ceil(text, end)
+    start, end = snippet_window(text, spans, max_chars)
     window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in merge_spans(spans) if e > start and s < end]
-    html = mark_html(text[start:end], window_spans)
-    html = html.replace("\n", " ")
+    html = show_line_breaks(mark_html(text[start:end].rstrip("\n"), window_spans))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return f"{prefix}{html}{suffix}"
 
+
+#: A line break after a sentence end, in escaped HTML (a quote is ``&#34;``; a match may end there).
+_AFTER_SENTENCE_END = re.compile(rf"(?:(?<=[。！？!?」』）)\]】〕”’])|(?<=&#34;)|(?<=&#39;)|(?<=[。！？!?」』）)\]】〕”’]</mark>))\n")
+
+
+def show_line_breaks(html: str) -> str:
+    """Line breaks of escaped snippet HTML as a reader sees them: a space after a sentence end,
+    `` / `` elsewhere (see :func:`make_snippet`)."""
+    return _AFTER_SENTENCE_END.sub(" ", html).replace("\n", " / ")

@@ -38,6 +38,7 @@ from search.querying.facets import Filters, facet_counts
 from search.querying.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing.index import SearchIndex
 from search.querying.clauses import reading_lexicon, reading_pieces, word_morphemes
+from search.querying.sections import SectionHit, section_hits, stored_sections
 from search.querying.plan import RELAXED_SKIP_TERMS, TOPICAL, TOPICAL_MIN_TERMS, QueryPlan
 from search.querying.parser import And, Node, Word, words_of
 from search.analysis.synonyms import Synonyms
@@ -71,6 +72,8 @@ class Hit:
     :ivar title_html: the title, HTML-escaped, matches in ``<mark>``.
     :ivar snippet_html: up to ``SNIPPET_MAX_CHARS`` characters of the body, HTML-escaped,
         matches in ``<mark>``.
+    :ivar sections: the sections of the post the query matched, the snippet's first
+        (:func:`search.querying.sections.section_hits`); empty for a post without headings.
     """
 
     post_id: str
@@ -84,6 +87,12 @@ class Hit:
     excerpt: str
     score: float
     snippet_html: str
+    sections: tuple[SectionHit, ...] = ()
+
+    @property
+    def anchor_url(self) -> str:
+        """The URL of the heading nearest before the snippet's passage (``url#見出し``), else ``url``."""
+        return self.sections[0].url if self.sections else self.url
 
     def to_json(self) -> dict:
         """The hit as the JSON API returns it (``date`` in ISO 8601 with the post's own offset)."""
@@ -98,6 +107,8 @@ class Hit:
             "author": self.author,
             "score": round(self.score, 4),
             "snippet_html": self.snippet_html,
+            "anchor_url": self.anchor_url,
+            "sections": [section.to_json() for section in self.sections],
         }
 
 
@@ -171,9 +182,11 @@ def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list
     title_spans = match_spans(occurrences, docnum, title_patterns) if title else []
     date = stored_date(stored)
     snippet_source = body or stored.get("excerpt", "")
+    url = stored.get("url", "")
+    sections = section_hits(body, body_spans, stored_sections(stored.get("sections")), url)
     return Hit(
         post_id=stored["post_id"],
-        url=stored.get("url", ""),
+        url=url,
         title=title,
         title_html=mark_html(title, merge_spans(title_spans)),
         date=date,
@@ -183,6 +196,7 @@ def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list
         excerpt=stored.get("excerpt", ""),
         score=0.0 if sorted_by_date else score,
         snippet_html=make_snippet(snippet_source, body_spans if body else []),
+        sections=tuple(sections),
     )
 
 

@@ -117,6 +117,13 @@
         title.append(hit.title ? marked(hit.title_html) : document.createTextNode("（無題）"));
         li.append(title);
         if (hit.date) li.append(el("time", "kensaku-date", hit.date.slice(0, 10)));
+        var section = (hit.sections || [])[0];
+        var sectionHref = section && section.heading ? safeHref(section.url) : null;
+        if (sectionHref) {
+          var heading = el("a", "kensaku-section", "§ " + section.heading);
+          heading.href = sectionHref;
+          li.append(heading);
+        }
         if (hit.snippet_html) {
           var snippet = el("p", "kensaku-snippet");
           snippet.append(marked(hit.snippet_html));
