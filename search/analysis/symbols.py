@@ -50,7 +50,8 @@ EMOJI = "emoji"
 
 _WORD = r"[A-Za-z][A-Za-z0-9]*"
 _GENERAL_NAME = regex.compile(
-    rf"(?<![A-Za-z0-9_])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD})*(?:\#|\+\+|\+)?(?![A-Za-z0-9_])")
+    rf"(?<![A-Za-z0-9_])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD})*(?:\#(?![\ufe0f\u20e3])|\+\+|\+)?"
+    r"(?![A-Za-z0-9_])")
 _SYMBOL = regex.compile(r"[.#+\-/@]")
 _PART = regex.compile(r"[A-Za-z0-9]+")
 _SKIN_TONES = regex.compile("[\U0001F3FB-\U0001F3FF]")
@@ -96,19 +97,18 @@ def symbol_spans(text: str) -> list[SymbolSpan]:
         regular-expression scans).
     """
     spans: list[SymbolSpan] = []
+    if _MAYBE_EMOJI.search(text):  # an emoji first: the # of a keycap #️⃣ ends no name
+        spans = [SymbolSpan(start, end, EMOJI) for start, end in _emoji_clusters(text)]
     if any(c in text for c in ".#+-/@"):
-        taken: list[tuple[int, int]] = []
-        for match in _known_names().finditer(text):
-            taken.append(match.span())
-        for match in _GENERAL_NAME.finditer(text):
+        taken: list[tuple[int, int]] = [(span.start, span.end) for span in spans]
+        names: list[tuple[int, int]] = []
+        for match in [*_known_names().finditer(text), *_GENERAL_NAME.finditer(text)]:
             start, end = match.span()
             if end - start <= MAX_NAME_CHARS and _SYMBOL.search(match.group()) and \
                     not any(s < end and start < e for s, e in taken):
                 taken.append((start, end))
-        spans = [SymbolSpan(start, end, NAME) for start, end in taken if end - start <= MAX_NAME_CHARS]
-    if _MAYBE_EMOJI.search(text):
-        spans += [SymbolSpan(start, end, EMOJI) for start, end in _emoji_clusters(text)
-                  if not any(s.start < end and start < s.end for s in spans)]
+                names.append((start, end))
+        spans += [SymbolSpan(start, end, NAME) for start, end in names]
     return sorted(spans, key=lambda span: span.start)
 
 
