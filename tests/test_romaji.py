@@ -67,10 +67,19 @@ def test_the_analysis_names_the_readings(index):
 @pytest.mark.parametrize("word, kana", [
     ("konnichiwa", ["こんいちわ", "こんにちわ"]), ("kon'nichiwa", ["こんにちわ"]),
     ("matcha", ["まっちゃ"]), ("maccha", ["まっちゃ"]), ("tyuugoku", ["ちゅうごく"]), ("hujisan", ["ふじさん"]),
-    ("test", []), ("lake", []), ("cake", []), ("python", []), ("x", []),
+    ("test", []), ("lake", []), ("cake", []), ("python", []), ("x", []), ("JSON", []), ("gem", []),
+    ("Prize", []), ("Software", []),
 ])
 def test_romaji_kana(word, kana):
     assert romaji_kana(word) == kana
+
+
+def test_a_latin_word_the_site_writes_often_is_not_romaji(tmp_path):
+    posts = [make_post(f"uri-{i}", f"URI その{i}", "URI を組み立てる。") for i in range(10)]
+    index = build_index(tmp_path, posts + [make_post("melon", "果物", "瓜を食べた。")])
+    assert "melon" not in ids(search_posts(index, "uri"))
+    rare = build_index(tmp_path / "rare", posts[:2] + [make_post("melon", "果物", "瓜を食べた。")])
+    assert "melon" in ids(search_posts(rare, "uri"))
 
 
 def test_function_words():

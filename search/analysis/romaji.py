@@ -12,9 +12,9 @@ a reader's romaji leaves out or spells otherwise:
   macron or circumflex (``tōkyō``, ``tôkyô``): each vowel may stand for itself, a doubled vowel
   (お → おう, え → えい, others twice) or a katakana ``ー`` (``ramen`` → ラーメン);
 * ``n`` before a vowel, which may be ん or the start of な…の (``konnichiwa``);
-* **what is no romaji at all** is refused, so English is not turned into kana: letters romaji does
-  not use (``l``, ``q``, ``x``, ``v``, ``c`` outside ``ch``), consonants that do not make a syllable
-  (``test`` → てっっ), and a word that is only a particle, auxiliary or other function word
+* **what is no romaji at all** is refused, so English is not turned into kana: a word that is not
+  a sequence of romaji syllables (letters romaji does not use: ``l``, ``q``, ``x``, ``c`` outside
+  ``ch``; consonants that make no syllable: ``test``, ``JSON``, ``gem``, ``Prize``), and a word that is only a particle, auxiliary or other function word
   in kana (``made`` → まで, ``are`` → あれ: :func:`is_function_word`).
 
 Whether a reading is one the site holds is the caller's question (the index's reading lexicon),
@@ -44,8 +44,11 @@ MAX_LENGTHENED = 2
 
 _MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ee", "ō": "ou",
                           "â": "aa", "î": "ii", "û": "uu", "ê": "ee", "ô": "ou"})
-#: A word romaji can spell: letters of Hepburn/kunrei-shiki (``c`` only in ``ch``), apostrophes.
-_ROMAJI = re.compile(r"(?:[abdefghijkmnoprstuwyz']|ch|cch)+")
+#: A word romaji can spell, syllable by syllable (Hepburn, kunrei-shiki): a consonant or digraph
+#: and a vowel, ``n`` (``n'`` before a vowel), ``m`` before b/m/p, a doubled consonant (``tch``).
+_SYLLABLE = (r"(?:(?:ch|sh|ts|[kgsztdnhbpmr]y|j|[kgsztdnhbpmyrwf])?[aiueo]|n'|n(?![aiueoy])|m(?=[bmp])"
+             r"|([kgstdhbpfjz])(?=\1)|[tc](?=ch))")
+_ROMAJI = re.compile(rf"(?:{_SYLLABLE})+")
 _HIRAGANA = re.compile(r"[\u3041-\u3096ー]+")
 _SMALL = "ゃゅょぁぃぅぇぉ"
 _BAD_SOKUON = re.compile(r"っ(?:$|[っあいうえおんゃゅょぁぃぅぇぉー])")

@@ -9,9 +9,11 @@ so an emoji was no term at all. :func:`symbol_spans` finds both kinds in a (norm
 :mod:`search.analysis.ngrams` one gram, so index and query analyse them alike.
 
 * A **name** is a known name of ``data/tech_names.txt`` (``C#``, ``C++17``, ``.NET``), or, by the
-  general rule, Latin words (each starting with a letter) joined by ``.`` ``#`` ``+`` ``-`` ``/``
-  ``@``, optionally led by ``.`` or ``@`` and ended by ``#``, ``++`` or ``+`` — with at least one
-  symbol (``Objective-C``, ``ASP.NET``, ``TCP/IP``, ``F#``). Its term is the folded name;
+  general rule, two Latin words (each starting with a letter) joined by ``.`` ``#`` ``+`` ``-``
+  ``/`` ``@``, or one, optionally led by ``.`` or ``@`` and ended by ``#``, ``++`` or ``+`` — with
+  at least one symbol (``Objective-C``, ``ASP.NET``, ``TCP/IP``, ``F#``, ``@types/node``). Longer
+  chains are file and host names (``ruby-2.1.0.tar.gz``, ``www.ruby-lang.org``), left to Janome as
+  before: as one term with pieces they lengthened release posts and cost known-item rank. Its term is the folded name;
   its parts of two or more characters are *pieces* at the same position (``Node.js`` is also
   ``node`` and ``js``; ``C#`` is no ``c``), so a part still finds the name but a one-letter
   name never matches another (``C#`` ≠ ``C1`` ≠ ``C言語``).
@@ -50,8 +52,8 @@ EMOJI = "emoji"
 
 _WORD = r"[A-Za-z][A-Za-z0-9]*"
 _GENERAL_NAME = regex.compile(
-    rf"(?<![A-Za-z0-9_])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD})*(?:\#(?![\ufe0f\u20e3])|\+\+|\+)?"
-    r"(?![A-Za-z0-9_])")
+    rf"(?<![A-Za-z0-9_.@\-/+#])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD})?(?:\#(?![\ufe0f\u20e3])|\+\+|\+)?"
+    r"(?![A-Za-z0-9_]|[.#+\-/@][A-Za-z0-9])")
 _SYMBOL = regex.compile(r"[.#+\-/@]")
 _PART = regex.compile(r"[A-Za-z0-9]+")
 _SKIN_TONES = regex.compile("[\U0001F3FB-\U0001F3FF]")

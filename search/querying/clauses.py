@@ -41,6 +41,10 @@ READING_WEIGHT = 0.2
 #: any post holding the Latin word itself.
 ROMAJI_WEIGHT = 0.2
 
+#: A Latin word is read as romaji only while fewer posts than this hold it as written: a word the
+#: site writes often (``URI``, ``Time``) is the site's own word, not romaji typed by mistake.
+ROMAJI_BELOW_POSTS = 10
+
 
 def first_segmentation(morphemes: list[Morpheme]) -> list[Morpheme]:
     """Drop the pieces a user-dictionary word brings along: a query matches the whole word,
@@ -161,6 +165,11 @@ class ReadingLexicon:
                                          or any((f, btext) in self._reader for f in self._looked_up))
         return known
 
+    def word_posts(self, term: str) -> int:
+        """How many posts hold ``term`` (folded) in the body or the title word field, at most."""
+        return max((self._reader.doc_frequency(f, term) for f in ("body", "title") if f in self._reader.schema),
+                   default=0)
+
     def completions(self, prefix: str, limit: int) -> list[str]:
         """Readings longer than ``prefix`` (folded katakana) that start with it, those of the most
         posts first (document frequencies summed over the reading fields), at most ``limit``;
@@ -249,7 +258,8 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.segmentations = segmentations
         clause.patterns += [Pattern(f, tuple(pieces)) for pieces in segmentations for f in READING_FIELDS]
     romaji: list[str] = []
-    if readings and lexicon is not None and not kana and not title_only and not word.phrase:
+    if (readings and isinstance(lexicon, ReadingLexicon) and not kana and not title_only and not word.phrase
+            and len(terms) == 1 and lexicon.word_posts(terms[0]) < ROMAJI_BELOW_POSTS):
         romaji = romaji_alternatives(word.text, lexicon)
         if romaji:
             clause.readings = or_query([wq.Term(f, reading, boost=ROMAJI_WEIGHT * w)
