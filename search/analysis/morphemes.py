@@ -268,7 +268,7 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
             base = line_start + chunk_start
             cursor = 0
             # Names and emoji are one morpheme each; Janome segments the text between them.
-            for span in symbol_spans(chunk):
+            for span in _outside_user_words(symbol_spans(chunk), chunk, dictionary):
                 position = _janome_morphemes(chunk[cursor:span.start], base + cursor, normalized, dictionary,
                                              position, result)
                 result.extend(_symbol_morphemes(chunk[span.start:span.end], span.kind, base + span.start,
@@ -278,6 +278,28 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
             position = _janome_morphemes(chunk[cursor:], base + cursor, normalized, dictionary, position, result)
         line_start += len(line) + 1
     return result
+
+
+@functools.lru_cache(maxsize=MAX_TOKENIZERS)
+def _user_words_with_symbols(dictionary: str) -> tuple[str, ...]:
+    """The user dictionary's words written with a symbol (a tag ``Next.js入門``), lower-cased."""
+    with _janome_lock:
+        entries = _janome(dictionary).user_dic.entries
+        return tuple({entry[0].lower() for entry in entries.values() if any(c in entry[0] for c in ".#+-/@")})
+
+
+def _outside_user_words(spans: list, chunk: str, dictionary: str | None) -> list:
+    """``spans`` less those inside a user-dictionary word of ``chunk``: the user's word (a tag such
+    as ``Next.js入門``) stays one word, as Janome segments it with the dictionary."""
+    if not spans or not dictionary:
+        return spans
+    words = _user_words_with_symbols(dictionary)
+    lowered = chunk.lower()
+    if not words or len(lowered) != len(chunk):
+        return spans
+    covered = [(m.start(), m.start() + len(word)) for word in words if word in lowered
+               for m in re.finditer(re.escape(word), lowered)]
+    return [span for span in spans if not any(s < span.end and span.start < e for s, e in covered)]
 
 
 def _symbol_morphemes(surface: str, kind: str, offset: int, normalized: NormalizedText,
