@@ -34,9 +34,9 @@ from typing import Iterable, Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
-from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
+from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import ngrams
-from search.analysis.readings import reading_words
+from search.analysis.readings import reading_words, ruby_readings
 
 
 
@@ -71,7 +71,7 @@ class WordTokenizer(Tokenizer):
             stop = morpheme.is_stop
             if stop and removestops:
                 continue
-            if is_punctuation(morpheme.surface):
+            if morpheme.is_mark:
                 continue
             token.text = morpheme.term
             token.stopped = stop
@@ -87,13 +87,18 @@ class WordTokenizer(Tokenizer):
 
 
 class ReadingTokenizer(WordTokenizer):
-    """The katakana reading of each word of a text (:func:`reading_words`), for kana queries."""
+    """The katakana reading of each word of a text (:func:`reading_words`), for kana queries, and
+    the furigana of an :class:`~search.analysis.readings.AnnotatedText` (:func:`ruby_readings`)."""
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         token = _make_token(positions, chars, removestops, mode, **kwargs)
-        for gram in reading_words(value, self.dictionary):
+        grams = reading_words(value, self.dictionary)
+        ruby = getattr(value, "ruby", ())
+        if ruby:
+            grams = sorted(grams + ruby_readings(value, ruby, self.dictionary), key=lambda g: g.position)
+        for gram in grams:
             token.text = gram.text
             token.stopped = False
             token.boost = 1.0

@@ -27,11 +27,18 @@ from janome.tokenizer import Tokenizer as _Janome
 
 from search.analysis.dictionary import USER_POS
 from search.analysis.normalize import NormalizedText, fold_term, normalize_with_offsets
+from search.analysis.symbols import EMOJI, symbol_pieces, symbol_spans, symbol_term
 
 
 #: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
 #: verbs, conjunctions, symbols, fillers and others (kuromoji's default ``stoptags``, coarser).
 STOP_TAGS = frozenset({"助詞", "助動詞", "接続詞", "記号", "フィラー", "その他"})
+
+#: Parts of speech given to the names and emoji of :mod:`search.analysis.symbols` (one term each,
+#: never stop tokens though made of symbols).
+NAME_POS = "記号名"
+EMOJI_POS = "絵文字"
+SYMBOL_TERM_TAGS = frozenset({NAME_POS, EMOJI_POS})
 
 #: Parts of speech whose terms are their base (dictionary) form rather than the surface.
 INFLECTED_TAGS = frozenset({"動詞", "形容詞", "助動詞"})
@@ -72,12 +79,20 @@ class Morpheme:
 
     @property
     def is_stop(self) -> bool:
-        """True for particles, auxiliaries, symbols and anything made only of punctuation."""
-        return self.pos in STOP_TAGS or is_punctuation(self.surface)
+        """True for particles, auxiliaries, symbols and anything made only of punctuation
+        (a name or emoji of :mod:`search.analysis.symbols` is none of these)."""
+        return self.pos not in SYMBOL_TERM_TAGS and (self.pos in STOP_TAGS or is_punctuation(self.surface))
+
+    @property
+    def is_mark(self) -> bool:
+        """True for punctuation and symbols that take no position (not a name or emoji)."""
+        return self.pos not in SYMBOL_TERM_TAGS and is_punctuation(self.surface)
 
     @property
     def term(self) -> str:
         """The folded term this morpheme is indexed under."""
+        if self.pos in SYMBOL_TERM_TAGS:
+            return fold_term(self.base_form)
         form = self.base_form if self.pos in INFLECTED_TAGS else self.surface
         return fold_term(form)
 
@@ -311,24 +326,78 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
             if not chunk.strip():
                 continue
             base = line_start + chunk_start
-            for found_at, surface, part_of_speech, base_form, reading in chunk_tokens(chunk, dictionary):
-                cursor = found_at + len(surface)
-                if not surface.strip():
-                    continue
-                tag = part_of_speech.split(",", 1)[0]
-                start, end = normalized.span(base + found_at, base + cursor)
-                base_form = base_form if base_form != "*" else surface
-                reading = reading if reading != "*" else ""
-                others = other_readings(surface, part_of_speech, reading) if reading else ()
-                morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
-                                    other_readings=others, counter="助数詞" in part_of_speech)
-                result.append(morpheme)
-                if tag == USER_POS and dictionary:
-                    result.extend(_pieces(surface, base + found_at, normalized, position))
-                if not is_punctuation(surface):
-                    position += 1
+            cursor = 0
+            # Names and emoji are one morpheme each; Janome segments the text between them.
+            for span in _outside_user_words(symbol_spans(chunk), chunk, dictionary):
+                position = _janome_morphemes(chunk[cursor:span.start], base + cursor, normalized, dictionary,
+                                             position, result)
+                result.extend(_symbol_morphemes(chunk[span.start:span.end], span.kind, base + span.start,
+                                                normalized, position))
+                position += 1
+                cursor = span.end
+            position = _janome_morphemes(chunk[cursor:], base + cursor, normalized, dictionary, position, result)
         line_start += len(line) + 1
     return result
+
+
+@functools.lru_cache(maxsize=MAX_TOKENIZERS)
+def _user_words_with_symbols(dictionary: str) -> tuple[str, ...]:
+    """The user dictionary's words written with a symbol (a tag ``Next.js入門``), lower-cased."""
+    with _janome_lock:
+        entries = _janome(dictionary).user_dic.entries
+        return tuple({entry[0].lower() for entry in entries.values() if any(c in entry[0] for c in ".#+-/@")})
+
+
+def _outside_user_words(spans: list, chunk: str, dictionary: str | None) -> list:
+    """``spans`` less those inside a user-dictionary word of ``chunk``: the user's word (a tag such
+    as ``Next.js入門``) stays one word, as Janome segments it with the dictionary."""
+    if not spans or not dictionary:
+        return spans
+    words = _user_words_with_symbols(dictionary)
+    lowered = chunk.lower()
+    if not words or len(lowered) != len(chunk):
+        return spans
+    covered = [(m.start(), m.start() + len(word)) for word in words if word in lowered
+               for m in re.finditer(re.escape(word), lowered)]
+    return [span for span in spans if not any(s < span.end and span.start < e for s, e in covered)]
+
+
+def _symbol_morphemes(surface: str, kind: str, offset: int, normalized: NormalizedText,
+                      position: int) -> list[Morpheme]:
+    """A name or emoji (:mod:`search.analysis.symbols`) as one morpheme, and its pieces at its position."""
+    pos = EMOJI_POS if kind == EMOJI else NAME_POS
+    start, end = normalized.span(offset, offset + len(surface))
+    found = [Morpheme(surface, start, end, pos, symbol_term(surface, kind), "", position)]
+    for term, piece_start, piece_end in symbol_pieces(surface, kind):
+        start, end = normalized.span(offset + piece_start, offset + piece_end)
+        found.append(Morpheme(surface[piece_start:piece_end], start, end, pos, term, "", position, piece=True))
+    return found
+
+
+def _janome_morphemes(segment: str, offset: int, normalized: NormalizedText, dictionary: str | None,
+                      position: int, result: list[Morpheme]) -> int:
+    """Append Janome's morphemes of ``segment`` (at ``offset`` in the normalized text) to ``result``,
+    positions counted from ``position``; returns the next position. Janome's tokens come through the
+    morpheme cache when one is in use (:func:`chunk_tokens`)."""
+    if not segment.strip():
+        return position
+    for found_at, surface, part_of_speech, base_form, reading in chunk_tokens(segment, dictionary):
+        cursor = found_at + len(surface)
+        if not surface.strip():
+            continue
+        tag = part_of_speech.split(",", 1)[0]
+        start, end = normalized.span(offset + found_at, offset + cursor)
+        base_form = base_form if base_form != "*" else surface
+        reading = reading if reading != "*" else ""
+        others = other_readings(surface, part_of_speech, reading) if reading else ()
+        morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
+                            other_readings=others, counter="助数詞" in part_of_speech)
+        result.append(morpheme)
+        if tag == USER_POS and dictionary:
+            result.extend(_pieces(surface, offset + found_at, normalized, position))
+        if not is_punctuation(surface):
+            position += 1
+    return position
 
 
 #: A kanji (CJK unified ideographs, extension A, compatibility ideographs).

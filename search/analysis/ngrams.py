@@ -17,6 +17,7 @@ from typing import Iterator
 from search.analysis.kana import unified_kana_chars, unify_katakana
 from search.analysis.normalize import (NormalizedText, expand_iteration_marks, normalize_with_offsets,
                               to_katakana)
+from search.analysis.symbols import NAME, symbol_pieces, symbol_spans, symbol_term
 
 
 _CJK_RANGES = (
@@ -65,8 +66,9 @@ def _between_katakana(chars: list[str], index: int) -> bool:
     return 0 < index < len(chars) - 1 and _is_katakana(chars[index - 1]) and _is_katakana(chars[index + 1])
 
 
-def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, str]]:
-    """(folded char, start, end, class) for each character; class is 'c'jk, 'w'ord or 's'eparator."""
+def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[int, str, int, int, str]]:
+    """(index, folded char, start, end, class) for each character of the normalized text; class is
+    'c'jk, 'w'ord or 's'eparator."""
     text = normalized.text
     # Drop the trailing long-vowel mark of katakana runs of 4+ characters, as fold_term does.
     drop: set[int] = set()
@@ -98,11 +100,11 @@ def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[str, int, int, s
             continue  # スティーブ・ジョブズ is スティーブジョブズ (and スティーブ ジョブズ)
         start, end = normalized.starts[first], normalized.ends[index - 1]
         if len(char) == 1 and is_cjk(char):
-            yield char, start, end, "c"
+            yield first, char, start, end, "c"
         elif char.isalnum():
-            yield char, start, end, "w"
+            yield first, char, start, end, "w"
         else:
-            yield char, start, end, "s"
+            yield first, char, start, end, "s"
 
 
 def ngrams(text: str, *, query: bool = False) -> list[Gram]:
@@ -113,7 +115,8 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
     position: a one-kanji query is one term, a one-kana query a prefix (kana unigrams, mostly
     particles and endings, would double the field for queries nobody types). A one-character
     run gives that character. A run of letters or digits gives one
-    term. Runs separated by spaces or punctuation are one position further apart, except for
+    term, and so does a name written with symbols (``Node.js``, ``C#``: :mod:`search.analysis.symbols`),
+    with its parts of two or more characters at its position when indexing. Runs separated by spaces or punctuation are one position further apart, except for
     spaces beside kana or kanji, which Japanese writes or leaves out at will (``生成 AI`` and
     ``生成AI``, ``AWS を使う`` and ``AWSを使う`` give the same grams at the same positions); a line
     break (between blocks) always counts.
@@ -153,7 +156,31 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
     gap = False  # separators since the last run (and a run before them)
     gap_is_space = True  # ... and all of them whitespace
     last_run_class = "s"
-    for char, start, end, klass in _folded_chars(normalized):
+    spans = symbol_spans(normalized.text)
+    names = {span.start: span.end for span in spans if span.kind == NAME}
+    # An emoji is a separator here (the word fields hold it): the ``1`` of a keycap ``1️⃣`` is no digit.
+    in_emoji = {i for span in spans if span.kind != NAME for i in range(span.start, span.end)}
+    name_end = 0
+    for index, char, start, end, klass in _folded_chars(normalized):
+        if index < name_end:
+            continue
+        if index in in_emoji:
+            klass = "s"
+        elif index in names:  # a name is one gram, like a run of letters
+            flush()
+            name_end = names[index]
+            if gap and not (gap_is_space and last_run_class == "c"):
+                position += 1
+            gap, gap_is_space = False, True
+            surface = normalized.text[index:name_end]
+            span_start, span_end = normalized.span(index, name_end)
+            grams.append(Gram(symbol_term(surface, NAME), position, span_start, span_end))
+            if not query:
+                grams += [Gram(piece, position, *normalized.span(index + a, index + b))
+                          for piece, a, b in symbol_pieces(surface, NAME)]
+            position += 1
+            run_class, last_run_class = "s", "w"
+            continue
         if klass != run_class or klass == "s":
             flush()
             if klass == "s":

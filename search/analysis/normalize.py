@@ -157,8 +157,18 @@ def normalize_query(q: str) -> str:
     (``連載 その1｜Deno 入門``), and a reader pasting one means its words, not either half.
     """
     text = normalize_with_offsets(q.replace("\uff5c", " ")).text
-    text = "".join(" " if (c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")) else c for c in text)
+    text = "".join(" " if (c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+                   and not _joins_emoji(text, i) else c for i, c in enumerate(text))
     return " ".join(text.split())
+
+
+def _joins_emoji(text: str, i: int) -> bool:
+    """The zero-width joiner or tag character ``text[i]`` continues an emoji (``👨‍👩‍👧``, the
+    tag sequence of a subdivision flag), so it is kept: the query's emoji is one term (UAX #29)."""
+    if text[i] != "\u200d" and not "\U000e0020" <= text[i] <= "\U000e007f":
+        return False
+    before = text[i - 1] if i > 0 else ""
+    return bool(before) and (ord(before) > 0xFFFF or before == "\ufe0f" or "\u2600" <= before <= "\u27bf")
 
 
 def to_katakana(text: str) -> str:

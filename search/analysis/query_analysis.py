@@ -26,11 +26,12 @@ from typing import Callable, Iterable
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
 from search.analysis.expansions import Variant, variants
-from search.analysis.morphemes import INFLECTED_TAGS, Morpheme
+from search.analysis.morphemes import INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
 from search.analysis.normalize import normalize_query, to_katakana
 from search.analysis.spellings import SEPARATOR, compatible, skeleton, spelling_key, split_key
+from search.analysis.symbols import name_parts
 
 #: Weight of a synonym from the site's synonym file (the same word to the site owner).
 SYNONYM_WEIGHT = 1.0
@@ -66,11 +67,17 @@ def without_spaces_beside_cjk(text: str) -> str:
 def spelled_apart(morphemes: list[Morpheme]) -> list[Morpheme] | None:
     """The query word's morphemes with each user-dictionary word cut as the system dictionary cuts
     it, at consecutive positions, so ``生成AI`` also finds a post that writes ``生成 AI`` (Janome
-    sees the user word only where its characters stand together); None if nothing was cut."""
+    sees the user word only where its characters stand together), and each name of
+    :mod:`search.analysis.symbols` cut into its parts (``CI/CD`` also finds ``CI / CD``:
+    :func:`~search.analysis.symbols.name_parts`); None if nothing was cut."""
     apart: list[Morpheme] = []
     shift = 0
     for morpheme in morphemes:
-        parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
+        if morpheme.pos == NAME_POS:
+            parts = [replace(morpheme, surface=part, base_form=part, pos="名詞", position=k)
+                     for k, part in enumerate(name_parts(morpheme.surface))]
+        else:
+            parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
         if len(parts) < 2:
             apart.append(replace(morpheme, position=morpheme.position + shift))
             continue

@@ -8,12 +8,61 @@ from __future__ import annotations
 from typing import Callable
 
 
-from search.analysis.normalize import fold_reading, normalize_with_offsets, to_katakana
+from search.analysis.normalize import fold_reading, fold_term, normalize_with_offsets, to_katakana
 
-from search.analysis.morphemes import Morpheme, is_punctuation, morphemes
+from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import Gram
 from search.analysis.numerals import number_keys
 from search.analysis.spellings import spelling_key
+
+
+class AnnotatedText(str):
+    """A text with the readings its author gave some of its words (furigana), for the reading
+    fields: ``ruby`` holds ``(start, end, reading)`` of each annotated word, offsets into the
+    text (:attr:`search.posts.reader.Post.ruby`). Equal to, and analyzed once with, the plain text."""
+
+    ruby: tuple[tuple[int, int, str], ...]
+
+    def __new__(cls, text: str, ruby: tuple[tuple[int, int, str], ...] = ()) -> "AnnotatedText":
+        self = super().__new__(cls, text)
+        self.ruby = tuple(ruby)
+        return self
+
+    def __reduce__(self):
+        return (AnnotatedText, (str(self), self.ruby))
+
+
+def ruby_readings(text: str, ruby, dictionary: str | None = None) -> list[Gram]:
+    """The readings an author gave (furigana: ``<ruby>小鳥遊<rt>たかなし</rt></ruby>``) as reading
+    terms at the position of the first word of the annotated base, spanning the base, so the
+    reading finds the word as a reading Janome knows does. Readings not in kana are left out.
+
+    :param ruby: ``(start, end, reading)`` offsets into ``text``.
+    """
+    found: list[Gram] = []
+    if not ruby:
+        return found
+    words = [m for m in morphemes(text, dictionary) if not m.is_mark and not m.piece]
+    runs: list[tuple[int, int, str]] = []  # per-character furigana (東/とう 京/きょう) joined as well
+    for start, end, reading in ruby:
+        kana = to_katakana(normalize_with_offsets(reading).text.replace(" ", ""))
+        if not kana or not all("\u30a1" <= c <= "\u30fe" for c in kana):
+            continue
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], end, runs[-1][2] + kana)
+        else:
+            runs.append((start, end, kana))
+        _add_reading(found, words, start, end, kana)
+    for start, end, kana in runs:
+        if not any(g.start == start and g.end == end for g in found):
+            _add_reading(found, words, start, end, kana)
+    return found
+
+
+def _add_reading(found: list[Gram], words: list[Morpheme], start: int, end: int, kana: str) -> None:
+    first = next((m for m in words if m.end > start and m.start < end), None)
+    if first is not None:
+        found.append(Gram(fold_term(kana), first.position, start, end))
 
 
 def reading_of(morpheme: Morpheme) -> str:
@@ -51,7 +100,7 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     for first, last, key in number_keys(found):
         words.append(Gram(key, found[last].position, found[first].start, found[last].end))
     for morpheme in found:
-        if is_punctuation(morpheme.surface):
+        if morpheme.is_mark:
             continue
         reading = reading_of(morpheme)
         if reading:

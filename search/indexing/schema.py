@@ -4,7 +4,8 @@ Fields (Whoosh terms): ``title``, ``body``, ``tags_text``, ``anchors`` (the text
 links to the post: :mod:`search.posts.anchors`) and ``code`` are word fields
 (:func:`search.analysis.analyzers.word_analyzer`); ``title_ngram``, ``body_ngram`` and ``anchors_ngram`` hold
 character n-grams of the same texts; ``title_reading``, ``body_reading`` and ``anchors_reading`` the
-katakana reading of each word (link text is searched every way body text is). The fields shown
+katakana reading of each word (link text is searched every way body text is), and for the body
+the furigana its author wrote (:mod:`search.posts.ruby`) at the annotated word's position. The fields shown
 in results store character offsets (``chars=True``) so snippets are highlighted from the index
 without running Janome again (NOTES: re-analysis costs seconds per page of hits).
 ``tag``, ``category``, ``author`` and ``year`` are exact keyword fields for filters and facets.
@@ -29,11 +30,12 @@ from datetime import datetime, timedelta, timezone
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis.analyzers import ngram_analyzer, reading_analyzer, word_analyzer
+from search.analysis.readings import AnnotatedText
 from search.posts.reader import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 12  # 12: sections (issue 15); post texts without controls, URLs only on the site (issue 13);
-#                    spelling and number keys, katakana folding (issue 17)
+INDEX_VERSION = 13  # 12: sections (issue 15); post texts without controls, URLs only on the site (issue 13);
+#                    spelling and number keys, katakana folding (issue 17). 13: names, emoji, furigana (issue 17)
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "anchors": 2.0, "body": 1.0, "code": 0.5}
@@ -104,7 +106,7 @@ def post_to_document(post: Post) -> dict[str, object]:
         "body": post.body,
         "body_ngram": post.body,
         "title_reading": post.title,
-        "body_reading": post.body,
+        "body_reading": AnnotatedText(post.body, post.ruby) if post.ruby else post.body,
         "tags_text": "\n".join(post.tags + post.categories),
         "anchors": anchors,
         "anchors_ngram": anchors,

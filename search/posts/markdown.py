@@ -34,6 +34,7 @@ from markdown_it.token import Token
 from search.posts.liquid import LiquidContext, find_code_spans, markdown_config, remove_liquid_outside
 from search.posts.passages import kept_lines
 from search.posts.sections import BLOCK_IAL, HEADER_ID, HeadingIds, Section, explicit_id
+from search.posts.ruby import ANCHOR, MARKS, SEPARATOR, TERMINATOR, Ruby, curly_ruby, strip_ruby
 
 __all__ = ["CleanedText", "clean_markdown"]
 
@@ -56,6 +57,8 @@ class CleanedText:
     :ivar sections: the headings with their ids and where each starts in ``body``
         (:class:`search.posts.sections.Section`), in order.
     :ivar post_refs: the posts named by ``{% post_url %}``/``{% link %}`` tags, as written.
+    :ivar ruby: the furigana of the body (:mod:`search.posts.ruby`): offsets of each annotated
+        base in ``body`` and its reading, which ``body`` itself does not hold.
     """
 
     body: str
@@ -64,6 +67,7 @@ class CleanedText:
     links: tuple[tuple[str, str], ...] = field(default=())
     sections: tuple[Section, ...] = field(default=())
     post_refs: tuple[str, ...] = field(default=())
+    ruby: tuple[Ruby, ...] = field(default=())
 
 
 def clean_markdown(markdown: str, liquid: LiquidContext | None = None) -> CleanedText:
@@ -102,7 +106,7 @@ def clean_markdown(markdown: str, liquid: LiquidContext | None = None) -> Cleane
                 row.append(_normalize_space(text))
             elif heading is not None:
                 text, explicit = _heading_text(text)
-                id_text = _id_text(_inline_text(children, images=False))
+                id_text = _id_text(strip_ruby(_inline_text(children, images=False))[0])
                 headings.append((len(lines), int(heading.tag[1]), text, explicit, id_text))
                 lines.append(text)
             elif _is_block_ial(text):
@@ -134,14 +138,15 @@ def clean_markdown(markdown: str, liquid: LiquidContext | None = None) -> Cleane
             # ``:::column:Title`` shows "Title" as the box heading: keep it; drop the name.
             name, _, title = token.info.strip().partition(":")
             lines.append(title if name and title else "")
-    kept = kept_lines([_normalize_space(line) for line in lines])
+    kept, ruby = _without_readings(kept_lines([_normalize_space(line) for line in lines]))
     return CleanedText(
         body="\n".join(line for line in kept if line),
         code="\n".join(code),
-        headings=tuple(heading[2] for heading in headings if heading[2]),
-        links=tuple(links),
+        headings=tuple(strip_ruby(heading[2])[0] for heading in headings if heading[2]),
+        links=tuple((target, strip_ruby(text)[0]) for target, text in links),
         sections=_sections(headings, kept),
         post_refs=tuple(dict.fromkeys(refs)),
+        ruby=ruby,
     )
 
 
@@ -170,6 +175,21 @@ def _is_block_ial(text: str) -> bool:
     return text.startswith("{:") and BLOCK_IAL.match(text.strip()) is not None
 
 
+def _without_readings(kept: list[str]) -> tuple[list[str], tuple[Ruby, ...]]:
+    """``kept`` lines without their furigana (:func:`search.posts.ruby.strip_ruby`), and the
+    readings with offsets into the body those lines make (non-empty lines joined by ``"\\n"``)."""
+    lines: list[str] = []
+    found: list[Ruby] = []
+    offset = 0
+    for line in kept:
+        plain, ruby = strip_ruby(line)
+        lines.append(plain)
+        if plain:
+            found += [Ruby(start + offset, end + offset, reading) for start, end, reading in ruby]
+            offset += len(plain) + 1
+    return lines, tuple(found)
+
+
 def _sections(headings: list[tuple], kept: list[str]) -> tuple[Section, ...]:
     """The headings as :class:`Section` records, offsets into the body made of ``kept`` lines."""
     if not headings:
@@ -185,7 +205,7 @@ def _sections(headings: list[tuple], kept: list[str]) -> tuple[Section, ...]:
     for line, level, text, explicit, id_text in headings:
         anchor = ids.next(id_text, explicit)  # every heading counts, even one the body shows empty
         if text:
-            sections.append(Section(min(starts[line], max(offset - 1, 0)), level, text, anchor))
+            sections.append(Section(min(starts[line], max(offset - 1, 0)), level, strip_ruby(text)[0], anchor))
     return tuple(sections)
 
 
@@ -205,7 +225,7 @@ def _markdown() -> MarkdownIt:
     return markdown_config()
 
 
-_SKIPPED_ELEMENTS = frozenset({"script", "style", "template"})
+_SKIPPED_ELEMENTS = frozenset({"script", "style", "template", "rp"})
 _BLOCK_ELEMENTS = frozenset(
     "address article aside blockquote br dd details dialog div dl dt figcaption figure footer "
     "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table td th tr ul "
@@ -213,9 +233,14 @@ _BLOCK_ELEMENTS = frozenset(
 )
 
 
+#: What the ruby elements write into the text (:mod:`search.posts.ruby`): a base starts at
+#: ``<ruby>`` and after each ``</rt>``, its reading is the ``<rt>`` text; ``<rp>`` text is dropped.
+_RUBY_MARKS = {"ruby": ANCHOR, "rt": SEPARATOR, "/rt": TERMINATOR + ANCHOR, "/ruby": TERMINATOR}
+
+
 class _TextExtractor(HTMLParser):
     """Collects the text of an HTML fragment: ``<pre>`` text apart (it is code), block elements
-    on new lines, ``<script>``/``<style>`` contents dropped."""
+    on new lines, ``<script>``/``<style>``/``<rp>`` contents dropped, furigana marked."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -227,6 +252,8 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "img" and not self.skip_depth:
             self.parts.append(" " + (dict(attrs).get("alt") or "") + " ")
+        elif tag in _RUBY_MARKS and not self.skip_depth:
+            self.parts.append(_RUBY_MARKS[tag])
         elif tag in _SKIPPED_ELEMENTS:
             self.skip_depth += 1
         elif tag == "pre":
@@ -235,7 +262,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_ELEMENTS:
+        if "/" + tag in _RUBY_MARKS and not self.skip_depth:
+            self.parts.append(_RUBY_MARKS["/" + tag])
+        elif tag in _SKIPPED_ELEMENTS:
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag == "pre":
             self.pre_depth = max(0, self.pre_depth - 1)
@@ -246,7 +275,7 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip_depth:
             return
-        (self.code_parts if self.pre_depth else self.parts).append(data)
+        (self.code_parts if self.pre_depth else self.parts).append(data if self.pre_depth else curly_ruby(data))
 
 
 def _html_text(html: str) -> tuple[str, str]:
@@ -278,9 +307,13 @@ def _inline_text(children: Sequence[Token], images: bool = True) -> str:
                 skip_depth = max(skip_depth, 0)
             elif match and match.group(2).lower() in ("br", "img") and not skip_depth:
                 parts.append(_html_text(child.content)[0].replace("\n", " "))
+            elif match and match.group(1) + match.group(2).lower() in _RUBY_MARKS and not skip_depth:
+                parts.append(_RUBY_MARKS[match.group(1) + match.group(2).lower()])
         elif skip_depth:
             continue
-        elif kind in ("text", "code_inline"):
+        elif kind == "text":
+            parts.append(curly_ruby(child.content))
+        elif kind == "code_inline":
             parts.append(child.content)
         elif kind == "image":
             if images:
@@ -326,7 +359,7 @@ def _join_breaks(text: str) -> str:
 
 
 def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
+    return unicodedata.east_asian_width(char) in ("W", "F") or char in MARKS
 
 
 _SPACE_RUN = re.compile(r"\s+")

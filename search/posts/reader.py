@@ -75,6 +75,8 @@ class Post:
         reads it again once every post's URL is known: :func:`search.posts.anchors.with_anchors`).
     :ivar warnings: what was wrong with the post but did not stop it being indexed (a permalink
         off the site, a title that is a mapping …), one short sentence each, for the reindex to report.
+    :ivar ruby: the body's furigana: ``(start, end, reading)`` of each annotated base in ``body``
+        (:attr:`search.posts.markdown.CleanedText.ruby`).
     """
 
     post_id: str
@@ -95,6 +97,7 @@ class Post:
     sections: tuple[Section, ...] = ()
     post_refs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    ruby: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,7 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
         sections=cleaned.sections,
         post_refs=cleaned.post_refs,
         warnings=tuple(dict.fromkeys(warnings)),
+        ruby=tuple(tuple(r) for r in cleaned.ruby),
     )
 
 

@@ -25,6 +25,7 @@ from search.analysis.query_analysis import (counts_in_kanji, is_kana_text, spell
                                             without_spaces_beside_cjk, word_morphemes)
 from search.analysis.spellings import SEPARATOR
 from search.analysis.readings import reading_segmentations
+from search.analysis.romaji import romaji_alternatives
 from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
 from search.analysis.kana import has_loanword_spelling
@@ -46,6 +47,14 @@ SPELLING_WEIGHT = 0.8
 SPELLING_FIELDS = {"title_reading": WORD_FIELDS["title"] * SPELLING_WEIGHT,
                    "anchors_reading": WORD_FIELDS["anchors"] * SPELLING_WEIGHT,
                    "body_reading": WORD_FIELDS["body"] * SPELLING_WEIGHT}
+
+#: Weight of a Latin word's match by a reading it is romaji for (``sushi`` finding 寿司), below
+#: any post holding the Latin word itself.
+ROMAJI_WEIGHT = 0.2
+
+#: A Latin word is read as romaji only while fewer posts than this hold it as written: a word the
+#: site writes often (``URI``, ``Time``) is the site's own word, not romaji typed by mistake.
+ROMAJI_BELOW_POSTS = 10
 
 
 def or_query(parts: list[wq.Query], boost: float = 1.0, kind: type = wq.Or) -> wq.Query:
@@ -138,6 +147,10 @@ class ReadingLexicon:
                     posts[term] = posts.get(term, 0) + self._reader.doc_frequency(fieldname, btext)
             found = self._keys[prefix] = sorted(posts, key=lambda term: (-posts[term], term))
         return found
+    def word_posts(self, term: str) -> int:
+        """How many posts hold ``term`` (folded) in the body or the title word field, at most."""
+        return max((self._reader.doc_frequency(f, term) for f in ("body", "title") if f in self._reader.schema),
+                   default=0)
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """Readings longer than ``prefix`` (folded katakana) that start with it, those of the most
@@ -244,13 +257,22 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.readings = or_query(ways) if ways else None
         clause.segmentations = segmentations
         clause.patterns += [Pattern(f, tuple(pieces)) for pieces in segmentations for f in READING_FIELDS]
+    romaji: list[str] = []
+    if (readings and isinstance(lexicon, ReadingLexicon) and not kana and not title_only and not word.phrase
+            and len(terms) == 1 and lexicon.word_posts(terms[0]) < ROMAJI_BELOW_POSTS):
+        romaji = romaji_alternatives(word.text, lexicon)
+        if romaji:
+            clause.readings = or_query([wq.Term(f, reading, boost=ROMAJI_WEIGHT * w)
+                                        for reading in romaji for f, w in READING_FIELDS.items()])
+            clause.patterns += [Pattern(f, (reading,)) for reading in romaji for f in READING_FIELDS]
     clause.analysis = {
         "text": word.text,
         **({"field": word.field} if word.field else {}),
         **({"phrase": True} if word.phrase else {}),
         "terms": {"word": terms if not word.phrase else [], "ngram": [g.text for g in grams],
                   **({"reading": segmentations} if segmentations else {}),
-                  **({"spelling": spelling_keys} if spelling_keys else {})},
+                  **({"spelling": spelling_keys} if spelling_keys else {}),
+                  **({"romaji": romaji} if romaji else {})},
     }
     return clause
 

@@ -8,7 +8,8 @@ a stray ``京都`` elsewhere is not. Adjacent and overlapping spans are merged, 
 shows as several marks or with inserted spaces.
 
 A snippet is one window of at most ``snippet_max_chars`` characters around the densest cluster of
-matches, widened to the sentence (``。！？!?`` or a line end) where it fits, HTML-escaped, with
+matches, widened to the sentence (``。！？!?`` or a line end) where it fits and to whole grapheme
+clusters (UAX #29: a ZWJ emoji sequence, a flag or a keycap is never cut), HTML-escaped, with
 ``<mark>`` around each match.
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 from whoosh.searching import Searcher
 
+from search.analysis.symbols import cluster_ceil, cluster_floor
 from search.querying.postings import PostingsCache
 
 #: Longest snippet, in characters of post text (ellipses not counted).
@@ -171,7 +173,7 @@ def snippet_window(text: str, spans: list[tuple[int, int, int]], max_chars: int 
     densest cluster of ``spans`` (``(start, end, group)``, sorted), from the sentence start when it
     is near enough; the text's opening when there are no spans."""
     if not spans:
-        return 0, min(len(text), max_chars)
+        return 0, cluster_ceil(text, min(len(text), max_chars))
     i, j = _best_window(spans, max_chars)
     first, last = spans[i][0], max(end for _, end, _ in spans[i:j])
     room = max_chars - (last - first)
@@ -179,8 +181,9 @@ def snippet_window(text: str, spans: list[tuple[int, int, int]], max_chars: int 
     sentence_start = max((text.rfind(c, 0, first) for c in _SENTENCE_ENDS), default=-1) + 1
     lead = min(room, SNIPPET_LEAD_CHARS) if room > 0 else 0
     start = sentence_start if first - sentence_start <= lead else max(0, first - lead)
-    end = min(len(text), start + max_chars)
-    return start, max(end, min(len(text), last))
+    end = max(min(len(text), start + max_chars), min(len(text), last))
+    # Never cut a user-perceived character (an emoji sequence, a flag, a kana and its voiced mark).
+    return cluster_floor(text, start), cluster_ceil(text, end)
 
 
 def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPPET_MAX_CHARS) -> str:
@@ -193,7 +196,8 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
     :param text: the stored text of the field.
     :param spans: ``(start, end, group)`` match spans in ``text``, sorted (may be empty: then the
         text's opening is used).
-    :param max_chars: longest window of ``text``, in characters.
+    :param max_chars: longest window of ``text``, in characters (a few more where the window is
+        widened to whole grapheme clusters).
     :returns: escaped HTML, with ``…`` where the window cuts the text.
     """
     if not text:

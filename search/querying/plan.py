@@ -17,6 +17,7 @@ from whoosh import query as wq
 from search.querying.nodes import AdjacentTerms
 from search.analysis.ngrams import ngrams
 from search.analysis.analyzers import query_terms
+from search.analysis.morphemes import NAME_POS
 from search.querying.nodes import CoordinatedOr
 from search.querying.highlight import Pattern
 from search.analysis.normalize import fold_reading, fold_term, normalize_query, to_katakana
@@ -189,9 +190,11 @@ class QueryPlan:
                     patterns += clause.patterns
                 continue
             word_fields = {"title": WORD_FIELDS["title"]} if word.field == "title" else WORD_FIELDS
-            content = [m for m in first_segmentation(query_terms(word.text, self.dictionary))
-                       if m.term not in RELAXED_SKIP_TERMS]
-            for morpheme in content:
+            analyzed = query_terms(word.text, self.dictionary)
+            content = [m for m in first_segmentation(analyzed) if m.term not in RELAXED_SKIP_TERMS]
+            # A name's parts count as words here (CI/CD: ci, cd), as a post may write them apart.
+            name_pieces = [m for m in analyzed if m.piece and m.pos == NAME_POS]
+            for morpheme in content + name_pieces:
                 if morpheme.term in seen:
                     continue
                 seen.add(morpheme.term)

@@ -1,0 +1,145 @@
+"""Romaji typed without the input method (``sushi``, ``sinkansen``, ``tokyo``): the katakana
+readings a Latin query word may stand for (:func:`romaji_readings`), to be looked up in the
+reading fields (:mod:`search.analysis.readings`), which hold what Janome reads each word as.
+
+Conversion: ``jaconv.alphabet2kana`` (PyPI, pure Python, the kana converter NOTES names; it reads
+Hepburn and kunrei-shiki alike: ``shi``/``si``, ``tsu``/``tu``, ``fu``/``hu``, ``ja``/``zya``,
+``cha``/``tya``, doubled consonants as っ). Chosen over ``romkan`` (last release 2013) and
+``cutlet``/``pykakasi`` (they go the other way, kana → romaji). Around it, this module adds what
+a reader's romaji leaves out or spells otherwise:
+
+* **long vowels**, which Hepburn as commonly typed drops (``tokyo`` for とうきょう) or marks with a
+  macron or circumflex (``tōkyō``, ``tôkyô``): each vowel may stand for itself, a doubled vowel
+  (お → おう, え → えい, others twice) or a katakana ``ー`` (``ramen`` → ラーメン);
+* ``n`` before a vowel, which may be ん or the start of な…の (``konnichiwa``);
+* **what is no romaji at all** is refused, so English is not turned into kana: a word that is not
+  a sequence of romaji syllables (letters romaji does not use: ``l``, ``q``, ``x``, ``c`` outside
+  ``ch``; consonants that make no syllable: ``test``, ``JSON``, ``gem``, ``Prize``), and a word that is only a particle, auxiliary or other function word
+  in kana (``made`` → まで, ``are`` → あれ: :func:`is_function_word`).
+
+Whether a reading is one the site holds is the caller's question (the index's reading lexicon),
+so a word becomes kana only where a post has a word of that reading.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from typing import Callable
+
+import jaconv
+
+from search.analysis.morphemes import STOP_TAGS, janome_tokens
+from search.analysis.normalize import fold_term, to_katakana
+
+#: Longest Latin word read as romaji, in letters.
+MAX_ROMAJI_CHARS = 30
+#: Fewest kana a reading must have (one kana is mostly a particle).
+MIN_READING_KANA = 2
+#: Most candidate readings of one word (each is one term lookup in the reading fields).
+MAX_READINGS = 24
+#: Most vowels lengthened at once in one candidate.
+MAX_LENGTHENED = 2
+
+_MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ee", "ō": "ou",
+                          "â": "aa", "î": "ii", "û": "uu", "ê": "ee", "ô": "ou"})
+#: A word romaji can spell, syllable by syllable (Hepburn, kunrei-shiki): a consonant or digraph
+#: and a vowel, ``n`` (``n'`` before a vowel), ``m`` before b/m/p, a doubled consonant (``tch``).
+_SYLLABLE = (r"(?:(?:ch|sh|ts|[kgsztdnhbpmr]y|j|[kgsztdnhbpmyrwf])?[aiueo]|n'|n(?![aiueoy])|m(?=[bmp])"
+             r"|([kgstdhbpfjz])(?=\1)|[tc](?=ch))")
+_ROMAJI = re.compile(rf"(?:{_SYLLABLE})+")
+_HIRAGANA = re.compile(r"[\u3041-\u3096ー]+")
+_SMALL = "ゃゅょぁぃぅぇぉ"
+_BAD_SOKUON = re.compile(r"っ(?:$|[っあいうえおんゃゅょぁぃぅぇぉー])")
+_VOWEL_OF = {}
+for _row, _kana in {"あ": "あかさたなはまやらわがざだばぱぁゃ", "い": "いきしちにひみりぎじぢびぴぃ",
+                    "う": "うくすつぬふむゆるぐずづぶぷぅゅゔ", "え": "えけせてねへめれげぜでべぺぇ",
+                    "お": "おこそとのほもよろをごぞどぼぽぉょ"}.items():
+    for _k in _kana:
+        _VOWEL_OF[_k] = _row
+#: How a vowel may be lengthened: お by う (とうきょう), え by い (せんせい), the others doubled.
+_LENGTHENER = {"あ": "あ", "い": "い", "う": "う", "え": "い", "お": "う"}
+#: Parts of speech of a function word: a romaji word that reads as one of these alone is English.
+FUNCTION_TAGS = STOP_TAGS | {"感動詞", "連体詞"}
+_FUNCTION_SUBTAGS = ("代名詞", "非自立", "接尾")
+
+
+def romaji_kana(word: str) -> list[str]:
+    """The hiragana a Latin word spells as romaji, before long vowels: one spelling, or two when
+    an ``n`` before a vowel may be ん (``konnichiwa`` → こんにちわ, こんいちわ); ``[]`` when the
+    word is no romaji (see the module docstring).
+
+    :param word: one query word (any case; macrons and circumflexes read as long vowels).
+    """
+    text = word.casefold().translate(_MACRONS)
+    if not 2 <= len(text) <= MAX_ROMAJI_CHARS or not _ROMAJI.fullmatch(text):
+        return []
+    spellings = [text]
+    if re.search(r"nn[aiueoy]", text):
+        spellings.append(re.sub(r"nn(?=[aiueoy])", "n'n", text))
+    found = []
+    for spelling in spellings:
+        kana = jaconv.alphabet2kana(spelling.replace("n'", "nn'")).replace("'", "")
+        if _HIRAGANA.fullmatch(kana) and not _BAD_SOKUON.search(kana) and kana not in found:
+            found.append(kana)
+    return found
+
+
+def _lengthened(kana: str) -> list[str]:
+    """``kana`` and its spellings with up to :data:`MAX_LENGTHENED` vowels lengthened (by a kana
+    or by ``ー``), fewest changes first, at most :data:`MAX_READINGS`."""
+    places = [i for i, char in enumerate(kana) if char in _VOWEL_OF
+              and not (i + 1 < len(kana) and kana[i + 1] in (_LENGTHENER[_VOWEL_OF[char]], "ー", *_SMALL))]
+    found = [kana]
+    for count in range(1, MAX_LENGTHENED + 1):
+        for chosen in itertools.combinations(places, count):
+            for marks in itertools.product(("kana", "bar"), repeat=count):
+                chars = list(kana)
+                for i, mark in sorted(zip(chosen, marks), reverse=True):
+                    chars.insert(i + 1, _LENGTHENER[_VOWEL_OF[kana[i]]] if mark == "kana" else "ー")
+                found.append("".join(chars))
+                if len(found) >= MAX_READINGS * 4:
+                    return found
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def is_function_word(kana: str) -> bool:
+    """True if Janome reads ``kana`` (hiragana) as one function word: a particle, auxiliary,
+    conjunction, interjection, adnominal, pronoun, suffix or dependent noun (まで, です, あれ, その)."""
+    tokens = janome_tokens(kana)
+    if len(tokens) != 1:
+        return False
+    tags = tokens[0].part_of_speech.split(",")
+    return tags[0] in FUNCTION_TAGS or any(sub in tags[1:3] for sub in _FUNCTION_SUBTAGS)
+
+
+def romaji_readings(word: str) -> list[str]:
+    """The folded katakana readings a Latin query word may be romaji for, most literal first
+    (``sushi`` → スシ, …; ``tokyo`` → トキョ, …, トウキョウ, トーキョー; ``test`` → none).
+
+    :returns: at most :data:`MAX_READINGS` readings of :data:`MIN_READING_KANA` or more kana, each
+        folded like a reading term (:func:`search.analysis.normalize.fold_term`); ``[]`` for a word
+        that is no romaji or reads as a function word alone.
+    """
+    readings: list[str] = []
+    for kana in romaji_kana(word):
+        if len(kana) < MIN_READING_KANA or is_function_word(kana):
+            continue
+        for spelling in _lengthened(kana):
+            reading = fold_term(to_katakana(spelling))
+            if reading not in readings:
+                readings.append(reading)
+    return readings[:MAX_READINGS]
+
+
+def romaji_alternatives(word: str, is_reading: Callable[[str], bool]) -> list[str]:
+    """The readings of :func:`romaji_readings` that the index holds as one reading term each.
+
+    :param is_reading: whether a folded katakana reading is a term of the index's reading fields
+        (:class:`search.querying.clauses.ReadingLexicon`).
+    :returns: readings to look a romaji word up by, most literal first; ``[]`` for a word that is
+        no romaji or whose readings no post has.
+    """
+    return [reading for reading in romaji_readings(word) if is_reading(reading)]

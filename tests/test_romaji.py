@@ -1,0 +1,115 @@
+"""Romaji typed without the input method finds words by reading (issue 17, kind 8)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from search.analysis.normalize import fold_term, to_katakana
+from search.analysis.romaji import is_function_word, romaji_kana, romaji_readings
+from search.querying.searcher import search_posts
+from tests.factories import build_index, ids, make_post
+
+POSTS = [
+    make_post("sushi", "夕食", "回転寿司で鯖を食べた。"),
+    make_post("sushi-ascii", "Trip report", "We ate sushi near the station."),
+    make_post("shinkansen", "出張", "新幹線で名古屋へ向かった。"),
+    make_post("tokyo", "夜景", "東京の夜景がきれいだった。"),
+    make_post("ramen", "昼食", "ラーメンを食べた。"),
+    make_post("function-words", "散歩", "駅まで歩いた。あれは何だろう。"),
+    make_post("katakana", "試験", "テストを書いてサーバーに置いた。"),
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("romaji"), POSTS)
+
+
+@pytest.mark.parametrize("q, expected, marked", [
+    ("shinkansen", ["shinkansen"], "新幹線"),    # Hepburn
+    ("sinkansen", ["shinkansen"], "新幹線"),     # kunrei-shiki
+    ("Shinkansen", ["shinkansen"], "新幹線"),
+    ("tokyo", ["tokyo"], "東京"),                # long vowels left out
+    ("toukyou", ["tokyo"], "東京"),
+    ("tōkyō", ["tokyo"], "東京"),                # macrons
+    ("ramen", ["ramen"], "ラーメン"),             # a katakana word's long vowel
+])
+def test_romaji_finds_the_word_by_reading(index, q, expected, marked):
+    page = search_posts(index, q)
+    assert [h.post_id for h in page.hits] == expected
+    assert re.findall(r"<mark>(.*?)</mark>", page.hits[0].snippet_html) == [marked]
+
+
+def test_the_latin_word_itself_ranks_first(index):
+    page = search_posts(index, "sushi")
+    assert [h.post_id for h in page.hits] == ["sushi-ascii", "sushi"]
+    assert page.hits[0].score > page.hits[1].score
+
+
+@pytest.mark.parametrize("q", ["test", "server", "made", "are", "Tests", "sever"])
+def test_english_words_are_not_read_as_romaji(index, q):
+    assert ids(search_posts(index, q)) == set()
+
+
+def test_romaji_in_a_query_of_several_words(index):
+    assert ids(search_posts(index, "sushi 回転")) == {"sushi"}
+
+
+def test_the_analysis_names_the_readings(index):
+    word = search_posts(index, "sinkansen").query_analysis["words"][0]
+    assert word["terms"]["romaji"] == ["シンカンセン"]
+
+
+@pytest.mark.parametrize("word, kana", [
+    ("konnichiwa", ["こんいちわ", "こんにちわ"]), ("kon'nichiwa", ["こんにちわ"]),
+    ("matcha", ["まっちゃ"]), ("maccha", ["まっちゃ"]), ("tyuugoku", ["ちゅうごく"]), ("hujisan", ["ふじさん"]),
+    ("test", []), ("lake", []), ("cake", []), ("python", []), ("x", []), ("JSON", []), ("gem", []),
+    ("Prize", []), ("Software", []),
+])
+def test_romaji_kana(word, kana):
+    assert romaji_kana(word) == kana
+
+
+def test_a_latin_word_the_site_writes_often_is_not_romaji(tmp_path):
+    posts = [make_post(f"uri-{i}", f"URI その{i}", "URI を組み立てる。") for i in range(10)]
+    index = build_index(tmp_path, posts + [make_post("melon", "果物", "瓜を食べた。")])
+    assert "melon" not in ids(search_posts(index, "uri"))
+    rare = build_index(tmp_path / "rare", posts[:2] + [make_post("melon", "果物", "瓜を食べた。")])
+    assert "melon" in ids(search_posts(rare, "uri"))
+
+
+def test_function_words():
+    assert is_function_word("まで") and is_function_word("です") and is_function_word("あれ")
+    assert not is_function_word("すし") and not is_function_word("しんかんせん")
+
+
+# -- properties: every spelling of a generated kana word reads back as that word ------------------
+
+#: (kana, Hepburn, kunrei-shiki)
+SYLLABLES = [
+    ("か", "ka", "ka"), ("し", "shi", "si"), ("つ", "tsu", "tu"), ("ち", "chi", "ti"), ("ふ", "fu", "hu"),
+    ("じ", "ji", "zi"), ("しゃ", "sha", "sya"), ("ちょ", "cho", "tyo"), ("じゅ", "ju", "zyu"), ("りょ", "ryo", "ryo"),
+    ("ま", "ma", "ma"), ("の", "no", "no"), ("て", "te", "te"), ("よ", "yo", "yo"), ("わ", "wa", "wa"),
+    ("ぎ", "gi", "gi"), ("ぼ", "bo", "bo"), ("ぱ", "pa", "pa"), ("せ", "se", "se"), ("ね", "ne", "ne"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(SYLLABLES), min_size=2, max_size=5), st.booleans())
+def test_hepburn_and_kunrei_read_back(syllables, final_n):
+    kana = "".join(s[0] for s in syllables) + ("ん" if final_n else "")
+    assume(not is_function_word(kana))
+    reading = fold_term(to_katakana(kana))
+    for system in (1, 2):
+        romaji = "".join(s[system] for s in syllables) + ("n" if final_n else "")
+        assert reading in romaji_readings(romaji), (romaji, kana)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10).filter(lambda w: any(c in w for c in "lqxv")))
+def test_letters_romaji_does_not_use_give_nothing(word):
+    assert romaji_readings(word) == []
