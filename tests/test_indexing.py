@@ -578,3 +578,30 @@ def test_watch_reports_an_emptied_folder_and_keeps_the_index(tmp_path):
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_watch_polls_when_the_system_refuses_a_file_observer(tmp_path, monkeypatch):
+    """With its inotify instances used up (EMFILE), watch mode scans the folder instead."""
+    import errno
+
+    from search.indexing import watch
+
+    class Refused(watch.Observer):
+        def start(self):
+            raise OSError(errno.EMFILE, "inotify instance limit reached")
+
+    monkeypatch.setattr(watch, "Observer", Refused)
+    monkeypatch.setattr(watch, "POLL_INTERVAL_S", 0.2)
+    posts = tmp_path / "posts"
+    paths = write_post_files(posts, 3)
+    root = tmp_path / "index"
+    rebuild_index(posts, root)
+    updates: list = []
+    stop, thread, errors = _watching(posts, root, updates)
+    try:
+        paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\nヤンバルクイナを見た。\n", encoding="utf-8")
+        assert _wait_for(lambda: len(updates) == 1)
+        assert (updates[0].updated, errors) == (1, [])
+    finally:
+        stop.set()
+        thread.join(10)

@@ -172,10 +172,10 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     if watch:
         from search.indexing.watch import watch_posts
 
-        click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ...")
         with _library_errors():
             watch_posts(posts_dir, index_dir, base_url=base_url, owner_dictionaries=dictionaries, future=future,
                         follow_links=follow_links, allow_shrink=allow_shrink,
+                        on_watching=lambda: click.echo(f"Watching {posts_dir} for changes (Ctrl+C stops) ..."),
                         on_update=lambda update: echo_stats(update, posts_dir),
                         on_error=lambda exc: click.echo(f"Error: {escaped(str(exc))} (still watching; the index "
                                                         "being served is unchanged)", err=True))

@@ -11,6 +11,8 @@ a post as dated in the future, an update also runs once that date has come, so t
 then although no file changed.
 
 :func:`watch_posts` blocks until ``stop`` is set (or KeyboardInterrupt), then stops the observer.
+The observer is the system's (inotify on Linux); where the system refuses one (its inotify
+instances or watches used up, ``EMFILE``/``ENOSPC``), a polling observer scans the folder instead.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Callable, Iterable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
 
 from search.errors import ReindexInProgressError
 from search.indexing.rebuild import IndexStats
@@ -34,6 +38,8 @@ from search.posts.reader import POST_SUFFIXES, is_after
 
 #: Quiet time, in seconds, after the last file event before the index is updated.
 DEBOUNCE_S = 0.3
+#: Seconds between two scans of the posts folder when the system gives no file events (polling).
+POLL_INTERVAL_S = 1.0
 #: Seconds an update waits for another reindex (a `kensaku reindex` run meanwhile) to finish.
 LOCK_WAIT_S = 600.0
 
@@ -88,7 +94,8 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
                 allow_shrink: bool = False, debounce_s: float = DEBOUNCE_S,
                 on_update: Callable[[IndexStats], None] | None = None,
                 on_error: Callable[[Exception], None] | None = None,
-                stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
+                stop: threading.Event | None = None, on_watching: Callable[[], None] | None = None,
+                ready: threading.Event | None = None) -> None:
     """Keep the index of ``posts_dir`` up to date until ``stop`` is set.
 
     :param future: index posts dated in the future too (:func:`search.indexing.update.update_index`).
@@ -102,6 +109,7 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
         (a failed update leaves the index being served untouched).
     :param stop: set it to return; None: until Ctrl+C (which lets an update under way finish; a
         second Ctrl+C raises KeyboardInterrupt).
+    :param on_watching: called once the observer is watching (a file saved from then on is seen).
     :param ready: set once the observer is watching (for tests).
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
@@ -114,9 +122,10 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
     else:
         restore = lambda: None  # noqa: E731 - the caller stops us
     events = _PostEvents()
-    observer = Observer()
-    observer.schedule(events, str(posts_dir), recursive=True)
-    observer.start()
+    observer = _started_observer(events, posts_dir)
+    events.changed.set()  # once now: a file saved while the observer was starting had no event
+    if on_watching is not None:
+        on_watching()
     if ready is not None:
         ready.set()
     due = next_publication(index_root)  # when a post skipped as dated in the future is published
@@ -154,6 +163,23 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
         restore()
         observer.stop()
         observer.join(timeout=5)
+
+
+def _started_observer(events: FileSystemEventHandler, posts_dir: Path) -> BaseObserver:
+    """A started observer of ``posts_dir``: the system's (inotify on Linux), else, when the system
+    refuses one (``OSError``: its inotify instances or watches used up), a polling observer, which
+    finds the same events by scanning the folder every :data:`POLL_INTERVAL_S` seconds."""
+    observer = Observer()
+    try:
+        observer.schedule(events, str(posts_dir), recursive=True)
+        observer.start()
+        return observer
+    except OSError:
+        observer.unschedule_all()
+    polling = PollingObserver(timeout=POLL_INTERVAL_S)
+    polling.schedule(events, str(posts_dir), recursive=True)
+    polling.start()
+    return polling
 
 
 def _stop_on_ctrl_c(stop: threading.Event):
