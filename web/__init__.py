@@ -117,30 +117,22 @@ def default_analytics_db(index_dir: str | Path, posts_dir: str | Path | None = N
 
 
 def jekyll_site(posts_dir: str | Path) -> dict[str, str]:
-    """The site's ``title`` and address (``url`` + ``baseurl``) from the Jekyll ``_config.yml``
-    beside the posts folder (in its parent, as ``_posts/`` sits in the site's root, or in it).
+    """The site's ``title`` and address (``url`` + ``baseurl``) from the Jekyll ``_config.yml`` of
+    the posts folder, as the index reads it for Liquid's ``site`` (:func:`search.posts.render.site_config`).
 
     :returns: ``{"SITE_NAME": …, "SITE_URL": …}`` with the keys found; ``{}`` when there is no
         readable ``_config.yml``.
     """
-    import yaml
+    from search.posts.render import site_config
 
-    for folder in (Path(posts_dir).parent, Path(posts_dir)):
-        config_file = folder / "_config.yml"
-        try:
-            config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        if not isinstance(config, dict):
-            continue
-        found = {}
-        if isinstance(config.get("title"), str) and config["title"].strip():
-            found["SITE_NAME"] = config["title"].strip()
-        if isinstance(config.get("url"), str) and config["url"].strip():
-            baseurl = config.get("baseurl") if isinstance(config.get("baseurl"), str) else ""
-            found["SITE_URL"] = config["url"].strip().rstrip("/") + "/" + baseurl.strip("/")
-        return found
-    return {}
+    config = site_config(Path(posts_dir))
+    found = {}
+    if isinstance(config.get("title"), str) and config["title"].strip():
+        found["SITE_NAME"] = config["title"].strip()
+    if isinstance(config.get("url"), str) and config["url"].strip():
+        baseurl = config.get("baseurl") if isinstance(config.get("baseurl"), str) else ""
+        found["SITE_URL"] = config["url"].strip().rstrip("/") + "/" + baseurl.strip("/")
+    return found
 
 
 def _origins(value: str | list | tuple) -> list[str]:
