@@ -30,7 +30,7 @@ from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
 from search.analysis.kana import has_loanword_spelling
 from search.analysis.normalize import kanji_spellings, normalize_query, to_katakana
-from search.querying.postings import field_lexicon
+from search.querying.postings import field_lexicon, spelling_key_table
 from search.querying.parser import Word
 from search.indexing.schema import (LEXICON_FIELDS, NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
@@ -140,12 +140,9 @@ class ReadingLexicon:
         first; remembered for the life of the object."""
         found = self._keys.get(prefix)
         if found is None:
-            posts: dict[str, int] = {}
-            for fieldname in self._fields:
-                for btext in self._reader.expand_prefix(fieldname, prefix):
-                    term = btext.decode("utf-8")
-                    posts[term] = posts.get(term, 0) + self._reader.doc_frequency(fieldname, btext)
-            found = self._keys[prefix] = sorted(posts, key=lambda term: (-posts[term], term))
+            reading = prefix.partition(SEPARATOR)[0]
+            table = spelling_key_table(self._reader, self._fields, SEPARATOR)
+            found = self._keys[prefix] = [term for term, _ in table.get(reading, ()) if term.startswith(prefix)]
         return found
     def word_posts(self, term: str) -> int:
         """How many posts hold ``term`` (folded) in the body or the title word field, at most."""

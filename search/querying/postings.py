@@ -124,6 +124,42 @@ def field_lexicon(reader, fieldname: str) -> frozenset[bytes]:
     return lexicon
 
 
+_key_tables: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def spelling_key_table(reader, fieldnames: Iterable[str], separator: str) -> dict[str, list[tuple[str, int]]]:
+    """Every spelling key (a term holding ``separator``: ``reading/skeleton``) of ``fieldnames``
+    in ``reader``, by reading, each with its document frequency summed over the fields, the most
+    frequent first; read whole on first use and kept as long as the reader lives, like
+    :func:`field_lexicon`.
+
+    One pass over the reading fields' term tables (~19,000 keys among 37,000 terms at 1,406
+    posts) replaces a term-table search per query word: a prefix lookup costs ~1 ms in
+    Whoosh's on-disk index, the table ~0.4 s once per index generation.
+    """
+    key = (tuple(fieldnames), separator)
+    per_reader = _key_tables.get(reader)
+    if per_reader is None:
+        with _lexicons_lock:
+            per_reader = _key_tables.setdefault(reader, {})
+    table = per_reader.get(key)
+    if table is None:
+        posts: dict[str, int] = {}
+        marker = separator.encode("utf-8")
+        for fieldname in key[0]:
+            if fieldname not in reader.schema:
+                continue
+            for btext, info in reader.iter_field(fieldname):
+                if marker in btext:
+                    term = btext.decode("utf-8")
+                    posts[term] = posts.get(term, 0) + info.doc_frequency()
+        table = {}
+        for term in sorted(posts, key=lambda t: (-posts[t], t)):
+            table.setdefault(term.partition(separator)[0], []).append((term, posts[term]))
+        per_reader[key] = table
+    return table
+
+
 class PostingsCache:
     """Terms read during one search, by segment reader, field and term (bytes).
 
