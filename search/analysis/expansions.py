@@ -31,11 +31,17 @@ class Variant:
     :ivar kind: the registered kind that produced it (``number``, ``synonym``, …), shown in the
         JSON ``query_analysis``.
     :ivar weight: its matches' score relative to the word as typed (1.0: the same word).
+    :ivar fragments: False if it is not to match as adjacent n-grams inside longer words (the
+        kanji of 気付き, 気付, are also in 気付け, another word).
+    :ivar keys: False if it is not to match by its reading or spelling keys (Janome reads the
+        kanji 気付 alone as 気付け, きつけ).
     """
 
     text: str
     kind: str
     weight: float = 1.0
+    fragments: bool = True
+    keys: bool = True
 
 
 Expander = Callable[[str], Iterable[Variant]]

@@ -26,12 +26,14 @@ from typing import Callable, Iterable
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
 from search.analysis.expansions import Variant, variants
-from search.analysis.morphemes import INFLECTED_TAGS, NAME_POS, Morpheme
+from search.analysis.morphemes import HAS_KANJI, INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
 from search.analysis.normalize import normalize_query, to_katakana
-from search.analysis.spellings import SEPARATOR, compatible, skeleton, spelling_key, split_key
+from search.analysis.spellings import (SEPARATOR, compatible, compound_skeleton, skeleton, spelling_key, split_key,
+                                      verb_readings)
 from search.analysis.symbols import name_parts
+from search.analysis import okurigana as _okurigana  # noqa: F401  (registers its expander)
 
 #: Weight of a synonym from the site's synonym file (the same word to the site owner).
 SYNONYM_WEIGHT = 1.0
@@ -140,8 +142,9 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
         else:
             units.append((morphemes[i], ""))
             i += 1
+    by_kanji = [[([key], [0])] for key in _skeleton_keys(morphemes, keys_of)]
     if not units or len(units) > MAX_SPELLING_TERMS:
-        return []
+        return by_kanji
     choices: list[list[str]] = []
     own: list[str] = []
     for morpheme, number in units:
@@ -151,20 +154,40 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
             continue
         key = spelling_key(morpheme)
         if not key:
-            return []
+            return by_kanji
         found = [key]
-        written = spelling_key(morpheme, as_written=True) if morpheme.pos in INFLECTED_TAGS else ""
-        for own_key in unique([key, written] if written else [key]):
+        for own_key in _own_keys(morpheme, key):
             reading, kanji = split_key(own_key)
             found += [k for k in keys_of(reading + SEPARATOR) if compatible(kanji, split_key(k)[1])]
         found = unique(found)
         own.append(key)
         choices.append(found[:MAX_SPELLINGS_PER_TERM])
     spellings = [list(keys) for keys in itertools.islice(itertools.product(*choices), MAX_SPELLINGS)]
-    joined = [[([key], [0])] for key in _joined_keys(morphemes, keys_of)]
+    joined = [[([key], [0])] for key in _joined_keys(morphemes, keys_of)] + by_kanji
     if spellings == [own] and not numbers and not any(keys_of(key) for key in own):
         return joined  # no spelling of the word in the index at all but, maybe, as one word
     return [_segments(keys, units) for keys in spellings] + joined
+
+
+def _own_keys(morpheme: Morpheme, key: str) -> list[str]:
+    """The keys a morpheme's other spellings may be filed under: its own; an inflected word's as
+    written too (申込み, a verb to Janome, may be the noun); a noun written with its okurigana the
+    verb's whose 連用形 it is (申し込み → 申込む's モウシコム: :func:`verb_readings`)."""
+    keys = [key]
+    if morpheme.pos in INFLECTED_TAGS:
+        keys.append(spelling_key(morpheme, as_written=True))
+    elif morpheme.pos == "名詞" and HAS_KANJI.search(morpheme.surface) and is_kana_text(morpheme.surface[-1]):
+        reading, kanji = split_key(key)
+        keys += [verb + SEPARATOR + kanji for verb in verb_readings(reading)]
+    return unique(k for k in keys if k)
+
+
+def _skeleton_keys(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[str]]) -> list[str]:
+    """The skeleton key of the word (``/書込``: :func:`search.analysis.spellings.skeleton_key`), if
+    the index holds it: words spelled with okurigana between the same kanji."""
+    kanji = compound_skeleton(morphemes)
+    key = SEPARATOR + kanji
+    return [key] if kanji and key in keys_of(key) else []
 
 
 def counts_in_kanji(morphemes: list[Morpheme]) -> bool:

@@ -13,7 +13,7 @@ from search.analysis.normalize import fold_reading, fold_term, normalize_with_of
 from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import Gram
 from search.analysis.numerals import number_keys
-from search.analysis.spellings import spelling_key
+from search.analysis.spellings import skeleton_key, spelling_key
 
 
 class AnnotatedText(str):
@@ -91,7 +91,8 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     reads another way has those readings too, at its position (日本: ニッポン and ニホン;
     :attr:`Morpheme.other_readings`). Each content word also has its spelling key there
     (``モウシコミ/申込``: :func:`search.analysis.spellings.spelling_key`), so another spelling of
-    the word finds it; a counted number its number key (``#5`` for 五 and 5 in 第五章, 第5章:
+    the word finds it, and a word with okurigana between its kanji its skeleton key (``/書込`` for
+    書き込み: :func:`search.analysis.spellings.skeleton_key`); a counted number its number key (``#5`` for 五 and 5 in 第五章, 第5章:
     :func:`search.analysis.numerals.number_keys`).
     Each term spans the word's original characters.
     """
@@ -110,6 +111,9 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
             key = spelling_key(morpheme)
             if key:
                 words.append(Gram(key, morpheme.position, morpheme.start, morpheme.end))
+        kanji = skeleton_key(morpheme)
+        if kanji:
+            words.append(Gram(kanji, morpheme.position, morpheme.start, morpheme.end))
     return words
 
 

@@ -80,6 +80,88 @@ def spelling_key(morpheme: Morpheme, *, as_written: bool = False) -> str:
     return reading + SEPARATOR + skeleton(form)
 
 
+def _is_hiragana(char: str) -> bool:
+    return "\u3041" <= char <= "\u309f"
+
+
+def has_inner_okurigana(text: str) -> bool:
+    """True if ``text`` has hiragana between two kanji (``書き込み``, ``打ち合せ``, ``入り口``): a
+    compound whose okurigana 文化庁「送り仮名の付け方」通則6 allows to leave out (書込, 打合せ, 入口)."""
+    chars = expand_iteration_marks(text)
+    kanji = [i for i, c in enumerate(chars) if HAS_KANJI.match(c)]
+    return any(j > i + 1 and all(_is_hiragana(c) for c in chars[i + 1:j]) for i, j in zip(kanji, kanji[1:]))
+
+
+def skeleton_key(morpheme: Morpheme) -> str:
+    """The **skeleton key** (``/`` and the kanji skeleton: ``/書込``) of a content morpheme whose
+    dictionary form has okurigana between two kanji (書き込み, 読み取る), else ``""``.
+
+    Filed in the reading fields beside the spelling key, so a query of the kanji alone (書込,
+    読取, 払戻: 通則6 許容, which Janome often reads differently or not at all) finds the word by
+    its kanji, however the okurigana are written; the same kanji in the same order never spell a
+    homophone of another word.
+    """
+    if morpheme.is_stop:
+        return ""
+    form = morpheme.base_form if morpheme.pos in INFLECTED_TAGS else morpheme.surface
+    if not has_inner_okurigana(form):
+        return ""
+    return SEPARATOR + skeleton(form)
+
+
+#: Parts of speech a compound of :func:`compound_skeleton` is made of.
+COMPOUND_TAGS = frozenset({"名詞", "動詞", "接頭詞"})
+
+
+def compound_skeleton(morphemes: list[Morpheme]) -> str:
+    """The kanji skeleton of a query word that is one compound written with or without its
+    okurigana (書き込み, 読込, 引落し, 払い戻し → 書込, 読込, 引落, 払戻), or ``""``.
+
+    It needs two kanji or more, only kanji and hiragana, nouns and verbs written together with no
+    particle between them (positions in a row), and each verb but the last in its 連用形, as in a
+    compound (高い山, 大きな木, 書く人 are phrases, not 高山, 大木, 書人).
+
+    :param morphemes: the word's content morphemes (stop tokens removed).
+    """
+    if not morphemes or any(m.pos not in COMPOUND_TAGS for m in morphemes):
+        return ""
+    for before, after in zip(morphemes, morphemes[1:]):
+        if after.start != before.end or after.position != before.position + 1:
+            return ""
+        if before.pos in INFLECTED_TAGS and before.surface == before.base_form:
+            return ""
+    text = expand_iteration_marks("".join(m.surface for m in morphemes))
+    if not all(HAS_KANJI.match(c) or _is_hiragana(c) for c in text):
+        return ""
+    kanji = skeleton(text)
+    return kanji if len(kanji) >= 2 else ""
+
+
+#: Kana of the イ段 and the ウ段 kana of the same consonant (a godan verb's 連用形 ending → its
+#: 終止形 ending: 込み → 込む).
+_I_TO_U = str.maketrans("イキギシチニビミリ", "ウクグスツヌブムル")
+_I_ROW = frozenset("イキギシジチニヒビピミリ")
+_E_ROW = frozenset("エケゲセゼテデネヘベペメレ")
+
+
+def verb_readings(reading: str) -> list[str]:
+    """The readings of the verbs whose 連用形 ``reading`` may be (a noun made of a verb's 連用形:
+    モウシコミ → モウシコム for 申込む, ウチアワセ → ウチアワセル for 打ち合せる), longest match
+    first; ``[]`` for a reading that ends in no イ段 or エ段 kana.
+
+    Janome reads a compound noun written with all its okurigana (申し込み) as a noun and the one
+    written without some (申込み, 打ち合せ) as the verb, whose key is its 終止形."""
+    if len(reading) < MIN_KEY_READING:
+        return []
+    last = reading[-1]
+    found = []
+    if last in _I_ROW and last.translate(_I_TO_U) != last:
+        found.append(reading[:-1] + last.translate(_I_TO_U))
+    if last in _I_ROW or last in _E_ROW:
+        found.append(reading + "ル")
+    return found
+
+
 def split_key(key: str) -> tuple[str, str]:
     """``(reading, skeleton)`` of a key."""
     reading, _, kanji = key.partition(SEPARATOR)

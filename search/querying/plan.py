@@ -25,6 +25,7 @@ from search.querying.parser import And, Node, Not, Or, Word, parse_query, words_
 from search.analysis.synonyms import Synonyms
 from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
+from search.analysis.expansions import Variant
 from search.analysis.query_analysis import first_segmentation, is_kana_text, word_variants
 from search.querying.clauses import READING_WEIGHT, ReadingLexicon, WordClause, build_clause, or_query, reading_pieces
 
@@ -101,8 +102,7 @@ class QueryPlan:
             clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
             if not word.phrase and word.field in (None, "title"):
                 variants = word_variants(word.text, synonyms)
-                clause.alternatives = [replace(build_clause(Word(v.text, field=word.field), dictionary=dictionary,
-                                                            lexicon=lexicon), weight=v.weight) for v in variants]
+                clause.alternatives = [_variant_clause(v, word, dictionary, lexicon) for v in variants]
                 clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
                 if any(v.kind == "synonym" for v in variants):
                     clause.analysis["synonyms"] = [v.text for v in variants if v.kind == "synonym"]
@@ -260,6 +260,24 @@ class QueryPlan:
 
 #: Most query words a synonym of several words (``Amazon Web Services``) is looked up across.
 MAX_SYNONYM_WORDS = 4
+
+
+#: Fields whose patterns mark a clause's n-gram fragments.
+NGRAM_PATTERN_FIELDS = frozenset({"title_ngram", "body_ngram", "anchors_ngram"})
+
+
+def _variant_clause(variant: Variant, word: Word, dictionary: str | None, lexicon) -> WordClause:
+    """The clause of a query word's variant, weighted, without the ways of matching the variant
+    leaves out (:attr:`Variant.fragments`, :attr:`Variant.keys`)."""
+    clause = replace(build_clause(Word(variant.text, field=word.field), dictionary=dictionary, lexicon=lexicon),
+                     weight=variant.weight)
+    if not variant.fragments:
+        clause.fragments = None
+        clause.patterns = [p for p in clause.patterns if p.field not in NGRAM_PATTERN_FIELDS]
+    if not variant.keys:
+        clause.readings = clause.spellings = None
+        clause.patterns = [p for p in clause.patterns if p.field not in READING_FIELDS]
+    return clause
 
 
 def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
