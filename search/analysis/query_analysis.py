@@ -33,7 +33,7 @@ from search.analysis.normalize import normalize_query, to_katakana
 from search.analysis.spellings import (SEPARATOR, compatible, compound_skeleton, skeleton, spelling_key, split_key,
                                       verb_readings)
 from search.analysis.symbols import name_parts
-from search.analysis import okurigana as _okurigana  # noqa: F401  (registers its expander)
+from search.analysis import okurigana as _okurigana, respellings as _respellings  # noqa: F401  (register expanders)
 
 #: Weight of a synonym from the site's synonym file (the same word to the site owner).
 SYNONYM_WEIGHT = 1.0
