@@ -20,6 +20,8 @@ are folded alike on both sides, so they need nothing here.
 from __future__ import annotations
 
 import itertools
+
+import jaconv
 from dataclasses import replace
 from typing import Callable, Iterable
 
@@ -99,6 +101,18 @@ def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
         katakana = to_katakana(normalize_query(text))
         morphemes = first_segmentation(query_terms(katakana, dictionary)) or morphemes
     return morphemes
+
+
+def kana_word(text: str, dictionary: str | None = None) -> list[Morpheme]:
+    """A query word typed in hiragana read as one word (``しらべる`` → the verb しらべる, whose key
+    finds 調べる), or ``[]`` if Janome cuts it or it holds katakana. :func:`word_morphemes` segments kana in
+    katakana, where Janome reads a native word as loanwords (シラベル → シ + ラベル), so a kana
+    word's spellings are also looked up by this reading."""
+    hiragana = normalize_query(text)
+    if jaconv.kata2hira(hiragana) != hiragana:
+        return []  # typed in katakana: a loanword more likely than a native word (メス is not 召す)
+    found = first_segmentation(query_terms(hiragana, dictionary))
+    return found if len(found) == 1 and found[0].surface == hiragana else []
 
 
 def word_variants(text: str, synonyms=None) -> list[Variant]:

@@ -16,6 +16,8 @@ side, a word's key is compared with the index's keys of the same reading
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from search.analysis.morphemes import HAS_KANJI, INFLECTED_TAGS, Morpheme
 from search.analysis.normalize import expand_iteration_marks, fold_reading, to_katakana
 
@@ -160,6 +162,20 @@ def verb_readings(reading: str) -> list[str]:
     if last in _I_ROW or last in _E_ROW:
         found.append(reading + "ル")
     return found
+
+
+def one_word(keys: Iterable[str]) -> bool:
+    """True if the spelling keys spell one word: their kanji skeletons are pairwise
+    :func:`compatible` (デキル/ and デキル/出来, not コウエン/公園 and コウエン/講演), at least one key
+    has kanji and none is a skeleton key alone (``/書込``) or a number key."""
+    skeletons = set()
+    for key in keys:
+        reading, kanji = split_key(key)
+        if not reading or not is_key(key) or key.startswith("#"):
+            return False
+        if kanji:
+            skeletons.add(kanji)
+    return bool(skeletons) and all(compatible(a, b) for a in skeletons for b in skeletons)
 
 
 def split_key(key: str) -> tuple[str, str]:

@@ -21,9 +21,9 @@ from whoosh import query as wq
 from search.querying.nodes import AdjacentTerms
 from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
-from search.analysis.query_analysis import (counts_in_kanji, is_kana_text, spelled_apart, spelling_alternatives,
+from search.analysis.query_analysis import (counts_in_kanji, is_kana_text, kana_word, spelled_apart, spelling_alternatives,
                                             without_spaces_beside_cjk, word_morphemes)
-from search.analysis.spellings import SEPARATOR
+from search.analysis.spellings import SEPARATOR, one_word
 from search.analysis.readings import reading_segmentations
 from search.analysis.romaji import romaji_alternatives
 from search.querying.nodes import Alternatives
@@ -86,15 +86,20 @@ class WordClause:
     alternatives: list["WordClause"] = field(default_factory=list)  # synonyms and variants
     segmentations: list[list[str]] = field(default_factory=list)  # a kana word read as index words
     weight: float = 1.0  # of a variant's matches, relative to the word as typed
+    unambiguous: bool = False  # a kana word's spellings all spell one word (できる: 出来る only)
 
     def query(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
         ways = [self.words, self.fragments if fragments else None, self.readings if readings else None]
         ways = [w for w in ways if w is not None]
         parts = [ways[0] if len(ways) == 1 else or_query(ways, kind=Alternatives)] if ways else []
-        if self.spellings is not None and (readings or not is_kana_text(self.word.text)):
-            # A kana word's spellings are by reading (found with readings, as its readings are).
-            # Only for the posts that lack the word as typed, which its own ways score already.
-            parts.append(wq.AndNot(self.spellings, parts[0]) if parts else self.spellings)
+        if self.spellings is not None and (readings or self.unambiguous or not is_kana_text(self.word.text)):
+            # A kana word's spellings are by reading (found with readings, as its readings are),
+            # unless the index spells its reading with one word's kanji only (しらべる: 調べる).
+            # Only for the posts that lack the word as typed, which its own ways score already
+            # (a reading is not the word as typed: 試す scores as ためす's spelling, not as a reading).
+            typed = [w for w in ways if w is not self.readings]
+            own = (typed[0] if len(typed) == 1 else or_query(typed, kind=Alternatives)) if typed else None
+            parts.append(wq.AndNot(self.spellings, own) if own is not None else self.spellings)
         for alt in self.alternatives:
             query = alt.query(fragments=fragments, readings=readings)
             if query is not None and alt.weight != 1.0:
@@ -215,6 +220,9 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.words = or_query(ways)
     if terms and not word.phrase and keys_of is not None:
         others = spelling_alternatives(morphemes, keys_of)
+        whole = kana_word(word.text, dictionary) if kana else []
+        if whole and [m.term for m in whole] != terms:
+            others += [o for o in spelling_alternatives(whole, keys_of) if o not in others]
         fields = {f: w for f, w in SPELLING_FIELDS.items() if not title_only or f == "title_reading"}
         ways = []
         for segments in others:
@@ -226,6 +234,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for segments in others
                             for keys, offsets in segments for f in ("title_reading", "body_reading")]
         spelling_keys = [[key for keys, _ in segments for key in keys] for segments in others]
+        clause.unambiguous = kana and one_word(key for keys in spelling_keys for key in keys)
     if grams:
         gram_texts = [g.text for g in grams]
         if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):
