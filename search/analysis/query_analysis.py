@@ -29,9 +29,10 @@ from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
 from search.analysis.expansions import Variant, variants
 from search.analysis.morphemes import HAS_KANJI, INFLECTED_TAGS, NAME_POS, Morpheme
+from search.analysis.morphemes import morphemes as morphemes_of
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
-from search.analysis.normalize import normalize_query, to_katakana
+from search.analysis.normalize import fold_reading, normalize_query, to_katakana
 from search.analysis.spellings import (SEPARATOR, compatible, compound_skeleton, skeleton, spelling_key, split_key,
                                       verb_readings)
 from search.analysis.symbols import name_parts
@@ -113,6 +114,17 @@ def kana_word(text: str, dictionary: str | None = None) -> list[Morpheme]:
         return []  # typed in katakana: a loanword more likely than a native word (メス is not 召す)
     found = first_segmentation(query_terms(hiragana, dictionary))
     return found if len(found) == 1 and found[0].surface == hiragana else []
+
+
+def conjunction_reading(text: str, dictionary: str | None = None) -> str:
+    """The folded reading of a query word that is one conjunction written with kanji (例えば →
+    タトエバ, 又は → マタハ), else ``""``. Conjunctions are stop tokens of the word fields, so such a
+    word is matched by its fragments and, like the conjunction written in kana, by this reading."""
+    found = [m for m in morphemes_of(text, dictionary) if not m.is_mark]
+    if len(found) != 1 or found[0].pos != "接続詞" or not HAS_KANJI.search(found[0].surface):
+        return ""
+    reading = to_katakana(found[0].reading)
+    return fold_reading(reading) if is_kana_text(reading) else ""
 
 
 def word_variants(text: str, synonyms=None) -> list[Variant]:

@@ -111,6 +111,17 @@ def skeleton_key(morpheme: Morpheme) -> str:
     return SEPARATOR + skeleton(form)
 
 
+def prefixed_key(prefix: Morpheme, noun: Morpheme) -> str:
+    """The spelling key of a noun with the honorific prefix お or ご written in kana before it
+    (お + 勧め → ``オススメ/勧``, as おすすめ, one word to Janome, is keyed ``オススメ/``), or ``""``."""
+    if prefix.pos != "接頭詞" or not _is_kana(prefix.surface) or noun.pos != "名詞" or noun.start != prefix.end:
+        return ""
+    key = spelling_key(noun)
+    if not key:
+        return ""
+    return fold_reading(to_katakana(prefix.surface)) + key
+
+
 #: Parts of speech a compound of :func:`compound_skeleton` is made of.
 COMPOUND_TAGS = frozenset({"名詞", "動詞", "接頭詞"})
 

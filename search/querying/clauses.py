@@ -21,8 +21,9 @@ from whoosh import query as wq
 from search.querying.nodes import AdjacentTerms
 from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
-from search.analysis.query_analysis import (counts_in_kanji, is_kana_text, kana_word, spelled_apart, spelling_alternatives,
-                                            without_spaces_beside_cjk, word_morphemes)
+from search.analysis.query_analysis import (conjunction_reading, counts_in_kanji, is_kana_text, kana_word,
+                                            spelled_apart, spelling_alternatives, without_spaces_beside_cjk,
+                                            word_morphemes)
 from search.analysis.spellings import SEPARATOR, one_word
 from search.analysis.readings import reading_segmentations
 from search.analysis.romaji import romaji_alternatives
@@ -88,11 +89,16 @@ class WordClause:
     weight: float = 1.0  # of a variant's matches, relative to the word as typed
     unambiguous: bool = False  # a kana word's spellings all spell one word (できる: 出来る only)
 
-    def query(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
+    def query(self, *, fragments: bool = True, readings: bool = True, kana_spellings: bool = True) -> wq.Query | None:
+        """The word's ways of matching, ORed: as typed, as fragments (``fragments``), by reading
+        (``readings``), by its other spellings and its variants'. A kana word's spellings are
+        matched with its readings, or without them while ``kana_spellings`` when they spell one
+        word only (:attr:`unambiguous`)."""
         ways = [self.words, self.fragments if fragments else None, self.readings if readings else None]
         ways = [w for w in ways if w is not None]
         parts = [ways[0] if len(ways) == 1 else or_query(ways, kind=Alternatives)] if ways else []
-        if self.spellings is not None and (readings or self.unambiguous or not is_kana_text(self.word.text)):
+        if self.spellings is not None and (readings or (self.unambiguous and kana_spellings)
+                                           or not is_kana_text(self.word.text)):
             # A kana word's spellings are by reading (found with readings, as its readings are),
             # unless the index spells its reading with one word's kanji only (しらべる: 調べる).
             # Only for the posts that lack the word as typed, which its own ways score already
@@ -101,7 +107,7 @@ class WordClause:
             own = (typed[0] if len(typed) == 1 else or_query(typed, kind=Alternatives)) if typed else None
             parts.append(wq.AndNot(self.spellings, own) if own is not None else self.spellings)
         for alt in self.alternatives:
-            query = alt.query(fragments=fragments, readings=readings)
+            query = alt.query(fragments=fragments, readings=readings, kana_spellings=kana_spellings)
             if query is not None and alt.weight != 1.0:
                 query = or_query([query], boost=alt.weight)
             parts.append(query)
@@ -204,7 +210,8 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     kana = is_kana_text(word.text)
     terms = [m.term for m in morphemes]
     positions = [m.position for m in morphemes]
-    if not terms and not (kana and len(word.text) >= 3):
+    conjunction = conjunction_reading(word.text, dictionary) if not terms else ""
+    if not terms and not conjunction and not (kana and len(word.text) >= 3):
         clause.analysis = {"text": word.text, "ignored": "only particles, symbols or stop words"}
         return clause  # only particles/symbols: matches nothing, and does not make the query fail
     word_fields = {"title": WORD_FIELDS["title"]} if title_only else WORD_FIELDS
@@ -263,6 +270,9 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.readings = or_query(ways) if ways else None
         clause.segmentations = segmentations
         clause.patterns += [Pattern(f, tuple(pieces)) for pieces in segmentations for f in READING_FIELDS]
+    if readings and conjunction and not title_only and not word.phrase:
+        clause.readings = or_query([wq.Term(f, conjunction, boost=READING_WEIGHT * w) for f, w in READING_FIELDS.items()])
+        clause.patterns += [Pattern(f, (conjunction,)) for f in READING_FIELDS]
     romaji: list[str] = []
     if (readings and isinstance(lexicon, ReadingLexicon) and not kana and not title_only and not word.phrase
             and len(terms) == 1 and lexicon.word_posts(terms[0]) < ROMAJI_BELOW_POSTS):

@@ -113,19 +113,24 @@ class QueryPlan:
             clauses[id(word)] = clause
         return cls(tree, clauses, normalize_query(q), dictionary, lexicon if isinstance(lexicon, ReadingLexicon) else None)
 
-    def strict(self, *, fragments: bool = True, readings: bool = True) -> wq.Query | None:
-        """Every word must match (the query tree with AND/OR/NOT as written)."""
-        return self._build(self.tree, fragments=fragments, readings=readings)
+    def strict(self, *, fragments: bool = True, readings: bool = True, kana_spellings: bool = True) -> wq.Query | None:
+        """Every word must match (the query tree with AND/OR/NOT as written).
 
-    def _build(self, node: Node | None, *, fragments: bool, readings: bool) -> wq.Query | None:
+        :param kana_spellings: a kana word's kanji spellings count without ``readings`` too (see
+            :meth:`WordClause.query`); False tells the posts found by them apart, as by reading."""
+        return self._build(self.tree, fragments=fragments, readings=readings, kana_spellings=kana_spellings)
+
+    def _build(self, node: Node | None, *, fragments: bool, readings: bool, kana_spellings: bool = True
+               ) -> wq.Query | None:
         if node is None:
             return None
         if isinstance(node, Word):
-            return self.clauses[id(node)].query(fragments=fragments, readings=readings)
+            return self.clauses[id(node)].query(fragments=fragments, readings=readings, kana_spellings=kana_spellings)
         if isinstance(node, Not):
             return None  # handled by the And/top level via exclusions()
         children = [c for c in node.children if not isinstance(c, Not)]
-        built = [self._build(c, fragments=fragments, readings=readings) for c in children]
+        built = [self._build(c, fragments=fragments, readings=readings, kana_spellings=kana_spellings)
+                 for c in children]
         built = [b for b in built if b is not None]
         if isinstance(node, Or):
             return or_query(built) if len(built) > 1 else (built[0] if built else None)
@@ -194,11 +199,18 @@ class QueryPlan:
             content = [m for m in first_segmentation(analyzed) if m.term not in RELAXED_SKIP_TERMS]
             # A name's parts count as words here (CI/CD: ci, cd), as a post may write them apart.
             name_pieces = [m for m in analyzed if m.piece and m.pos == NAME_POS]
+            # The word's other spellings (keys, variants, synonyms) count as its first word: a
+            # post that writes 引落 has the word of 引き落とし as much as one that writes it so.
+            respelled = _respellings(self.clauses[id(word)], fragments)
             for morpheme in content + name_pieces:
                 if morpheme.term in seen:
                     continue
                 seen.add(morpheme.term)
-                words.append(or_query([wq.Term(f, morpheme.term, boost=w) for f, w in word_fields.items()]))
+                as_typed = or_query([wq.Term(f, morpheme.term, boost=w) for f, w in word_fields.items()])
+                if respelled:  # only for the posts without the word as typed, which it scores already
+                    as_typed = or_query([as_typed, wq.AndNot(or_query(respelled), as_typed)])
+                words.append(as_typed)
+                respelled = []
                 sub = build_clause(Word(morpheme.surface, field=word.field), readings=False, dictionary=self.dictionary)
                 patterns += [replace(p, group=len(seen)) for p in sub.patterns]
             # Sequential dependence (Metzler & Croft 2005): two query words that stood together
@@ -260,6 +272,15 @@ class QueryPlan:
 
 #: Most query words a synonym of several words (``Amazon Web Services``) is looked up across.
 MAX_SYNONYM_WORDS = 4
+
+
+def _respellings(clause: WordClause, fragments: bool) -> list[wq.Query]:
+    """The queries of a word's other spellings: its spelling keys and its variants' and synonyms'
+    clauses (by reading only with ``fragments``, as the word's own readings)."""
+    found = [clause.spellings] if clause.spellings is not None else []
+    found += [query for alt in clause.alternatives
+              if (query := alt.query(fragments=fragments, readings=fragments)) is not None]
+    return found
 
 
 #: Fields whose patterns mark a clause's n-gram fragments.

@@ -378,10 +378,10 @@ def _has_several_terms(plan: QueryPlan) -> bool:
 
 def _strict_mode(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, docnums: list[int]) -> str:
     """The weakest kind of match the given hits needed: ``exact``, ``fragment`` or ``reading``."""
-    words_only = plan.strict(fragments=False, readings=False)
+    words_only = plan.strict(fragments=False, readings=False, kana_spellings=False)
     if words_only is not None and evaluator.evaluate(words_only, cache).mask[docnums].all():
         return "exact"
-    no_readings = plan.strict(readings=False)
+    no_readings = plan.strict(readings=False, kana_spellings=False)
     if no_readings is not None and evaluator.evaluate(no_readings, cache).mask[docnums].all():
         return "fragment"
     return "reading"
