@@ -210,8 +210,13 @@ def _own_keys(morpheme: Morpheme, key: str) -> list[str]:
 
 def _skeleton_keys(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[str]]) -> list[str]:
     """The skeleton key of the word (``/書込``: :func:`search.analysis.spellings.skeleton_key`), if
-    the index holds it: words spelled with okurigana between the same kanji."""
-    kanji = compound_skeleton(morphemes)
+    the index holds it: words spelled with okurigana between the same kanji. Janome may cut a
+    spelling without some okurigana oddly (引落とし: 引落 + と + し), so the word's kanji are
+    looked up whenever it is written in kanji and hiragana only: only one word, with okurigana
+    between those very kanji, is ever filed under the key."""
+    text = "".join(m.surface for m in morphemes)
+    kanji = skeleton(text) if len(morphemes) <= MAX_SPELLING_TERMS and all(
+        HAS_KANJI.match(c) or "\u3041" <= c <= "\u309f" for c in text) else ""
     key = SEPARATOR + kanji
     return [key] if kanji and key in keys_of(key) else []
 
