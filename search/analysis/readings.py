@@ -13,7 +13,7 @@ from search.analysis.normalize import fold_reading, fold_term, normalize_with_of
 from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import Gram
 from search.analysis.numerals import number_keys
-from search.analysis.spellings import prefixed_key, skeleton_key, spelling_key
+from search.analysis.spellings import prefixed_key, skeleton_key, spelling_key, split_skeleton_key
 
 
 class AnnotatedText(str):
@@ -92,7 +92,8 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     :attr:`Morpheme.other_readings`). Each content word also has its spelling key there
     (``モウシコミ/申込``: :func:`search.analysis.spellings.spelling_key`), so another spelling of
     the word finds it, and a word with okurigana between its kanji its skeleton key (``/書込`` for
-    書き込み: :func:`search.analysis.spellings.skeleton_key`), a noun after お or ご the key of
+    書き込み: :func:`search.analysis.spellings.skeleton_key`; ``/貼付`` for 貼り付け, which Janome
+    cuts in two: :func:`search.analysis.spellings.split_skeleton_key`), a noun after お or ご the key of
     both (``オススメ/勧`` for お勧め: :func:`search.analysis.spellings.prefixed_key`); a counted number its number key (``#5`` for 五 and 5 in 第五章, 第5章:
     :func:`search.analysis.numerals.number_keys`).
     Each term spans the word's original characters.
@@ -118,6 +119,9 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
         kanji = skeleton_key(morpheme)
         if kanji:
             words.append(Gram(kanji, morpheme.position, morpheme.start, morpheme.end))
+        kanji = split_skeleton_key(before, morpheme) if before is not None else ""
+        if kanji:
+            words.append(Gram(kanji, morpheme.position, before.start, morpheme.end))
     return words
 
 

@@ -150,6 +150,20 @@ def compound_skeleton(morphemes: list[Morpheme]) -> str:
     return kanji if len(kanji) >= 2 else ""
 
 
+def split_skeleton_key(first: Morpheme, second: Morpheme) -> str:
+    """The skeleton key of a compound Janome cut in two after its okurigana (貼り + 付け, 立ち +
+    上げ → ``/貼付``, ``/立上``): the first part a noun or a verb's 連用形 with kanji that ends in
+    hiragana, the second written right after it and starting with a kanji; else ``""``."""
+    if (first.pos not in COMPOUND_TAGS or second.pos not in COMPOUND_TAGS or first.pos == "接頭詞"
+            or second.start != first.end or second.position != first.position + 1):
+        return ""
+    if not HAS_KANJI.search(first.surface) or not _is_hiragana(first.surface[-1]) or not HAS_KANJI.match(second.surface):
+        return ""
+    if first.pos in INFLECTED_TAGS and first.surface == first.base_form:
+        return ""  # 書く人 is a phrase; only a verb's 連用形 (貼り) begins a compound
+    return SEPARATOR + skeleton(first.surface + second.surface)
+
+
 #: Kana of the イ段 and the ウ段 kana of the same consonant (a godan verb's 連用形 ending → its
 #: 終止形 ending: 込み → 込む).
 _I_TO_U = str.maketrans("イキギシチニビミリ", "ウクグスツヌブムル")
