@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
+from search.analysis import name_variants  # noqa: F401 (registers the "name" expander)
 from search.analysis.expansions import Variant, variants
 from search.analysis.morphemes import INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.ngrams import is_cjk

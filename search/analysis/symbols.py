@@ -52,7 +52,8 @@ EMOJI = "emoji"
 
 _WORD = r"[A-Za-z][A-Za-z0-9]*"
 _GENERAL_NAME = regex.compile(
-    rf"(?<![A-Za-z0-9_.@\-/+#])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD})?(?:\#(?![\ufe0f\u20e3])|\+\+|\+)?"
+    rf"(?<![A-Za-z0-9_.@\-/+#])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD}|-[0-9][A-Za-z0-9]*)?"
+    r"(?:\#(?![\ufe0f\u20e3])|\+\+|\+)?"
     r"(?![A-Za-z0-9_]|[.#+\-/@][A-Za-z0-9])")
 _SYMBOL = regex.compile(r"[.#+\-/@]")
 _PART = regex.compile(r"[A-Za-z0-9]+")
@@ -138,13 +139,42 @@ def symbol_term(surface: str, kind: str) -> str:
 def symbol_pieces(surface: str, kind: str) -> list[tuple[str, int, int]]:
     """``(term, start, end)`` of the pieces indexed beside a name or emoji at its position:
     a name's Latin/digit parts of :data:`MIN_PIECE_CHARS` or more (``@types/node`` → ``types``,
-    ``node``), an emoji without its skin tones (``👍🏽`` → ``👍``); offsets index ``surface``."""
+    ``node``) and its :func:`joined_name` (``Wi-Fi`` → ``wifi``, so ``WiFi`` finds it), an emoji
+    without its skin tones (``👍🏽`` → ``👍``); offsets index ``surface``.
+
+    A dotted name is one product, not its parts: ``ASP.NET`` is no ``ASP`` (a different, older
+    technology), so of ``X.Y`` only ``Y`` is a piece (``net``: it is a .NET technology) — except
+    a ``.js`` name, whose base names the same library (``Node.js`` is also ``node``, as its
+    authors call it)."""
     if kind == EMOJI:
         toneless = _SKIN_TONES.sub("", symbol_term(surface, kind))
         return [(toneless, 0, len(surface))] if toneless and toneless != symbol_term(surface, kind) else []
-    parts = [(m.group().casefold(), m.start(), m.end()) for m in _PART.finditer(surface)
-             if len(m.group()) >= MIN_PIECE_CHARS]
-    return parts if len(parts) > 1 or (parts and parts[0][0] != surface.casefold()) else []
+    matches = list(_PART.finditer(surface))
+    dotted = len(matches) == 2 and surface[matches[0].end():matches[1].start()] == "."
+    if dotted and matches[1].group().casefold() != "js":
+        matches = matches[1:]
+    parts = [(m.group().casefold(), m.start(), m.end()) for m in matches
+             if len(m.group()) >= MIN_PIECE_CHARS or m.group().isdigit()]  # a version: GPT-4 is also 4
+    parts = parts if len(parts) > 1 or (parts and parts[0][0] != surface.casefold()) else []
+    joined = joined_name(surface).casefold()
+    if joined and all(joined != part for part, _, _ in parts):
+        parts.append((joined, 0, len(surface)))
+    return parts
+
+
+#: Separators a name is also written without (``Wi-Fi``/``WiFi``, ``Node.js``/``NodeJS``, ``A/B``/``AB``).
+_JOINERS = frozenset(".-/")
+
+
+def joined_name(surface: str) -> str:
+    """A name written without the separators between its Latin/digit parts (``Node.js`` →
+    ``Nodejs``, ``Objective-C`` → ``ObjectiveC``, ``A/B`` → ``AB``, ``GPT-4`` → ``GPT4``), or
+    ``""`` for a name with no such separator (``C#``, ``C++``, ``.NET``, ``@types``)."""
+    matches = list(_PART.finditer(surface))
+    if len(matches) < 2 or surface[:matches[0].start()] or \
+            any(surface[a.end():b.start()] not in _JOINERS for a, b in zip(matches, matches[1:])):
+        return ""
+    return "".join(m.group() for m in matches)
 
 
 def name_parts(surface: str) -> list[str]:
