@@ -8,7 +8,8 @@ escalates and ranks:
   :func:`search.analysis.ngrams.ngrams`; :func:`without_spaces_beside_cjk` for a quoted phrase);
 * its **readings**, for a word typed in kana (:func:`search.analysis.readings.reading_segmentations`);
 * its **variants** (:func:`word_variants`): the site's synonyms, then every kind registered in
-  :mod:`search.analysis.expansions`;
+  :mod:`search.analysis.expansions`, then for a Latin word the kana it is romaji for
+  (:func:`romaji_variants`: ``sushi`` → すし);
 * its **other spellings** the index holds — okurigana written or left out, kanji or kana, a
   number in kanji or digits (:func:`spelling_alternatives`, by the keys of
   :mod:`search.analysis.spellings` and :mod:`search.analysis.numerals`).
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
@@ -30,6 +31,7 @@ from search.analysis.expansions import Variant, variants
 from search.analysis.morphemes import INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
+from search.analysis.romaji import romaji_alternatives
 from search.analysis.normalize import normalize_query, to_katakana
 from search.analysis.spellings import SEPARATOR, compatible, skeleton, spelling_key, split_key
 from search.analysis.symbols import name_parts
@@ -100,13 +102,53 @@ def word_morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
     return morphemes
 
 
-def word_variants(text: str, synonyms=None) -> list[Variant]:
+#: Weight of a Latin word's match by the kana it is romaji for (``sushi`` finding 寿司, すし),
+#: below any post holding the Latin word itself.
+ROMAJI_WEIGHT = 0.2
+
+#: A Latin word is read as romaji only while fewer posts than this hold it as written: a word the
+#: site writes often (``URI``, ``Time``) is the site's own word, not romaji typed by mistake.
+ROMAJI_BELOW_POSTS = 10
+
+
+class IndexWords(Protocol):
+    """What query analysis asks of the index (:class:`search.querying.clauses.ReadingLexicon`)."""
+
+    def __call__(self, reading: str) -> bool:
+        """Whether a folded katakana reading is a term of the reading fields."""
+
+    def occurs(self, katakana: str) -> bool:
+        """Whether the n-gram fields hold a katakana text in a row (a post written in kana)."""
+
+    def word_posts(self, term: str) -> int:
+        """How many posts hold a folded term in the body or title word field."""
+
+
+def romaji_variants(text: str, index: IndexWords | None) -> list[Variant]:
+    """A Latin query word as the kana it is romaji for (:func:`search.analysis.romaji.romaji_alternatives`),
+    each a variant of kind ``romaji`` weighing :data:`ROMAJI_WEIGHT`, analyzed as a kana word is
+    (so ``shinkansen`` finds 新幹線 by reading and しんかんせん as written); ``[]`` without an index,
+    for a word of several terms, or one that :data:`ROMAJI_BELOW_POSTS` or more posts hold."""
+    if index is None or is_kana_text(text):
+        return []
+    terms = [m.term for m in query_terms(text)]
+    if len(terms) != 1 or index.word_posts(terms[0]) >= ROMAJI_BELOW_POSTS:
+        return []
+    return [Variant(kana, "romaji", ROMAJI_WEIGHT)
+            for kana in romaji_alternatives(text, index, getattr(index, "occurs", None))]
+
+
+def word_variants(text: str, synonyms=None, index: IndexWords | None = None) -> list[Variant]:
     """The other spellings a query word is also looked for as: the synonyms the site lists for it
     (:class:`search.analysis.synonyms.Synonyms`, None: none), then the registered kinds
-    (:func:`search.analysis.expansions.variants`), without repeats."""
+    (:func:`search.analysis.expansions.variants`), then the kana a Latin word is romaji for
+    (:func:`romaji_variants`, which asks ``index``), without repeats."""
     found = [Variant(alt, "synonym", SYNONYM_WEIGHT) for alt in (synonyms.alternatives(text) if synonyms else ())]
     seen = {v.text for v in found} | {text}
-    found += [v for v in variants(text) if v.text not in seen]
+    for variant in variants(text) + romaji_variants(text, index):
+        if variant.text not in seen:
+            seen.add(variant.text)
+            found.append(variant)
     return found
 
 

@@ -100,7 +100,7 @@ class QueryPlan:
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
             if not word.phrase and word.field in (None, "title"):
-                variants = word_variants(word.text, synonyms)
+                variants = word_variants(word.text, synonyms, lexicon if isinstance(lexicon, ReadingLexicon) else None)
                 clause.alternatives = [replace(build_clause(Word(v.text, field=word.field), dictionary=dictionary,
                                                             lexicon=lexicon), weight=v.weight) for v in variants]
                 clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
