@@ -42,3 +42,16 @@ def name_variants(text: str) -> Iterator[Variant]:
             yield Variant(f"{match.group(1)}-{match.group(2)}", "name")
         if _CAMEL.fullmatch(text):
             yield Variant(" ".join(_CAMEL_PART.findall(text)), "name")
+
+
+#: A number and a symbol that counts it, and the counter word it reads as (10% is 10パーセント).
+_COUNTING_SYMBOL = re.compile(r"([0-9０-９.]+)%")
+
+
+@expander("number")
+def counted_symbols(text: str) -> Iterator[Variant]:
+    """``10%`` also as ``10パーセント``: the query word loses its ``%`` (a symbol, no term), while
+    the word is the index's number key ``#10/パーセント`` of 10%, 十パーセント and 10パーセント
+    (:mod:`search.analysis.numerals`)."""
+    if _COUNTING_SYMBOL.search(text):
+        yield Variant(_COUNTING_SYMBOL.sub(r"\1パーセント", text), "number")

@@ -31,6 +31,7 @@ from search.analysis.expansions import Variant, variants
 from search.analysis.morphemes import INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
+from search.analysis.readings import reading_of
 from search.analysis.romaji import romaji_alternatives
 from search.analysis.normalize import normalize_query, to_katakana
 from search.analysis.spellings import SEPARATOR, compatible, skeleton, spelling_key, split_key
@@ -171,7 +172,7 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
         :func:`search.analysis.numerals.number_keys`) — the word's own keys first (it is shared by every spelling that differs only in okurigana:
         受け付け and 受付 are both ``ウケツケ/受付``); ``[]`` when the index has none.
     """
-    numbers = {first: (last, key) for first, last, key in number_keys(morphemes)}
+    numbers = {first: (last, key) for first, last, key in number_keys(morphemes, inner=False)}
     # (the morpheme a key stands at, a number key or ""): a counted number (第十七話) is one unit
     units: list[tuple[Morpheme, str]] = []
     i = 0
@@ -193,6 +194,12 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
             choices.append([number])
             continue
         key = spelling_key(morpheme)
+        if not key and numbers and own:  # 目 of 二日目, 語 of 二か国語: one kana, no key; its reading
+            key = reading_of(morpheme)    # stands next to the number key all the same
+            if key:
+                own.append(key)
+                choices.append([key])
+                continue
         if not key:
             return []
         found = [key]
@@ -220,18 +227,15 @@ def counts_in_kanji(morphemes: list[Morpheme]) -> bool:
 
 def _segments(keys: list[str], units: list[tuple[Morpheme, str]]) -> list[tuple[list[str], list[int]]]:
     """``keys`` (one per unit) cut into runs that keep their relative positions: a number key
-    stands alone, since the words before it are a different number of positions away in digits
-    and in kanji."""
+    starts a run of its own, since the words before it are a different number of positions away
+    in digits and in kanji (the words after it are not: the key stands at the counter's position)."""
     segments: list[tuple[list[str], list[int]]] = []
     run: list[tuple[str, int]] = []
     for key, (morpheme, number) in zip(keys, units):
-        if number:
-            if run:
-                segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
-                run = []
-            segments.append(([key], [0]))
-        else:
-            run.append((key, morpheme.position))
+        if number and run:
+            segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
+            run = []
+        run.append((key, morpheme.position))
     if run:
         segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
     return segments
