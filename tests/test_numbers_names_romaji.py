@@ -52,6 +52,8 @@ POSTS = {
     "c-lang": ("言語2", "C言語でドライバを書いた。"),
     "version": ("モデル", "GPT-4oに要約させた。"),
     "ab": ("実験", "ABテストの結果を見た。"),
+    "spring": ("フレームワーク", "SpringBootで社内ツールを作った。"),
+    "spring-cloud": ("フレームワーク2", "Spring Cloudの設定を調べた。"),
     # kind 8
     "kana-only": ("旅日記", "きょうは、かまくらの、おてらで、だいぶつをみた。"),
     "kanji": ("旅日記2", "鎌倉で大仏を見た。"),
@@ -98,6 +100,7 @@ def test_of_a_series_the_post_with_the_querys_number_ranks_first(index):
     ("Socket.IO", {"socket"}), ("SocketIO", {"socket"}),
     ("C#", {"csharp"}), ("C＃", {"csharp"}), ("C♯", {"csharp"}),
     ("GPT-4o", {"version"}), ("A/Bテスト", {"ab"}),
+    ("Spring Boot", {"spring"}), ("spring boot", {"spring"}),  # a name written apart, posts write it together
 ])
 def test_a_tech_name_with_or_without_separators(index, q, expected):
     assert ids(search_posts(index, q)) == expected

@@ -28,6 +28,17 @@ _CAMEL = re.compile(r"(?:[A-Z][a-z]+){3,}")
 _CAMEL_PART = re.compile(r"[A-Z][a-z]+")
 
 
+#: Most words of a name written apart that are also looked for written together.
+MAX_WORDS_TOGETHER = 4
+_LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*){1,%d}" % (MAX_WORDS_TOGETHER - 1))
+
+
+def written_together(text: str) -> str:
+    """Latin words typed apart as one word (``Ruby on Rails`` → ``RubyonRails``, found as the
+    term ``rubyonrails`` of a post writing ``RubyOnRails``), or ``""`` for any other text."""
+    return text.replace(" ", "") if _LATIN_WORDS.fullmatch(text) else ""
+
+
 @expander("name")
 def name_variants(text: str) -> Iterator[Variant]:
     """The other ways a tech name in ``text`` (one query word, NFKC) is written (module docstring)."""
@@ -36,6 +47,8 @@ def name_variants(text: str) -> Iterator[Variant]:
         joined = joined_name(text[span.start:span.end])
         if joined:
             yield Variant(text[:span.start] + joined + text[span.end:], "name")
+    if written_together(text):
+        yield Variant(written_together(text), "name")
     if not spans:
         match = _LETTERS_DIGITS.fullmatch(text)
         if match:
