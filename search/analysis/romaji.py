@@ -17,8 +17,11 @@ a reader's romaji leaves out or spells otherwise:
   ``ch``; consonants that make no syllable: ``test``, ``JSON``, ``gem``, ``Prize``), and a word that is only a particle, auxiliary or other function word
   in kana (``made`` → まで, ``are`` → あれ: :func:`is_function_word`).
 
-Whether a reading is one the site holds is the caller's question (the index's reading lexicon),
-so a word becomes kana only where a post has a word of that reading.
+Which spellings a word stands for is asked of the index (:func:`romaji_alternatives`): the
+spellings as typed first, long vowels only where the word as typed is no word of the site, and
+then only the cheapest that is (so ``sushi`` never becomes すうし, 数詞). The kana found are
+looked for as a kana query word is (:func:`search.analysis.query_analysis.romaji_variants`), so a
+post written in kana only (しんかんせん) is found as well as one in kanji (新幹線).
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ MAX_ROMAJI_CHARS = 30
 MIN_READING_KANA = 2
 #: Most candidate readings of one word (each is one term lookup in the reading fields).
 MAX_READINGS = 24
-#: Most vowels lengthened at once in one candidate.
-MAX_LENGTHENED = 2
+#: Most spellings of one word looked for as text in a row (a post in kana) when none is a reading.
+MAX_TEXT_LOOKUPS = 12
 
 _MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ee", "ō": "ou",
                           "â": "aa", "î": "ii", "û": "uu", "ê": "ee", "ô": "ou"})
@@ -181,13 +184,15 @@ def romaji_alternatives(word: str, is_reading: Callable[[str], bool],
     :returns: hiragana spellings (at most :data:`MAX_READINGS`); ``[]`` for a word that is no
         romaji or that no post holds in any spelling.
     """
-    tiers = romaji_spellings(word)
-    checks = [lambda kana: is_reading(fold_term(to_katakana(kana)))]
-    if occurs is not None:
-        checks.append(lambda kana: occurs(to_katakana(kana)))
-    for check in checks:
-        for tier in tiers:
-            found = [kana for kana in tier[:MAX_READINGS] if check(kana)]
-            if found:
-                return found
+    tiers = [tier[:MAX_READINGS] for tier in romaji_spellings(word)]
+    for tier in tiers:
+        found = [kana for kana in tier if is_reading(fold_term(to_katakana(kana)))]
+        if found:
+            return found
+    budget = MAX_TEXT_LOOKUPS  # each is a positional n-gram lookup: the literal spellings first
+    for tier in tiers if occurs is not None else ():
+        found = [kana for kana in tier[:budget] if occurs(to_katakana(kana))]
+        budget -= len(tier)
+        if found or budget <= 0:
+            return found
     return []

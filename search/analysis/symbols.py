@@ -10,13 +10,17 @@ so an emoji was no term at all. :func:`symbol_spans` finds both kinds in a (norm
 
 * A **name** is a known name of ``data/tech_names.txt`` (``C#``, ``C++17``, ``.NET``), or, by the
   general rule, two Latin words (each starting with a letter) joined by ``.`` ``#`` ``+`` ``-``
-  ``/`` ``@``, or one, optionally led by ``.`` or ``@`` and ended by ``#``, ``++`` or ``+`` — with
+  ``/`` ``@``, or a Latin word and a version after a hyphen (``GPT-4``, ``GPT-4o``, ``UTF-8``), or
+  one word, optionally led by ``.`` or ``@`` and ended by ``#``, ``++`` or ``+`` — with
   at least one symbol (``Objective-C``, ``ASP.NET``, ``TCP/IP``, ``F#``, ``@types/node``). Longer
   chains are file and host names (``ruby-2.1.0.tar.gz``, ``www.ruby-lang.org``), left to Janome as
   before: as one term with pieces they lengthened release posts and cost known-item rank. Its term is the folded name;
-  its parts of two or more characters are *pieces* at the same position (``Node.js`` is also
-  ``node`` and ``js``; ``C#`` is no ``c``), so a part still finds the name but a one-letter
-  name never matches another (``C#`` ≠ ``C1`` ≠ ``C言語``).
+  its parts of two or more characters (or digits: a version) are *pieces* at the same position
+  (``Node.js`` is also ``node`` and ``js``; ``C#`` is no ``c``; ``ASP.NET`` is no ``asp``:
+  :func:`symbol_pieces`), so a part still finds the name but a one-letter name never matches
+  another (``C#`` ≠ ``C1`` ≠ ``C言語``), and so is its joined form (``Wi-Fi`` is also ``wifi``:
+  :func:`joined_name`), which finds it for ``WiFi``. ``♯`` is folded to ``#`` beforehand
+  (:mod:`search.analysis.normalize`), so ``C♯`` is ``C#``.
 * An **emoji** is an extended grapheme cluster (Unicode UAX #29, the ``regex`` module's ``\\X``)
   holding an emoji: a character of ``Emoji_Presentation``, a pictograph of the emoji planes, a
   regional-indicator flag, a keycap (U+20E3), an ``Emoji`` character of the Miscellaneous Symbols
