@@ -196,7 +196,7 @@ def number_keys(morphemes: list[Morpheme], *, inner: bool = True) -> list[tuple[
             found.append((i - 1 if prefix else i, j if counter is not None else j - 1,
                           f"{NUMBER_MARK}{prefix}{value}/{_counter_reading(counter) if counter is not None else ''}"))
     for k, morpheme in enumerate(morphemes):  # 四月, 十二月: one IPADIC word each
-        match = _NUMBERED_WORD.fullmatch(morpheme.surface) if morpheme.pos == "名詞" else None
+        match = _NUMBERED_WORD.fullmatch(morpheme.surface) if morpheme.surface[-1:] == "月" else None
         value = number_value(match.group(1)) if match else None
         if value is not None:
             found.append((k, k, f"{NUMBER_MARK}{value}/{fold_reading(COUNTER_READINGS[match.group(2)])}"))
