@@ -61,7 +61,7 @@ def test_romaji_in_a_query_of_several_words(index):
 
 def test_the_analysis_names_the_readings(index):
     word = search_posts(index, "sinkansen").query_analysis["words"][0]
-    assert word["terms"]["romaji"] == ["シンカンセン"]
+    assert word["variants"] == [{"text": "しんかんせん", "kind": "romaji"}]
 
 
 @pytest.mark.parametrize("word, kana", [

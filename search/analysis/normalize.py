@@ -57,6 +57,12 @@ def _read_kanji_variants(path: Path) -> dict[int, int]:
 
 
 _KANJI_VARIANTS = _read_kanji_variants(KANJI_VARIANTS_FILE)
+#: Symbols NFKC leaves apart from the ASCII one a name is typed with: the music sharp of ``C♯``
+#: and ``F♯`` (U+266F; the languages' names are "C sharp", Microsoft writes them ``C#``).
+_SYMBOL_FOLDS = {0x266F: ord("#")}
+#: Every one-for-one fold made before NFKC (offsets do not move).
+_CHAR_FOLDS = {**_KANJI_VARIANTS, **_SYMBOL_FOLDS}
+_HAS_CHAR_FOLD = re.compile("[" + "".join(re.escape(chr(c)) for c in _CHAR_FOLDS) + "]")
 #: The kanji that variants are folded to (高 for 髙): a term holding one may be written otherwise.
 KANJI_VARIANT_FORMS = frozenset(chr(form) for form in _KANJI_VARIANTS.values())
 _HAS_KANJI_VARIANT = re.compile("[" + "".join(re.escape(chr(c)) for c in _KANJI_VARIANTS) + "]")
@@ -110,8 +116,8 @@ def normalize_with_offsets(text: str) -> NormalizedText:
     :param text: any text, e.g. a post body as shown to the reader.
     :returns: the normalized text and its offset map (identity ranges when nothing changed).
     """
-    if _HAS_KANJI_VARIANT.search(text):  # one character for one: the offsets do not move
-        text = text.translate(_KANJI_VARIANTS)
+    if _HAS_CHAR_FOLD.search(text):  # one character for one: the offsets do not move
+        text = text.translate(_CHAR_FOLDS)
     if unicodedata.is_normalized("NFKC", text) and not any(m in text for m in _SPACING_VOICED_MARKS):
         if "," not in text:
             return NormalizedText(text, range(len(text)), range(1, len(text) + 1))

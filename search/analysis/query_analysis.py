@@ -8,7 +8,8 @@ escalates and ranks:
   :func:`search.analysis.ngrams.ngrams`; :func:`without_spaces_beside_cjk` for a quoted phrase);
 * its **readings**, for a word typed in kana (:func:`search.analysis.readings.reading_segmentations`);
 * its **variants** (:func:`word_variants`): the site's synonyms, then every kind registered in
-  :mod:`search.analysis.expansions`;
+  :mod:`search.analysis.expansions`, then for a Latin word the kana it is romaji for
+  (:func:`romaji_variants`: ``sushi`` → すし);
 * its **other spellings** the index holds — okurigana written or left out, kanji or kana, a
   number in kanji or digits (:func:`spelling_alternatives`, by the keys of
   :mod:`search.analysis.spellings` and :mod:`search.analysis.numerals`).
@@ -23,17 +24,20 @@ import itertools
 
 import jaconv
 from dataclasses import replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
+from search.analysis import name_variants  # noqa: F401 (registers the "name" expander)
 from search.analysis.expansions import Variant, variants
 from search.analysis.morphemes import HAS_KANJI, INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.morphemes import morphemes as morphemes_of
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
+from search.analysis.readings import reading_of
+from search.analysis.romaji import romaji_alternatives
 from search.analysis.normalize import fold_reading, normalize_query, to_katakana
-from search.analysis.spellings import (SEPARATOR, compatible, compound_skeleton, skeleton, spelling_key, split_key,
+from search.analysis.spellings import (SEPARATOR, compatible, skeleton, spelling_key, split_key,
                                       verb_readings)
 from search.analysis.symbols import name_parts
 from search.analysis import okurigana as _okurigana, respellings as _respellings  # noqa: F401  (register expanders)
@@ -127,13 +131,53 @@ def conjunction_reading(text: str, dictionary: str | None = None) -> str:
     return fold_reading(reading) if is_kana_text(reading) else ""
 
 
-def word_variants(text: str, synonyms=None) -> list[Variant]:
+#: Weight of a Latin word's match by the kana it is romaji for (``sushi`` finding 寿司, すし),
+#: below any post holding the Latin word itself.
+ROMAJI_WEIGHT = 0.2
+
+#: A Latin word is read as romaji only while fewer posts than this hold it as written: a word the
+#: site writes often (``URI``, ``Time``) is the site's own word, not romaji typed by mistake.
+ROMAJI_BELOW_POSTS = 10
+
+
+class IndexWords(Protocol):
+    """What query analysis asks of the index (:class:`search.querying.clauses.ReadingLexicon`)."""
+
+    def __call__(self, reading: str) -> bool:
+        """Whether a folded katakana reading is a term of the reading fields."""
+
+    def occurs(self, katakana: str) -> bool:
+        """Whether the n-gram fields hold a katakana text in a row (a post written in kana)."""
+
+    def word_posts(self, term: str) -> int:
+        """How many posts hold a folded term in the body or title word field."""
+
+
+def romaji_variants(text: str, index: IndexWords | None) -> list[Variant]:
+    """A Latin query word as the kana it is romaji for (:func:`search.analysis.romaji.romaji_alternatives`),
+    each a variant of kind ``romaji`` weighing :data:`ROMAJI_WEIGHT`, analyzed as a kana word is
+    (so ``shinkansen`` finds 新幹線 by reading and しんかんせん as written); ``[]`` without an index,
+    for a word of several terms, or one that :data:`ROMAJI_BELOW_POSTS` or more posts hold."""
+    if index is None or is_kana_text(text):
+        return []
+    terms = [m.term for m in query_terms(text)]
+    if len(terms) != 1 or index.word_posts(terms[0]) >= ROMAJI_BELOW_POSTS:
+        return []
+    return [Variant(kana, "romaji", ROMAJI_WEIGHT)
+            for kana in romaji_alternatives(text, index, getattr(index, "occurs", None))]
+
+
+def word_variants(text: str, synonyms=None, index: IndexWords | None = None) -> list[Variant]:
     """The other spellings a query word is also looked for as: the synonyms the site lists for it
     (:class:`search.analysis.synonyms.Synonyms`, None: none), then the registered kinds
-    (:func:`search.analysis.expansions.variants`), without repeats."""
+    (:func:`search.analysis.expansions.variants`), then the kana a Latin word is romaji for
+    (:func:`romaji_variants`, which asks ``index``), without repeats."""
     found = [Variant(alt, "synonym", SYNONYM_WEIGHT) for alt in (synonyms.alternatives(text) if synonyms else ())]
     seen = {v.text for v in found} | {text}
-    found += [v for v in variants(text) if v.text not in seen]
+    for variant in variants(text) + romaji_variants(text, index):
+        if variant.text not in seen:
+            seen.add(variant.text)
+            found.append(variant)
     return found
 
 
@@ -156,7 +200,7 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
         :func:`search.analysis.numerals.number_keys`) — the word's own keys first (it is shared by every spelling that differs only in okurigana:
         受け付け and 受付 are both ``ウケツケ/受付``); ``[]`` when the index has none.
     """
-    numbers = {first: (last, key) for first, last, key in number_keys(morphemes)}
+    numbers = {first: (last, key) for first, last, key in number_keys(morphemes, inner=False)}
     # (the morpheme a key stands at, a number key or ""): a counted number (第十七話) is one unit
     units: list[tuple[Morpheme, str]] = []
     i = 0
@@ -179,6 +223,12 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
             choices.append([number])
             continue
         key = spelling_key(morpheme)
+        if not key and numbers and own:  # 目 of 二日目, 語 of 二か国語: one kana, no key; its reading
+            key = reading_of(morpheme)    # stands next to the number key all the same
+            if key:
+                own.append(key)
+                choices.append([key])
+                continue
         if not key:
             return by_kanji
         found = [key]
@@ -231,18 +281,15 @@ def counts_in_kanji(morphemes: list[Morpheme]) -> bool:
 
 def _segments(keys: list[str], units: list[tuple[Morpheme, str]]) -> list[tuple[list[str], list[int]]]:
     """``keys`` (one per unit) cut into runs that keep their relative positions: a number key
-    stands alone, since the words before it are a different number of positions away in digits
-    and in kanji."""
+    starts a run of its own, since the words before it are a different number of positions away
+    in digits and in kanji (the words after it are not: the key stands at the counter's position)."""
     segments: list[tuple[list[str], list[int]]] = []
     run: list[tuple[str, int]] = []
     for key, (morpheme, number) in zip(keys, units):
-        if number:
-            if run:
-                segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
-                run = []
-            segments.append(([key], [0]))
-        else:
-            run.append((key, morpheme.position))
+        if number and run:
+            segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
+            run = []
+        run.append((key, morpheme.position))
     if run:
         segments.append(([k for k, _ in run], [p - run[0][1] for _, p in run]))
     return segments

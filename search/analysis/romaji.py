@@ -17,8 +17,11 @@ a reader's romaji leaves out or spells otherwise:
   ``ch``; consonants that make no syllable: ``test``, ``JSON``, ``gem``, ``Prize``), and a word that is only a particle, auxiliary or other function word
   in kana (``made`` → まで, ``are`` → あれ: :func:`is_function_word`).
 
-Whether a reading is one the site holds is the caller's question (the index's reading lexicon),
-so a word becomes kana only where a post has a word of that reading.
+Which spellings a word stands for is asked of the index (:func:`romaji_alternatives`): the
+spellings as typed first, long vowels only where the word as typed is no word of the site, and
+then only the cheapest that is (so ``sushi`` never becomes すうし, 数詞). The kana found are
+looked for as a kana query word is (:func:`search.analysis.query_analysis.romaji_variants`), so a
+post written in kana only (しんかんせん) is found as well as one in kanji (新幹線).
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ MAX_ROMAJI_CHARS = 30
 MIN_READING_KANA = 2
 #: Most candidate readings of one word (each is one term lookup in the reading fields).
 MAX_READINGS = 24
-#: Most vowels lengthened at once in one candidate.
-MAX_LENGTHENED = 2
+#: Most spellings of one word looked for as text in a row (a post in kana) when none is a reading.
+MAX_TEXT_LOOKUPS = 12
 
 _MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ee", "ō": "ou",
                           "â": "aa", "î": "ii", "û": "uu", "ê": "ee", "ô": "ou"})
@@ -86,22 +89,42 @@ def romaji_kana(word: str) -> list[str]:
     return found
 
 
-def _lengthened(kana: str) -> list[str]:
-    """``kana`` and its spellings with up to :data:`MAX_LENGTHENED` vowels lengthened (by a kana
-    or by ``ー``), fewest changes first, at most :data:`MAX_READINGS`."""
+#: What lengthening a vowel costs: お by う (とうきょう), え by い (せんせい) and any vowel by ー (a
+#: katakana word's ラーメン) are how Hepburn as commonly typed drops a long vowel; a doubled vowel
+#: (おおさか, しゅうり) is rarer, and costs as much as two of those.
+_COST = {"kana": 1, "bar": 1, "double": 2}
+#: Most lengthening cost of one spelling (two common long vowels, or one doubled vowel).
+MAX_COST = 2
+
+
+def _lengthening(kana: str) -> list[list[str]]:
+    """``kana`` and its spellings with vowels lengthened, by cost (:data:`_COST`): ``[[kana],
+    [cost 1…], [cost 2…]]``, at most :data:`MAX_READINGS` × 4 in all."""
     places = [i for i, char in enumerate(kana) if char in _VOWEL_OF
               and not (i + 1 < len(kana) and kana[i + 1] in (_LENGTHENER[_VOWEL_OF[char]], "ー", *_SMALL))]
-    found = [kana]
-    for count in range(1, MAX_LENGTHENED + 1):
+    tiers: list[list[str]] = [[kana]] + [[] for _ in range(MAX_COST)]
+    total = 1
+
+    def marks_of(i: int) -> list[tuple[str, str]]:
+        vowel = _VOWEL_OF[kana[i]]
+        if _LENGTHENER[vowel] != vowel:  # お by う, also by お (おおさか); え by い, also by え (ねえさん)
+            return [("kana", _LENGTHENER[vowel]), ("bar", "ー"), ("double", vowel)]
+        return [("bar", "ー"), ("double", vowel)]  # ああ, いい, うう
+
+    for count in range(1, MAX_COST + 1):
         for chosen in itertools.combinations(places, count):
-            for marks in itertools.product(("kana", "bar"), repeat=count):
+            for marks in itertools.product(*(marks_of(i) for i in chosen)):
+                cost = sum(_COST[kind] for kind, _ in marks)
+                if cost > MAX_COST:
+                    continue
                 chars = list(kana)
-                for i, mark in sorted(zip(chosen, marks), reverse=True):
-                    chars.insert(i + 1, _LENGTHENER[_VOWEL_OF[kana[i]]] if mark == "kana" else "ー")
-                found.append("".join(chars))
-                if len(found) >= MAX_READINGS * 4:
-                    return found
-    return found
+                for i, (_, mark) in sorted(zip(chosen, marks), reverse=True):
+                    chars.insert(i + 1, mark)
+                tiers[cost].append("".join(chars))
+                total += 1
+                if total >= MAX_READINGS * 4:
+                    return tiers
+    return tiers
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,6 +138,25 @@ def is_function_word(kana: str) -> bool:
     return tags[0] in FUNCTION_TAGS or any(sub in tags[1:3] for sub in _FUNCTION_SUBTAGS)
 
 
+def romaji_spellings(word: str) -> list[list[str]]:
+    """The hiragana spellings a Latin query word may be romaji for, by how much they add to what
+    was typed: the spellings as typed first, then with long vowels (:func:`_lengthening`), each
+    tier without repeats (``sushi`` → ``[["すし"], ["すうし", "すーし", "すしい", …], …]``).
+
+    :returns: ``[]`` for a word that is no romaji, reads as a function word alone or as fewer than
+        :data:`MIN_READING_KANA` kana.
+    """
+    tiers: list[list[str]] = []
+    for kana in romaji_kana(word):
+        if len(kana) < MIN_READING_KANA or is_function_word(kana):
+            continue
+        for cost, spellings in enumerate(_lengthening(kana)):
+            while len(tiers) <= cost:
+                tiers.append([])
+            tiers[cost] += [s for s in spellings if s not in tiers[cost]]
+    return tiers
+
+
 def romaji_readings(word: str) -> list[str]:
     """The folded katakana readings a Latin query word may be romaji for, most literal first
     (``sushi`` → スシ, …; ``tokyo`` → トキョ, …, トウキョウ, トーキョー; ``test`` → none).
@@ -123,23 +165,34 @@ def romaji_readings(word: str) -> list[str]:
         folded like a reading term (:func:`search.analysis.normalize.fold_term`); ``[]`` for a word
         that is no romaji or reads as a function word alone.
     """
-    readings: list[str] = []
-    for kana in romaji_kana(word):
-        if len(kana) < MIN_READING_KANA or is_function_word(kana):
-            continue
-        for spelling in _lengthened(kana):
-            reading = fold_term(to_katakana(spelling))
-            if reading not in readings:
-                readings.append(reading)
-    return readings[:MAX_READINGS]
+    readings = [fold_term(to_katakana(s)) for tier in romaji_spellings(word) for s in tier]
+    return list(dict.fromkeys(readings))[:MAX_READINGS]
 
 
-def romaji_alternatives(word: str, is_reading: Callable[[str], bool]) -> list[str]:
-    """The readings of :func:`romaji_readings` that the index holds as one reading term each.
+def romaji_alternatives(word: str, is_reading: Callable[[str], bool],
+                        occurs: Callable[[str], bool] | None = None) -> list[str]:
+    """The kana a romaji word stands for on this site: the spellings of the cheapest tier of
+    :func:`romaji_spellings` that is a word's reading in the index (``is_reading``), else of the
+    cheapest tier whose kana stand in some post as written (``occurs``: a post in kana only).
 
-    :param is_reading: whether a folded katakana reading is a term of the index's reading fields
-        (:class:`search.querying.clauses.ReadingLexicon`).
-    :returns: readings to look a romaji word up by, most literal first; ``[]`` for a word that is
-        no romaji or whose readings no post has.
+    A long vowel is thus added only where the word as typed is no word of the site: ``sushi`` is
+    すし (寿司) and never すうし (数詞, スウシ), ``tokyo`` is とうきょう where no post has ときょ, and
+    ``shoyu`` しょうゆ (醤油) before the rarer doubled vowel of しょゆう (所有).
+
+    :param is_reading: whether a folded katakana reading is a term of the index's reading fields.
+    :param occurs: whether the index's n-gram fields hold a kana text (katakana) in a row.
+    :returns: hiragana spellings (at most :data:`MAX_READINGS`); ``[]`` for a word that is no
+        romaji or that no post holds in any spelling.
     """
-    return [reading for reading in romaji_readings(word) if is_reading(reading)]
+    tiers = [tier[:MAX_READINGS] for tier in romaji_spellings(word)]
+    for tier in tiers:
+        found = [kana for kana in tier if is_reading(fold_term(to_katakana(kana)))]
+        if found:
+            return found
+    budget = MAX_TEXT_LOOKUPS  # each is a positional n-gram lookup: the literal spellings first
+    for tier in tiers if occurs is not None else ():
+        found = [kana for kana in tier[:budget] if occurs(to_katakana(kana))]
+        budget -= len(tier)
+        if found or budget <= 0:
+            return found
+    return []

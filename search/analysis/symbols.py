@@ -10,13 +10,17 @@ so an emoji was no term at all. :func:`symbol_spans` finds both kinds in a (norm
 
 * A **name** is a known name of ``data/tech_names.txt`` (``C#``, ``C++17``, ``.NET``), or, by the
   general rule, two Latin words (each starting with a letter) joined by ``.`` ``#`` ``+`` ``-``
-  ``/`` ``@``, or one, optionally led by ``.`` or ``@`` and ended by ``#``, ``++`` or ``+`` — with
+  ``/`` ``@``, or a Latin word and a version after a hyphen (``GPT-4``, ``GPT-4o``, ``UTF-8``), or
+  one word, optionally led by ``.`` or ``@`` and ended by ``#``, ``++`` or ``+`` — with
   at least one symbol (``Objective-C``, ``ASP.NET``, ``TCP/IP``, ``F#``, ``@types/node``). Longer
   chains are file and host names (``ruby-2.1.0.tar.gz``, ``www.ruby-lang.org``), left to Janome as
   before: as one term with pieces they lengthened release posts and cost known-item rank. Its term is the folded name;
-  its parts of two or more characters are *pieces* at the same position (``Node.js`` is also
-  ``node`` and ``js``; ``C#`` is no ``c``), so a part still finds the name but a one-letter
-  name never matches another (``C#`` ≠ ``C1`` ≠ ``C言語``).
+  its parts of two or more characters (or digits: a version) are *pieces* at the same position
+  (``Node.js`` is also ``node`` and ``js``; ``C#`` is no ``c``; ``ASP.NET`` is no ``asp``:
+  :func:`symbol_pieces`), so a part still finds the name but a one-letter name never matches
+  another (``C#`` ≠ ``C1`` ≠ ``C言語``), and so is its joined form (``Wi-Fi`` is also ``wifi``:
+  :func:`joined_name`), which finds it for ``WiFi``. ``♯`` is folded to ``#`` beforehand
+  (:mod:`search.analysis.normalize`), so ``C♯`` is ``C#``.
 * An **emoji** is an extended grapheme cluster (Unicode UAX #29, the ``regex`` module's ``\\X``)
   holding an emoji: a character of ``Emoji_Presentation``, a pictograph of the emoji planes, a
   regional-indicator flag, a keycap (U+20E3), an ``Emoji`` character of the Miscellaneous Symbols
@@ -52,7 +56,8 @@ EMOJI = "emoji"
 
 _WORD = r"[A-Za-z][A-Za-z0-9]*"
 _GENERAL_NAME = regex.compile(
-    rf"(?<![A-Za-z0-9_.@\-/+#])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD})?(?:\#(?![\ufe0f\u20e3])|\+\+|\+)?"
+    rf"(?<![A-Za-z0-9_.@\-/+#])(?:[.@](?={_WORD}))?{_WORD}(?:[.#+\-/@]{_WORD}|-[0-9][A-Za-z0-9]*)?"
+    r"(?:\#(?![\ufe0f\u20e3])|\+\+|\+)?"
     r"(?![A-Za-z0-9_]|[.#+\-/@][A-Za-z0-9])")
 _SYMBOL = regex.compile(r"[.#+\-/@]")
 _PART = regex.compile(r"[A-Za-z0-9]+")
@@ -138,13 +143,42 @@ def symbol_term(surface: str, kind: str) -> str:
 def symbol_pieces(surface: str, kind: str) -> list[tuple[str, int, int]]:
     """``(term, start, end)`` of the pieces indexed beside a name or emoji at its position:
     a name's Latin/digit parts of :data:`MIN_PIECE_CHARS` or more (``@types/node`` → ``types``,
-    ``node``), an emoji without its skin tones (``👍🏽`` → ``👍``); offsets index ``surface``."""
+    ``node``) and its :func:`joined_name` (``Wi-Fi`` → ``wifi``, so ``WiFi`` finds it), an emoji
+    without its skin tones (``👍🏽`` → ``👍``); offsets index ``surface``.
+
+    A dotted name is one product, not its parts: ``ASP.NET`` is no ``ASP`` (a different, older
+    technology), so of ``X.Y`` only ``Y`` is a piece (``net``: it is a .NET technology) — except
+    a ``.js`` name, whose base names the same library (``Node.js`` is also ``node``, as its
+    authors call it)."""
     if kind == EMOJI:
         toneless = _SKIN_TONES.sub("", symbol_term(surface, kind))
         return [(toneless, 0, len(surface))] if toneless and toneless != symbol_term(surface, kind) else []
-    parts = [(m.group().casefold(), m.start(), m.end()) for m in _PART.finditer(surface)
-             if len(m.group()) >= MIN_PIECE_CHARS]
-    return parts if len(parts) > 1 or (parts and parts[0][0] != surface.casefold()) else []
+    matches = list(_PART.finditer(surface))
+    dotted = len(matches) == 2 and surface[matches[0].end():matches[1].start()] == "."
+    if dotted and matches[1].group().casefold() != "js":
+        matches = matches[1:]
+    parts = [(m.group().casefold(), m.start(), m.end()) for m in matches
+             if len(m.group()) >= MIN_PIECE_CHARS or m.group().isdigit()]  # a version: GPT-4 is also 4
+    parts = parts if len(parts) > 1 or (parts and parts[0][0] != surface.casefold()) else []
+    joined = joined_name(surface).casefold()
+    if joined and all(joined != part for part, _, _ in parts):
+        parts.append((joined, 0, len(surface)))
+    return parts
+
+
+#: Separators a name is also written without (``Wi-Fi``/``WiFi``, ``Node.js``/``NodeJS``, ``A/B``/``AB``).
+_JOINERS = frozenset(".-/")
+
+
+def joined_name(surface: str) -> str:
+    """A name written without the separators between its Latin/digit parts (``Node.js`` →
+    ``Nodejs``, ``Objective-C`` → ``ObjectiveC``, ``A/B`` → ``AB``, ``GPT-4`` → ``GPT4``), or
+    ``""`` for a name with no such separator (``C#``, ``C++``, ``.NET``, ``@types``)."""
+    matches = list(_PART.finditer(surface))
+    if len(matches) < 2 or surface[:matches[0].start()] or \
+            any(surface[a.end():b.start()] not in _JOINERS for a, b in zip(matches, matches[1:])):
+        return ""
+    return "".join(m.group() for m in matches)
 
 
 def name_parts(surface: str) -> list[str]:

@@ -26,7 +26,6 @@ from search.analysis.query_analysis import (conjunction_reading, counts_in_kanji
                                             word_morphemes)
 from search.analysis.spellings import SEPARATOR, one_word
 from search.analysis.readings import reading_segmentations
-from search.analysis.romaji import romaji_alternatives
 from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
 from search.analysis.kana import has_loanword_spelling
@@ -48,15 +47,6 @@ SPELLING_WEIGHT = 0.8
 SPELLING_FIELDS = {"title_reading": WORD_FIELDS["title"] * SPELLING_WEIGHT,
                    "anchors_reading": WORD_FIELDS["anchors"] * SPELLING_WEIGHT,
                    "body_reading": WORD_FIELDS["body"] * SPELLING_WEIGHT}
-
-#: Weight of a Latin word's match by a reading it is romaji for (``sushi`` finding 寿司), below
-#: any post holding the Latin word itself.
-ROMAJI_WEIGHT = 0.2
-
-#: A Latin word is read as romaji only while fewer posts than this hold it as written: a word the
-#: site writes often (``URI``, ``Time``) is the site's own word, not romaji typed by mistake.
-ROMAJI_BELOW_POSTS = 10
-
 
 def or_query(parts: list[wq.Query], boost: float = 1.0, kind: type = wq.Or) -> wq.Query:
     """``Or`` that always uses Whoosh's union matcher: its "preloaded" array matcher, which Whoosh
@@ -155,6 +145,39 @@ class ReadingLexicon:
             table = spelling_key_table(self._reader, self._fields, SEPARATOR)
             found = self._keys[prefix] = [term for term, _ in table.get(reading, ()) if term.startswith(prefix)]
         return found
+    def occurs(self, katakana: str) -> bool:
+        """Whether the title or body n-gram field holds ``katakana``'s query grams in a row in one
+        post (a post written in kana: しんかんせん); remembered for the life of the object."""
+        known = self._known.get("\0" + katakana)
+        if known is None:
+            grams = ngrams(katakana, query=True)
+            known = bool(grams) and any(self._in_a_row(f, grams) for f in ("title_ngram", "body_ngram")
+                                        if f in self._reader.schema)
+            self._known["\0" + katakana] = known
+        return known
+
+    def _in_a_row(self, fieldname: str, grams) -> bool:
+        found: dict[int, set[int]] | None = None
+        for gram in grams:
+            btext = gram.text.encode("utf-8")
+            if (fieldname, btext) not in self._reader:
+                return False
+            postings = self._reader.postings(fieldname, btext)
+            here: dict[int, set[int]] = {}
+            while postings.is_active():
+                docnum = postings.id()
+                if found is None or docnum in found:
+                    shift = gram.position - grams[0].position
+                    starts = {p - shift for p in postings.value_as("positions")}
+                    starts = starts if found is None else starts & found[docnum]
+                    if starts:
+                        here[docnum] = starts
+                postings.next()
+            if not here:
+                return False
+            found = here
+        return bool(found)
+
     def word_posts(self, term: str) -> int:
         """How many posts hold ``term`` (folded) in the body or the title word field, at most."""
         return max((self._reader.doc_frequency(f, term) for f in ("body", "title") if f in self._reader.schema),
@@ -273,22 +296,13 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
     if readings and conjunction and not title_only and not word.phrase:
         clause.readings = or_query([wq.Term(f, conjunction, boost=READING_WEIGHT * w) for f, w in READING_FIELDS.items()])
         clause.patterns += [Pattern(f, (conjunction,)) for f in READING_FIELDS]
-    romaji: list[str] = []
-    if (readings and isinstance(lexicon, ReadingLexicon) and not kana and not title_only and not word.phrase
-            and len(terms) == 1 and lexicon.word_posts(terms[0]) < ROMAJI_BELOW_POSTS):
-        romaji = romaji_alternatives(word.text, lexicon)
-        if romaji:
-            clause.readings = or_query([wq.Term(f, reading, boost=ROMAJI_WEIGHT * w)
-                                        for reading in romaji for f, w in READING_FIELDS.items()])
-            clause.patterns += [Pattern(f, (reading,)) for reading in romaji for f in READING_FIELDS]
     clause.analysis = {
         "text": word.text,
         **({"field": word.field} if word.field else {}),
         **({"phrase": True} if word.phrase else {}),
         "terms": {"word": terms if not word.phrase else [], "ngram": [g.text for g in grams],
                   **({"reading": segmentations} if segmentations else {}),
-                  **({"spelling": spelling_keys} if spelling_keys else {}),
-                  **({"romaji": romaji} if romaji else {})},
+                  **({"spelling": spelling_keys} if spelling_keys else {})},
     }
     return clause
 

@@ -26,6 +26,7 @@ from search.analysis.synonyms import Synonyms
 from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
 from search.analysis.expansions import Variant
+from search.analysis.name_variants import written_together
 from search.analysis.query_analysis import first_segmentation, is_kana_text, word_variants
 from search.querying.clauses import READING_WEIGHT, ReadingLexicon, WordClause, build_clause, or_query, reading_pieces
 
@@ -97,11 +98,14 @@ class QueryPlan:
         tree = parse_query(q)
         if synonyms is not None:
             tree = _join_synonym_phrases(tree, synonyms)
+        if isinstance(lexicon, ReadingLexicon):  # Ruby on Rails where posts write RubyOnRails
+            tree = _join_runs(tree, lambda text: bool(written_together(text)) and
+                              lexicon.word_posts(written_together(text).casefold()) > 0)
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
             if not word.phrase and word.field in (None, "title"):
-                variants = word_variants(word.text, synonyms)
+                variants = word_variants(word.text, synonyms, lexicon if isinstance(lexicon, ReadingLexicon) else None)
                 clause.alternatives = [_variant_clause(v, word, dictionary, lexicon) for v in variants]
                 clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
                 if any(v.kind == "synonym" for v in variants):
@@ -304,8 +308,14 @@ def _variant_clause(variant: Variant, word: Word, dictionary: str | None, lexico
 def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
     """Runs of plain words that together are a synonym (``Amazon Web Services``) become one word,
     so the synonym applies (``AWS``) and the words must stand together; longest runs first."""
+    return _join_runs(node, lambda text: bool(synonyms.alternatives(text)))
+
+
+def _join_runs(node: Node | None, accepts: Callable[[str], bool]) -> Node | None:
+    """Runs of plain words whose text (joined by spaces) ``accepts`` become one word, longest runs
+    first (at most :data:`MAX_SYNONYM_WORDS` words)."""
     if isinstance(node, (And, Or)):
-        children = [_join_synonym_phrases(c, synonyms) for c in node.children]
+        children = [_join_runs(c, accepts) for c in node.children]
         if isinstance(node, And):
             joined, i = [], 0
             while i < len(children):
@@ -313,7 +323,7 @@ def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
                     run = children[i:j]
                     if all(isinstance(c, Word) and not c.phrase and c.field is None for c in run):
                         text = " ".join(c.text for c in run)
-                        if synonyms.alternatives(text):
+                        if accepts(text):
                             joined.append(Word(text))
                             i = j
                             break
@@ -325,5 +335,5 @@ def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
                 return children[0]
         return type(node)(tuple(children))
     if isinstance(node, Not):
-        return Not(_join_synonym_phrases(node.child, synonyms))
+        return Not(_join_runs(node.child, accepts))
     return node

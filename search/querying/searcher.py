@@ -37,7 +37,7 @@ from search.querying.evaluation import Evaluator, Matches, SearchCache, evaluato
 from search.querying.facets import Filters, facet_counts
 from search.querying.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
 from search.indexing.index import SearchIndex
-from search.analysis.numerals import is_number_term
+from search.analysis.numerals import is_number_term, outside_numbers
 from search.analysis.query_analysis import word_morphemes
 from search.querying.clauses import reading_lexicon, reading_pieces
 from search.querying.sections import SectionHit, section_hits, stored_sections
@@ -339,7 +339,7 @@ def _most_terms_typed_together(plan: QueryPlan) -> int:
     most = 0
     for run in plan.normalized.split():
         terms = [m.term for piece in re.split(r"[()]", run) if piece
-                 for m in word_morphemes(piece, plan.dictionary)]
+                 for m in outside_numbers(word_morphemes(piece, plan.dictionary))]
         most = max(most, len(unique(t for t in terms if not is_number_term(t) and t not in RELAXED_SKIP_TERMS)))
     return most
 
@@ -363,7 +363,7 @@ def _topic_terms(plan: QueryPlan) -> list[str]:
         if plan.clauses[id(word)].alternatives:
             terms.append(word.text)
             continue
-        terms += [m.term for m in word_morphemes(word.text, plan.dictionary)
+        terms += [m.term for m in outside_numbers(word_morphemes(word.text, plan.dictionary))
                   if not is_number_term(m.term) and m.term not in RELAXED_SKIP_TERMS]
     return unique(terms)
 
