@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.analysis.expansions import variants
-from search.analysis.query_analysis import compound_skeleton, word_morphemes  # noqa: F401  (registers expanders)
+from search.analysis.query_analysis import word_morphemes  # noqa: F401  (registers expanders)
+from search.analysis.spellings import compound_skeleton
 from search.analysis.respellings import read_respellings
 from search.analysis.spellings import has_inner_okurigana, one_word, verb_readings
 from search.querying.searcher import search_posts
