@@ -5,6 +5,8 @@ into readings of the index (:func:`reading_segmentations`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from typing import Callable
 
 
@@ -108,21 +110,35 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
         joined = prefixed_key(before, morpheme) if before is not None else ""
         if joined:
             words.append(Gram(joined, morpheme.position, before.start, morpheme.end))
-        reading = reading_of(morpheme)
-        if reading:
-            words.append(Gram(reading, morpheme.position, morpheme.start, morpheme.end))
-            for other in sorted({fold_reading(other) for other in morpheme.other_readings} - {reading}):
-                words.append(Gram(other, morpheme.position, morpheme.start, morpheme.end))
-            key = spelling_key(morpheme)
-            if key:
-                words.append(Gram(key, morpheme.position, morpheme.start, morpheme.end))
-        kanji = skeleton_key(morpheme)
-        if kanji:
-            words.append(Gram(kanji, morpheme.position, morpheme.start, morpheme.end))
+        for term in _word_terms(morpheme.surface, morpheme.pos, morpheme.base_form, morpheme.reading,
+                                morpheme.piece, morpheme.other_readings, morpheme.counter):
+            words.append(Gram(term, morpheme.position, morpheme.start, morpheme.end))
         kanji = split_skeleton_key(before, morpheme) if before is not None else ""
         if kanji:
             words.append(Gram(kanji, morpheme.position, before.start, morpheme.end))
     return words
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_terms(surface: str, pos: str, base_form: str, reading: str, piece: bool,
+                other_readings: tuple[str, ...], counter: bool) -> tuple[str, ...]:
+    """One word's own terms in :func:`reading_words` (its reading, other readings, spelling key,
+    skeleton key), which depend only on these attributes: a blog repeats its words, so each is
+    worked out once per process."""
+    morpheme = Morpheme(surface, 0, len(surface), pos, base_form, reading, 0, piece=piece,
+                        other_readings=other_readings, counter=counter)
+    terms: list[str] = []
+    first = reading_of(morpheme)
+    if first:
+        terms.append(first)
+        terms += sorted({fold_reading(other) for other in other_readings} - {first})
+        key = spelling_key(morpheme)
+        if key:
+            terms.append(key)
+    kanji = skeleton_key(morpheme)
+    if kanji:
+        terms.append(kanji)
+    return tuple(terms)
 
 
 #: Longest reading piece, in characters, looked up when segmenting a kana query.

@@ -23,6 +23,7 @@ from whoosh import index as whoosh_index
 from search.posts.anchors import with_anchors, with_post_urls
 from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError
+from search.indexing.writer_lengths import memoize_lengths
 from search.indexing.safeguards import check_shrink, duplicate_urls, kept_posts
 from search.indexing.generations import (METADATA_FILE, compile_dictionary, current_generation,
                                 fsync_tree, new_generation_path, read_metadata,
@@ -210,6 +211,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
         except BaseException:
             writer.cancel()
             raise
+    memoize_lengths(writer)
     writer.commit()
     check_doc_count(ix, stats.indexed)
     ix.close()

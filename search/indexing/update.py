@@ -19,6 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from search.posts.anchors import LinkSource, anchor_texts, on_site_links, with_anchors, with_post_urls
 from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
+from search.indexing.writer_lengths import memoize_lengths
 from search.indexing.generations import (DICTIONARIES_DIR, compile_dictionary, current_generation,
                                 format_metadata, fsync_tree, link_file, new_generation_path, read_metadata,
                                 reindex_lock, remove_abandoned_generations, remove_old_generations,
@@ -335,6 +336,7 @@ def _apply_changes(ix, pool: AnalysisPool, posts: list[Post | SkippedPost], post
     except BaseException:
         writer.cancel()
         raise
+    memoize_lengths(writer)
     writer.commit(mergetype=_drop_empty_then_merge_small)
     stats.janome_chunks, stats.cached_chunks = cache.misses, cache.hits
     check_doc_count(ix, len(manifest.indexed))
