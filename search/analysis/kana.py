@@ -19,6 +19,8 @@ unified: a reading is Janome's, in the standard spelling, and ファン must not
 
 from __future__ import annotations
 
+from itertools import repeat
+
 _V_PAIRS = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴゥ": "ブ"}
 #: One-for-one folds (katakana; hiragana is folded to katakana before).
 CHAR_FOLDS = str.maketrans({"ヴ": "ブ", "ヷ": "バ", "ヸ": "ビ", "ヹ": "ベ", "ヺ": "ボ",
@@ -58,6 +60,8 @@ def unify_katakana(term: str) -> str:
 def unified_kana_chars(chars: list[str]) -> list[tuple[str, int]]:
     """``chars`` (folded, one character each) with :func:`unify_katakana` applied: a list of
     ``(character, how many input characters it stands for)`` — 2 for a ヴ pair, else 1."""
+    if _FOLDED.isdisjoint(chars):  # most text: nothing to fold
+        return list(zip(chars, repeat(1)))
     out: list[tuple[str, int]] = []
     i, n = 0, len(chars)
     while i < n:
@@ -66,6 +70,6 @@ def unified_kana_chars(chars: list[str]) -> list[tuple[str, int]]:
             out.append((_V_PAIRS[char + chars[i + 1]], 2))
             i += 2
             continue
-        out.append((char.translate(CHAR_FOLDS) if len(char) == 1 else char, 1))
+        out.append((char.translate(CHAR_FOLDS) if char in _FOLDED else char, 1))
         i += 1
     return out
