@@ -20,6 +20,8 @@ unified: a reading is Janome's, in the standard spelling, and ファン must not
 from __future__ import annotations
 
 _V_PAIRS = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴゥ": "ブ"}
+#: ヴ before a small ャ ュ ョ is ビ (インタヴュー is インタビュー, 外来語の表記 第2表).
+_V_YOON = frozenset("ャュョ")
 #: One-for-one folds (katakana; hiragana is folded to katakana before).
 CHAR_FOLDS = str.maketrans({"ヴ": "ブ", "ヷ": "バ", "ヸ": "ビ", "ヹ": "ベ", "ヺ": "ボ",
                             "ァ": "ア", "ィ": "イ", "ゥ": "ウ", "ェ": "エ", "ォ": "オ",
@@ -52,6 +54,7 @@ def unify_katakana(term: str) -> str:
     if "ヴ" in term:
         for pair, single in _V_PAIRS.items():
             term = term.replace(pair, single)
+        term = term.replace("ヴャ", "ビャ").replace("ヴュ", "ビュ").replace("ヴョ", "ビョ")
     return term.translate(CHAR_FOLDS)
 
 
@@ -66,6 +69,110 @@ def unified_kana_chars(chars: list[str]) -> list[tuple[str, int]]:
             out.append((_V_PAIRS[char + chars[i + 1]], 2))
             i += 2
             continue
-        out.append((char.translate(CHAR_FOLDS) if len(char) == 1 else char, 1))
+        if char == "ヴ" and i + 1 < n and chars[i + 1] in _V_YOON:
+            out.append(("ビ", 1))
+        else:
+            out.append((char.translate(CHAR_FOLDS) if len(char) == 1 else char, 1))
         i += 1
     return out
+
+
+# -- the loose key: spellings of one loanword that differ by more than Groonga folds ------------
+
+#: Marks a loose key among the terms of the reading fields (never in a reading, a spelling key or
+#: a number key).
+LOOSE_MARK = "~"
+
+#: Fewest characters of a katakana word (as written) that gets a loose key: shorter words differ
+#: by a long vowel only too often (ビル / ビール, ボル / ボール).
+LOOSE_MIN_CHARS = 3
+
+_SMALL_VOWELS = "ァィゥェォ"
+_VOWEL_KANA = "アイウエオ" + _SMALL_VOWELS
+#: テイ, デイ are mostly ティ, ディ written large (パーテイ, デイスク), so not a long e there.
+_E_ROW = "エケセネヘメレゲゼベペェ"
+_O_ROW = "オコソトノホモヨロゴゾドボポォョ"
+_U_ROW = "ウクスツヌフムユルグズブプュ"
+#: A loose key of fewer characters than this keeps its long vowels (ウェブ / ウェーブ, メール).
+LOOSE_DROP_MIN_CHARS = 4
+_I_ROW = "イキシチニヒミリギジヂビピィ"
+_F_ROW = {"ァ": "ハ", "ィ": "ヒ", "ェ": "ヘ", "ォ": "ホ"}
+_SMALL_TO_BIG = str.maketrans(_SMALL_VOWELS, "アイウエオ")
+_KATAKANA_TERM = frozenset(chr(c) for c in range(0x30A1, 0x30FB)) | {"ー"}
+
+
+def is_katakana_word(text: str) -> bool:
+    """True if ``text`` is all katakana (ァ..ヺ and the long-vowel mark ー)."""
+    return bool(text) and _KATAKANA_TERM.issuperset(text)
+
+
+def _loose_chars(word: str) -> str:
+    out: list[str] = []
+    n = len(word)
+    i = 0
+    while i < n:
+        char = word[i]
+        following = word[i + 1] if i + 1 < n else "・"  # no kana after the last
+        before = out[-1] if out else "・"  # no kana before the first
+        if char in "テツ" and following == "ィ":  # ティーム / チーム, ベネツィア / ベネチア
+            out.append("チ")
+            i += 2
+            continue
+        if char == "デ" and following == "ィ" and i + 2 < n and word[i + 2] in "アァ":  # アイディア / アイデア
+            out.append("デ")
+            i += 2
+            continue
+        if char == "フ" and following in _F_ROW and out:  # スマートフォン / スマートホン (not word-initial)
+            out.append(_F_ROW[following])
+            i += 2
+            continue
+        if char == "ウ" and before in "クグ" and following in "アイエオァィェォ":  # スクウェア / スクエア
+            i += 1
+            continue
+        if char == "ウ" and before in _O_ROW and following not in _VOWEL_KANA:  # ウィンドウ / ウィンドー
+            char = "ー"
+        elif char == "イ" and before in _E_ROW and following not in _VOWEL_KANA:  # メイル / メール
+            char = "ー"
+        elif char == "ヤ" and before in _I_ROW:  # ピヤノ / ピアノ, ダイヤ / ダイア
+            char = "ア"
+        elif char == "ワ" and (before in _U_ROW or (before == "ー" and len(out) > 1 and out[-2] in _U_ROW)):
+            char = "ア"  # レビューワー / レビューアー
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def loose_key(word: str) -> str:
+    """The loose key of a katakana word: its spellings that 内閣告示「外来語の表記」(1991) allows
+    beyond what :func:`unify_katakana` folds get one key, or ``""`` for a word that is not all
+    katakana or is shorter than :data:`LOOSE_MIN_CHARS`.
+
+    Folded (on top of :func:`unify_katakana`): the long vowel written ー, ウ after an o-row kana
+    or イ after an e-row kana, or (in keys of :data:`LOOSE_DROP_MIN_CHARS` or more kana besides
+    the long vowels) left out (ウィンドウ / ウィンドー, メイル / メール, パラメータ /
+    パラメタ, インターフェース / インタフェイス: 留意事項その2, 3 長音); ティ and ツィ as チ
+    (チーム / ティーム, ベネツィア / ベネチア); ファ フィ フェ フォ after the first kana as ハ ヒ
+    ヘ ホ (スマートフォン / スマートホン, セロファン / セロハン); ディア as デア (アイディア /
+    アイデア); ア after an i-row kana written ヤ (ピアノ / ピヤノ, ダイヤモンド / ダイアモンド);
+    ア after a u-row kana written ワ (レビューワー / レビューアー); ウ before a small vowel after
+    ク or グ left out (スクウェア / スクエア). Small ャ ュ ョ ッ stay: フィーチャー and
+    フューチャー keep different keys. The key is a search key only, never shown.
+
+    :param word: NFKC text, hiragana already katakana or not (it is turned into katakana).
+    :returns: the key, prefixed with :data:`LOOSE_MARK`; ``""`` when the word has none.
+    """
+    from search.analysis.normalize import to_katakana  # normalize imports this module
+    word = to_katakana(word)
+    if len(word) < LOOSE_MIN_CHARS or not _KATAKANA_TERM.issuperset(word):
+        return ""
+    if "ヴ" in word:
+        for pair, single in _V_PAIRS.items():
+            word = word.replace(pair, single)
+        word = word.replace("ヴャ", "ビャ").replace("ヴュ", "ビュ").replace("ヴョ", "ビョ")
+    word = word.translate(str.maketrans({"ヴ": "ブ", "ヷ": "バ", "ヸ": "ビ", "ヹ": "ベ", "ヺ": "ボ",
+                                         "ヶ": "カ", "ヵ": "カ", "ヂ": "ジ", "ヅ": "ズ"}))
+    key = _loose_chars(word).translate(_SMALL_TO_BIG).rstrip("ー")
+    short = key.replace("ー", "")
+    if len(short) >= LOOSE_DROP_MIN_CHARS:
+        key = short
+    return LOOSE_MARK + key if key else ""

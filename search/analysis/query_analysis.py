@@ -14,7 +14,8 @@ escalates and ranks:
   :mod:`search.analysis.spellings` and :mod:`search.analysis.numerals`).
 
 Katakana loanword spellings (:mod:`search.analysis.kana`) and names with or without a middle dot
-are folded alike on both sides, so they need nothing here.
+are folded alike on both sides; spellings that folding leaves apart share a loose key
+(:func:`loose_alternatives`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Callable, Iterable
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
 from search.analysis.expansions import Variant, variants
+from search.analysis.kana import is_katakana_word, loose_key
 from search.analysis.morphemes import INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
@@ -165,6 +167,33 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
     if spellings == [own] and not numbers and not any(keys_of(key) for key in own):
         return joined  # no spelling of the word in the index at all but, maybe, as one word
     return [_segments(keys, units) for keys in spellings] + joined
+
+
+def loose_alternatives(text: str, keys_of: Callable[[str], Iterable[str]]) -> list[str]:
+    """The loose key of a query word written all in katakana (:func:`search.analysis.kana.loose_key`,
+    the key :func:`search.analysis.readings.katakana_run_keys` files each katakana run under) when
+    the index holds it and it is not the word's only spelling there; ``[]`` otherwise.
+
+    ``インタフェース`` → ``["~インタヘス"]``, which finds インターフェース and インターフェイス.
+    """
+    katakana = to_katakana(normalize_query(text))
+    if not is_katakana_word(katakana):
+        return []
+    key = loose_key(katakana)
+    return [key] if key and key in keys_of(key) else []
+
+
+def longer_loanwords(text: str, keys_of: Callable[[str], Iterable[str]]) -> list[str]:
+    """Loose keys of the index's katakana words that are a katakana query word plus one kana
+    (サーバ → サーバル, インタビュー → インタビュアー): other words, which the query's character
+    n-grams would find inside them; the searcher keeps its fragments out of those words."""
+    katakana = to_katakana(normalize_query(text))
+    if not is_katakana_word(katakana):
+        return []
+    key = loose_key(katakana)
+    if not key:
+        return []
+    return [k for k in keys_of(key) if len(k.replace("ー", "")) == len(key.replace("ー", "")) + 1]
 
 
 def counts_in_kanji(morphemes: list[Morpheme]) -> bool:

@@ -14,6 +14,7 @@ from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import Gram
 from search.analysis.numerals import number_keys
 from search.analysis.spellings import spelling_key
+from search.analysis.kana import is_katakana_word, loose_key
 
 
 class AnnotatedText(str):
@@ -92,7 +93,8 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     :attr:`Morpheme.other_readings`). Each content word also has its spelling key there
     (``モウシコミ/申込``: :func:`search.analysis.spellings.spelling_key`), so another spelling of
     the word finds it; a counted number its number key (``#5`` for 五 and 5 in 第五章, 第5章:
-    :func:`search.analysis.numerals.number_keys`).
+    :func:`search.analysis.numerals.number_keys`), and a run of katakana words its loose key
+    (``~インタヘス`` for インターフェース and インタフェイス: :func:`katakana_run_keys`).
     Each term spans the word's original characters.
     """
     words: list[Gram] = []
@@ -110,7 +112,39 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
             key = spelling_key(morpheme)
             if key:
                 words.append(Gram(key, morpheme.position, morpheme.start, morpheme.end))
+    words += katakana_run_keys(found)
     return words
+
+
+def katakana_run_keys(found: list[Morpheme]) -> list[Gram]:
+    """The loose keys (:func:`search.analysis.kana.loose_key`) of each run of adjacent katakana
+    words, at its first word's position, and, in a run of several words, of each word: Janome cuts
+    one loanword differently by its spelling (インターフェース is one word, インターフェイス
+    インター + フェイス), so the run is the unit both spellings share."""
+    grams: list[Gram] = []
+    run: list[Morpheme] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        seen: set[tuple[str, int]] = set()
+        parts = [run] + ([[m] for m in run] if len(run) > 1 else [])
+        for part in parts:
+            key = loose_key("".join(m.surface for m in part))
+            if key and (key, part[0].position) not in seen:
+                seen.add((key, part[0].position))
+                grams.append(Gram(key, part[0].position, part[0].start, part[-1].end))
+        run.clear()
+
+    for morpheme in found:
+        if is_katakana_word(morpheme.surface) and not morpheme.is_mark and (not run or run[-1].end == morpheme.start):
+            run.append(morpheme)
+            continue
+        flush()
+        if is_katakana_word(morpheme.surface) and not morpheme.is_mark:
+            run.append(morpheme)
+    flush()
+    return grams
 
 
 #: Longest reading piece, in characters, looked up when segmenting a kana query.

@@ -21,7 +21,8 @@ from whoosh import query as wq
 from search.querying.nodes import AdjacentTerms
 from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
-from search.analysis.query_analysis import (counts_in_kanji, is_kana_text, spelled_apart, spelling_alternatives,
+from search.analysis.query_analysis import (counts_in_kanji, is_kana_text, longer_loanwords, loose_alternatives,
+                                            spelled_apart, spelling_alternatives,
                                             without_spaces_beside_cjk, word_morphemes)
 from search.analysis.spellings import SEPARATOR
 from search.analysis.readings import reading_segmentations
@@ -47,6 +48,10 @@ SPELLING_WEIGHT = 0.8
 SPELLING_FIELDS = {"title_reading": WORD_FIELDS["title"] * SPELLING_WEIGHT,
                    "anchors_reading": WORD_FIELDS["anchors"] * SPELLING_WEIGHT,
                    "body_reading": WORD_FIELDS["body"] * SPELLING_WEIGHT}
+
+#: Weight of a katakana word's match by its loose key (another spelling of the loanword,
+#: :func:`search.analysis.kana.loose_key`) relative to a match by another spelling.
+LOOSE_WEIGHT = 0.75
 
 #: Weight of a Latin word's match by a reading it is romaji for (``sushi`` finding 寿司), below
 #: any post holding the Latin word itself.
@@ -81,6 +86,7 @@ class WordClause:
     fragments: wq.Query | None = None   # matched as adjacent n-grams
     readings: wq.Query | None = None    # matched by reading
     spellings: wq.Query | None = None   # the word's other spellings in the index (spelling keys)
+    loose: wq.Query | None = None       # a katakana word's spellings by its loose key
     patterns: list[Pattern] = field(default_factory=list)
     analysis: dict = field(default_factory=dict)
     alternatives: list["WordClause"] = field(default_factory=list)  # synonyms and variants
@@ -95,6 +101,8 @@ class WordClause:
             # A kana word's spellings are by reading (found with readings, as its readings are).
             # Only for the posts that lack the word as typed, which its own ways score already.
             parts.append(wq.AndNot(self.spellings, parts[0]) if parts else self.spellings)
+        if self.loose is not None:  # a loanword's other spellings: precise enough for every step
+            parts.append(wq.AndNot(self.loose, parts[0]) if parts else self.loose)
         for alt in self.alternatives:
             query = alt.query(fragments=fragments, readings=readings)
             if query is not None and alt.weight != 1.0:
@@ -229,6 +237,11 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
         clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for segments in others
                             for keys, offsets in segments for f in ("title_reading", "body_reading")]
         spelling_keys = [[key for keys, _ in segments for key in keys] for segments in others]
+        loose = loose_alternatives(word.text, keys_of)
+        if loose:
+            clause.loose = or_query([wq.Term(f, key, boost=w * LOOSE_WEIGHT) for key in loose for f, w in fields.items()])
+            clause.patterns += [Pattern(f, (key,)) for key in loose for f in ("title_reading", "body_reading")]
+            spelling_keys += [loose]
     if grams:
         gram_texts = [g.text for g in grams]
         if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):
@@ -246,6 +259,9 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
                 ways += [_phrase(f, texts, offsets, boost * w) for f, w in ngram_fields.items()]
                 clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title_ngram", "body_ngram")]
             clause.fragments = or_query(ways)
+    longer = longer_loanwords(word.text, keys_of) if keys_of is not None and clause.fragments is not None else []
+    if longer:  # サーバ's fragments are inside サーバル, another word
+        clause.fragments = wq.AndNot(clause.fragments, or_query([wq.Term(f, key) for key in longer for f in READING_FIELDS]))
     if clause.spellings is not None and counts_in_kanji(morphemes):
         clause.words = clause.fragments = None  # the number key alone is exact (一回 is not in 十一回)
     segmentations: list[list[str]] = []
