@@ -28,6 +28,7 @@ from search.analysis.analyzers import query_terms, unique
 from search.analysis.dictionary import USER_POS
 from search.analysis.expansions import Variant, variants
 from search.analysis.kana import is_katakana_word, loose_key
+from search.analysis import loanwords  # noqa: F401  (registers the "english" variants)
 from search.analysis.morphemes import INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
