@@ -87,17 +87,15 @@ LOOSE_MARK = "~"
 #: by a long vowel only too often (ビル / ビール, ボル / ボール).
 LOOSE_MIN_CHARS = 3
 
-_SMALL_VOWELS = "ァィゥェォ"
-_VOWEL_KANA = "アイウエオ" + _SMALL_VOWELS
-#: テイ, デイ are mostly ティ, ディ written large (パーテイ, デイスク), so not a long e there.
-_E_ROW = "エケセネヘメレゲゼベペェ"
-_O_ROW = "オコソトノホモヨロゴゾドボポォョ"
+_VOWEL_KANA = "アイウエオ"
+#: Rows of the kana before a vowel written for a long vowel (after unify_katakana: no small vowels).
+_E_ROW = "エケセネヘメレゲゼベペ"  # テイ, デイ are ティ, ディ (パーテイ, デイスク), not a long e
+_O_ROW = "オコソトノホモヨロゴゾドボポョ"
 _U_ROW = "ウクスツヌフムユルグズブプュ"
+_I_ROW = "イキシチニヒミリギジビピ"
+_F_ROW = {"ア": "ハ", "イ": "ヒ", "エ": "ヘ", "オ": "ホ"}
 #: A loose key of fewer characters than this keeps its long vowels (ウェブ / ウェーブ, メール).
 LOOSE_DROP_MIN_CHARS = 4
-_I_ROW = "イキシチニヒミリギジヂビピィ"
-_F_ROW = {"ァ": "ハ", "ィ": "ヒ", "ェ": "ヘ", "ォ": "ホ"}
-_SMALL_TO_BIG = str.maketrans(_SMALL_VOWELS, "アイウエオ")
 _KATAKANA_TERM = frozenset(chr(c) for c in range(0x30A1, 0x30FB)) | {"ー"}
 
 
@@ -107,26 +105,29 @@ def is_katakana_word(text: str) -> bool:
 
 
 def _loose_chars(word: str) -> str:
+    """:func:`loose_key`'s folds of a word :func:`unify_katakana` has folded already (so that two
+    spellings it folds alike, ティ and テイ, get one key)."""
     out: list[str] = []
     n = len(word)
     i = 0
     while i < n:
         char = word[i]
         following = word[i + 1] if i + 1 < n else "・"  # no kana after the last
+        after = word[i + 2] if i + 2 < n else "・"
         before = out[-1] if out else "・"  # no kana before the first
-        if char in "テツ" and following == "ィ":  # ティーム / チーム, ベネツィア / ベネチア
+        if char == "テ" and following == "イ":  # ティーム / チーム
             out.append("チ")
             i += 2
             continue
-        if char == "デ" and following == "ィ" and i + 2 < n and word[i + 2] in "アァ":  # アイディア / アイデア
-            out.append("デ")
+        if char in "ツデ" and following == "イ" and after == "ア":  # ベネツィア / ベネチア, アイディア / アイデア
+            out.append("チ" if char == "ツ" else "デ")
             i += 2
             continue
         if char == "フ" and following in _F_ROW and out:  # スマートフォン / スマートホン (not word-initial)
             out.append(_F_ROW[following])
             i += 2
             continue
-        if char == "ウ" and before in "クグ" and following in "アイエオァィェォ":  # スクウェア / スクエア
+        if char == "ウ" and before in "クグ" and following in "アイエオ":  # スクウェア / スクエア
             i += 1
             continue
         if char == "ウ" and before in _O_ROW and following not in _VOWEL_KANA:  # ウィンドウ / ウィンドー
@@ -147,15 +148,15 @@ def loose_key(word: str) -> str:
     beyond what :func:`unify_katakana` folds get one key, or ``""`` for a word that is not all
     katakana or is shorter than :data:`LOOSE_MIN_CHARS`.
 
-    Folded (on top of :func:`unify_katakana`): the long vowel written ー, ウ after an o-row kana
+    Folded on top of :func:`unify_katakana` (so spellings it folds alike share a key): the long vowel written ー, ウ after an o-row kana
     or イ after an e-row kana, or (in keys of :data:`LOOSE_DROP_MIN_CHARS` or more kana besides
     the long vowels) left out (ウィンドウ / ウィンドー, メイル / メール, パラメータ /
     パラメタ, インターフェース / インタフェイス: 留意事項その2, 3 長音); ティ and ツィ as チ
-    (チーム / ティーム, ベネツィア / ベネチア); ファ フィ フェ フォ after the first kana as ハ ヒ
+    (チーム / ティーム) and ツィア as チア (ベネツィア / ベネチア); ファ フィ フェ フォ after the first kana as ハ ヒ
     ヘ ホ (スマートフォン / スマートホン, セロファン / セロハン); ディア as デア (アイディア /
     アイデア); ア after an i-row kana written ヤ (ピアノ / ピヤノ, ダイヤモンド / ダイアモンド);
-    ア after a u-row kana written ワ (レビューワー / レビューアー); ウ before a small vowel after
-    ク or グ left out (スクウェア / スクエア). Small ャ ュ ョ ッ stay: フィーチャー and
+    ア after a u-row kana written ワ (レビューワー / レビューアー); ウ before a vowel after ク or
+    グ left out (スクウェア / スクエア). Small ャ ュ ョ ッ stay: フィーチャー and
     フューチャー keep different keys. The key is a search key only, never shown.
 
     :param word: NFKC text, hiragana already katakana or not (it is turned into katakana).
@@ -165,13 +166,7 @@ def loose_key(word: str) -> str:
     word = to_katakana(word)
     if len(word) < LOOSE_MIN_CHARS or not _KATAKANA_TERM.issuperset(word):
         return ""
-    if "ヴ" in word:
-        for pair, single in _V_PAIRS.items():
-            word = word.replace(pair, single)
-        word = word.replace("ヴャ", "ビャ").replace("ヴュ", "ビュ").replace("ヴョ", "ビョ")
-    word = word.translate(str.maketrans({"ヴ": "ブ", "ヷ": "バ", "ヸ": "ビ", "ヹ": "ベ", "ヺ": "ボ",
-                                         "ヶ": "カ", "ヵ": "カ", "ヂ": "ジ", "ヅ": "ズ"}))
-    key = _loose_chars(word).translate(_SMALL_TO_BIG).rstrip("ー")
+    key = _loose_chars(unify_katakana(word)).rstrip("ー")
     short = key.replace("ー", "")
     if len(short) >= LOOSE_DROP_MIN_CHARS:
         key = short

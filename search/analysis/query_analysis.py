@@ -21,6 +21,7 @@ are folded alike on both sides; spellings that folding leaves apart share a loos
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from typing import Callable, Iterable
 
@@ -58,6 +59,13 @@ def is_kana_text(text: str) -> bool:
     """True if ``text`` is all hiragana or katakana (the long-vowel mark included)."""
     kana = to_katakana(text)
     return bool(kana) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in kana)
+
+
+def is_katakana_name(text: str) -> bool:
+    """True if ``text`` is katakana words joined by a middle dot or ``＝`` (ティム・バーナーズ＝リー):
+    one name, whose parts are no words of their own (ティム does not stand for it)."""
+    parts = [p for p in re.split("[・=･]", to_katakana(normalize_query(text)))]
+    return len(parts) > 1 and all(is_katakana_word(p) for p in parts)
 
 
 def without_spaces_beside_cjk(text: str) -> str:
