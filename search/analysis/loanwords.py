@@ -40,6 +40,8 @@ MAX_SENSES = 3
 MAX_PIECES = 3
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+#: What may stand between the English and katakana parts of one translated query word.
+_JOINERS = re.compile(r"[\s・=･\-_.]+")
 _RUNS = re.compile(r"[A-Za-z]+|[\u30a1-\u30fa\u30fc]+|[^A-Za-z\u30a1-\u30fa\u30fc]+")
 
 
@@ -113,9 +115,10 @@ def _pieces(katakana: str) -> list[tuple[str, tuple[str, ...]]] | None:
 
 @expander("english")
 def english_variants(text: str):
-    """Variants of a query word with its English words in katakana and its katakana in English
-    (see the module docstring): the word with every translatable part translated, then with one
-    part translated at a time (``ビジュアルモード`` → ``visual mode``, ``visual モード``,
+    """Variants of a query word made of English words and katakana only (a word with kanji, kana
+    or digits is a phrase whose words count one by one: none) with its English in katakana and its
+    katakana in English (see the module docstring): the word with every translatable part
+    translated, then with one part translated at a time (``ビジュアルモード`` → ``visual mode``, ``visual モード``,
     ``ビジュアル mode``)."""
     text = normalize_query(text)
     parts: list[tuple[str, tuple[str, ...]]] = []
@@ -126,8 +129,10 @@ def english_variants(text: str):
             english = english_of(run)
             pieces = None if english else _pieces(run)
             parts += pieces if pieces else [(run, english)]
-        else:
+        elif _JOINERS.fullmatch(run):
             parts.append((run, ()))
+        else:  # kanji, hiragana, digits: a phrase or a sentence, whose words count one by one
+            return
     translatable = [i for i, (_, others) in enumerate(parts) if others]
     if not translatable:
         return
