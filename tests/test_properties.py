@@ -18,6 +18,7 @@ from markupsafe import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search.analysis.loanwords import english_of, katakana_of
 from search.analysis.readings import kana_reading
 from search.analysis.spellings import base_reading
 from search.analysis.morphemes import morphemes
@@ -171,5 +172,9 @@ def _highlights_mark_exactly_the_characters_shown(corpus_index, data):
             # a kanji form of the verb the query's kana spell (アテル: 当て, which Janome reads as
             # the verb 当てる in the post and as an adverb alone; issue 17)
             stem = len(reading) >= 2 and key.startswith(reading) and folded != reading
+            # or the word's English or katakana loanword (less: レス; issue 17, kind 10)
+            text = html.unescape(marked)
+            loanword = (folded in {fold_term(k) for k in katakana_of(word)} or text.casefold() in english_of(word)
+                        or word.casefold() in english_of(text) or key in {fold_term(k) for k in katakana_of(text)})
             assert (key in folded or folded in key or key in terms or key in reading
-                    or key in base_readings or stem), (word, marked)
+                    or key in base_readings or stem or loanword), (word, marked)

@@ -70,13 +70,16 @@ def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[int, str, int, i
     """(index, folded char, start, end, class) for each character of the normalized text; class is
     'c'jk, 'w'ord or 's'eparator."""
     text = normalized.text
-    # Drop the trailing long-vowel mark of katakana runs of 4+ characters, as fold_term does.
+    # Drop the trailing long-vowel mark of katakana runs of 4+ characters, as fold_term does; a
+    # name separator between katakana continues the run (アンドリュー タネンバウム keeps the ー of
+    # アンドリュータネンバウム, since the separator itself is read across).
     drop: set[int] = set()
     i, n = 0, len(text)
     while i < n:
         if "\u30a1" <= text[i] <= "\u30fe" or text[i] == "ー":
             j = i
-            while j < n and ("\u30a1" <= text[j] <= "\u30fe" or text[j] == "ー"):
+            while j < n and ("\u30a1" <= text[j] <= "\u30fe" or text[j] == "ー"
+                             or (text[j] in NAME_SEPARATORS and j + 1 < n and _is_katakana(text[j + 1]))):
                 j += 1
             k = j
             while k > i and text[k - 1] == "ー":

@@ -5,7 +5,8 @@ Two stages, used identically on posts and on queries:
 * :func:`normalize_with_offsets` rewrites a whole text before tokenization: NFKC (UAX #15) per
   character cluster, so ``ＡＷＳ`` → ``AWS``, ``ｶﾞ`` → ``ガ``, full-width digits and punctuation →
   ASCII; spacing voiced sound marks (``゛`` U+309B) are joined to the kana before them; thousands
-  separators between digits are removed (``1,000`` → ``1000``); kanji variants are folded to
+  separators between digits are removed (``1,000`` → ``1000``); a dash typed for the long-vowel
+  mark after a katakana becomes ``ー`` (``ユ－ザ－`` → ``ユーザー``); kanji variants are folded to
   one form (``髙橋`` → ``高橋``, ``國`` → ``国``: the table in ``search/data/kanji_variants.txt``,
   the Jōyō kanji table's old forms and variants common in names). It returns, for each output
   character, the span of input characters it came from, so a token found in the normalized text
@@ -34,6 +35,11 @@ _THOUSANDS_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _LONG_VOWEL_MARK = "ー"
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
 _ITERATION_MARKS = {"々", "〻", "ヽ", "ヾ"}
+#: A hyphen, dash or box-drawing line typed for the long-vowel mark after a katakana (ユ－ザ－,
+#: サーバ―): Groonga's ``unify_hyphen_and_prolonged_sound_mark``, here only after a katakana
+#: and not before a letter or digit (a dash pair ―― or テスト-2 stays).
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2500\u2501\ufe63\uff0d"
+_DASH_FOR_LONG_VOWEL = re.compile(f"(?<=[\u30a1-\u30fa])[{_DASHES}](?![{_DASHES}0-9A-Za-z０-９Ａ-Ｚａ-ｚ])")
 #: Minimum length, in characters, of a katakana term whose trailing ー is removed (kuromoji default).
 LONG_VOWEL_MIN_CHARS = 4
 #: Kanji variants and the form each is searched as: ``variant form`` per line, ``#`` comments.
@@ -118,6 +124,8 @@ def normalize_with_offsets(text: str) -> NormalizedText:
     """
     if _HAS_CHAR_FOLD.search(text):  # one character for one: the offsets do not move
         text = text.translate(_CHAR_FOLDS)
+    if _DASH_FOR_LONG_VOWEL.search(text):  # one for one too
+        text = _DASH_FOR_LONG_VOWEL.sub(_LONG_VOWEL_MARK, text)
     if unicodedata.is_normalized("NFKC", text) and not any(m in text for m in _SPACING_VOICED_MARKS):
         if "," not in text:
             return NormalizedText(text, range(len(text)), range(1, len(text) + 1))

@@ -15,12 +15,14 @@ escalates and ranks:
   :mod:`search.analysis.spellings` and :mod:`search.analysis.numerals`).
 
 Katakana loanword spellings (:mod:`search.analysis.kana`) and names with or without a middle dot
-are folded alike on both sides, so they need nothing here.
+are folded alike on both sides; spellings that folding leaves apart share a loose key
+(:func:`loose_alternatives`).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 
 import jaconv
 from dataclasses import replace
@@ -32,6 +34,8 @@ from search.analysis import name_variants  # noqa: F401 (registers the "name" ex
 from search.analysis.expansions import Variant, variants
 from search.analysis.morphemes import HAS_KANJI, INFLECTED_TAGS, NAME_POS, Morpheme
 from search.analysis.morphemes import morphemes as morphemes_of
+from search.analysis.kana import is_katakana_word, loose_key
+from search.analysis import loanwords  # noqa: F401  (registers the "english" variants)
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
 from search.analysis.readings import reading_of
@@ -64,6 +68,13 @@ def is_kana_text(text: str) -> bool:
     """True if ``text`` is all hiragana or katakana (the long-vowel mark included)."""
     kana = to_katakana(text)
     return bool(kana) and all("\u30a1" <= c <= "\u30fe" or c == "ー" for c in kana)
+
+
+def is_katakana_name(text: str) -> bool:
+    """True if ``text`` is katakana words joined by a middle dot or ``＝`` (ティム・バーナーズ＝リー):
+    one name, whose parts are no words of their own (ティム does not stand for it)."""
+    parts = [p for p in re.split("[・=･]", to_katakana(normalize_query(text)))]
+    return len(parts) > 1 and all(is_katakana_word(p) for p in parts)
 
 
 def without_spaces_beside_cjk(text: str) -> str:
@@ -269,6 +280,33 @@ def _skeleton_keys(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[
         HAS_KANJI.match(c) or "\u3041" <= c <= "\u309f" for c in text) else ""
     key = SEPARATOR + kanji
     return [key] if kanji and key in keys_of(key) else []
+
+
+def loose_alternatives(text: str, keys_of: Callable[[str], Iterable[str]]) -> list[str]:
+    """The loose key of a query word written all in katakana (:func:`search.analysis.kana.loose_key`,
+    the key :func:`search.analysis.readings.katakana_run_keys` files each katakana run under) when
+    the index holds it and it is not the word's only spelling there; ``[]`` otherwise.
+
+    ``インタフェース`` → ``["~インタヘス"]``, which finds インターフェース and インターフェイス.
+    """
+    katakana = to_katakana(normalize_query(text))
+    if not is_katakana_word(katakana):
+        return []
+    key = loose_key(katakana)
+    return [key] if key and key in keys_of(key) else []
+
+
+def longer_loanwords(text: str, keys_of: Callable[[str], Iterable[str]]) -> list[str]:
+    """Loose keys of the index's katakana words that are a katakana query word plus one kana
+    (サーバ → サーバル, インタビュー → インタビュアー): other words, which the query's character
+    n-grams would find inside them; the searcher keeps its fragments out of those words."""
+    katakana = to_katakana(normalize_query(text))
+    if not is_katakana_word(katakana):
+        return []
+    key = loose_key(katakana)
+    if not key:
+        return []
+    return [k for k in keys_of(key) if len(k.replace("ー", "")) == len(key.replace("ー", "")) + 1]
 
 
 def counts_in_kanji(morphemes: list[Morpheme]) -> bool:

@@ -16,6 +16,7 @@ from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import Gram
 from search.analysis.numerals import number_keys
 from search.analysis.spellings import prefixed_key, skeleton_key, spelling_key, split_skeleton_key
+from search.analysis.kana import is_katakana_word, loose_key
 
 
 class AnnotatedText(str):
@@ -97,7 +98,9 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     書き込み: :func:`search.analysis.spellings.skeleton_key`; ``/貼付`` for 貼り付け, which Janome
     cuts in two: :func:`search.analysis.spellings.split_skeleton_key`), a noun after お or ご the key of
     both (``オススメ/勧`` for お勧め: :func:`search.analysis.spellings.prefixed_key`); a counted number its number key (``#5`` for 五 and 5 in 第五章, 第5章:
-    :func:`search.analysis.numerals.number_keys`).
+    :func:`search.analysis.numerals.number_keys`);
+    a run of katakana words its loose key (``~インタヘス`` for インターフェース and インタフェイス:
+    :func:`katakana_run_keys`).
     Each term spans the word's original characters.
     """
     words: list[Gram] = []
@@ -116,6 +119,7 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
         kanji = split_skeleton_key(before, morpheme) if before is not None else ""
         if kanji:
             words.append(Gram(kanji, morpheme.position, before.start, morpheme.end))
+    words += katakana_run_keys(found)
     return words
 
 
@@ -139,6 +143,37 @@ def _word_terms(surface: str, pos: str, base_form: str, reading: str, piece: boo
     if kanji:
         terms.append(kanji)
     return tuple(terms)
+
+
+def katakana_run_keys(found: list[Morpheme]) -> list[Gram]:
+    """The loose keys (:func:`search.analysis.kana.loose_key`) of each run of adjacent katakana
+    words, at its first word's position, and, in a run of several words, of each word: Janome cuts
+    one loanword differently by its spelling (インターフェース is one word, インターフェイス
+    インター + フェイス), so the run is the unit both spellings share."""
+    grams: list[Gram] = []
+    run: list[Morpheme] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        seen: set[tuple[str, int]] = set()
+        parts = [run] + ([[m] for m in run] if len(run) > 1 else [])
+        for part in parts:
+            key = loose_key("".join(m.surface for m in part))
+            if key and (key, part[0].position) not in seen:
+                seen.add((key, part[0].position))
+                grams.append(Gram(key, part[0].position, part[0].start, part[-1].end))
+        run.clear()
+
+    for morpheme in found:
+        if is_katakana_word(morpheme.surface) and not morpheme.is_mark and (not run or run[-1].end == morpheme.start):
+            run.append(morpheme)
+            continue
+        flush()
+        if is_katakana_word(morpheme.surface) and not morpheme.is_mark:
+            run.append(morpheme)
+    flush()
+    return grams
 
 
 #: Longest reading piece, in characters, looked up when segmenting a kana query.

@@ -22,15 +22,15 @@ from search.querying.nodes import AdjacentTerms
 from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.query_analysis import (conjunction_reading, counts_in_kanji, is_kana_text, kana_word,
-                                            spelled_apart, spelling_alternatives, without_spaces_beside_cjk,
-                                            word_morphemes)
+                                            longer_loanwords, loose_alternatives, spelled_apart,
+                                            spelling_alternatives, without_spaces_beside_cjk, word_morphemes)
 from search.analysis.spellings import SEPARATOR, one_word
 from search.analysis.readings import reading_segmentations
 from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
-from search.analysis.kana import has_loanword_spelling
+from search.analysis.kana import LOOSE_MARK, has_loanword_spelling
 from search.analysis.normalize import kanji_spellings, normalize_query, to_katakana
-from search.querying.postings import field_lexicon, spelling_key_table
+from search.querying.postings import field_lexicon, key_table
 from search.querying.parser import Word
 from search.indexing.schema import (LEXICON_FIELDS, NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
@@ -47,6 +47,10 @@ SPELLING_WEIGHT = 0.8
 SPELLING_FIELDS = {"title_reading": WORD_FIELDS["title"] * SPELLING_WEIGHT,
                    "anchors_reading": WORD_FIELDS["anchors"] * SPELLING_WEIGHT,
                    "body_reading": WORD_FIELDS["body"] * SPELLING_WEIGHT}
+
+#: Weight of a katakana word's match by its loose key (another spelling of the loanword,
+#: :func:`search.analysis.kana.loose_key`) relative to a match by another spelling.
+LOOSE_WEIGHT = 0.75
 
 def or_query(parts: list[wq.Query], boost: float = 1.0, kind: type = wq.Or) -> wq.Query:
     """``Or`` that always uses Whoosh's union matcher: its "preloaded" array matcher, which Whoosh
@@ -72,6 +76,7 @@ class WordClause:
     fragments: wq.Query | None = None   # matched as adjacent n-grams
     readings: wq.Query | None = None    # matched by reading
     spellings: wq.Query | None = None   # the word's other spellings in the index (spelling keys)
+    loose: wq.Query | None = None       # a katakana word's spellings by its loose key
     patterns: list[Pattern] = field(default_factory=list)
     analysis: dict = field(default_factory=dict)
     alternatives: list["WordClause"] = field(default_factory=list)  # synonyms and variants
@@ -87,6 +92,7 @@ class WordClause:
         ways = [self.words, self.fragments if fragments else None, self.readings if readings else None]
         ways = [w for w in ways if w is not None]
         parts = [ways[0] if len(ways) == 1 else or_query(ways, kind=Alternatives)] if ways else []
+        first = parts[0] if parts else None
         if self.spellings is not None and (readings or (self.unambiguous and kana_spellings)
                                            or not is_kana_text(self.word.text)):
             # A kana word's spellings are by reading (found with readings, as its readings are),
@@ -96,6 +102,8 @@ class WordClause:
             typed = [w for w in ways if w is not self.readings]
             own = (typed[0] if len(typed) == 1 else or_query(typed, kind=Alternatives)) if typed else None
             parts.append(wq.AndNot(self.spellings, own) if own is not None else self.spellings)
+        if self.loose is not None:  # a loanword's other spellings: precise enough for every step
+            parts.append(wq.AndNot(self.loose, first) if first is not None else self.loose)
         for alt in self.alternatives:
             query = alt.query(fragments=fragments, readings=readings, kana_spellings=kana_spellings)
             if query is not None and alt.weight != 1.0:
@@ -141,9 +149,8 @@ class ReadingLexicon:
         first; remembered for the life of the object."""
         found = self._keys.get(prefix)
         if found is None:
-            reading = prefix.partition(SEPARATOR)[0]
-            table = spelling_key_table(self._reader, self._fields, SEPARATOR)
-            found = self._keys[prefix] = [term for term, _ in table.get(reading, ()) if term.startswith(prefix)]
+            table = key_table(self._reader, self._fields, SEPARATOR, LOOSE_MARK)
+            found = self._keys[prefix] = table.starting_with(prefix)
         return found
     def occurs(self, katakana: str) -> bool:
         """Whether the title or body n-gram field holds ``katakana``'s query grams in a row in one
@@ -265,6 +272,11 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
                             for keys, offsets in segments for f in ("title_reading", "body_reading")]
         spelling_keys = [[key for keys, _ in segments for key in keys] for segments in others]
         clause.unambiguous = kana and one_word(key for keys in spelling_keys for key in keys)
+        loose = loose_alternatives(word.text, keys_of)
+        if loose:
+            clause.loose = or_query([wq.Term(f, key, boost=w * LOOSE_WEIGHT) for key in loose for f, w in fields.items()])
+            clause.patterns += [Pattern(f, (key,)) for key in loose for f in ("title_reading", "body_reading")]
+            spelling_keys += [loose]
     if grams:
         gram_texts = [g.text for g in grams]
         if len(grams) == 1 and len(gram_texts[0]) == 1 and is_kana(gram_texts[0]):
@@ -282,6 +294,9 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
                 ways += [_phrase(f, texts, offsets, boost * w) for f, w in ngram_fields.items()]
                 clause.patterns += [Pattern(f, tuple(texts), tuple(offsets)) for f in ("title_ngram", "body_ngram")]
             clause.fragments = or_query(ways)
+    longer = longer_loanwords(word.text, keys_of) if keys_of is not None and clause.fragments is not None else []
+    if longer:  # サーバ's fragments are inside サーバル, another word
+        clause.fragments = wq.AndNot(clause.fragments, or_query([wq.Term(f, key) for key in longer for f in READING_FIELDS]))
     if clause.spellings is not None and counts_in_kanji(morphemes):
         clause.words = clause.fragments = None  # the number key alone is exact (一回 is not in 十一回)
     segmentations: list[list[str]] = []

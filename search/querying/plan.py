@@ -27,7 +27,7 @@ from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
 from search.analysis.expansions import Variant
 from search.analysis.name_variants import written_together
-from search.analysis.query_analysis import first_segmentation, is_kana_text, word_variants
+from search.analysis.query_analysis import first_segmentation, is_kana_text, is_katakana_name, word_variants
 from search.querying.clauses import READING_WEIGHT, ReadingLexicon, WordClause, build_clause, or_query, reading_pieces
 
 
@@ -191,7 +191,7 @@ class QueryPlan:
                 parts += [whole] if whole is not None else []  # the word as typed counts too
                 patterns += clause.patterns
                 continue
-            if word.field in ("tag", "category", "author") or is_kana_text(word.text):
+            if word.field in ("tag", "category", "author") or is_kana_text(word.text) or is_katakana_name(word.text):
                 clause = self.clauses[id(word)]
                 query = clause.query(fragments=fragments, readings=fragments)
                 if query is not None:

@@ -15,6 +15,7 @@ that is not there costs no read at all.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import weakref
 from itertools import accumulate, islice
@@ -127,36 +128,59 @@ def field_lexicon(reader, fieldname: str) -> frozenset[bytes]:
 _key_tables: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def spelling_key_table(reader, fieldnames: Iterable[str], separator: str) -> dict[str, list[tuple[str, int]]]:
-    """Every spelling key (a term holding ``separator``: ``reading/skeleton``) of ``fieldnames``
-    in ``reader``, by reading, each with its document frequency summed over the fields, the most
-    frequent first; read whole on first use and kept as long as the reader lives, like
-    :func:`field_lexicon`.
+class KeyTable:
+    """The search keys of a reader's reading fields, in memory: spelling keys (``reading/skeleton``,
+    and number and skeleton keys, which hold the separator too) by reading, and keys marked by
+    their first character (loose keys ``~…``) sorted, each with its document frequency summed over
+    the fields.
 
     One pass over the reading fields' term tables (~19,000 keys among 37,000 terms at 1,406
-    posts) replaces a term-table search per query word: a prefix lookup costs ~1 ms in
-    Whoosh's on-disk index, the table ~0.4 s once per index generation.
+    posts, ~0.4 s) replaces a term-table search per query word: a prefix search costs ~1 ms in
+    Whoosh's on-disk term index.
     """
-    key = (tuple(fieldnames), separator)
+
+    def __init__(self, reader, fieldnames: Iterable[str], separator: str, marks: str) -> None:
+        posts: dict[str, int] = {}
+        wanted = separator.encode("utf-8")
+        firsts = tuple(mark.encode("utf-8") for mark in marks)
+        for fieldname in fieldnames:
+            if fieldname not in reader.schema:
+                continue
+            for btext, info in reader.iter_field(fieldname):
+                if wanted in btext or btext.startswith(firsts):
+                    term = btext.decode("utf-8")
+                    posts[term] = posts.get(term, 0) + info.doc_frequency()
+        self._separator = separator
+        self._posts = posts
+        self._by_reading: dict[str, list[str]] = {}
+        for term in sorted((t for t in posts if separator in t), key=lambda t: (-posts[t], t)):
+            self._by_reading.setdefault(term.partition(separator)[0], []).append(term)
+        self._marked = sorted(t for t in posts if separator not in t)
+
+    def starting_with(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix``, those of the most posts first."""
+        if self._separator in prefix:
+            reading = prefix.partition(self._separator)[0]
+            return [t for t in self._by_reading.get(reading, ()) if t.startswith(prefix)]
+        first = bisect.bisect_left(self._marked, prefix)
+        last = first
+        while last < len(self._marked) and self._marked[last].startswith(prefix):
+            last += 1
+        found = self._marked[first:last] + [t for t in self._by_reading.get(prefix, ())]
+        return sorted(found, key=lambda t: (-self._posts[t], t))
+
+
+def key_table(reader, fieldnames: Iterable[str], separator: str, marks: str) -> KeyTable:
+    """The :class:`KeyTable` of ``reader``'s ``fieldnames``, read on first use and kept as long
+    as the reader lives, like :func:`field_lexicon`."""
+    key = (tuple(fieldnames), separator, marks)
     per_reader = _key_tables.get(reader)
     if per_reader is None:
         with _lexicons_lock:
             per_reader = _key_tables.setdefault(reader, {})
     table = per_reader.get(key)
     if table is None:
-        posts: dict[str, int] = {}
-        marker = separator.encode("utf-8")
-        for fieldname in key[0]:
-            if fieldname not in reader.schema:
-                continue
-            for btext, info in reader.iter_field(fieldname):
-                if marker in btext:
-                    term = btext.decode("utf-8")
-                    posts[term] = posts.get(term, 0) + info.doc_frequency()
-        table = {}
-        for term in sorted(posts, key=lambda t: (-posts[t], t)):
-            table.setdefault(term.partition(separator)[0], []).append((term, posts[term]))
-        per_reader[key] = table
+        table = per_reader[key] = KeyTable(reader, key[0], separator, marks)
     return table
 
 
