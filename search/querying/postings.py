@@ -114,18 +114,21 @@ def field_lexicon(reader, fieldname: str) -> frozenset[bytes]:
     use and kept as long as the reader lives (a searcher's, one per thread and index generation).
     Meant for fields of few terms: at 1,406 posts the title and link-text fields hold 700–6,500
     terms each (~0.3 MB, ~10–40 ms to read), the body's n-grams 71,000."""
-    per_field = _lexicons.get(reader)
-    if per_field is None:
+    return _kept(reader, ("lexicon", fieldname),
+                 lambda: frozenset(reader.lexicon(fieldname)) if fieldname in reader.schema else frozenset())
+
+
+def _kept(reader, key: tuple, build):
+    """What ``build()`` returns for ``reader`` and ``key``, built on first use and kept as long as
+    the reader lives."""
+    per_reader = _lexicons.get(reader)
+    if per_reader is None:
         with _lexicons_lock:
-            per_field = _lexicons.setdefault(reader, {})
-    lexicon = per_field.get(fieldname)
-    if lexicon is None:
-        lexicon = frozenset(reader.lexicon(fieldname)) if fieldname in reader.schema else frozenset()
-        per_field[fieldname] = lexicon
-    return lexicon
-
-
-_key_tables: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+            per_reader = _lexicons.setdefault(reader, {})
+    value = per_reader.get(key)
+    if value is None:
+        value = per_reader[key] = build()
+    return value
 
 
 class KeyTable:
@@ -173,15 +176,8 @@ class KeyTable:
 def key_table(reader, fieldnames: Iterable[str], separator: str, marks: str) -> KeyTable:
     """The :class:`KeyTable` of ``reader``'s ``fieldnames``, read on first use and kept as long
     as the reader lives, like :func:`field_lexicon`."""
-    key = (tuple(fieldnames), separator, marks)
-    per_reader = _key_tables.get(reader)
-    if per_reader is None:
-        with _lexicons_lock:
-            per_reader = _key_tables.setdefault(reader, {})
-    table = per_reader.get(key)
-    if table is None:
-        table = per_reader[key] = KeyTable(reader, key[0], separator, marks)
-    return table
+    fields = tuple(fieldnames)
+    return _kept(reader, ("keys", fields, separator, marks), lambda: KeyTable(reader, fields, separator, marks))
 
 
 class PostingsCache:
