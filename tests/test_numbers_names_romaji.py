@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from kanjize import number2kanji
 
@@ -150,6 +150,8 @@ def test_romaji_moved_out_of_querying():
 
 # -- properties -----------------------------------------------------------------------------
 
+#: Kanji numbers with a counter that the dictionary reads as another word (千歳: チトセ, a place).
+WORDS_NOT_COUNTS = {"千歳"}
 COUNTERS = ["円", "人", "回", "章", "年", "世紀", "か国", "ヶ月", "日目", "番目", "時間", "歳"]
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -158,9 +160,18 @@ def _keys(text: str) -> set[str]:
     return {key for _, _, key in number_keys(morphemes(normalize_query(text)), inner=False)}
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("八章", {"#8/ショウ"}), ("九十九章", {"#99/ショウ"}), ("十二月", {"#12/ガツ"}),  # one dictionary word, or 章 read as a name
+    ("千歳", set()), ("九分", set()), ("二分", set()), ("一番", set()), ("一部", set()),  # words read otherwise, idioms
+])
+def test_a_number_janome_joins_to_its_counter_is_keyed_by_its_reading(text, expected):
+    assert _keys(text) == expected
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.integers(min_value=2, max_value=99_999), st.sampled_from(COUNTERS))
 def test_a_number_in_digits_full_width_and_kanji_has_one_key(value, counter):
+    assume(f"{number2kanji(value)}{counter}" not in WORDS_NOT_COUNTS)
     digits = f"{value}{counter}"
     keys = _keys(digits)
     assert keys and keys == _keys(digits.translate(_FULL_WIDTH)) == _keys(f"{number2kanji(value)}{counter}")

@@ -18,13 +18,13 @@ and the one with units (二千二十四, 十五) — a maintained library rather
 
 from __future__ import annotations
 
-import re
-
 import datetime
+import functools
+import re
 
 from kanjize import kanji2number
 
-from search.analysis.morphemes import Morpheme
+from search.analysis.morphemes import Morpheme, janome_tokens
 from search.analysis.normalize import fold_reading, to_katakana
 
 #: Kanji that make up numerals (〇 and 零 for zero).
@@ -45,8 +45,8 @@ PREFIXES = ("第", "その")
 #: that count (10% is 10パーセント).
 COUNTER_READINGS = {"月": "ガツ", "%": "パーセント"}
 _MULTIPLIERS = re.compile("[十百千万億]")
-#: One IPADIC word that is a number and a counter (四月, 十二月).
-_NUMBERED_WORD = re.compile(f"([{KANJI_DIGITS}]+)(月)")
+#: One IPADIC word that is a number and a counter (四月, 十二月, 八章).
+_NUMBERED_WORD = re.compile(f"([{KANJI_DIGITS}]+)([^{KANJI_DIGITS}]{{1,3}})")
 
 #: Largest number keyed (beyond a year or a price a number is no count a reader types in another script).
 MAX_NUMBER = 10 ** 8
@@ -115,8 +115,10 @@ def _runs(morphemes: list[Morpheme]) -> list[tuple[int, int, int]]:
 
 
 def _counter_reading(counter: Morpheme) -> str:
-    reading = COUNTER_READINGS.get(counter.surface) or counter.reading or counter.surface
-    return fold_reading(to_katakana(reading))
+    if counter.surface in COUNTER_READINGS:
+        return fold_reading(COUNTER_READINGS[counter.surface])
+    # read as a counter wherever it stands (章 after 九十九 is read アキラ, a name)
+    return _counter_word_reading(counter.surface) or fold_reading(to_katakana(counter.reading or counter.surface))
 
 
 def _counter_after(morphemes: list[Morpheme], end: int) -> Morpheme | None:
@@ -169,6 +171,34 @@ def _dates(morphemes: list[Morpheme], runs: list[tuple[int, int, int]]) -> list[
     return found
 
 
+def _numbered_word_key(morpheme: Morpheme) -> str | None:
+    """The number key of one dictionary word that is a number and its counter (四月, 八章), or
+    None: a word with another reading (九分 クブ, 二分 ニブン), or of 一 and a counter (一番, 一部:
+    idioms, :data:`IDIOM_NUMERALS`), stays a word."""
+    match = _NUMBERED_WORD.fullmatch(morpheme.surface) if morpheme.pos == "名詞" else None
+    value = number_value(match.group(1)) if match else None
+    if value is None:
+        return None
+    counter = match.group(2)
+    if counter in COUNTER_READINGS:
+        return f"{NUMBER_MARK}{value}/{fold_reading(COUNTER_READINGS[counter])}"
+    reading = _counter_word_reading(counter)
+    if not reading or match.group(1) in IDIOM_NUMERALS or \
+            not fold_reading(to_katakana(morpheme.reading)).endswith(reading):
+        return None
+    return f"{NUMBER_MARK}{value}/{reading}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _counter_word_reading(text: str) -> str:
+    """The folded reading of ``text`` as a counter (what Janome tags ``名詞,接尾,助数詞`` after a
+    digit: 章 in 3章), or ``""`` if it is none."""
+    tokens = janome_tokens(f"3{text}")
+    if len(tokens) != 2 or tokens[1].surface != text or "助数詞" not in tokens[1].part_of_speech:
+        return ""
+    return fold_reading(to_katakana(tokens[1].reading if tokens[1].reading != "*" else text))
+
+
 def number_keys(morphemes: list[Morpheme], *, inner: bool = True) -> list[tuple[int, int, str]]:
     """The counted numbers and dates of a morpheme list: ``(first, last, key)`` — indexes into
     ``morphemes`` of the expression's first morpheme (第, その, or the number's first) and its last
@@ -195,11 +225,10 @@ def number_keys(morphemes: list[Morpheme], *, inner: bool = True) -> list[tuple[
         if counter is not None or prefix:
             found.append((i - 1 if prefix else i, j if counter is not None else j - 1,
                           f"{NUMBER_MARK}{prefix}{value}/{_counter_reading(counter) if counter is not None else ''}"))
-    for k, morpheme in enumerate(morphemes):  # 四月, 十二月: one IPADIC word each
-        match = _NUMBERED_WORD.fullmatch(morpheme.surface) if morpheme.surface[-1:] == "月" else None
-        value = number_value(match.group(1)) if match else None
-        if value is not None:
-            found.append((k, k, f"{NUMBER_MARK}{value}/{fold_reading(COUNTER_READINGS[match.group(2)])}"))
+    for k, morpheme in enumerate(morphemes):  # 四月, 十二月, 八章: one IPADIC word each
+        key = _numbered_word_key(morpheme) if morpheme.surface[:1] in KANJI_DIGITS else None
+        if key is not None:
+            found.append((k, k, key))
     dates = _dates(morphemes, runs)
     if not inner:
         found = [key for key in found if not any(a <= key[0] and key[1] <= b for a, b, _ in dates)]
