@@ -14,12 +14,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from kanjize import number2kanji
 
+from search.analysis import expansions
 from search.analysis.morphemes import morphemes
 from search.analysis.normalize import normalize_query
 from search.analysis.numerals import number_keys
 from search.analysis.query_analysis import word_variants
 from search.analysis.romaji import romaji_alternatives, romaji_spellings
 from search.analysis.symbols import joined_name, symbol_pieces
+from search.querying import plan as plan_module
 from search.querying.searcher import search_posts
 from tests.factories import build_index, ids, make_post
 
@@ -54,6 +56,7 @@ POSTS = {
     "ab": ("実験", "ABテストの結果を見た。"),
     "spring": ("フレームワーク", "SpringBootで社内ツールを作った。"),
     "spring-cloud": ("フレームワーク2", "Spring Cloudの設定を調べた。"),
+    "spring-apart": ("起動", "Springの設定でBootの順序を変えた。"),
     # kind 8
     "kana-only": ("旅日記", "きょうは、かまくらの、おてらで、だいぶつをみた。"),
     "kanji": ("旅日記2", "鎌倉で大仏を見た。"),
@@ -100,7 +103,8 @@ def test_of_a_series_the_post_with_the_querys_number_ranks_first(index):
     ("Socket.IO", {"socket"}), ("SocketIO", {"socket"}),
     ("C#", {"csharp"}), ("C＃", {"csharp"}), ("C♯", {"csharp"}),
     ("GPT-4o", {"version"}), ("A/Bテスト", {"ab"}),
-    ("Spring Boot", {"spring"}), ("spring boot", {"spring"}),  # a name written apart, posts write it together
+    # words typed apart: posts with both words, and posts writing them together
+    ("Spring Boot", {"spring", "spring-apart"}), ("spring boot", {"spring", "spring-apart"}),
 ])
 def test_a_tech_name_with_or_without_separators(index, q, expected):
     assert ids(search_posts(index, q)) == expected
@@ -112,6 +116,17 @@ def test_a_tech_name_with_or_without_separators(index, q, expected):
 def test_a_tech_name_is_not_found_inside_another(index, q, absent):
     """At most a relaxed hit (some word of the query) when nothing else matches."""
     assert absent not in {h.post_id for h in search_posts(index, q).hits if h.match_level == "full"}
+
+
+@pytest.mark.parametrize("q, post_id", [("Wi-Fi", "wifi"), ("Socket.IO", "socket"), ("Spring Boot", "spring-apart")])
+def test_another_spelling_adds_nothing_to_a_post_with_the_word_as_typed(index, monkeypatch, q, post_id):
+    """A post holding the word as typed (``Wi-Fi``, also filed as ``wifi``) scores as if the word
+    had no other spelling: the same word is not counted twice."""
+    found = {h.post_id: h.score for h in search_posts(index, q).hits}
+    monkeypatch.delitem(expansions._EXPANDERS, "name")
+    monkeypatch.setattr(plan_module, "written_together", lambda text: "")
+    alone = {h.post_id: h.score for h in search_posts(index, q).hits}
+    assert found[post_id] == pytest.approx(alone[post_id])
 
 
 def test_the_snippet_marks_the_whole_name(index):

@@ -83,6 +83,7 @@ class WordClause:
     segmentations: list[list[str]] = field(default_factory=list)  # a kana word read as index words
     weight: float = 1.0  # of a variant's matches, relative to the word as typed
     unambiguous: bool = False  # a kana word's spellings all spell one word (できる: 出来る only)
+    respelling: bool = False  # a variant that is the same word spelled otherwise (not a synonym)
 
     def query(self, *, fragments: bool = True, readings: bool = True, kana_spellings: bool = True) -> wq.Query | None:
         """The word's ways of matching, ORed: as typed, as fragments (``fragments``), by reading
@@ -108,6 +109,10 @@ class WordClause:
             query = alt.query(fragments=fragments, readings=readings, kana_spellings=kana_spellings)
             if query is not None and alt.weight != 1.0:
                 query = or_query([query], boost=alt.weight)
+            if query is not None and alt.respelling and first is not None:
+                # The same word spelled otherwise scores the posts without it as typed; a post
+                # that holds both (java-jwt, filed as javajwt too) is not counted twice.
+                query = wq.AndNot(query, first)
             parts.append(query)
         parts = [p for p in parts if p is not None]
         if not parts:

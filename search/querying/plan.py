@@ -9,7 +9,7 @@ from :func:`search.analysis.query_analysis.word_variants`, its clause from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from whoosh import query as wq
@@ -88,6 +88,9 @@ class QueryPlan:
     normalized: str
     dictionary: str | None = None
     lexicon: ReadingLexicon | None = None
+    #: Latin words typed apart that posts also write as one word (Ruby on Rails, RubyOnRails):
+    #: ``id(first word) → (the run of words, the clause of them written together)``.
+    together: dict[int, tuple[tuple[Word, ...], WordClause]] = field(default_factory=dict)
 
     @classmethod
     def from_string(cls, q: str, dictionary: str | None = None, synonyms: Synonyms | None = None,
@@ -98,9 +101,11 @@ class QueryPlan:
         tree = parse_query(q)
         if synonyms is not None:
             tree = _join_synonym_phrases(tree, synonyms)
-        if isinstance(lexicon, ReadingLexicon):  # Ruby on Rails where posts write RubyOnRails
-            tree = _join_runs(tree, lambda text: bool(written_together(text)) and
-                              lexicon.word_posts(written_together(text).casefold()) > 0)
+        joined: dict[int, tuple[tuple[Word, ...], Word]] = {}
+        if isinstance(lexicon, ReadingLexicon):  # Ruby on Rails, also where posts write RubyOnRails
+            for run, text in _runs(tree, lambda text: bool(written_together(text)) and
+                                   lexicon.word_posts(written_together(text).casefold()) > 0):
+                joined[id(run[0])] = (run, Word(written_together(text)))
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
@@ -115,7 +120,14 @@ class QueryPlan:
                                                    if v.kind != "synonym"]
             clause.patterns = [replace(p, group=group) for p in clause.patterns]
             clauses[id(word)] = clause
-        return cls(tree, clauses, normalize_query(q), dictionary, lexicon if isinstance(lexicon, ReadingLexicon) else None)
+        together = {}
+        for first, (run, word) in joined.items():
+            clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
+            together[first] = (run, replace(clause, weight=1.0, respelling=True))
+            clauses[first].patterns += clause.patterns
+            clauses[first].analysis.setdefault("variants", []).append({"text": word.text, "kind": "name"})
+        return cls(tree, clauses, normalize_query(q), dictionary, lexicon if isinstance(lexicon, ReadingLexicon) else None,
+                   together)
 
     def strict(self, *, fragments: bool = True, readings: bool = True, kana_spellings: bool = True) -> wq.Query | None:
         """Every word must match (the query tree with AND/OR/NOT as written).
@@ -133,8 +145,18 @@ class QueryPlan:
         if isinstance(node, Not):
             return None  # handled by the And/top level via exclusions()
         children = [c for c in node.children if not isinstance(c, Not)]
-        built = [self._build(c, fragments=fragments, readings=readings, kana_spellings=kana_spellings)
-                 for c in children]
+        built = []
+        i = 0
+        while i < len(children):
+            run, together = self.together.get(id(children[i]), ((children[i],), None))
+            parts = [self._build(c, fragments=fragments, readings=readings, kana_spellings=kana_spellings) for c in run]
+            parts = [p for p in parts if p is not None]
+            apart = (wq.And(parts) if len(parts) > 1 else parts[0]) if parts else None
+            joined = together.query(fragments=fragments, readings=readings) if together is not None else None
+            # written together, it counts for the posts that lack the words apart (not twice)
+            built.append(or_query([apart, wq.AndNot(joined, apart)]) if apart is not None and joined is not None
+                         else apart or joined)
+            i += len(run)
         built = [b for b in built if b is not None]
         if isinstance(node, Or):
             return or_query(built) if len(built) > 1 else (built[0] if built else None)
@@ -206,6 +228,8 @@ class QueryPlan:
             # The word's other spellings (keys, variants, synonyms) count as its first word: a
             # post that writes 引落 has the word of 引き落とし as much as one that writes it so.
             respelled = _respellings(self.clauses[id(word)], fragments)
+            if id(word) in self.together:  # the run written together: another spelling of its first word
+                respelled += [q for q in [self.together[id(word)][1].query(fragments=False, readings=False)] if q is not None]
             for morpheme in content + name_pieces:
                 if morpheme.term in seen:
                     continue
@@ -295,7 +319,7 @@ def _variant_clause(variant: Variant, word: Word, dictionary: str | None, lexico
     """The clause of a query word's variant, weighted, without the ways of matching the variant
     leaves out (:attr:`Variant.fragments`, :attr:`Variant.keys`)."""
     clause = replace(build_clause(Word(variant.text, field=word.field), dictionary=dictionary, lexicon=lexicon),
-                     weight=variant.weight)
+                     weight=variant.weight, respelling=variant.kind != "synonym")
     if not variant.fragments:
         clause.fragments = None
         clause.patterns = [p for p in clause.patterns if p.field not in NGRAM_PATTERN_FIELDS]
@@ -311,26 +335,43 @@ def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
     return _join_runs(node, lambda text: bool(synonyms.alternatives(text)))
 
 
+def _spans(children: tuple[Node, ...], accepts: Callable[[str], bool]) -> list[tuple[int, int, str]]:
+    """``(i, j, text)`` of each run ``children[i:j]`` of plain words whose text (joined by spaces)
+    ``accepts``, longest runs first (at most :data:`MAX_SYNONYM_WORDS` words), not overlapping."""
+    found, i = [], 0
+    while i < len(children):
+        for j in range(min(len(children), i + MAX_SYNONYM_WORDS), i + 1, -1):
+            run = children[i:j]
+            if all(isinstance(c, Word) and not c.phrase and c.field is None for c in run):
+                text = " ".join(c.text for c in run)
+                if accepts(text):
+                    found.append((i, j, text))
+                    i = j
+                    break
+        else:
+            i += 1
+    return found
+
+
+def _runs(node: Node | None, accepts: Callable[[str], bool]) -> list[tuple[tuple[Word, ...], str]]:
+    """The runs of plain words in ``node``'s groups that :func:`_spans` finds, each with its text;
+    the tree is left as it is."""
+    if not isinstance(node, (And, Or)):
+        return []
+    found = [(node.children[i:j], text) for i, j, text in _spans(node.children, accepts)] if isinstance(node, And) else []
+    return found + [run for child in node.children for run in _runs(child, accepts)]
+
+
 def _join_runs(node: Node | None, accepts: Callable[[str], bool]) -> Node | None:
-    """Runs of plain words whose text (joined by spaces) ``accepts`` become one word, longest runs
-    first (at most :data:`MAX_SYNONYM_WORDS` words)."""
+    """Runs of plain words whose text (joined by spaces) ``accepts`` (:func:`_spans`) become one word."""
     if isinstance(node, (And, Or)):
         children = [_join_runs(c, accepts) for c in node.children]
         if isinstance(node, And):
-            joined, i = [], 0
-            while i < len(children):
-                for j in range(min(len(children), i + MAX_SYNONYM_WORDS), i + 1, -1):
-                    run = children[i:j]
-                    if all(isinstance(c, Word) and not c.phrase and c.field is None for c in run):
-                        text = " ".join(c.text for c in run)
-                        if accepts(text):
-                            joined.append(Word(text))
-                            i = j
-                            break
-                else:
-                    joined.append(children[i])
-                    i += 1
-            children = joined
+            joined, done = [], 0
+            for i, j, text in _spans(tuple(children), accepts):
+                joined += [*children[done:i], Word(text)]
+                done = j
+            children = joined + children[done:]
             if len(children) == 1:
                 return children[0]
         return type(node)(tuple(children))

@@ -360,7 +360,7 @@ def _topic_terms(plan: QueryPlan) -> list[str]:
     a name from the synonym file (``Amazon Web Services``) counts as one."""
     terms = []
     for word in words_of(plan.tree):
-        if plan.clauses[id(word)].alternatives:
+        if any(not alt.respelling for alt in plan.clauses[id(word)].alternatives):  # a synonym's name
             terms.append(word.text)
             continue
         terms += [m.term for m in outside_numbers(word_morphemes(word.text, plan.dictionary))
