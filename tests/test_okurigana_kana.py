@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.analysis.expansions import variants
-from search.analysis.query_analysis import word_morphemes  # noqa: F401  (registers expanders)
+from search.analysis.query_analysis import spelling_alternatives, word_morphemes
 from search.analysis.spellings import compound_skeleton
 from search.analysis.respellings import read_respellings
 from search.analysis.spellings import has_inner_okurigana, one_word, verb_readings
@@ -226,3 +226,17 @@ def test_a_word_in_kana_finds_its_kanji_spelling(kana_index, k, katakana):
     hits = ids(search_posts(kana_index, query, per_page=50))
     assert {f"kanji-{k}", f"kana-{k}"} <= hits, (query, hits)
     assert {f"kana-{k}", f"kanji-{k}"} <= ids(search_posts(kana_index, word, per_page=50)), word
+
+
+@pytest.mark.parametrize("text", ["こうかい", "コウカイ", "せいせい"])
+def test_a_kana_word_the_index_holds_whole_is_not_read_as_its_pieces_homophones(text):
+    """こうかい is 公開 or 後悔 where the index holds that word, never 高 + 回 (コウ + カイ, the pieces
+    Janome may cut the kana into, each read as some kanji)."""
+    reading = "セイセイ" if text == "せいせい" else "コウカイ"
+    piece = reading[:len(reading) // 2]
+    keys = {f"{reading}/": [f"{reading}/甲", f"{reading}/乙"], f"{piece}/": [f"{piece}/高", f"{piece}/"],
+            f"{reading[len(piece):]}/": [f"{reading[len(piece):]}/回"]}
+    found = [[key for keys_, _ in segments for key in keys_]
+             for segments in spelling_alternatives(word_morphemes(text), lambda prefix: keys.get(prefix, []))]
+    assert [f"{reading}/甲"] in found and [f"{reading}/乙"] in found
+    assert all(len(spelling) == 1 or not any(k.split("/")[1] for k in spelling) for spelling in found), found

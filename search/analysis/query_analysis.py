@@ -249,8 +249,13 @@ def spelling_alternatives(morphemes: list[Morpheme], keys_of: Callable[[str], It
         found = unique(found)
         own.append(key)
         choices.append(found[:MAX_SPELLINGS_PER_TERM])
+    together = _joined_keys(morphemes, keys_of)
+    joined = [[([key], [0])] for key in together] + by_kanji
+    if together and is_kana_text("".join(m.surface for m in morphemes)):
+        # a kana word the index holds as one word is that word, not its pieces' homophones
+        # (こうかい: 公開, 後悔; not コウ/高 + カイ/回)
+        return [_segments(own, units)] + joined
     spellings = [list(keys) for keys in itertools.islice(itertools.product(*choices), MAX_SPELLINGS)]
-    joined = [[([key], [0])] for key in _joined_keys(morphemes, keys_of)] + by_kanji
     if spellings == [own] and not numbers and not any(keys_of(key) for key in own):
         return joined  # no spelling of the word in the index at all but, maybe, as one word
     return [_segments(keys, units) for keys in spellings] + joined

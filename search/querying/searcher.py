@@ -328,7 +328,8 @@ def _is_long_plain_query(plan: QueryPlan, relaxed: wq.Query) -> bool:
     words = _plain_words(plan.tree)
     if words is None:
         return False
-    if len(words) >= FILL_MIN_WORDS and getattr(relaxed, "coordinated", 0) >= FILL_MIN_WORDS:
+    together = sum(len(run) - 1 for run, _ in plan.together.values())  # Ruby on Rails: one name
+    if len(words) - together >= FILL_MIN_WORDS and getattr(relaxed, "coordinated", 0) - together >= FILL_MIN_WORDS:
         return True
     return _most_terms_typed_together(plan) >= FILL_MIN_WORDS
 
