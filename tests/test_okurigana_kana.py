@@ -20,6 +20,7 @@ from search.analysis.query_analysis import spelling_alternatives, word_morphemes
 from search.analysis.spellings import compound_skeleton
 from search.analysis.respellings import read_respellings
 from search.analysis.spellings import has_inner_okurigana, one_word, verb_readings
+from search.querying.clauses import reading_lexicon
 from search.querying.searcher import search_posts
 from tests.factories import build_index, ids, make_post
 
@@ -240,3 +241,17 @@ def test_a_kana_word_the_index_holds_whole_is_not_read_as_its_pieces_homophones(
              for segments in spelling_alternatives(word_morphemes(text), lambda prefix: keys.get(prefix, []))]
     assert [f"{reading}/甲"] in found and [f"{reading}/乙"] in found
     assert all(len(spelling) == 1 or not any(k.split("/")[1] for k in spelling) for spelling in found), found
+
+
+def test_the_index_keys_are_found_by_reading_and_by_skeleton(index):
+    """Spelling keys by their reading (コウエン/…) and skeleton keys (/売上, no reading) by prefix;
+    a key is filed with its word alone unless another spelling shares it."""
+    with index.searcher() as searcher:
+        lexicon = reading_lexicon(searcher.reader())
+        assert lexicon.spelling_keys("/売上") == ["/売上"] and "/売上" in lexicon.spelling_keys("/売")
+        assert lexicon.spelling_keys("/走") == []
+        assert set(lexicon.spelling_keys("コウエン/")) >= {"コウエン/公園", "コウエン/講演", "コウエン/公演"}
+        assert all(key.startswith("コウエン/公") for key in lexicon.spelling_keys("コウエン/公"))
+        assert lexicon.filed_with("コウエン/公園", "公園")
+        # 売上's own key is shared by 売り上げ in a post: a query for 売上 needs it
+        assert "ウリアゲ/売上" in lexicon.spelling_keys("ウリアゲ/") and not lexicon.filed_with("ウリアゲ/売上", "売上")

@@ -35,8 +35,8 @@ def without_okurigana(text: str) -> Iterator[Variant]:
     ``払戻``, matched as words and fragments) or with one kana of okurigana after its kanji
     (``払戻し`` → ``払戻``, matched as a word only); nothing for a verb or adjective in its
     dictionary form (出来る is not 出来, which is also a word of 出来事)."""
-    if text.isascii():
-        return
+    if not (HAS_KANJI.search(text) and any(c in HIRAGANA for c in text)):
+        return  # okurigana are hiragana after kanji
     morphemes = query_terms(text)
     kanji = compound_skeleton(morphemes)
     if not kanji or kanji == text:

@@ -24,7 +24,7 @@ from search.analysis.analyzers import query_terms, unique
 from search.analysis.query_analysis import (conjunction_reading, counts_in_kanji, is_kana_text, kana_word,
                                             longer_loanwords, loose_alternatives, spelled_apart,
                                             spelling_alternatives, without_spaces_beside_cjk, word_morphemes)
-from search.analysis.spellings import SEPARATOR, one_word
+from search.analysis.spellings import SEPARATOR, one_word, spelling_key
 from search.analysis.readings import reading_segmentations
 from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
@@ -47,6 +47,9 @@ SPELLING_WEIGHT = 0.8
 SPELLING_FIELDS = {"title_reading": WORD_FIELDS["title"] * SPELLING_WEIGHT,
                    "anchors_reading": WORD_FIELDS["anchors"] * SPELLING_WEIGHT,
                    "body_reading": WORD_FIELDS["body"] * SPELLING_WEIGHT}
+
+#: The word fields the reading fields' spelling keys mirror (title_reading holds title's keys, …).
+MIRRORED_FIELDS = ("title", "anchors", "body")
 
 #: Weight of a katakana word's match by its loose key (another spelling of the loanword,
 #: :func:`search.analysis.kana.loose_key`) relative to a match by another spelling.
@@ -157,6 +160,15 @@ class ReadingLexicon:
             table = key_table(self._reader, self._fields, SEPARATOR, LOOSE_MARK)
             found = self._keys[prefix] = table.starting_with(prefix)
         return found
+    def filed_with(self, key: str, term: str) -> bool:
+        """Whether the spelling ``key`` is filed exactly where the word ``term`` is: as many
+        postings in the reading fields as ``term`` has in the word fields they mirror (title,
+        anchors, body). Every occurrence of a word files its own key, so the key's postings hold
+        the word's; as many means no other spelling shares the key."""
+        table = key_table(self._reader, self._fields, SEPARATOR, LOOSE_MARK)
+        words = sum(self._reader.doc_frequency(f, term) for f in MIRRORED_FIELDS if f in self._reader.schema)
+        return table.posts(key) == words
+
     def occurs(self, katakana: str) -> bool:
         """Whether the title or body n-gram field holds ``katakana``'s query grams in a row in one
         post (a post written in kana: しんかんせん); remembered for the life of the object."""
@@ -267,13 +279,14 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             others += [o for o in spelling_alternatives(whole, keys_of) if o not in others]
         fields = {f: w for f, w in SPELLING_FIELDS.items() if not title_only or f == "title_reading"}
         ways = []
-        for segments in others:
+        for segments in [o for o in others if not _the_word_itself(o, morphemes, lexicon)]:
             count = sum(len(keys) for keys, _ in segments)
             for f, w in fields.items():
                 parts = [_phrase(f, keys, offsets, w / count) for keys, offsets in segments]
                 ways.append(parts[0] if len(parts) == 1 else wq.And(parts))
         clause.spellings = or_query(ways) if ways else None
         clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for segments in others
+                            if not _the_word_itself(segments, morphemes, lexicon)
                             for keys, offsets in segments for f in ("title_reading", "body_reading")]
         spelling_keys = [[key for keys, _ in segments for key in keys] for segments in others]
         clause.unambiguous = kana and one_word(key for keys in spelling_keys for key in keys)
@@ -325,6 +338,14 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
                   **({"spelling": spelling_keys} if spelling_keys else {})},
     }
     return clause
+
+
+def _the_word_itself(segments: list[tuple[list[str], list[int]]], morphemes, lexicon) -> bool:
+    """Whether a spelling is the word's own keys and each is filed only with its word
+    (:meth:`ReadingLexicon.filed_with`): it matches the posts the word matches, no other."""
+    keys = [key for keys, _ in segments for key in keys]
+    return (hasattr(lexicon, "filed_with") and len(keys) == len(morphemes)
+            and all(key == spelling_key(m) and lexicon.filed_with(key, m.term) for key, m in zip(keys, morphemes)))
 
 
 def reading_pieces(clause: WordClause) -> list[str]:

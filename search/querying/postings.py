@@ -159,18 +159,30 @@ class KeyTable:
         for term in sorted((t for t in posts if separator in t), key=lambda t: (-posts[t], t)):
             self._by_reading.setdefault(term.partition(separator)[0], []).append(term)
         self._marked = sorted(t for t in posts if separator not in t)
+        # keys without a reading (skeleton keys /書込) are many: looked up by bisection, not scanned
+        self._unread = sorted(self._by_reading.pop("", ()))
+
+    def posts(self, key: str) -> int:
+        """The key's document frequency summed over the fields (0 if no field holds it)."""
+        return self._posts.get(key, 0)
 
     def starting_with(self, prefix: str) -> list[str]:
         """The keys that start with ``prefix``, those of the most posts first."""
         if self._separator in prefix:
             reading = prefix.partition(self._separator)[0]
+            if not reading:
+                return sorted(_starting_with(self._unread, prefix), key=lambda t: (-self._posts[t], t))
             return [t for t in self._by_reading.get(reading, ()) if t.startswith(prefix)]
-        first = bisect.bisect_left(self._marked, prefix)
-        last = first
-        while last < len(self._marked) and self._marked[last].startswith(prefix):
-            last += 1
-        found = self._marked[first:last] + [t for t in self._by_reading.get(prefix, ())]
+        found = _starting_with(self._marked, prefix) + [t for t in self._by_reading.get(prefix, ())]
         return sorted(found, key=lambda t: (-self._posts[t], t))
+
+
+def _starting_with(ordered: list[str], prefix: str) -> list[str]:
+    """The strings of sorted ``ordered`` that start with ``prefix``."""
+    first = last = bisect.bisect_left(ordered, prefix)
+    while last < len(ordered) and ordered[last].startswith(prefix):
+        last += 1
+    return ordered[first:last]
 
 
 def key_table(reader, fieldnames: Iterable[str], separator: str, marks: str) -> KeyTable:
