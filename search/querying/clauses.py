@@ -166,8 +166,8 @@ class ReadingLexicon:
         anchors, body). Every occurrence of a word files its own key, so the key's postings hold
         the word's; as many means no other spelling shares the key."""
         table = key_table(self._reader, self._fields, SEPARATOR, LOOSE_MARK)
-        words = sum(self._reader.doc_frequency(f, term) for f in MIRRORED_FIELDS if f in self._reader.schema)
-        return table.posts(key) == words
+        return table.filed_with(key, term, lambda: sum(self._reader.doc_frequency(f, term)
+                                                       for f in MIRRORED_FIELDS if f in self._reader.schema))
 
     def occurs(self, katakana: str) -> bool:
         """Whether the title or body n-gram field holds ``katakana``'s query grams in a row in one
@@ -279,14 +279,14 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             others += [o for o in spelling_alternatives(whole, keys_of) if o not in others]
         fields = {f: w for f, w in SPELLING_FIELDS.items() if not title_only or f == "title_reading"}
         ways = []
-        for segments in [o for o in others if not _the_word_itself(o, morphemes, lexicon)]:
+        queried = [o for o in others if not _the_word_itself(o, morphemes, lexicon)]
+        for segments in queried:
             count = sum(len(keys) for keys, _ in segments)
             for f, w in fields.items():
                 parts = [_phrase(f, keys, offsets, w / count) for keys, offsets in segments]
                 ways.append(parts[0] if len(parts) == 1 else wq.And(parts))
         clause.spellings = or_query(ways) if ways else None
-        clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for segments in others
-                            if not _the_word_itself(segments, morphemes, lexicon)
+        clause.patterns += [Pattern(f, tuple(keys), tuple(offsets)) for segments in queried
                             for keys, offsets in segments for f in ("title_reading", "body_reading")]
         spelling_keys = [[key for keys, _ in segments for key in keys] for segments in others]
         clause.unambiguous = kana and one_word(key for keys in spelling_keys for key in keys)

@@ -21,12 +21,14 @@ import weakref
 from itertools import accumulate, islice
 from operator import itemgetter
 from pickle import loads
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 from whoosh.formats import _INT_SIZE, Characters
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
+
+from search.querying.blocks import read_postings
 
 
 _FIRST = itemgetter(0)
@@ -65,6 +67,14 @@ class TermPostings:
         self.weights = np.asarray(weights, dtype=np.float64)
         self._values = values
         self._decoded: dict[tuple[str, int], list] = {}
+
+    @classmethod
+    def from_arrays(cls, ids: np.ndarray, weights: np.ndarray, values: list, format_) -> "TermPostings":
+        """Postings already read (:func:`search.querying.blocks.read_postings`)."""
+        postings = cls.__new__(cls)
+        postings._format, postings.ids, postings.weights, postings._values = format_, ids, weights, values
+        postings._decoded = {}
+        return postings
 
     def _decode(self, docnums: Iterable[int], kind: str, decoder=None) -> dict[int, list]:
         docnums = list(docnums)
@@ -161,10 +171,22 @@ class KeyTable:
         self._marked = sorted(t for t in posts if separator not in t)
         # keys without a reading (skeleton keys /書込) are many: looked up by bisection, not scanned
         self._unread = sorted(self._by_reading.pop("", ()))
+        self._filed: dict[tuple[str, str], bool] = {}
 
     def posts(self, key: str) -> int:
         """The key's document frequency summed over the fields (0 if no field holds it)."""
         return self._posts.get(key, 0)
+
+    def filed_with(self, key: str, term: str, word_posts: Callable[[], int]) -> bool:
+        """Whether ``key`` has as many postings as ``word_posts()`` (the document frequency of
+        ``term`` in the fields the key's mirror); remembered per key and term while the reader lives
+        (at most one answer per key of the table and term asked)."""
+        if key not in self._posts:
+            return False
+        known = self._filed.get((key, term))
+        if known is None:
+            known = self._filed[(key, term)] = self._posts[key] == word_posts()
+        return known
 
     def starting_with(self, prefix: str) -> list[str]:
         """The keys that start with ``prefix``, those of the most posts first."""
@@ -213,7 +235,9 @@ class PostingsCache:
         postings = None
         if fieldname not in self._lexicon_fields or btext in field_lexicon(reader, fieldname):
             try:
-                postings = TermPostings(reader.postings(fieldname, btext))
+                found = read_postings(reader, fieldname, btext)
+                postings = (TermPostings.from_arrays(*found, reader.schema[fieldname].format) if found is not None
+                            else TermPostings(reader.postings(fieldname, btext)))
             except TermNotFound:
                 pass
         self._terms[key] = postings

@@ -294,9 +294,10 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
     with_readings = plan.strict(fragments=extra, readings=extra)
     if with_readings is not None and with_readings != strict and (matches is None or matches.count() < READING_STEP_BELOW):
         matches = run(with_readings)
-    relaxed, relaxed_patterns = plan.relaxed(fragments=extra)
     if matches is not None and matches.count():
-        if matches.count() < FILL_BELOW and relaxed is not None and _is_long_plain_query(plan, relaxed):
+        # the relaxed step is planned only where it may run (planning it runs Janome on each word)
+        relaxed, relaxed_patterns = plan.relaxed(fragments=extra) if matches.count() < FILL_BELOW else (None, [])
+        if relaxed is not None and _is_long_plain_query(plan, relaxed):
             # A long query (a title, a sentence) that few posts match word for word: the posts
             # with most of its words follow, as the post meant may word one of them differently.
             if len(_topic_terms(plan)) >= TOPICAL_MIN_TERMS:
@@ -307,6 +308,7 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
             if filled.count() > matches.count():
                 return "filled", filled, plan.patterns() + relaxed_patterns
         return "strict", matches, plan.patterns()
+    relaxed, relaxed_patterns = plan.relaxed(fragments=extra)
     if relaxed is not None and _has_several_terms(plan):
         matches = run(relaxed)
         if matches.count():
