@@ -30,7 +30,7 @@ from search.querying.nodes import Alternatives
 from search.querying.highlight import Pattern
 from search.analysis.kana import LOOSE_MARK, has_loanword_spelling
 from search.analysis.normalize import kanji_spellings, normalize_query, to_katakana
-from search.querying.postings import field_lexicon, key_table
+from search.querying.postings import field_lexicon, kept_per_reader, key_table
 from search.querying.parser import Word
 from search.indexing.schema import (LEXICON_FIELDS, NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
@@ -127,7 +127,8 @@ class ReadingLexicon:
     """The reading terms of an index's reading fields, for reading kana queries.
 
     Called with a folded katakana reading, tells whether the index holds it (answers are
-    remembered for the life of the object); :meth:`completions` lists the readings a few kana
+    remembered as long as the reader lives, at most :data:`MAX_REMEMBERED` of each kind: they are
+    facts of its term table, like :func:`~search.querying.postings.field_lexicon`'s); :meth:`completions` lists the readings a few kana
     typed may be the start of. The fields of :data:`LEXICON_FIELDS` are asked in memory
     (:func:`search.querying.postings.field_lexicon`), so a reading that is no term costs one lookup in the
     term table, not one a field.
@@ -140,12 +141,15 @@ class ReadingLexicon:
         self._fields = [f for f in READING_FIELDS if f in reader.schema]
         self._kept = [field_lexicon(reader, f) for f in self._fields if f in LEXICON_FIELDS]
         self._looked_up = [f for f in self._fields if f not in LEXICON_FIELDS]
-        self._known: dict[str, bool] = {}
-        self._keys: dict[str, list[str]] = {}
+        self._known: dict[str, bool] = _remembered(reader, "readings")
+        self._keys: dict[str, list[str]] = _remembered(reader, "spelling keys")
+        self._posts: dict[str, int] = _remembered(reader, "word posts")
 
     def __call__(self, term: str) -> bool:
         known = self._known.get(term)
         if known is None:
+            if len(self._known) >= MAX_REMEMBERED:
+                self._known.clear()
             btext = term.encode("utf-8")
             known = self._known[term] = (any(btext in lexicon for lexicon in self._kept)
                                          or any((f, btext) in self._reader for f in self._looked_up))
@@ -157,6 +161,8 @@ class ReadingLexicon:
         first; remembered for the life of the object."""
         found = self._keys.get(prefix)
         if found is None:
+            if len(self._keys) >= MAX_REMEMBERED:
+                self._keys.clear()
             table = key_table(self._reader, self._fields, SEPARATOR, LOOSE_MARK)
             found = self._keys[prefix] = table.starting_with(prefix)
         return found
@@ -204,8 +210,13 @@ class ReadingLexicon:
 
     def word_posts(self, term: str) -> int:
         """How many posts hold ``term`` (folded) in the body or the title word field, at most."""
-        return max((self._reader.doc_frequency(f, term) for f in ("body", "title") if f in self._reader.schema),
-                   default=0)
+        found = self._posts.get(term)
+        if found is None:
+            if len(self._posts) >= MAX_REMEMBERED:
+                self._posts.clear()
+            found = self._posts[term] = max((self._reader.doc_frequency(f, term) for f in ("body", "title")
+                                             if f in self._reader.schema), default=0)
+        return found
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """Readings longer than ``prefix`` (folded katakana) that start with it, those of the most
@@ -218,6 +229,15 @@ class ReadingLexicon:
                 if len(term) > len(prefix) and SEPARATOR not in term:
                     posts[term] = posts.get(term, 0) + self._reader.doc_frequency(fieldname, btext)
         return sorted(posts, key=lambda term: (-posts[term], term))[:limit]
+
+
+#: Most answers of each kind a reader's :class:`ReadingLexicon` remembers (then it starts over).
+MAX_REMEMBERED = 50_000
+
+
+def _remembered(reader, kind: str) -> dict:
+    """A dict of answers about ``reader``'s terms, shared by its lexicons while it lives."""
+    return kept_per_reader(reader, ("answers", kind), dict)
 
 
 def reading_lexicon(reader) -> ReadingLexicon:

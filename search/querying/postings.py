@@ -124,11 +124,11 @@ def field_lexicon(reader, fieldname: str) -> frozenset[bytes]:
     use and kept as long as the reader lives (a searcher's, one per thread and index generation).
     Meant for fields of few terms: at 1,406 posts the title and link-text fields hold 700–6,500
     terms each (~0.3 MB, ~10–40 ms to read), the body's n-grams 71,000."""
-    return _kept(reader, ("lexicon", fieldname),
+    return kept_per_reader(reader, ("lexicon", fieldname),
                  lambda: frozenset(reader.lexicon(fieldname)) if fieldname in reader.schema else frozenset())
 
 
-def _kept(reader, key: tuple, build):
+def kept_per_reader(reader, key: tuple, build):
     """What ``build()`` returns for ``reader`` and ``key``, built on first use and kept as long as
     the reader lives."""
     per_reader = _lexicons.get(reader)
@@ -211,7 +211,7 @@ def key_table(reader, fieldnames: Iterable[str], separator: str, marks: str) -> 
     """The :class:`KeyTable` of ``reader``'s ``fieldnames``, read on first use and kept as long
     as the reader lives, like :func:`field_lexicon`."""
     fields = tuple(fieldnames)
-    return _kept(reader, ("keys", fields, separator, marks), lambda: KeyTable(reader, fields, separator, marks))
+    return kept_per_reader(reader, ("keys", fields, separator, marks), lambda: KeyTable(reader, fields, separator, marks))
 
 
 class PostingsCache:
