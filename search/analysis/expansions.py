@@ -35,6 +35,8 @@ class Variant:
         kanji of 気付き, 気付, are also in 気付け, another word).
     :ivar keys: False if it is not to match by its reading or spelling keys (Janome reads the
         kanji 気付 alone as 気付け, きつけ).
+    :ivar code: False if it is not to match in the text of code blocks (a translation is prose:
+        ロードマップ's ``load map`` next to each other in code is something else).
     """
 
     text: str
@@ -42,6 +44,7 @@ class Variant:
     weight: float = 1.0
     fragments: bool = True
     keys: bool = True
+    code: bool = True
 
 
 Expander = Callable[[str], Iterable[Variant]]

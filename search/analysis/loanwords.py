@@ -153,7 +153,7 @@ def english_variants(text: str):
     for sense in range(MAX_SENSES):
         whole = {i: parts[i][1][sense] for i in translatable if sense < len(parts[i][1])}
         if whole:
-            yield Variant(spelled(whole), "english", ENGLISH_WEIGHT, fragments=False)
+            yield Variant(spelled(whole), "english", ENGLISH_WEIGHT, fragments=False, code=False)
     if len(translatable) > 1:
         for i in translatable:
-            yield Variant(spelled({i: parts[i][1][0]}), "english", ENGLISH_WEIGHT, fragments=False)
+            yield Variant(spelled({i: parts[i][1][0]}), "english", ENGLISH_WEIGHT, fragments=False, code=False)

@@ -189,10 +189,7 @@ class Evaluator:
         elif isinstance(query, wq.And):
             matches = self._sum([self._node(q) for q in query.subqueries], need_all=True)
         elif isinstance(query, wq.AndNot):
-            # The excluded documents are dropped whatever their terms' order: no positions are
-            # checked there (a word's other spellings only count where the word is not).
-            excluded = self._node(query.b)
-            kept = self._node(query.a, excluded.mask if implied is None else excluded.mask | implied)
+            kept, excluded = self._node(query.a), self._node(query.b)
             mask = kept.mask & ~excluded.mask
             matches = Matches(mask, np.where(mask, kept.scores, 0.0))
         elif isinstance(query, wq.Prefix):

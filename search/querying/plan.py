@@ -323,6 +323,9 @@ def _variant_clause(variant: Variant, word: Word, dictionary: str | None, lexico
     if not variant.fragments:
         clause.fragments = None
         clause.patterns = [p for p in clause.patterns if p.field not in NGRAM_PATTERN_FIELDS]
+    if not variant.code and clause.words is not None:
+        clause.words = or_query([q for q in getattr(clause.words, "subqueries", [clause.words])
+                                 if getattr(q, "fieldname", None) != "code"])
     if not variant.keys:
         clause.readings = clause.spellings = None
         clause.patterns = [p for p in clause.patterns if p.field not in READING_FIELDS]
