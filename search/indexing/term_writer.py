@@ -34,10 +34,11 @@ from hashlib import md5
 from itertools import groupby
 from operator import itemgetter, sub
 from pickle import dumps
+from struct import Struct
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter
 from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, md5_hash
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -51,7 +52,8 @@ COMPRESSED_KEPT = 200_000
 # term (its dict entry, bytes and list), for the memory limit.
 _POSTING_BYTES = 32 + 24 + 40
 _TERM_BYTES = 200
-_TERM_INFO = __import__("struct").Struct("!BfIBBfII")  # W3TermInfo._struct
+# W3TermInfo.to_bytes of postings not inlined: its struct, then pack_long(offset) + pack_int(length).
+_TERM_INFO = Struct("!BfIBBfIIqi")
 
 
 def segment_writer(ix, limitmb: int = 128):
@@ -233,13 +235,13 @@ def write_terms(fieldwriter: W3FieldWriter, schema, terms, blocklimit: int, comp
                 size = len(info) + len(data)
                 postings += (WHOOSH3_HEADER_MAGIC + pack_int(-size), info, data)
                 position += 8 + size
-                value = pack_info(False, weight32, 1, length_byte, length_byte, maxweight, docnum, docnum)
+                value = pack_info(False, weight32, 1, length_byte, length_byte, maxweight, docnum, docnum,
+                                  start, position - start)
             else:
                 position += blocks.write(group, fixed, blocklimit, postings)
                 lengths = group[3::4]
                 value = pack_info(False, blocks.weight, len(lengths), _min_length(lengths), max(lengths),
-                                  blocks.maxweight, group[0], group[-4])
-            value += pack_long(start) + pack_int(position - start)
+                                  blocks.maxweight, group[0], group[-4], start, position - start)
             key = prefix + tbytes
             if key <= lastkey:
                 raise ValueError("Keys must increase: %r..%r" % (lastkey, key))
