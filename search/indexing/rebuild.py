@@ -23,6 +23,7 @@ from whoosh import index as whoosh_index
 from search.posts.anchors import with_anchors, with_post_urls
 from search.analysis.dictionary import DICTIONARY_FILE, dictionary_entries, write_dictionary
 from search.errors import EmptyPostsFolderError
+from search.indexing.term_writer import segment_writer
 from search.indexing.writer_lengths import memoize_lengths
 from search.indexing.safeguards import check_shrink, duplicate_urls, kept_posts
 from search.indexing.generations import (METADATA_FILE, compile_dictionary, current_generation,
@@ -195,7 +196,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
         ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
         cache = open_cache(cache_dir, str(dictionary_path))
         filters: dict[str, bytes] = {}
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        writer = segment_writer(ix, limitmb=WRITER_LIMIT_MB)
         try:
             for item, signature in pool.analyzed(read, writer.schema, cache):
                 if isinstance(item, SkippedPost):
