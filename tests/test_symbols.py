@@ -167,3 +167,21 @@ def test_a_name_with_a_symbol_never_matches_the_word_alone(word, symbol):
     post = f"{word}言語と{word}1と{word}の話。{word}2も。"
     assert not _query_terms(name) & _document_terms(post), name
     assert _query_terms(name) <= _document_terms(f"今日は{name}を使った。")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ1 \r\n、。かガカ漢字") + ["\u3099", "\u0301", "\u200d", "\ufe0f",
+                                                                  "👍", "🏽", "🇯", "🇵", "각", "\u1100", "\u0915", "\u093f"]),
+               min_size=1, max_size=12))
+def test_cluster_boundaries_are_those_of_the_clusters(text):
+    """The fast path between plain characters answers what the cluster scan answers (UAX #29)."""
+    starts = set()
+    i = 0
+    while i < len(text):
+        start, end = cluster_at(text, i)
+        starts.add(start)
+        i = end
+    for i in range(len(text) + 1):
+        floor, ceil = cluster_floor(text, i), cluster_ceil(text, i)
+        assert floor == max(b for b in starts | {0, len(text)} if b <= i)
+        assert ceil == min(b for b in starts | {len(text)} if b >= i)

@@ -223,10 +223,25 @@ def cluster_at(text: str, i: int) -> tuple[int, int]:
         position = match.end()
 
 
+def _plain(char: str) -> bool:
+    """A character no grapheme-cluster rule joins to its neighbours (UAX #29: neither Extend,
+    SpacingMark, ZWJ, Prepend, Hangul nor a regional indicator): Latin before the combining marks,
+    kana and CJK ideographs (U+3040–U+9FFF) but the combining kana voicing marks U+3099–U+309A."""
+    return char < "\u0300" or ("\u3040" <= char <= "\u9fff" and char not in "\u3099\u309a")
+
+
+def _plain_boundary(text: str, i: int) -> bool:
+    """Whether ``i`` (``0 < i < len(text)``) is a cluster boundary between two plain characters."""
+    before, at = text[i - 1], text[i]
+    return _plain(before) and _plain(at) and not (before == "\r" and at == "\n")
+
+
 def cluster_floor(text: str, i: int) -> int:
     """The greatest grapheme-cluster boundary ≤ ``i`` (``0 ≤ i ≤ len(text)``)."""
     if i <= 0 or i >= len(text):
         return max(0, min(i, len(text)))
+    if _plain_boundary(text, i):  # most text: no cluster to look for
+        return i
     return cluster_at(text, i)[0]
 
 
@@ -234,5 +249,7 @@ def cluster_ceil(text: str, i: int) -> int:
     """The least grapheme-cluster boundary ≥ ``i`` (``0 ≤ i ≤ len(text)``)."""
     if i <= 0 or i >= len(text):
         return max(0, min(i, len(text)))
+    if _plain_boundary(text, i):
+        return i
     start, end = cluster_at(text, i)
     return i if start == i else end
