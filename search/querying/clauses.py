@@ -144,28 +144,22 @@ class ReadingLexicon:
         self._known: dict[str, bool] = _remembered(reader, "readings")
         self._keys: dict[str, list[str]] = _remembered(reader, "spelling keys")
         self._posts: dict[str, int] = _remembered(reader, "word posts")
+        self._in_kana: dict[str, bool] = _remembered(reader, "kana in a row")
 
     def __call__(self, term: str) -> bool:
-        known = self._known.get(term)
-        if known is None:
-            if len(self._known) >= MAX_REMEMBERED:
-                self._known.clear()
+        def known() -> bool:
             btext = term.encode("utf-8")
-            known = self._known[term] = (any(btext in lexicon for lexicon in self._kept)
-                                         or any((f, btext) in self._reader for f in self._looked_up))
-        return known
+            return (any(btext in lexicon for lexicon in self._kept)
+                    or any((f, btext) in self._reader for f in self._looked_up))
+        return _answer(self._known, term, known)
 
     def spelling_keys(self, prefix: str) -> list[str]:
         """Spelling keys (``reading/skeleton``) of the reading fields that start with ``prefix``
         (a reading and :data:`~search.analysis.spellings.SEPARATOR`), those of the most posts
-        first; remembered for the life of the object."""
-        found = self._keys.get(prefix)
-        if found is None:
-            if len(self._keys) >= MAX_REMEMBERED:
-                self._keys.clear()
-            table = key_table(self._reader, self._fields, SEPARATOR, LOOSE_MARK)
-            found = self._keys[prefix] = table.starting_with(prefix)
-        return found
+        first; remembered while the reader lives."""
+        return _answer(self._keys, prefix, lambda: key_table(self._reader, self._fields, SEPARATOR, LOOSE_MARK)
+                       .starting_with(prefix))
+
     def filed_with(self, key: str, term: str) -> bool:
         """Whether the spelling ``key`` is filed exactly where the word ``term`` is: as many
         postings in the reading fields as ``term`` has in the word fields they mirror (title,
@@ -177,14 +171,12 @@ class ReadingLexicon:
 
     def occurs(self, katakana: str) -> bool:
         """Whether the title or body n-gram field holds ``katakana``'s query grams in a row in one
-        post (a post written in kana: しんかんせん); remembered for the life of the object."""
-        known = self._known.get("\0" + katakana)
-        if known is None:
+        post (a post written in kana: しんかんせん); remembered while the reader lives."""
+        def known() -> bool:
             grams = ngrams(katakana, query=True)
-            known = bool(grams) and any(self._in_a_row(f, grams) for f in ("title_ngram", "body_ngram")
-                                        if f in self._reader.schema)
-            self._known["\0" + katakana] = known
-        return known
+            return bool(grams) and any(self._in_a_row(f, grams) for f in ("title_ngram", "body_ngram")
+                                       if f in self._reader.schema)
+        return _answer(self._in_kana, katakana, known)
 
     def _in_a_row(self, fieldname: str, grams) -> bool:
         found: dict[int, set[int]] | None = None
@@ -210,13 +202,8 @@ class ReadingLexicon:
 
     def word_posts(self, term: str) -> int:
         """How many posts hold ``term`` (folded) in the body or the title word field, at most."""
-        found = self._posts.get(term)
-        if found is None:
-            if len(self._posts) >= MAX_REMEMBERED:
-                self._posts.clear()
-            found = self._posts[term] = max((self._reader.doc_frequency(f, term) for f in ("body", "title")
-                                             if f in self._reader.schema), default=0)
-        return found
+        return _answer(self._posts, term, lambda: max((self._reader.doc_frequency(f, term) for f in ("body", "title")
+                                                       if f in self._reader.schema), default=0))
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """Readings longer than ``prefix`` (folded katakana) that start with it, those of the most
@@ -238,6 +225,16 @@ MAX_REMEMBERED = 50_000
 def _remembered(reader, kind: str) -> dict:
     """A dict of answers about ``reader``'s terms, shared by its lexicons while it lives."""
     return kept_per_reader(reader, ("answers", kind), dict)
+
+
+def _answer(store: dict, key: str, compute: Callable[[], object]):
+    """``store[key]``, computed and kept on first use; a full store (:data:`MAX_REMEMBERED`) starts over."""
+    found = store.get(key)
+    if found is None:
+        if len(store) >= MAX_REMEMBERED:
+            store.clear()
+        found = store[key] = compute()
+    return found
 
 
 def reading_lexicon(reader) -> ReadingLexicon:

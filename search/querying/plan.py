@@ -229,7 +229,8 @@ class QueryPlan:
             # post that writes 引落 has the word of 引き落とし as much as one that writes it so.
             respelled = _respellings(self.clauses[id(word)], fragments)
             if id(word) in self.together:  # the run written together: another spelling of its first word
-                respelled += [q for q in [self.together[id(word)][1].query(fragments=False, readings=False)] if q is not None]
+                joined = self.together[id(word)][1].query(fragments=False, readings=False)
+                respelled += [joined] if joined is not None else []
             for morpheme in content + name_pieces:
                 if morpheme.term in seen:
                     continue
