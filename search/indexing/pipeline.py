@@ -45,6 +45,7 @@ from search.analysis.morpheme_cache import MorphemeCache
 from search.analysis.morphemes import use_chunk_cache
 from search.analysis.text_filter import bigram_filter
 from search.posts.reader import Post, SkippedPost, read_or_skip
+from search.indexing.field_postings import field_postings
 from search.indexing.schema import post_to_document
 
 #: What the pipeline takes: post files to read, posts already read, or posts already skipped.
@@ -314,11 +315,14 @@ def text_filter(post: Post, schema: Schema) -> bytes:
 
 
 def _postings(post: Post, schema: Schema) -> dict[str, tuple[object, list[tuple]]]:
-    """``{field name: (value, list(field.index(value)))}`` for each indexed field of the post's document."""
+    """``{field name: (value, list(field.index(value)))}`` for each indexed field of the post's document
+    (our text fields' postings computed without Whoosh's token stream: :mod:`.field_postings`)."""
     postings = {}
     for name, value in post_to_document(post).items():
         if value is not None and name in schema and schema[name].indexed:
-            postings[name] = (value, list(schema[name].index(value)))
+            field = schema[name]
+            found = field_postings(field, value)
+            postings[name] = (value, found if found is not None else list(field.index(value)))
     return postings
 
 
