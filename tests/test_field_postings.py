@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from search.analysis import normalize
 from search.analysis.readings import AnnotatedText
 from search.indexing import pipeline
 from search.indexing.field_postings import field_postings
@@ -94,3 +95,16 @@ def test_a_rebuild_writes_the_same_segment_with_and_without_it(tmp_path, monkeyp
     for name in expected:
         assert got[name] == expected[name], name
     assert index_contents(tmp_path / "ours") == index_contents(tmp_path / "whoosh")
+
+
+_CHARS = st.sampled_from(list("あア亜ａＡ１，,・＝ｶﾊﾟﾞﾟ゛゜\u3099\u309a㈱①…ﬁ ̈e\u0301\u3000 \n髙—-ー")) | st.characters()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHARS, max_size=30).map("".join))
+def test_normalizing_character_by_character_equals_cluster_by_cluster(text):
+    chars = {c: normalize._char_nfkc(c) for c in set(text)}
+    if any(mark for _, mark in chars.values()):  # the by-character path is only taken without marks
+        text = "".join(c for c in text if not chars[c][1])
+        chars = {c: chars[c] for c in set(text)}
+    assert normalize._normalize_chars(text, chars) == normalize._normalize_clusters(text)

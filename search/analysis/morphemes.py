@@ -231,14 +231,6 @@ def morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
     return found
 
 
-def prime_morphemes(text: str, found: list[Morpheme], dictionary: str | None = None) -> None:
-    """Hand the cache morphemes computed elsewhere (a worker process) for ``text``."""
-    cache = _morpheme_cache()
-    cache[(dictionary, text)] = found
-    if len(cache) > 8:
-        cache.popitem(last=False)
-
-
 def _pieces(surface: str, offset: int, normalized: NormalizedText, position: int) -> list[Morpheme]:
     """The system dictionary's segmentation of a user-dictionary word, at the word's position."""
     pieces = []
@@ -381,23 +373,38 @@ def _janome_morphemes(segment: str, offset: int, normalized: NormalizedText, dic
     morpheme cache when one is in use (:func:`chunk_tokens`)."""
     if not segment.strip():
         return position
+    starts, ends = normalized.starts, normalized.ends
     for found_at, surface, part_of_speech, base_form, reading in chunk_tokens(segment, dictionary):
-        cursor = found_at + len(surface)
-        if not surface.strip():
+        word = _words.get((surface, part_of_speech, base_form, reading))
+        word = _word(surface, part_of_speech, base_form, reading) if word is None else word
+        if not word:  # whitespace
             continue
-        tag = part_of_speech.split(",", 1)[0]
-        start, end = normalized.span(offset + found_at, offset + cursor)
-        base_form = base_form if base_form != "*" else surface
-        reading = reading if reading != "*" else ""
-        others = other_readings(surface, part_of_speech, reading) if reading else ()
-        morpheme = Morpheme(surface, start, end, tag, base_form, reading, position,
-                            other_readings=others, counter="助数詞" in part_of_speech)
-        result.append(morpheme)
+        tag, base_form, reading, others, counter, punctuation = word
+        at = offset + found_at
+        result.append(Morpheme(surface, starts[at], ends[at + len(surface) - 1], tag, base_form, reading,
+                               position, False, others, counter))
         if tag == USER_POS and dictionary:
-            result.extend(_pieces(surface, offset + found_at, normalized, position))
-        if not is_punctuation(surface):
+            result.extend(_pieces(surface, at, normalized, position))
+        if not punctuation:
             position += 1
     return position
+
+
+#: Janome's words seen (surface, part of speech, base form, reading) and what a morpheme takes of
+#: them (:func:`_word`; ``()`` for whitespace): a blog repeats its words, so each is worked out once.
+_words: dict[tuple[str, str, str, str], tuple] = {}
+
+
+def _word(surface: str, part_of_speech: str, base_form: str, reading: str) -> tuple:
+    """``(tag, base form, reading, other readings, counter, punctuation)`` of a Janome token."""
+    if len(_words) >= 1 << 17:
+        _words.clear()
+    key, reading = (surface, part_of_speech, base_form, reading), reading if reading != "*" else ""
+    word = _words[key] = () if not surface.strip() else (
+        part_of_speech.split(",", 1)[0], base_form if base_form != "*" else surface, reading,
+        other_readings(surface, part_of_speech, reading) if reading else (), "助数詞" in part_of_speech,
+        is_punctuation(surface))
+    return word
 
 
 #: A kanji (CJK unified ideographs, extension A, compatibility ideographs).

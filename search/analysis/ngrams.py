@@ -10,11 +10,12 @@ character (the approach of Lucene's CJKBigramFilter and Groonga's TokenBigram).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Iterator
+import re
+from itertools import repeat
+from typing import Iterator, NamedTuple
 
 
-from search.analysis.kana import unified_kana_chars, unify_katakana
+from search.analysis.kana import CHAR_FOLDS, needs_unifying, unified_kana_chars, unify_katakana
 from search.analysis.normalize import (NormalizedText, expand_iteration_marks, normalize_with_offsets,
                               to_katakana)
 from search.analysis.symbols import NAME, symbol_pieces, symbol_spans, symbol_term
@@ -41,9 +42,9 @@ def is_cjk(char: str) -> bool:
     return any(lo <= cp <= hi for lo, hi in _CJK_RANGES) or char == "ヶ"
 
 
-@dataclass(frozen=True, slots=True)
-class Gram:
-    """One n-gram term with its position and original character span."""
+class Gram(NamedTuple):
+    """One n-gram term with its position and original character span (a named tuple: cheaper to
+    make than a dataclass, and what :mod:`search.indexing.field_postings` groups as it is)."""
 
     text: str
     position: int
@@ -66,7 +67,24 @@ def _between_katakana(chars: list[str], index: int) -> bool:
     return 0 < index < len(chars) - 1 and _is_katakana(chars[index - 1]) and _is_katakana(chars[index + 1])
 
 
-def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[int, str, int, int, str]]:
+#: A katakana run as ``_folded_chars`` drops its trailing ー: katakana (ァ..ヾ, ー), and a name
+#: separator followed by a katakana (ァ..ヺ, ー) continues it.
+_KATAKANA_RUN = re.compile("[\u30a1-\u30fe](?:[\u30a1-\u30fe]|[" + "".join(sorted(NAME_SEPARATORS))
+                           + "](?=[\u30a1-\u30fa\u30fc]))*")
+#: Each folded character's class in ``_folded_chars`` (a blog uses a few thousand characters).
+_CLASSES: dict[str, str] = {}
+
+
+def _char_class(char: str) -> str:
+    klass = _CLASSES.get(char)
+    if klass is None:
+        if len(_CLASSES) >= 1 << 16:
+            _CLASSES.clear()
+        klass = _CLASSES[char] = "c" if len(char) == 1 and is_cjk(char) else "w" if char.isalnum() else "s"
+    return klass
+
+
+def _folded_chars(normalized: NormalizedText) -> list[tuple[int, str, int, int, str]]:
     """(index, folded char, start, end, class) for each character of the normalized text; class is
     'c'jk, 'w'ord or 's'eparator."""
     text = normalized.text
@@ -74,40 +92,35 @@ def _folded_chars(normalized: NormalizedText) -> Iterator[tuple[int, str, int, i
     # name separator between katakana continues the run (アンドリュー タネンバウム keeps the ー of
     # アンドリュータネンバウム, since the separator itself is read across).
     drop: set[int] = set()
-    i, n = 0, len(text)
-    while i < n:
-        if "\u30a1" <= text[i] <= "\u30fe" or text[i] == "ー":
-            j = i
-            while j < n and ("\u30a1" <= text[j] <= "\u30fe" or text[j] == "ー"
-                             or (text[j] in NAME_SEPARATORS and j + 1 < n and _is_katakana(text[j + 1]))):
-                j += 1
-            k = j
-            while k > i and text[k - 1] == "ー":
-                k -= 1
-            if len(unify_katakana(text[i:j])) >= 4 and k < j and k > i:  # as fold_term counts
-                drop.update(range(k, j))
-            i = j
-        else:
-            i += 1
+    for match in _KATAKANA_RUN.finditer(text) if "ー" in text else ():
+        i, j = match.span()
+        k = j
+        while k > i and text[k - 1] == "ー":
+            k -= 1
+        if k < j and k > i and len(unify_katakana(text[i:j])) >= 4:  # as fold_term counts
+            drop.update(range(k, j))
     lowered = text.casefold()
     if len(lowered) == len(text):
-        folded_chars = list(expand_iteration_marks(to_katakana(lowered)))
+        folded = expand_iteration_marks(to_katakana(lowered))
+        folded_chars = list(folded)
     else:  # casefold lengthened something (ß → ss): fold character by character instead
         folded_chars = [to_katakana(c.casefold()) for c in expand_iteration_marks(text)]
+        folded = None
+    if folded is not None and "ヴ" not in folded:  # one character for one: no pair to join
+        unified = zip(folded.translate(CHAR_FOLDS) if needs_unifying(folded) else folded, repeat(1))
+    else:
+        unified = unified_kana_chars(folded_chars)
+    starts, ends, classes = normalized.starts, normalized.ends, _CLASSES
+    found = []
     index = 0
-    for char, width in unified_kana_chars(folded_chars):
+    for char, width in unified:
         first, index = index, index + width
         if first in drop:
             continue
         if char in NAME_SEPARATORS and _between_katakana(folded_chars, first):
             continue  # スティーブ・ジョブズ is スティーブジョブズ (and スティーブ ジョブズ)
-        start, end = normalized.starts[first], normalized.ends[index - 1]
-        if len(char) == 1 and is_cjk(char):
-            yield first, char, start, end, "c"
-        elif char.isalnum():
-            yield first, char, start, end, "w"
-        else:
-            yield first, char, start, end, "s"
+        found.append((first, char, starts[first], ends[index - 1], classes.get(char) or _char_class(char)))
+    return found
 
 
 def ngrams(text: str, *, query: bool = False) -> list[Gram]:
@@ -128,8 +141,14 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
         position is still counted, so the grams of a query match a document's at the same offsets).
     :returns: grams in text order; ``start``/``end`` index ``text``.
     """
+    return list(map(Gram._make, ngram_tuples(text, query=query)))
+
+
+def ngram_tuples(text: str, *, query: bool = False) -> list[tuple[str, int, int, int]]:
+    """:func:`ngrams` as plain ``(text, position, start, end)`` tuples (cheaper to make: the index
+    side makes one or two per character)."""
     normalized = normalize_with_offsets(text)
-    grams: list[Gram] = []
+    grams: list[tuple[str, int, int, int]] = []
     position = 0
     run: list[tuple[str, int, int]] = []
     run_class = "s"
@@ -139,20 +158,20 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
         if not run:
             return
         if run_class == "w":
-            grams.append(Gram("".join(c for c, _, _ in run), position, run[0][1], run[-1][2]))
+            grams.append(("".join(c for c, _, _ in run), position, run[0][1], run[-1][2]))
             position += 1
         elif len(run) == 1:
-            grams.append(Gram(run[0][0], position, run[0][1], run[0][2]))
+            grams.append((run[0][0], position, run[0][1], run[0][2]))
             position += 1
         else:
             for (a, start, first_end), (b, _, end) in zip(run, run[1:]):
-                grams.append(Gram(a + b, position, start, end))
-                if not query and not is_kana(a):
-                    grams.append(Gram(a, position, start, first_end))
+                grams.append((a + b, position, start, end))
+                if not query and not "\u3041" <= a <= "\u30ff":  # not is_kana(a)
+                    grams.append((a, position, start, first_end))
                 position += 1
             if not query:
                 last = run[-1]
-                grams.append(Gram(last[0], position, last[1], last[2]))
+                grams.append((last[0], position, last[1], last[2]))
             position += 1  # in a query too, so what follows the run has the document's positions
         run.clear()
 
@@ -177,9 +196,9 @@ def ngrams(text: str, *, query: bool = False) -> list[Gram]:
             gap, gap_is_space = False, True
             surface = normalized.text[index:name_end]
             span_start, span_end = normalized.span(index, name_end)
-            grams.append(Gram(symbol_term(surface, NAME), position, span_start, span_end))
+            grams.append((symbol_term(surface, NAME), position, span_start, span_end))
             if not query:
-                grams += [Gram(piece, position, *normalized.span(index + a, index + b))
+                grams += [(piece, position, *normalized.span(index + a, index + b))
                           for piece, a, b in symbol_pieces(surface, NAME)]
             position += 1
             run_class, last_run_class = "s", "w"

@@ -111,6 +111,21 @@ def _is_cluster_mark(char: str) -> bool:
     return unicodedata.combining(char) != 0 or char in _HALFWIDTH_VOICED_MARKS or char in _SPACING_VOICED_MARKS
 
 
+#: Distinct characters whose NFKC form is kept (a blog uses a few thousand).
+MAX_NFKC_CHARS = 1 << 16
+#: Each character seen: (its NFKC form alone, whether it joins the cluster before it).
+_NFKC_CHARS: dict[str, tuple[str, bool]] = {}
+
+
+def _char_nfkc(char: str) -> tuple[str, bool]:
+    found = _NFKC_CHARS.get(char)
+    if found is None:
+        if len(_NFKC_CHARS) >= MAX_NFKC_CHARS:
+            _NFKC_CHARS.clear()
+        found = _NFKC_CHARS[char] = (unicodedata.normalize("NFKC", char), _is_cluster_mark(char))
+    return found
+
+
 @functools.lru_cache(maxsize=16)  # the word, n-gram and reading fields of a post normalize one text each
 def normalize_with_offsets(text: str) -> NormalizedText:
     """NFKC-normalize ``text`` cluster by cluster, keeping an offset map to the original.
@@ -131,21 +146,11 @@ def normalize_with_offsets(text: str) -> NormalizedText:
             return NormalizedText(text, range(len(text)), range(1, len(text) + 1))
         out, starts, ends = list(text), list(range(len(text))), list(range(1, len(text) + 1))
     else:
-        out, starts, ends = [], [], []
-        i, n = 0, len(text)
-        while i < n:
-            j = i + 1
-            while j < n and _is_cluster_mark(text[j]):
-                j += 1
-            cluster = text[i:j]
-            if j - i > 1 or cluster in _SPACING_VOICED_MARKS:
-                cluster = "".join(_SPACING_VOICED_MARKS.get(c, c) for c in cluster)
-            normalized = unicodedata.normalize("NFKC", cluster)
-            for char in normalized:
-                out.append(char)
-                starts.append(i)
-                ends.append(j)
-            i = j
+        chars = {c: _char_nfkc(c) for c in set(text)}
+        if any(mark for _, mark in chars.values()):
+            out, starts, ends = _normalize_clusters(text)
+        else:  # every cluster one character
+            out, starts, ends = _normalize_chars(text, chars)
     joined = "".join(out)
     if _HAS_KANJI_VARIANT.search(joined):  # one NFKC made from a compatibility ideograph
         joined = joined.translate(_KANJI_VARIANTS)
@@ -160,6 +165,38 @@ def normalize_with_offsets(text: str) -> NormalizedText:
             ends = [e for e, k in zip(ends, keep) if k]
             joined = "".join(out)
     return NormalizedText(joined, tuple(starts), tuple(ends))
+
+
+def _normalize_clusters(text: str) -> tuple[list[str], list[int], list[int]]:
+    """NFKC of each cluster of ``text``: the output characters, and the span each came from."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and _is_cluster_mark(text[j]):
+            j += 1
+        cluster = text[i:j]
+        if j - i > 1 or cluster in _SPACING_VOICED_MARKS:
+            cluster = "".join(_SPACING_VOICED_MARKS.get(c, c) for c in cluster)
+        normalized = unicodedata.normalize("NFKC", cluster)
+        for char in normalized:
+            out.append(char)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return out, starts, ends
+
+
+def _normalize_chars(text: str, chars: dict[str, tuple[str, bool]]) -> tuple[list[str], list[int], list[int]]:
+    """:func:`_normalize_clusters` of a text whose every cluster is one character (no mark joins
+    the one before it), given ``chars``: :func:`_char_nfkc` of each of its characters."""
+    mapped = [chars[c][0] for c in text]
+    out = list("".join(mapped))
+    if len(out) == len(mapped):
+        return out, list(range(len(out))), list(range(1, len(out) + 1))
+    return out, [i for i, m in enumerate(mapped) for _ in m], [i + 1 for i, m in enumerate(mapped) for _ in m]
 
 
 def normalize_query(q: str) -> str:

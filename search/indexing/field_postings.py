@@ -22,7 +22,7 @@ from whoosh.system import pack_uint
 
 from search.analysis.analyzers import NgramTokenizer, ReadingTokenizer, WordTokenizer
 from search.analysis.morphemes import morphemes
-from search.analysis.ngrams import ngrams
+from search.analysis.ngrams import ngram_tuples
 from search.analysis.readings import AnnotatedText, reading_words, ruby_readings
 
 Posting = tuple[bytes, int, float, bytes]
@@ -70,9 +70,9 @@ def _occurrences(analyzer: object, value: str) -> Iterable[tuple[str, int, int, 
         ruby = getattr(value, "ruby", ())
         if ruby:
             grams = sorted(grams + ruby_readings(value, ruby, analyzer.dictionary), key=lambda g: g.position)
-        return [(g.text, g.position, g.start, g.end) for g in grams]
+        return grams  # (text, position, start, end) named tuples
     if kind is NgramTokenizer:
-        return [(g.text, g.position, g.start, g.end) for g in ngrams(value)]
+        return ngram_tuples(value)
     return None
 
 
