@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from search.analysis import normalize
+from search.analysis import normalize, symbols
 from search.analysis.readings import AnnotatedText
 from search.indexing import pipeline
 from search.indexing.field_postings import field_postings
@@ -108,3 +108,14 @@ def test_normalizing_character_by_character_equals_cluster_by_cluster(text):
         text = "".join(c for c in text if not chars[c][1])
         chars = {c: chars[c] for c in set(text)}
     assert normalize._normalize_chars(text, chars) == normalize._normalize_clusters(text)
+
+
+_SYMBOLIC = st.sampled_from(["C#", "Node.js", ".NET", "@types/node", "👍", "1️⃣", "🇯🇵", "❤️", "x-1", "a.b", "\n", "\r\n",
+                             " ", "東京", "abc", "#", "+", "-", "/", "@", "c++", "\u200d", "\ufe0f"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SYMBOLIC | st.text(max_size=2), max_size=20).map("".join))
+def test_a_lines_names_and_emoji_are_those_found_in_the_line_alone(text):
+    lines = text.split("\n")
+    assert list(symbols.spans_by_line(text, lines)) == [symbols.symbol_spans(line) for line in lines]

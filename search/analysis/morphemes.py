@@ -20,6 +20,7 @@ import unicodedata
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Iterator
 
 import janome.tokenizer as _janome_tokenizer
@@ -27,7 +28,7 @@ from janome.tokenizer import Tokenizer as _Janome
 
 from search.analysis.dictionary import USER_POS
 from search.analysis.normalize import NormalizedText, fold_term, normalize_with_offsets
-from search.analysis.symbols import EMOJI, symbol_pieces, symbol_spans, symbol_term
+from search.analysis.symbols import EMOJI, spans_by_line, symbol_pieces, symbol_spans, symbol_term
 
 
 #: Janome part-of-speech tags (first level) whose tokens are not terms: particles, auxiliary
@@ -312,7 +313,9 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
     result: list[Morpheme] = []
     position = 0
     line_start = 0
-    for line in norm.split("\n"):
+    lines = norm.split("\n")
+    whole = max(map(len, lines)) <= JANOME_CHUNK_CHARS  # every line one chunk: its spans from the text's
+    for line, line_spans in zip(lines, spans_by_line(norm, lines) if whole else repeat(None)):
         for chunk_start in range(0, len(line), JANOME_CHUNK_CHARS):
             chunk = line[chunk_start:chunk_start + JANOME_CHUNK_CHARS]
             if not chunk.strip():
@@ -320,7 +323,8 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
             base = line_start + chunk_start
             cursor = 0
             # Names and emoji are one morpheme each; Janome segments the text between them.
-            for span in _outside_user_words(symbol_spans(chunk), chunk, dictionary):
+            chunk_spans = line_spans if whole else symbol_spans(chunk)
+            for span in _outside_user_words(chunk_spans, chunk, dictionary):
                 position = _janome_morphemes(chunk[cursor:span.start], base + cursor, normalized, dictionary,
                                              position, result)
                 result.extend(_symbol_morphemes(chunk[span.start:span.end], span.kind, base + span.start,

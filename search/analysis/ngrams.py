@@ -18,7 +18,7 @@ from typing import Iterator, NamedTuple
 from search.analysis.kana import CHAR_FOLDS, needs_unifying, unified_kana_chars, unify_katakana
 from search.analysis.normalize import (NormalizedText, expand_iteration_marks, normalize_with_offsets,
                               to_katakana)
-from search.analysis.symbols import NAME, symbol_pieces, symbol_spans, symbol_term
+from search.analysis.symbols import NAME, symbol_pieces, symbol_term, text_symbol_spans
 
 
 _CJK_RANGES = (
@@ -178,7 +178,7 @@ def ngram_tuples(text: str, *, query: bool = False) -> list[tuple[str, int, int,
     gap = False  # separators since the last run (and a run before them)
     gap_is_space = True  # ... and all of them whitespace
     last_run_class = "s"
-    spans = symbol_spans(normalized.text)
+    spans = text_symbol_spans(normalized.text)
     names = {span.start: span.end for span in spans if span.kind == NAME}
     # An emoji is a separator here (the word fields hold it): the ``1`` of a keycap ``1️⃣`` is no digit.
     in_emoji = {i for span in spans if span.kind != NAME for i in range(span.start, span.end)}

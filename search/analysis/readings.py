@@ -103,22 +103,27 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     :func:`katakana_run_keys`).
     Each term spans the word's original characters.
     """
-    words: list[Gram] = []
+    return list(map(Gram._make, reading_tuples(text, dictionary)))
+
+
+def reading_tuples(text: str, dictionary: str | None = None) -> list[tuple[str, int, int, int]]:
+    """:func:`reading_words` as plain ``(text, position, start, end)`` tuples (cheaper to make)."""
+    words: list[tuple[str, int, int, int]] = []
     found = morphemes(text, dictionary)
     for first, last, key in number_keys(found):
-        words.append(Gram(key, found[last].position, found[first].start, found[last].end))
+        words.append((key, found[last].position, found[first].start, found[last].end))
     for before, morpheme in zip([None] + found, found):
         if morpheme.is_mark:
             continue
         joined = prefixed_key(before, morpheme) if before is not None else ""
         if joined:
-            words.append(Gram(joined, morpheme.position, before.start, morpheme.end))
+            words.append((joined, morpheme.position, before.start, morpheme.end))
         for term in _word_terms(morpheme.surface, morpheme.pos, morpheme.base_form, morpheme.reading,
                                 morpheme.piece, morpheme.other_readings, morpheme.counter):
-            words.append(Gram(term, morpheme.position, morpheme.start, morpheme.end))
+            words.append((term, morpheme.position, morpheme.start, morpheme.end))
         kanji = split_skeleton_key(before, morpheme) if before is not None else ""
         if kanji:
-            words.append(Gram(kanji, morpheme.position, before.start, morpheme.end))
+            words.append((kanji, morpheme.position, before.start, morpheme.end))
     words += katakana_run_keys(found)
     return words
 

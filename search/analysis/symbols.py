@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import regex
 
@@ -117,6 +118,30 @@ def symbol_spans(text: str) -> list[SymbolSpan]:
                 names.append((start, end))
         spans += [SymbolSpan(start, end, NAME) for start, end in names]
     return sorted(spans, key=lambda span: span.start)
+
+
+@functools.lru_cache(maxsize=4)
+def text_symbol_spans(text: str) -> tuple[SymbolSpan, ...]:
+    """:func:`symbol_spans` of a whole text, kept for the last few texts: the word fields take each
+    line's spans from it and the n-gram field the text's. No span crosses a line break (names are
+    letters, digits and symbols; a grapheme cluster breaks around one), so a line's spans are the
+    spans :func:`symbol_spans` finds in the line alone."""
+    return tuple(symbol_spans(text))
+
+
+def spans_by_line(text: str, lines: list[str]) -> Iterator[list[SymbolSpan]]:
+    """For each of ``lines`` (``text.split("\\n")``), :func:`symbol_spans` of the line alone, from
+    :func:`text_symbol_spans` of the text."""
+    spans = iter(text_symbol_spans(text))
+    span = next(spans, None)
+    line_start = 0
+    for line in lines:
+        found = []
+        while span is not None and span.start < line_start + len(line):
+            found.append(SymbolSpan(span.start - line_start, span.end - line_start, span.kind))
+            span = next(spans, None)
+        yield found
+        line_start += len(line) + 1
 
 
 def _emoji_clusters(text: str) -> list[tuple[int, int]]:
