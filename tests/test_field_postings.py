@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from search.analysis import normalize, symbols
+from search.analysis import morphemes, ngrams, normalize, symbols
 from search.analysis.readings import AnnotatedText
 from search.indexing import pipeline
 from search.indexing.field_postings import field_postings
@@ -119,3 +119,39 @@ _SYMBOLIC = st.sampled_from(["C#", "Node.js", ".NET", "@types/node", "👍", "1�
 def test_a_lines_names_and_emoji_are_those_found_in_the_line_alone(text):
     lines = text.split("\n")
     assert list(symbols.spans_by_line(text, lines)) == [symbols.symbol_spans(line) for line in lines]
+
+
+_KANA_MIX = st.sampled_from(list("アイウエオカキクケコーヴァィゥェォヶヵヂヅ・=･ \u3000々ゝゞあいうえお漢字ABCabcßİ1２\n。、"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_KANA_MIX | st.characters(), max_size=30).map("".join))
+def test_folding_a_text_whole_equals_folding_it_character_by_character(text):
+    normalized = normalize.normalize_with_offsets(text)
+    assert ngrams._folded_chars(normalized) == ngrams._folded_chars(normalized, one_for_one=False)
+
+
+def test_a_warm_rebuild_takes_the_other_readings_from_the_cache(tmp_path, monkeypatch):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 6, sentences=3)
+    (posts / "2024").mkdir(exist_ok=True)
+    (posts / "2024" / "2024-02-03-days.md").write_text(
+        "---\ntitle: 今日と明日\n---\n日本の今日、明日の何か。\n", encoding="utf-8")
+    monkeypatch.setattr(morphemes, "_words", {})  # as in a new process: no word worked out yet
+    rebuild_index(posts, tmp_path / "index", jobs=1)
+    expected = index_contents(tmp_path / "index")
+    looked_up = []
+    original = morphemes.other_readings
+
+    def counting(*args):
+        looked_up.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(morphemes, "other_readings", counting)
+    monkeypatch.setattr(morphemes, "_words", {})
+    rebuild_index(posts, tmp_path / "index", jobs=1)
+    assert looked_up == [] and index_contents(tmp_path / "index") == expected
+    (tmp_path / "index" / "morphemes.cache").unlink()  # without the cache, each word is looked up
+    monkeypatch.setattr(morphemes, "_words", {})
+    rebuild_index(posts, tmp_path / "index", jobs=1)
+    assert ("明日", "名詞,副詞可能,*,*", "アシタ") in looked_up and index_contents(tmp_path / "index") == expected

@@ -19,6 +19,7 @@ unified: a reading is Janome's, in the standard spelling, and ファン must not
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import repeat
 
 _V_PAIRS = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴゥ": "ブ"}
@@ -147,6 +148,7 @@ def _loose_chars(word: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1 << 16)  # a blog repeats its katakana words
 def loose_key(word: str) -> str:
     """The loose key of a katakana word: its spellings that 内閣告示「外来語の表記」(1991) allows
     beyond what :func:`unify_katakana` folds get one key, or ``""`` for a word that is not all

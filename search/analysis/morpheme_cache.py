@@ -10,7 +10,8 @@ chunks that contain the surface of a word added, removed or changed.
 File (``morphemes.cache`` in the index directory, written whole, atomically; little-endian)::
 
     MAGIC, u32 header length, header (JSON: format, Janome version, rebuild counter, the user
-    dictionary's epochs and current words), u32 entry count, entries (16-byte BLAKE2b of the chunk,
+    dictionary's epochs and current words, the system dictionary's other readings of the words
+    builds asked for), u32 entry count, entries (16-byte BLAKE2b of the chunk,
     u32 payload offset, u32 payload length, u32 epoch, u32 rebuild last used), payload (u32 words),
     32-byte BLAKE2b of everything before
 
@@ -50,6 +51,8 @@ CACHE_FILE = "morphemes.cache"
 KEEP_REBUILDS = 2
 #: Most payload words kept (4 bytes each: 256 MB), least recently used dropped first.
 MAX_PAYLOAD_WORDS = 64 * 1024 * 1024
+#: Words whose other readings the header keeps (:meth:`MorphemeCache.other_readings`).
+MAX_OTHER_READINGS = 1 << 16
 #: User-dictionary versions remembered; entries of older ones are dropped.
 MAX_EPOCHS = 16
 _ENTRY = struct.Struct("<16sIIII")
@@ -117,6 +120,9 @@ class MorphemeCache:
         self._reported: set[bytes] = set()
         self._counted = (0, 0)
         self.hits = self.misses = 0
+        self._others: dict[str, tuple[str, ...]] = {}  # other readings: from the file and looked up
+        self._others_seen: dict[str, tuple[str, ...]] = {}  # asked for in this build
+        self._others_handed: set[str] = set()
         if self.path is not None:
             self._load()
         self.set_dictionary()
@@ -133,6 +139,22 @@ class MorphemeCache:
         except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
             return  # corrupt or foreign: start empty
         self.header, self._entries, self._payload, self._table = header, entries, payload, table
+        others = header.get("others")
+        if isinstance(others, dict) and all(isinstance(key, str) and isinstance(value, list) and all(
+                isinstance(reading, str) for reading in value) for key, value in others.items()):
+            self._others = {key: tuple(value) for key, value in others.items()}
+
+    def other_readings(self, surface: str, part_of_speech: str, reading: str) -> tuple[str, ...]:
+        """:func:`~search.analysis.morphemes.other_readings`, kept in the file's header: otherwise
+        every process of every rebuild looks each distinct word up in the system dictionary."""
+        if len(surface) < 2 or not _morphemes.HAS_KANJI.search(surface):
+            return ()
+        key = f"{surface}\t{part_of_speech}\t{reading}"
+        found = self._others.get(key)
+        if found is None:
+            found = self._others[key] = _morphemes.other_readings(surface, part_of_speech, reading)
+        self._others_seen[key] = found
+        return found
 
     def set_dictionary(self) -> None:
         """Start a new epoch if the user dictionary differs from the one the file's entries were
@@ -230,9 +252,9 @@ class MorphemeCache:
             payload.append(length << 21 | code << 19 | number)
         return payload
 
-    def take_new(self) -> tuple[list[tuple[bytes, bytes]], list[bytes], int, int]:
-        """The entries Janome made, the keys used, hits and misses since the last call (a worker
-        hands them back to the writer's cache, :meth:`add_new`)."""
+    def take_new(self) -> tuple[list[tuple[bytes, bytes]], list[bytes], int, int, dict]:
+        """The entries Janome made, the keys used, hits and misses, and the other readings asked for
+        since the last call (a worker hands them back to the writer's cache, :meth:`add_new`)."""
         fresh = [(key, payload.tobytes()) for key, payload in self._fresh.items()
                  if key not in self._handed]
         self._handed.update(key for key, _ in fresh)
@@ -240,10 +262,14 @@ class MorphemeCache:
         self._reported.update(used)
         counts = (self.hits - self._counted[0], self.misses - self._counted[1])
         self._counted = (self.hits, self.misses)
-        return fresh, used, *counts
+        others = {key: value for key, value in self._others_seen.items() if key not in self._others_handed}
+        self._others_handed.update(others)
+        return fresh, used, *counts, others
 
-    def add_new(self, fresh: list[tuple[bytes, bytes]], used: list[bytes], hits: int = 0, misses: int = 0) -> None:
+    def add_new(self, fresh: list[tuple[bytes, bytes]], used: list[bytes], hits: int = 0, misses: int = 0,
+                others: dict[str, tuple[str, ...]] | None = None) -> None:
         """Take what :meth:`take_new` gave in another process."""
+        self._others_seen.update(others or {})
         for key, data in fresh:
             payload = array("I")
             payload.frombytes(data)
@@ -260,6 +286,10 @@ class MorphemeCache:
         """
         if self.path is None:
             return 0
+        others = {**self._others, **self._others_seen}
+        if len(others) > MAX_OTHER_READINGS:  # the words of this build only
+            others = self._others_seen
+        self.header["others"] = {key: list(value) for key, value in sorted(others.items())}
         if not rebuild and len(self._payload) // 4 + sum(map(len, self._fresh.values())) <= MAX_PAYLOAD_WORDS:
             return self._append()
         header = dict(self.header)

@@ -272,8 +272,9 @@ def use_chunk_cache(cache) -> None:
     """Let ``_tokenize`` take Janome's analysis of a chunk from ``cache`` (None: no cache).
 
     ``cache`` has a ``dictionary`` attribute (the user dictionary path it holds analyses for),
-    ``get(chunk)`` giving :func:`chunk_tokens`' list or None, and ``put(chunk, tokens, found)``
-    taking Janome's tokens and that list (:class:`search.analysis.morpheme_cache.MorphemeCache`).
+    ``get(chunk)`` giving :func:`chunk_tokens`' list or None, ``put(chunk, tokens, found)``
+    taking Janome's tokens and that list, and ``other_readings`` answering as :func:`other_readings`
+    (:class:`search.analysis.morpheme_cache.MorphemeCache`).
     """
     global _chunk_cache
     _chunk_cache = cache
@@ -406,8 +407,8 @@ def _word(surface: str, part_of_speech: str, base_form: str, reading: str) -> tu
     key, reading = (surface, part_of_speech, base_form, reading), reading if reading != "*" else ""
     word = _words[key] = () if not surface.strip() else (
         part_of_speech.split(",", 1)[0], base_form if base_form != "*" else surface, reading,
-        other_readings(surface, part_of_speech, reading) if reading else (), "助数詞" in part_of_speech,
-        is_punctuation(surface))
+        getattr(_chunk_cache, "other_readings", other_readings)(surface, part_of_speech, reading) if reading else (),
+        "助数詞" in part_of_speech, is_punctuation(surface))
     return word
 
 

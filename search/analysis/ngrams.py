@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from itertools import repeat
 from typing import Iterator, NamedTuple
 
 
@@ -71,6 +70,9 @@ def _between_katakana(chars: list[str], index: int) -> bool:
 #: separator followed by a katakana (ァ..ヺ, ー) continues it.
 _KATAKANA_RUN = re.compile("[\u30a1-\u30fe](?:[\u30a1-\u30fe]|[" + "".join(sorted(NAME_SEPARATORS))
                            + "](?=[\u30a1-\u30fa\u30fc]))*")
+#: A name separator between two katakana, which the n-grams read across (:func:`_between_katakana`).
+_SEPARATOR_IN_KATAKANA = re.compile("(?<=[\u30a1-\u30fa\u30fc])[" + "".join(sorted(NAME_SEPARATORS))
+                                    + "](?=[\u30a1-\u30fa\u30fc])")
 #: Each folded character's class in ``_folded_chars`` (a blog uses a few thousand characters).
 _CLASSES: dict[str, str] = {}
 
@@ -84,9 +86,13 @@ def _char_class(char: str) -> str:
     return klass
 
 
-def _folded_chars(normalized: NormalizedText) -> list[tuple[int, str, int, int, str]]:
+def _folded_chars(normalized: NormalizedText, one_for_one: bool = True) -> list[tuple[int, str, int, int, str]]:
     """(index, folded char, start, end, class) for each character of the normalized text; class is
-    'c'jk, 'w'ord or 's'eparator."""
+    'c'jk, 'w'ord or 's'eparator.
+
+    :param one_for_one: fold a text whose characters fold one for one (no ヴ pair, no ß) as a whole
+        string; False: character by character, as any text (the same list, slower: for tests).
+    """
     text = normalized.text
     # Drop the trailing long-vowel mark of katakana runs of 4+ characters, as fold_term does; a
     # name separator between katakana continues the run (アンドリュー タネンバウム keeps the ー of
@@ -106,11 +112,16 @@ def _folded_chars(normalized: NormalizedText) -> list[tuple[int, str, int, int, 
     else:  # casefold lengthened something (ß → ss): fold character by character instead
         folded_chars = [to_katakana(c.casefold()) for c in expand_iteration_marks(text)]
         folded = None
-    if folded is not None and "ヴ" not in folded:  # one character for one: no pair to join
-        unified = zip(folded.translate(CHAR_FOLDS) if needs_unifying(folded) else folded, repeat(1))
-    else:
-        unified = unified_kana_chars(folded_chars)
-    starts, ends, classes = normalized.starts, normalized.ends, _CLASSES
+    starts, ends = normalized.starts, normalized.ends
+    if one_for_one and folded is not None and "ヴ" not in folded:  # no pair to join
+        unified = folded.translate(CHAR_FOLDS) if needs_unifying(folded) else folded
+        classes = {c: _char_class(c) for c in set(unified)}
+        found = list(zip(range(len(unified)), unified, starts, ends, map(classes.__getitem__, unified)))
+        if not NAME_SEPARATORS.isdisjoint(unified):
+            drop.update(m.start() for m in _SEPARATOR_IN_KATAKANA.finditer(folded))
+        return [item for item in found if item[0] not in drop] if drop else found
+    unified = unified_kana_chars(folded_chars)
+    classes = _CLASSES
     found = []
     index = 0
     for char, width in unified:

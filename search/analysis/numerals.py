@@ -57,6 +57,7 @@ def is_number_term(term: str) -> bool:
     return bool(term) and (term.isdigit() or bool(_KANJI_NUMERAL.fullmatch(term)))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked of every noun
 def _is_numeral(surface: str) -> bool:
     return bool(_KANJI_NUMERAL.fullmatch(surface) or _DIGITS.fullmatch(surface))
 

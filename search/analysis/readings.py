@@ -171,11 +171,12 @@ def katakana_run_keys(found: list[Morpheme]) -> list[Gram]:
         run.clear()
 
     for morpheme in found:
-        if is_katakana_word(morpheme.surface) and not morpheme.is_mark and (not run or run[-1].end == morpheme.start):
+        katakana = is_katakana_word(morpheme.surface) and not morpheme.is_mark
+        if katakana and (not run or run[-1].end == morpheme.start):
             run.append(morpheme)
             continue
         flush()
-        if is_katakana_word(morpheme.surface) and not morpheme.is_mark:
+        if katakana:
             run.append(morpheme)
     flush()
     return grams

@@ -291,7 +291,7 @@ def _analyze_batch(batch: list[Post | SkippedPost], schema_bytes: bytes, cache_s
         results = [_analyze_one(post, schema) for post in batch]
     finally:
         use_chunk_cache(None)
-    return results, (cache.take_new() if cache is not None else ([], [], 0, 0))
+    return results, (cache.take_new() if cache is not None else ([], [], 0, 0, {}))
 
 
 def _analyze_one(post: Post | SkippedPost, schema: Schema) -> tuple[Post | SkippedPost, dict | None, bytes | None]:
