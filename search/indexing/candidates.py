@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from search.analysis.morphemes import HAS_KANJI, janome_tokens, other_readings, user_dictionary_terms
@@ -108,9 +109,12 @@ def _sampled_surface(reader, term: str, stored_text) -> str:
     occurrences: list[tuple[str, int, int]] = []
     btext = term.encode("utf-8")
     for fieldname in TERM_FIELDS:
-        if len(occurrences) >= SURFACE_SAMPLES or not reader.doc_frequency(fieldname, btext):
+        if len(occurrences) >= SURFACE_SAMPLES:
             continue
-        matcher = reader.postings(fieldname, btext)
+        try:  # (one term look-up: a term absent from the field has no postings)
+            matcher = reader.postings(fieldname, btext)
+        except TermNotFound:
+            continue
         while matcher.is_active() and len(occurrences) < SURFACE_SAMPLES:
             text = stored_text(matcher.id(), fieldname)
             occurrences.extend((text, start, end) for _, start, end in matcher.value_as("characters")[:SURFACE_SAMPLES])
