@@ -25,28 +25,13 @@ import numpy as np
 from whoosh import query as wq
 
 from search.querying.nodes import AdjacentTerms, Alternatives, CoordinatedOr
-from search.querying.postings import MAX_EXPANDED_TERMS, PostingsCache, prefix_terms
+from search.querying.postings import prefix_terms
+from search.querying.search_cache import SearchCache
 from search.indexing.ranking import RankingModel
-from search.indexing.schema import LEXICON_FIELDS
 
 
 #: Score a word asked of several fields as one BM25F term (see :meth:`Evaluator._bm25f`).
 BM25F = True
-class SearchCache:
-    """What one search has read and computed: sub-query results and term postings, shared by
-    its escalation steps, its match-mode check and its highlights."""
-
-    def __init__(self) -> None:
-        self.nodes: dict = {}
-        self.postings = PostingsCache(LEXICON_FIELDS)
-        #: Terms prefixes may still expand to in this search (:data:`MAX_EXPANDED_TERMS`).
-        self.expansions_left = MAX_EXPANDED_TERMS
-        #: Whether a prefix was cut to its commonest terms (:meth:`Evaluator._prefix`).
-        self.limited = False
-        #: ``(field, prefix) → terms`` each prefix was expanded to, for the highlights.
-        self.expansions: dict[tuple[str, str], list[str]] = {}
-
-
 @dataclass
 class Matches:
     """Which documents a query matches and their scores, indexed by document number.
@@ -173,11 +158,11 @@ class Evaluator:
             :class:`AdjacentTerms` below takes its terms' order there as given instead of
             decoding positions (see :meth:`_adjacent`).
         """
-        if implied is None:
-            try:
-                return self._cache.nodes[query]
-            except (KeyError, TypeError):
-                pass
+        key = self._cache.node_key(query) if implied is None else None
+        if key is not None:
+            found = self._cache.nodes.get(key)
+            if found is not None:
+                return found
         if isinstance(query, AdjacentTerms):
             matches = self._adjacent(query, None if getattr(query, "checked", False) else implied)
         elif isinstance(query, wq.Term):
@@ -201,11 +186,8 @@ class Evaluator:
         boost = getattr(query, "boost", 1.0)
         if boost != 1.0:
             matches = Matches(matches.mask, matches.scores * boost)
-        if implied is None:
-            try:
-                self._cache.nodes[query] = matches
-            except TypeError:
-                pass
+        if key is not None:
+            self._cache.nodes[key] = matches
         return matches
 
     def _union(self, subqueries: list[wq.Query], implied: np.ndarray | None, *, alternatives: bool) -> Matches:
