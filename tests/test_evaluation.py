@@ -16,7 +16,7 @@ from search.querying import evaluation, search_cache
 from search.querying import clauses
 from search.querying import plan as query_plan
 from search.querying import postings as postings_module
-from search.querying.nodes import AdjacentTerms
+from search.querying.nodes import AdjacentChoices, AdjacentTerms
 from search.querying.evaluation import Evaluator, SearchCache
 from search.indexing.generations import FILES_KEY, METADATA_FILE, current_generation, file_digests, read_metadata
 from search.indexing.index import open_index
@@ -405,3 +405,28 @@ def test_ranked_by_keeps_both_sets_and_ranks_all_by_the_second():
     assert ranked.mask.tolist() == [True, True, False, True]
     assert [d for d, _ in ranked.page(1, 10)] == [1, 0, 3]
     assert ranked.first.tolist() == [True, False, False, True]
+
+
+@pytest.mark.parametrize("choices, offsets, body_posts", [
+    ((("東京", "京都"), ("駅", "から", "で")), (0, 1), 1),   # 京都で and 東京から: one post (東京駅 is one word)
+    ((("東京", "京都"), ("タワー",)), (0, 1), 1),
+    ((("サーバー", "サーバ"), ("構築", "証明")), (0, 1), 1),
+    ((("東京",), ("京都", "東京")), (0, 2), 0),                  # not two apart
+    ((("画面",), ("キャプチャ", "東京"), ("ツール", "寺")), (0, 1, 2), 1),
+])
+def test_a_phrase_with_choices_matches_what_the_phrases_of_its_combinations_match(index, choices, offsets, body_posts):
+    """An AdjacentChoices is the Or of one AdjacentTerms per combination (Lucene's
+    MultiPhraseQuery): the same posts; each scored by the terms of each position it holds."""
+    for fieldname in ("body", "title"):
+        node = AdjacentChoices(fieldname, choices, offsets)
+        with index.searcher() as searcher:
+            ours = evaluated(searcher, node)
+            per_combination = [evaluated(searcher, phrase) for phrase in node.phrases()]
+            whoosh = {hit.docnum for hit in searcher.search(node, limit=None)}
+            term_scores = {term: evaluated(searcher, wq.Term(fieldname, term)) for terms in choices for term in terms}
+        union = set().union(*per_combination)
+        assert set(ours) == union == whoosh
+        assert fieldname != "body" or len(union) == body_posts
+        for docnum in union:
+            held = sum(term_scores[term].get(docnum, 0.0) for terms in choices for term in terms)
+            assert ours[docnum] == pytest.approx(held, rel=1e-9)
