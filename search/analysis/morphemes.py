@@ -196,10 +196,18 @@ def preload_janome(dictionary: str | None = None) -> None:
     janome_tokens("検索")
 
 
-def _morpheme_cache() -> OrderedDict:
-    cache = getattr(_local, "morphemes", None)
+#: Texts this short (a query word, its variants, a title) are kept :data:`SHORT_TEXTS_KEPT` at a
+#: time per thread: planning one query analyzes a word, its variants and their kana forms, a dozen
+#: texts or more, several times each.
+SHORT_TEXT_CHARS = 64
+SHORT_TEXTS_KEPT = 64
+
+
+def _morpheme_cache(kind: str = "morphemes") -> OrderedDict:
+    cache = getattr(_local, kind, None)
     if cache is None:
-        cache = _local.morphemes = OrderedDict()
+        cache = OrderedDict()
+        setattr(_local, kind, cache)
     return cache
 
 
@@ -218,7 +226,8 @@ def morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
     :param dictionary: the user dictionary to segment with (path), or None.
     :returns: every token, stop tokens included (see :attr:`Morpheme.is_stop`).
     """
-    cache = _morpheme_cache()
+    short = len(text) <= SHORT_TEXT_CHARS
+    cache = _morpheme_cache("short" if short else "morphemes")
     key = (dictionary, text)
     found = cache.get(key)
     if found is not None:
@@ -226,16 +235,17 @@ def morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
         return found
     found = _tokenize(text, dictionary)
     cache[key] = found
-    if len(cache) > 8:
+    if len(cache) > (SHORT_TEXTS_KEPT if short else 8):
         cache.popitem(last=False)
     return found
 
 
 def prime_morphemes(text: str, found: list[Morpheme], dictionary: str | None = None) -> None:
     """Hand the cache morphemes computed elsewhere (a worker process) for ``text``."""
-    cache = _morpheme_cache()
+    short = len(text) <= SHORT_TEXT_CHARS
+    cache = _morpheme_cache("short" if short else "morphemes")
     cache[(dictionary, text)] = found
-    if len(cache) > 8:
+    if len(cache) > (SHORT_TEXTS_KEPT if short else 8):
         cache.popitem(last=False)
 
 
