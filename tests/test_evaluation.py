@@ -6,16 +6,17 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from search.querying import evaluation
+from search.querying import evaluation, search_cache
 
 from search.querying import clauses
 from search.querying import plan as query_plan
 from search.querying import postings as postings_module
-from search.querying.nodes import AdjacentTerms
+from search.querying.nodes import AdjacentChoices, AdjacentTerms
 from search.querying.evaluation import Evaluator, SearchCache
 from search.indexing.generations import FILES_KEY, METADATA_FILE, current_generation, file_digests, read_metadata
 from search.indexing.index import open_index
@@ -273,7 +274,38 @@ def test_postings_are_read_once_per_search(index):
         assert cache.term(reader, "body", "存在しない".encode()) is None
         evaluator, search_cache = Evaluator(searcher), SearchCache()
         evaluator.evaluate(wq.Term("body", "東京"), search_cache)
-        assert wq.Term("body", "東京") in search_cache.nodes
+        assert search_cache.result(wq.Term("body", "東京")) is not None
+
+
+def test_equal_sub_queries_share_one_result_and_different_ones_do_not(index):
+    """Trees built apart but equal in types and attributes are evaluated once per search; a
+    different boost, field, word order, offset or query type is another node."""
+    def tree(boost=1.0, field="body", words=("東京", "都"), offsets=(0, 1), kind=wq.Or):
+        return kind([wq.Term(field, "天気", boost=boost), AdjacentTerms(field, list(words), list(offsets))])
+
+    with index.searcher() as searcher:
+        evaluator, cache = Evaluator(searcher), SearchCache()
+        first = evaluator.evaluate(tree(), cache)
+        assert cache.node_key(tree()) == cache.node_key(tree())
+        assert cache.result(tree()) is not None
+        others = [tree(boost=2.0), tree(field="title"), tree(words=("都", "東京")), tree(offsets=(0, 2)),
+                  tree(kind=wq.And)]
+        keys = {cache.node_key(other) for other in others}
+        assert len(keys) == len(others) and cache.node_key(tree()) not in keys
+        assert all(cache.result(other) is None for other in others)
+        again = evaluator.evaluate(tree(), cache)
+        assert np.array_equal(again.mask, first.mask) and np.array_equal(again.scores, first.scores)
+
+
+def test_a_node_with_an_unhashable_attribute_is_evaluated_but_not_shared(index):
+    term = wq.Term("body", "東京")
+    term.note = [{"unhashable": True}]
+    with index.searcher() as searcher:
+        evaluator, cache = Evaluator(searcher), SearchCache()
+        found = evaluator.evaluate(wq.Or([term, wq.Term("body", "天気")]), cache)
+        assert cache.node_key(term) is None and cache.result(term) is None
+        plain = Evaluator(searcher).evaluate(wq.Or([wq.Term("body", "東京"), wq.Term("body", "天気")]))
+        assert np.array_equal(found.mask, plain.mask) and np.allclose(found.scores, plain.scores)
 
 
 @pytest.fixture(scope="module")
@@ -355,7 +387,7 @@ def test_reading_lexicon_asks_the_term_table_only_of_the_large_fields(linked_ind
 def test_search_with_lexicons_ranks_as_without(linked_index, monkeypatch):
     queries = ["キャプチャ", "道具", "東京 旅", "とうし", "画面 キャプチャ 道具", "存在しない言葉"]
     with_lexicons = [search_posts(linked_index, q) for q in queries]
-    monkeypatch.setattr(evaluation, "LEXICON_FIELDS", ())
+    monkeypatch.setattr(search_cache, "LEXICON_FIELDS", ())
     without = [search_posts(linked_index, q) for q in queries]
     assert any(page.total for page in with_lexicons)
     for ours, theirs in zip(with_lexicons, without):
@@ -373,3 +405,28 @@ def test_ranked_by_keeps_both_sets_and_ranks_all_by_the_second():
     assert ranked.mask.tolist() == [True, True, False, True]
     assert [d for d, _ in ranked.page(1, 10)] == [1, 0, 3]
     assert ranked.first.tolist() == [True, False, False, True]
+
+
+@pytest.mark.parametrize("choices, offsets, body_posts", [
+    ((("東京", "京都"), ("駅", "から", "で")), (0, 1), 1),   # 京都で and 東京から: one post (東京駅 is one word)
+    ((("東京", "京都"), ("タワー",)), (0, 1), 1),
+    ((("サーバー", "サーバ"), ("構築", "証明")), (0, 1), 1),
+    ((("東京",), ("京都", "東京")), (0, 2), 0),                  # not two apart
+    ((("画面",), ("キャプチャ", "東京"), ("ツール", "寺")), (0, 1, 2), 1),
+])
+def test_a_phrase_with_choices_matches_what_the_phrases_of_its_combinations_match(index, choices, offsets, body_posts):
+    """An AdjacentChoices is the Or of one AdjacentTerms per combination (Lucene's
+    MultiPhraseQuery): the same posts; each scored by the terms of each position it holds."""
+    for fieldname in ("body", "title"):
+        node = AdjacentChoices(fieldname, choices, offsets)
+        with index.searcher() as searcher:
+            ours = evaluated(searcher, node)
+            per_combination = [evaluated(searcher, phrase) for phrase in node.phrases()]
+            whoosh = {hit.docnum for hit in searcher.search(node, limit=None)}
+            term_scores = {term: evaluated(searcher, wq.Term(fieldname, term)) for terms in choices for term in terms}
+        union = set().union(*per_combination)
+        assert set(ours) == union == whoosh
+        assert fieldname != "body" or len(union) == body_posts
+        for docnum in union:
+            held = sum(term_scores[term].get(docnum, 0.0) for terms in choices for term in terms)
+            assert ours[docnum] == pytest.approx(held, rel=1e-9)

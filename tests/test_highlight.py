@@ -2,7 +2,10 @@
 
 import pytest
 
-from search.querying.highlight import make_snippet, mark_html, merge_spans
+from hypothesis import given
+from hypothesis import strategies as st
+
+from search.querying.highlight import _best_window, make_snippet, mark_html, merge_spans
 
 
 @pytest.mark.parametrize("spans, merged", [
@@ -59,3 +62,24 @@ def test_line_break_after_a_quote_or_a_marked_sentence_end_is_a_space():
     assert make_snippet('彼は"はい"\n次。', [(0, 1, 0)]) == '<mark>彼</mark>は&#34;はい&#34; 次。'
     assert make_snippet("見出し。\n次", [(0, 4, 0)]) == "<mark>見出し。</mark> 次"
     assert make_snippet("a / b\nc", [(0, 1, 0)]) == "<mark>a</mark> / b / c"
+
+
+def _best_window_by_scanning(spans, max_chars):
+    """Every window counted from scratch: what the sliding window must equal."""
+    best, best_score = (0, 1), (0, 0)
+    j = 0
+    for i, (start, _, _) in enumerate(spans):
+        j = max(j, i + 1)
+        while j < len(spans) and spans[j][1] - start <= max_chars:
+            j += 1
+        score = (len({group for _, _, group in spans[i:j]}), j - i)
+        if score > best_score:
+            best, best_score = (i, j), score
+    return best
+
+
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 30), st.integers(0, 4)), max_size=60),
+       st.integers(1, 120))
+def test_the_snippet_window_is_the_one_a_full_count_of_every_window_gives(raw, max_chars):
+    spans = sorted((start, start + length, group) for start, length, group in raw)
+    assert _best_window(spans, max_chars) == _best_window_by_scanning(spans, max_chars)

@@ -30,7 +30,8 @@ LOANWORDS = {
 NAMES = {"jackson": ("マイケル", "ジャクソン"), "jordan": ("マイケル", "ジョーダン"),
          "potter": ("ハリー", "ポッター"), "styles": ("ハリー", "スタイルズ")}
 ENGLISH = {"keyboard-en": "keyboard", "keyboard-ja": "キーボード", "printer-en": "printer",
-           "print-ja": "プリント", "coat-ja": "コート", "darkmode-en": "Dark モード"}
+           "print-ja": "プリント", "coat-ja": "コート", "darkmode-en": "Dark モード", "roadmap-en": "road map",
+           "gameengine-mixed": "ゲーム engine"}
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +116,8 @@ def test_a_joined_name_is_one_unit():
     ("keyboards", {"keyboard-ja"}),  # the plural as its singular's katakana
     ("プリンター", {"printer-en"}), ("printer", {"printer-en"}),
     ("ダークモード", {"darkmode-en"}),
+    # each piece translated on its own: road is ロード's second sense, map マップ's first
+    ("ロードマップ", {"roadmap-en"}), ("ゲームエンジン", {"gameengine-mixed"}),
 ])
 def test_english_and_its_katakana_find_each_other(index, query, expected):
     assert expected <= found(index, query)

@@ -27,7 +27,7 @@ def small_budget(monkeypatch):
     """Budgets small enough for the test index's few terms to exceed them."""
     monkeypatch.setattr(postings, "MAX_PREFIX_EXPANSIONS", 2)
     monkeypatch.setattr(postings, "MAX_PREFIX_SCAN", 4)
-    monkeypatch.setattr("search.querying.evaluation.MAX_EXPANDED_TERMS", 5)
+    monkeypatch.setattr("search.querying.search_cache.MAX_EXPANDED_TERMS", 5)
 
 
 def _expanded(index, q: str) -> tuple[SearchCache, int]:

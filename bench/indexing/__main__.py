@@ -30,6 +30,11 @@ shows how busy the shared machine was at that moment. Then the library call ``up
 index in ``bench/.cache/indexing/`` (built once with ``kensaku reindex --full`` if missing; the
 changed posts are restored and re-indexed at the end, so the next run starts from the same state).
 
+``--synthetic N`` runs the same steps on a synthetic blog of ``N`` posts instead of the corpus
+copy: the blog :mod:`bench.latency` measures (:func:`bench.latency.synthetic.write_synthetic_corpus`,
+the same seed, paragraphs of all the corpus's posts recombined), written into the temporary folder.
+
+Without the corpus folder (a blog owner's clone has no ``../shared``) it says so and exits cleanly.
 Prints a Markdown table for the README and writes ``bench/results/indexing.json``.
 """
 
@@ -86,6 +91,18 @@ def _copy_corpus(corpus: Path, target: Path, sites: tuple[str, ...], sample: int
     return target
 
 
+def _synthetic_blog(corpus: Path, target: Path, count: int) -> Path:
+    """``count`` synthetic posts written into ``target``: :mod:`bench.latency`'s blog (same posts, same seed)."""
+    from bench.latency.synthetic import write_synthetic_corpus
+    from search.posts.reader import Post, load_posts
+
+    real = [post for post in load_posts(corpus) if isinstance(post, Post)]
+    written = write_synthetic_corpus(real, target, count)
+    print(f"synthetic blog: {written.posts:,} posts, {written.characters:,} characters of body text",
+          file=sys.stderr, flush=True)
+    return target
+
+
 def _new_tag(posts: Path, index: Path) -> dict:
     """:data:`NEW_TAG` added to the front matter of one post, then ``kensaku reindex``; restored after."""
     path = _changed_posts(posts, 1)[0]
@@ -93,8 +110,9 @@ def _new_tag(posts: Path, index: Path) -> dict:
     head, sep, rest = original.partition("\n---")
     if "\ntags:" in head:
         changed = re.sub(r"\ntags:[ \t]*\[", f"\ntags: [{NEW_TAG}, ", head, count=1)
-        if changed == head:  # a block list
-            changed = head.replace("\ntags:", f"\ntags:\n  - {NEW_TAG}", 1)
+        if changed == head:  # a block list: the new item indented as the first one is
+            changed = re.sub(r"\ntags:[ \t]*\n([ \t]*)- ", lambda m: f"\ntags:\n{m[1]}- {NEW_TAG}\n{m[1]}- ",
+                             head, count=1)
     else:
         changed = head + f"\ntags: [{NEW_TAG}]"
     path.write_text(changed + sep + rest, encoding="utf-8")
@@ -176,16 +194,21 @@ def main() -> None:
     parser.add_argument("--serial", action="store_true", help="also time a rebuild with jobs=1 each round")
     parser.add_argument("--updates", type=int, default=5, help="incremental updates to time")
     parser.add_argument("--sample", type=int, default=0, help="index only this many posts (development)")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
+                        help="measure a synthetic blog of N posts made from the corpus's paragraphs (0: the corpus copy)")
     parser.add_argument("--updates-only", action="store_true",
                         help=f"no rebuild rounds: time the updates on the corpus copy and index kept in {UPDATES_CACHE}")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "indexing.json")
     args = parser.parse_args()
+    if not args.corpus.is_dir():
+        print(f"skipped: no corpus at {args.corpus}", file=sys.stderr)
+        return
 
     result = {
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "commit": git_commit("search", "bench/indexing"), "command": "python -m bench.indexing " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average": os.getloadavg()},
+                    "load_average": os.getloadavg()}, "synthetic": args.synthetic,
         "rounds": [], "updates": [], "library_update": None, "nothing_changed": None, "new_tag": None,
     }
 
@@ -208,7 +231,10 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="kensaku-bench-indexing-"))
     try:
-        posts = _copy_corpus(args.corpus, work / "posts", tuple(args.sites.split(",")), args.sample)
+        if args.synthetic:
+            posts = _synthetic_blog(args.corpus, work / "posts", args.synthetic)
+        else:
+            posts = _copy_corpus(args.corpus, work / "posts", tuple(args.sites.split(",")), args.sample)
         for number in range(1, args.rounds + 1):
             janome = _measure("janome", str(posts))
             rebuild = _measure("rebuild", str(posts), str(work / "index"), str(args.jobs), "cold")
@@ -237,6 +263,8 @@ def main() -> None:
         save()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    result["machine"]["load_average_end"] = os.getloadavg()
+    save()
     print(_table(result))
 
 
@@ -247,8 +275,10 @@ def _table(result: dict) -> str:
     ratios = [r["ratio"] for r in rounds]
     lines = [
         f"`{result['command']}` at {result['commit']}, {result['date']}, {result['machine']['cpus']} CPUs, "
-        f"load average {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
-        f"{posts} posts, {chars:,} characters for Janome",
+        f"load average {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])} at the start, "
+        f"{', '.join(f'{x:.1f}' for x in result['machine'].get('load_average_end', ()))} at the end; "
+        + ("a synthetic blog (bench.latency's) of " if result.get("synthetic") else "")
+        + f"{posts:,} posts, {chars:,} characters for Janome",
         "",
         "| round | Janome only, 1 process | cold full rebuild, wall | ratio (target ≤ 0.8) "
         "| cold CPU: writer + workers | warm full rebuild, wall | ratio (target ≤ 0.25) | warm CPU: writer + workers "
@@ -265,13 +295,15 @@ def _table(result: dict) -> str:
         if "serial" in row:
             line += f" {row['serial']['wall_s']:.1f} s |"
         lines.append(line)
-    cpu_ratio = statistics.median(
-        (r["rebuild"]["cpu_self_s"] + r["rebuild"]["cpu_workers_s"]) / r["janome"]["cpu_s"] for r in rounds)
+    cpu_ratio, warm_cpu_ratio = (statistics.median(
+        (r[kind]["cpu_self_s"] + r[kind]["cpu_workers_s"]) / r["janome"]["cpu_s"] for r in rounds)
+        for kind in ("rebuild", "warm"))
+    cpus = result["machine"]["cpus"] or 1
     lines += [
         "",
-        f"Median ratio {statistics.median(ratios):.2f}. All the cold rebuild's CPU is {cpu_ratio:.2f}× Janome's CPU, "
-        f"so with {result['machine']['cpus']} CPUs fully available the ratio cannot go below "
-        f"{cpu_ratio / (result['machine']['cpus'] or 1):.2f}.",
+        f"Median ratio {statistics.median(ratios):.2f} cold, {statistics.median(r['warm_ratio'] for r in rounds):.2f} warm. "
+        f"All the cold rebuild's CPU is {cpu_ratio:.2f}× Janome's CPU, the warm one's {warm_cpu_ratio:.2f}×, "
+        f"so with {cpus} CPUs fully available the ratios cannot go below {cpu_ratio / cpus:.2f} and {warm_cpu_ratio / cpus:.2f}.",
         "",
         _new_tag_line(result),
         "",

@@ -115,12 +115,9 @@ _janome_lock = threading.Lock()  # held while _tokenizers changes or any tokeniz
 def _share_system_fst() -> None:
     """Make every Janome tokenizer of this process use one decoded copy of the system dictionary's FST.
 
-    Janome 0.5's ``Tokenizer()`` base64-decodes the FST anew each time (~10 MB, 0.04–0.1 s):
-    twice at the start of a one-post update (a tokenizer with the user dictionary, one without
-    for the pieces of its words), and twice per server thread. The decoded ``bytes`` are only
-    read (each tokenizer still has its own ``Matcher`` and caches), so sharing them changes no
-    token. Does nothing if Janome has no ``all_fstdata`` there (another Janome version).
-    """
+    Janome 0.5's ``Tokenizer()`` base64-decodes the FST (~10 MB) anew for each tokenizer (with and
+    without the user dictionary, per server thread); the decoded ``bytes`` are only read, so sharing
+    them changes no token. Does nothing without ``all_fstdata`` (another Janome version)."""
     decode = getattr(_janome_tokenizer, "all_fstdata", None)
     if decode is not None and not hasattr(decode, "cache_info"):
         _janome_tokenizer.all_fstdata = functools.lru_cache(maxsize=1)(decode)
@@ -197,10 +194,18 @@ def preload_janome(dictionary: str | None = None) -> None:
     janome_tokens("検索")
 
 
-def _morpheme_cache() -> OrderedDict:
-    cache = getattr(_local, "morphemes", None)
+#: Texts this short (a query word, its variants, a title) are kept :data:`SHORT_TEXTS_KEPT` at a
+#: time per thread: planning one query analyzes a word, its variants and their kana forms, a dozen
+#: texts or more, several times each.
+SHORT_TEXT_CHARS = 64
+SHORT_TEXTS_KEPT = 64
+
+
+def _morpheme_cache(kind: str = "morphemes") -> OrderedDict:
+    cache = getattr(_local, kind, None)
     if cache is None:
-        cache = _local.morphemes = OrderedDict()
+        cache = OrderedDict()
+        setattr(_local, kind, cache)
     return cache
 
 
@@ -219,7 +224,8 @@ def morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
     :param dictionary: the user dictionary to segment with (path), or None.
     :returns: every token, stop tokens included (see :attr:`Morpheme.is_stop`).
     """
-    cache = _morpheme_cache()
+    short = len(text) <= SHORT_TEXT_CHARS
+    cache = _morpheme_cache("short" if short else "morphemes")
     key = (dictionary, text)
     found = cache.get(key)
     if found is not None:
@@ -227,7 +233,7 @@ def morphemes(text: str, dictionary: str | None = None) -> list[Morpheme]:
         return found
     found = _tokenize(text, dictionary)
     cache[key] = found
-    if len(cache) > 8:
+    if len(cache) > (SHORT_TEXTS_KEPT if short else 8):
         cache.popitem(last=False)
     return found
 
@@ -271,11 +277,9 @@ _chunk_cache = None
 def use_chunk_cache(cache) -> None:
     """Let ``_tokenize`` take Janome's analysis of a chunk from ``cache`` (None: no cache).
 
-    ``cache`` has a ``dictionary`` attribute (the user dictionary path it holds analyses for),
-    ``get(chunk)`` giving :func:`chunk_tokens`' list or None, ``put(chunk, tokens, found)``
-    taking Janome's tokens and that list, and ``other_readings`` answering as :func:`other_readings`
-    (:class:`search.analysis.morpheme_cache.MorphemeCache`).
-    """
+    ``cache`` has ``dictionary`` (the user dictionary path it holds analyses for), ``get(chunk)``
+    (:func:`chunk_tokens`' list or None), ``put(chunk, tokens, found)`` (Janome's tokens and that
+    list) and ``other_readings`` (as :func:`other_readings`): a :class:`~.morpheme_cache.MorphemeCache`."""
     global _chunk_cache
     _chunk_cache = cache
 
@@ -312,8 +316,7 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
     normalized = normalize_with_offsets(text)
     norm = normalized.text
     result: list[Morpheme] = []
-    position = 0
-    line_start = 0
+    position = line_start = 0
     lines = norm.split("\n")
     whole = max(map(len, lines)) <= JANOME_CHUNK_CHARS  # every line one chunk: its spans from the text's
     for line, line_spans in zip(lines, spans_by_line(norm, lines) if whole else repeat(None)):
@@ -395,8 +398,7 @@ def _janome_morphemes(segment: str, offset: int, normalized: NormalizedText, dic
     return position
 
 
-#: Janome's words seen (surface, part of speech, base form, reading) and what a morpheme takes of
-#: them (:func:`_word`; ``()`` for whitespace): a blog repeats its words, so each is worked out once.
+#: What a morpheme takes of each Janome word seen (:func:`_word`): a blog repeats its words.
 _words: dict[tuple[str, str, str, str], tuple] = {}
 
 
@@ -414,7 +416,6 @@ def _word(surface: str, part_of_speech: str, base_form: str, reading: str) -> tu
 
 #: A kanji (CJK unified ideographs, extension A, compatibility ideographs).
 HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
 
 #: Distinct words whose other readings are kept per process (:func:`other_readings`).
 OTHER_READINGS_CACHE = 65536

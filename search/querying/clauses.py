@@ -13,12 +13,13 @@ spellings :data:`SPELLING_WEIGHT`.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable
 
 from whoosh import query as wq
 
-from search.querying.nodes import AdjacentTerms
+from search.querying.nodes import AdjacentChoices, AdjacentTerms
 from search.analysis.ngrams import is_kana, ngrams
 from search.analysis.analyzers import query_terms, unique
 from search.analysis.query_analysis import (conjunction_reading, counts_in_kanji, is_kana_text, kana_word,
@@ -363,6 +364,49 @@ def _the_word_itself(segments: list[tuple[list[str], list[int]]], morphemes, lex
     keys = [key for keys, _ in segments for key in keys]
     return (hasattr(lexicon, "filed_with") and len(keys) == len(morphemes)
             and all(key == spelling_key(m) and lexicon.filed_with(key, m.term) for key, m in zip(keys, morphemes)))
+
+
+#: Most combinations of an :class:`AdjacentChoices` marked by their own highlight patterns.
+MAX_PATTERN_COMBINATIONS = 16
+
+
+def one_phrase(alternatives: list[WordClause]) -> WordClause | None:
+    """The alternatives (other spellings of one word, each matched only as words: the
+    translations of a loanword piece by piece) as one clause whose phrase has, per field and
+    position, every alternative's term there (:class:`AdjacentChoices`); None when they differ
+    in shape (fields, lengths, offsets, weights) or match in other ways too. It also matches the
+    combinations none of them spelled (ロードマップ's ``load map`` and ``road マップ`` give ``road
+    map``), as each position is spelled independently.
+    """
+    if len(alternatives) < 2:
+        return None
+    shapes = []
+    for alt in alternatives:
+        ways = [alt.fragments, alt.readings, alt.spellings, alt.loose]
+        if alt.words is None or any(w is not None for w in ways) or alt.alternatives or not alt.respelling:
+            return None
+        phrases = getattr(alt.words, "subqueries", [alt.words])
+        if not all(type(q) is AdjacentTerms and not q.checked and len(q.words) > 1 for q in phrases):
+            return None
+        shapes.append({(q.fieldname, q.offsets, q.boost): q.words for q in phrases})
+    first = shapes[0]
+    if any(shape.keys() != first.keys() for shape in shapes) or len({alt.weight for alt in alternatives}) > 1:
+        return None
+    nodes = []
+    for (fieldname, offsets, boost) in first:
+        choices = [unique(words[i] for shape in shapes for words in [shape[(fieldname, offsets, boost)]])
+                   for i in range(len(offsets))]
+        nodes.append(AdjacentChoices(fieldname, choices, offsets, boost=boost))
+    combinations = 1
+    for terms in nodes[0].choices:
+        combinations *= len(terms)
+    patterns = [p for alt in alternatives for p in alt.patterns]
+    if combinations <= MAX_PATTERN_COMBINATIONS:
+        fields = unique(p.field for p in patterns)
+        patterns = [Pattern(f, tuple(words), nodes[0].offsets) for words in itertools.product(*nodes[0].choices)
+                    for f in fields]
+    return WordClause(alternatives[0].word, words=or_query(nodes), patterns=patterns, analysis=alternatives[0].analysis,
+                      weight=alternatives[0].weight, respelling=True)
 
 
 def reading_pieces(clause: WordClause) -> list[str]:

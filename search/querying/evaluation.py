@@ -24,29 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 
-from search.querying.nodes import AdjacentTerms, Alternatives, CoordinatedOr
-from search.querying.postings import MAX_EXPANDED_TERMS, PostingsCache, prefix_terms
+from search.querying.nodes import AdjacentChoices, AdjacentTerms, Alternatives, CoordinatedOr
+from search.querying.postings import prefix_terms
+from search.querying.search_cache import SearchCache
 from search.indexing.ranking import RankingModel
-from search.indexing.schema import LEXICON_FIELDS
 
 
 #: Score a word asked of several fields as one BM25F term (see :meth:`Evaluator._bm25f`).
 BM25F = True
-class SearchCache:
-    """What one search has read and computed: sub-query results and term postings, shared by
-    its escalation steps, its match-mode check and its highlights."""
-
-    def __init__(self) -> None:
-        self.nodes: dict = {}
-        self.postings = PostingsCache(LEXICON_FIELDS)
-        #: Terms prefixes may still expand to in this search (:data:`MAX_EXPANDED_TERMS`).
-        self.expansions_left = MAX_EXPANDED_TERMS
-        #: Whether a prefix was cut to its commonest terms (:meth:`Evaluator._prefix`).
-        self.limited = False
-        #: ``(field, prefix) → terms`` each prefix was expanded to, for the highlights.
-        self.expansions: dict[tuple[str, str], list[str]] = {}
-
-
 @dataclass
 class Matches:
     """Which documents a query matches and their scores, indexed by document number.
@@ -173,12 +158,12 @@ class Evaluator:
             :class:`AdjacentTerms` below takes its terms' order there as given instead of
             decoding positions (see :meth:`_adjacent`).
         """
-        if implied is None:
-            try:
-                return self._cache.nodes[query]
-            except (KeyError, TypeError):
-                pass
-        if isinstance(query, AdjacentTerms):
+        key = self._cache.node_key(query) if implied is None else None
+        if key is not None:
+            found = self._cache.nodes.get(key)
+            if found is not None:
+                return found
+        if isinstance(query, (AdjacentTerms, AdjacentChoices)):
             matches = self._adjacent(query, None if getattr(query, "checked", False) else implied)
         elif isinstance(query, wq.Term):
             matches = self._term(query.fieldname, query.text)
@@ -201,11 +186,8 @@ class Evaluator:
         boost = getattr(query, "boost", 1.0)
         if boost != 1.0:
             matches = Matches(matches.mask, matches.scores * boost)
-        if implied is None:
-            try:
-                self._cache.nodes[query] = matches
-            except TypeError:
-                pass
+        if key is not None:
+            self._cache.nodes[key] = matches
         return matches
 
     def _union(self, subqueries: list[wq.Query], implied: np.ndarray | None, *, alternatives: bool) -> Matches:
@@ -298,9 +280,10 @@ class Evaluator:
         cache.expansions[(query.fieldname, query.text)] = words
         return self._sum([self._term(query.fieldname, w) for w in words], need_all=False)
 
-    def _adjacent(self, query: AdjacentTerms, implied: np.ndarray | None = None) -> Matches:
-        """Documents where every term stands at its offset from the first; score: the sum of the
-        terms' BM25F scores, as Whoosh's intersection matcher gives.
+    def _adjacent(self, query: AdjacentTerms | AdjacentChoices, implied: np.ndarray | None = None) -> Matches:
+        """Documents where every term (of :class:`AdjacentChoices`: some term of each position)
+        stands at its offset from the first; score: the sum of the terms' BM25F scores, as
+        Whoosh's intersection matcher gives.
 
         Documents in ``implied`` that hold every term are kept without checking positions: they
         are already in the enclosing ``Or``, so only their score could differ, and for our
@@ -308,10 +291,17 @@ class Evaluator:
         (n-grams) and its reading in that order. Checking positions is most of a search's time.
         """
         fieldname = query.fieldname
-        if len(query.words) == 1:
+        if isinstance(query, AdjacentChoices):
+            choices = query.choices
+            covering = list(zip(choices, query.offsets))
+        elif len(query.words) == 1:
             return self._term(fieldname, query.words[0])
-        terms = [self._term(fieldname, word) for word in query.words]
-        matches = self._sum(terms, need_all=True)
+        else:
+            choices = [(word,) for word in query.words]
+            covering = [((word,), shift) for word, shift in _covering(query.words, query.offsets)]
+        matches = self._sum([self._sum([self._term(fieldname, word) for word in words], need_all=False)
+                             if len(words) > 1 else self._term(fieldname, words[0]) for words in choices],
+                            need_all=True)
         unchecked = matches.mask & ~implied if implied is not None else matches.mask
         candidates = np.flatnonzero(unchecked)
         field = self.searcher.schema[fieldname]
@@ -320,28 +310,15 @@ class Evaluator:
             local = candidates[(candidates >= offset) & (candidates < offset + reader.doc_count_all())] - offset
             if not len(local):
                 continue
-            # Rarest term first: each term's positions are decoded only in the documents where
-            # the terms before it still line up.
-            postings = [(self._cache.postings.term(reader, fieldname, field.to_bytes(word)), shift)
-                        for word, shift in _covering(query.words, query.offsets)]
-            if any(term is None for term, _ in postings):
-                continue
-            postings.sort(key=lambda item: len(item[0].ids))
-            starts: dict[int, set[int]] | None = None
-            wanted = local.tolist()
-            for term, shift in postings:
-                positions = term.positions(wanted)
-                if starts is None:
-                    starts = {d: set(found) if not shift else set(map(shift.__rsub__, found))
-                              for d, found in positions.items()}
-                else:
-                    starts = {d: kept for d, found in positions.items()
-                              if (kept := starts[d].intersection(found if not shift else map(shift.__rsub__, found)))}
-                wanted = list(starts)
-                if not wanted:
+            postings = []
+            for words, shift in covering:
+                held = [term for word in words
+                        if (term := self._cache.postings.term(reader, fieldname, field.to_bytes(word))) is not None]
+                if not held:
                     break
-            for docnum in wanted:
-                keep[offset + docnum] = True
+                postings.append((held, shift))
+            else:
+                keep[offset + np.asarray(_aligned(postings, local.tolist()), dtype=np.int64)] = True
         mask = matches.mask & keep
         return Matches(mask, np.where(mask, matches.scores, 0.0))
 
@@ -401,6 +378,29 @@ _evaluators: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _evaluators_lock = threading.Lock()
 
 
+def _aligned(postings: list[tuple[list, int]], wanted: list[int]) -> list[int]:
+    """Of the documents ``wanted``, those where some position ``p`` has, for every
+    ``(terms, shift)``, one of ``terms`` at ``p + shift``. The rarest position is decoded first:
+    each next one only in the documents where those before it still line up."""
+    postings.sort(key=lambda item: sum(len(term.ids) for term in item[0]))
+    starts: dict[int, set[int]] | None = None
+    for terms, shift in postings:
+        positions = terms[0].positions(wanted)
+        for term in terms[1:]:
+            for docnum, found in term.positions(wanted).items():
+                positions[docnum] = [*positions.get(docnum, ()), *found]
+        if starts is None:
+            starts = {d: set(found) if not shift else set(map(shift.__rsub__, found))
+                      for d, found in positions.items()}
+        else:
+            starts = {d: kept for d, found in positions.items()
+                      if (kept := starts[d].intersection(found if not shift else map(shift.__rsub__, found)))}
+        wanted = list(starts)
+        if not wanted:
+            break
+    return wanted
+
+
 def _covering(words: list[str], offsets: tuple[int, ...]) -> list[tuple[str, int]]:
     """The terms whose positions must be checked. In a chain of overlapping character bigrams
     (``セッ ッテ テイ`` at 0, 1, 2) every other bigram and the last one already spell the whole
@@ -419,6 +419,8 @@ def _positional(query: wq.Query) -> bool:
     """Whether evaluating ``query`` means checking positions (an ``Or`` of phrases included)."""
     if isinstance(query, AdjacentTerms):
         return len(query.words) > 1
+    if isinstance(query, AdjacentChoices):
+        return True
     if isinstance(query, wq.Or):
         return any(_positional(q) for q in query.subqueries)
     return False

@@ -155,16 +155,26 @@ def mark_html(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _best_window(spans: list[tuple[int, int, int]], max_chars: int) -> tuple[int, int]:
     """The span range [i, j) that fits in ``max_chars`` covering the most distinct groups,
-    then the most matches."""
+    then the most matches (the first such range). A sliding window: each span enters and
+    leaves it once, with a count per group (a post with many matches is not quadratic)."""
     best, best_score = (0, 1), (0, 0)
+    counts: dict[int, int] = {}
     j = 0
     for i, (start, _, _) in enumerate(spans):
-        j = max(j, i + 1)
+        if j == i:  # the window emptied: it holds at least span i
+            counts[spans[i][2]] = counts.get(spans[i][2], 0) + 1
+            j = i + 1
         while j < len(spans) and spans[j][1] - start <= max_chars:
+            counts[spans[j][2]] = counts.get(spans[j][2], 0) + 1
             j += 1
-        score = (len({group for _, _, group in spans[i:j]}), j - i)
+        score = (len(counts), j - i)
         if score > best_score:
             best, best_score = (i, j), score
+        group = spans[i][2]
+        if counts[group] == 1:
+            del counts[group]
+        else:
+            counts[group] -= 1
     return best
 
 

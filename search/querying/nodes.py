@@ -15,6 +15,8 @@ between) matches where something stands between the two words, and ``東京都``
 
 from __future__ import annotations
 
+import itertools
+
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.matching import binary
@@ -102,6 +104,47 @@ class _AdjacentMatcher(SpanWrappingMatcher):
                 break
             starts.intersection_update(p - offset for p in m.value_as("positions"))
         return sorted(starts)
+
+
+class AdjacentChoices(wq.Query):
+    """Matches documents where some term of ``choices[i]`` stands at ``p + offsets[i]`` for every
+    ``i``: a phrase with alternatives at each position, as Lucene's ``MultiPhraseQuery``. One
+    node stands for every way of spelling a word piece by piece (ロードマップ: ``[ロード, load,
+    road] [マップ, map]``), where a phrase per combination read and checked the same terms again.
+
+    :param fieldname: a field indexed with positions.
+    :param choices: per position, the terms any of which may stand there (at least two positions).
+    :param offsets: each position's offset from the first; None: ``0, 1, 2, …``.
+    :param boost: multiplies the score (per position, the sum of the BM25F scores of the terms
+        of that position a document holds).
+    """
+
+    def __init__(self, fieldname: str, choices, offsets=None, boost: float = 1.0) -> None:
+        self.fieldname = fieldname
+        self.choices = tuple(tuple(terms) for terms in choices)
+        offsets = list(range(len(self.choices))) if offsets is None else list(offsets)
+        self.offsets = tuple(o - offsets[0] for o in offsets)
+        self.boost = boost
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and other.fieldname == self.fieldname and other.choices == self.choices
+                and other.offsets == self.offsets and other.boost == self.boost)
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.choices, self.offsets, self.boost))
+
+    def __repr__(self) -> str:
+        return f"AdjacentChoices({self.fieldname!r}, {self.choices!r}, {self.offsets!r}, boost={self.boost})"
+
+    def phrases(self) -> list[AdjacentTerms]:
+        """One :class:`AdjacentTerms` per combination of the choices."""
+        return [AdjacentTerms(self.fieldname, list(words), list(self.offsets), boost=self.boost)
+                for words in itertools.product(*self.choices)]
+
+    def matcher(self, searcher, context=None):
+        """Whoosh's matcher for the same documents (a document holding several combinations
+        scores each one, where the evaluator scores each term once)."""
+        return wq.Or(self.phrases()).matcher(searcher, context)
 
 
 class Alternatives(wq.Or):

@@ -28,7 +28,8 @@ from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 from search.analysis.expansions import Variant
 from search.analysis.name_variants import written_together
 from search.analysis.query_analysis import first_segmentation, is_kana_text, is_katakana_name, word_variants
-from search.querying.clauses import READING_WEIGHT, ReadingLexicon, WordClause, build_clause, or_query, reading_pieces
+from search.querying.clauses import (READING_WEIGHT, ReadingLexicon, WordClause, build_clause, one_phrase, or_query,
+                                     reading_pieces)
 
 
 #: A kana word that matched nothing is read as the start of a longer word from this many kana on
@@ -112,6 +113,11 @@ class QueryPlan:
             if not word.phrase and word.field in (None, "title"):
                 variants = word_variants(word.text, synonyms, lexicon if isinstance(lexicon, ReadingLexicon) else None)
                 clause.alternatives = [_variant_clause(v, word, dictionary, lexicon) for v in variants]
+                english = [alt for alt, v in zip(clause.alternatives, variants) if v.kind == "english"]
+                merged = one_phrase(english)
+                if merged is not None:  # one phrase with choices per position, not one per translation
+                    clause.alternatives = [alt for alt, v in zip(clause.alternatives, variants)
+                                           if v.kind != "english"] + [merged]
                 clause.patterns += [p for alt in clause.alternatives for p in alt.patterns]
                 if any(v.kind == "synonym" for v in variants):
                     clause.analysis["synonyms"] = [v.text for v in variants if v.kind == "synonym"]
