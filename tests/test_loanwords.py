@@ -31,7 +31,8 @@ NAMES = {"jackson": ("マイケル", "ジャクソン"), "jordan": ("マイケ�
          "potter": ("ハリー", "ポッター"), "styles": ("ハリー", "スタイルズ")}
 ENGLISH = {"keyboard-en": "keyboard", "keyboard-ja": "キーボード", "printer-en": "printer",
            "print-ja": "プリント", "coat-ja": "コート", "darkmode-en": "Dark モード", "roadmap-en": "road map",
-           "gameengine-mixed": "ゲーム engine"}
+           "gameengine-mixed": "ゲーム engine", "visualmode-ja": "ビジュアルモード",
+           "errormessage-ja": "エラーメッセージ"}
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +119,8 @@ def test_a_joined_name_is_one_unit():
     ("ダークモード", {"darkmode-en"}),
     # each piece translated on its own: road is ロード's second sense, map マップ's first
     ("ロードマップ", {"roadmap-en"}), ("ゲームエンジン", {"gameengine-mixed"}),
+    # words typed apart, a post's one katakana word (Janome keeps ビジュアルモード whole)
+    ("Visual モード", {"visualmode-ja"}), ("visual mode", {"visualmode-ja"}), ("ビジュアルモード", {"visualmode-ja"}),
 ])
 def test_english_and_its_katakana_find_each_other(index, query, expected):
     assert expected <= found(index, query)
@@ -184,3 +187,14 @@ def test_respelled_loanwords_find_the_same_posts(index, data):
 def test_names_joined_any_way_find_the_same_posts(index, key, separator):
     first, last = NAMES[key]
     assert found(index, first + separator + last) == found(index, f"{first}・{last}")
+
+
+@pytest.mark.parametrize("query, post", [("Visual モード", "visualmode-ja"), ("visual mode", "visualmode-ja"),
+                                         ("VISUAL MODE", "visualmode-ja"), ("error message", "errormessage-ja"),
+                                         ("エラー message", "errormessage-ja")])
+def test_words_typed_apart_match_a_posts_one_katakana_word_fully(index, query, post):
+    """Every word of the query matched (not a partial hit filled in): Visual is ビジュアル, and the
+    two words typed apart are the one word the post writes, which Janome keeps whole."""
+    page = search_posts(index, query)
+    levels = {hit.post_id: hit.match_level for hit in page.hits}
+    assert levels.get(post) == "full", levels

@@ -115,6 +115,29 @@ def _pieces(katakana: str) -> list[tuple[str, tuple[str, ...]]] | None:
     return found if found is not None and 2 <= len(found) <= MAX_PIECES else None
 
 
+def written_in_katakana(text: str) -> str:
+    """Words typed apart, each an English word with a katakana loanword or a katakana word, as the
+    one katakana word a post may write for them (``Visual モード`` → ``ビジュアルモード``, ``visual
+    mode`` → ``ビジュアルモード``: Janome keeps that one token, so its pieces are no terms); ``""``
+    for any other text, or where no word is English."""
+    words = normalize_query(text).split(" ")
+    if len(words) < 2:
+        return ""
+    spelled, translated = [], False
+    for word in words:
+        if _LATIN_WORD.fullmatch(word):
+            katakana = katakana_of(word)
+            if not katakana:
+                return ""
+            spelled.append(katakana[0])
+            translated = True
+        elif is_katakana_word(word):
+            spelled.append(word)
+        else:
+            return ""
+    return "".join(spelled) if translated else ""
+
+
 @expander("english")
 def english_variants(text: str):
     """Variants of a query word made of English words and katakana only (a word with kanji, kana

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 
 from search.analysis.kana import CHAR_FOLDS, needs_unifying, unified_kana_chars, unify_katakana

@@ -26,6 +26,7 @@ from search.analysis.synonyms import Synonyms
 from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
 
 from search.analysis.expansions import Variant
+from search.analysis.loanwords import written_in_katakana
 from search.analysis.name_variants import written_together
 from search.analysis.query_analysis import first_segmentation, is_kana_text, is_katakana_name, word_variants
 from search.querying.clauses import (READING_WEIGHT, ReadingLexicon, WordClause, build_clause, one_phrase, or_query,
@@ -104,9 +105,8 @@ class QueryPlan:
             tree = _join_synonym_phrases(tree, synonyms)
         joined: dict[int, tuple[tuple[Word, ...], Word]] = {}
         if isinstance(lexicon, ReadingLexicon):  # Ruby on Rails, also where posts write RubyOnRails
-            for run, text in _runs(tree, lambda text: bool(written_together(text)) and
-                                   lexicon.word_posts(written_together(text).casefold()) > 0):
-                joined[id(run[0])] = (run, Word(written_together(text)))
+            for run, text in _runs(tree, lambda text: bool(_one_word(text, dictionary, lexicon))):
+                joined[id(run[0])] = (run, Word(_one_word(text, dictionary, lexicon)))
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
@@ -343,6 +343,18 @@ def _join_synonym_phrases(node: Node | None, synonyms: Synonyms) -> Node | None:
     """Runs of plain words that together are a synonym (``Amazon Web Services``) become one word,
     so the synonym applies (``AWS``) and the words must stand together; longest runs first."""
     return _join_runs(node, lambda text: bool(synonyms.alternatives(text)))
+
+
+def _one_word(text: str, dictionary: str | None, lexicon: ReadingLexicon) -> str:
+    """Words typed apart as the one word some post writes for them: Latin words together
+    (``Ruby on Rails`` → ``RubyonRails``), or English and katakana as one katakana word
+    (``Visual モード`` → ``ビジュアルモード``); ``""`` where no post holds such a word."""
+    together = written_together(text)
+    if together and lexicon.word_posts(together.casefold()) > 0:
+        return together
+    katakana = written_in_katakana(text)
+    terms = [m.term for m in query_terms(katakana, dictionary)] if katakana else []
+    return katakana if len(terms) == 1 and lexicon.word_posts(terms[0]) > 0 else ""
 
 
 def _spans(children: tuple[Node, ...], accepts: Callable[[str], bool]) -> list[tuple[int, int, str]]:
