@@ -20,7 +20,9 @@ class PostFormatError(SearchError):
     :param path: the post file.
     :param reason: what is wrong with it, in one short sentence.
     :param unreadable: the file is there but reading it failed (permission denied, an I/O
-        error), as opposed to a file that is gone or whose content is wrong.
+        error) or its content is broken (empty, bad front matter): a post indexed before keeps
+        its indexed version (a save half done or a typo does not unpublish it); False for a file
+        that is gone or no post file.
     """
 
     def __init__(self, path: Path | str, reason: str, *, unreadable: bool = False) -> None:

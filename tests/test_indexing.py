@@ -219,7 +219,7 @@ def test_update_indexes_only_changed_posts_and_equals_a_rebuild(tmp_path, count_
 
     paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\nヤンバルクイナを見た。\n", encoding="utf-8")
     paths[2].unlink()
-    paths[3].write_text("---\ntitle: [壊れた\n---\n本文\n", encoding="utf-8")  # now skipped
+    paths[3].write_text("---\ntitle: 下書きに戻した\npublished: false\n---\n本文\n", encoding="utf-8")  # now skipped
     write_post_files(tmp_path / "new", 1, seed=9)
     new_post = posts / "new" / "added.md"
     new_post.parent.mkdir()

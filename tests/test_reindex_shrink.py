@@ -209,6 +209,36 @@ def test_a_full_rebuild_keeps_an_indexed_post_that_cannot_be_read(tmp_path, monk
     assert update_index(posts, root).updated == 2  # read again once readable (their hash was unknown)
 
 
+#: Contents an author's save can leave a published post with for a moment (a save half done, a typo).
+BROKEN = {
+    "empty": "",
+    "yaml": "---\ntitle: [閉じていない\n---\n本文\n",
+    "unclosed": "---\ntitle: 途中\n本文\n",
+    "date": "---\ntitle: 日付\ndate: 2024-13-45\n---\n本文\n",
+    "binary": "\0\0\0",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_a_published_post_whose_file_is_broken_keeps_its_indexed_version(tmp_path, kind):
+    """A typo or a save half done does not unpublish a post: its last good version stays
+    searchable and is reported with the reason, by an update and by a full rebuild alike; a
+    draft (published: false) is still dropped, and a broken file never indexed is skipped."""
+    posts, root = tmp_path / "posts", tmp_path / "index"
+    paths = write_post_files(posts, 6)
+    rebuild_index(posts, root)
+    target, draft = paths[2], paths[3]
+    title = target.read_text(encoding="utf-8").splitlines()[1].removeprefix("title: ")
+    target.write_bytes(BROKEN[kind].encode("utf-8"))
+    draft.write_text("---\ntitle: 下書き\npublished: false\n---\n本文\n", encoding="utf-8")
+    new = posts / "2024-09-09-broken-new.md"
+    new.write_bytes(BROKEN[kind].encode("utf-8"))
+    for stats in (update_index(posts, root), rebuild_index(posts, root)):
+        assert [Path(k.path).name for k in stats.kept] == [target.name], stats.summary()
+        assert [Path(s.path).name for s in stats.skipped] == sorted([draft.name, new.name]), stats.summary()
+        assert _total(root) == 5 and search_posts(open_index(root), f'"{title}"').total >= 1
+
+
 def test_an_unreadable_file_that_was_never_indexed_is_skipped(tmp_path, monkeypatch):
     posts, root = tmp_path / "posts", tmp_path / "index"
     write_post_files(posts, 3)

@@ -146,7 +146,7 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     skipped for its date is indexed by the first reindex after that date.
 
     A post that was indexed and whose file cannot be read now (permission denied, an I/O error)
-    keeps its indexed version. A reindex that would drop more than half of the indexed posts
+    or is broken (empty, bad front matter: a save half done) keeps its indexed version. A reindex that would drop more than half of the indexed posts
     (and at least 10) at once refuses with exit status 1 unless --allow-shrink; so does one that
     finds no post file at all. See docs/robustness.md.
     """
@@ -365,7 +365,7 @@ def echo_stats(stats: IndexStats, posts_dir: Path) -> None:
         for skipped in stats.skipped:
             click.echo(f"  {_shown_post(skipped.path, posts_dir)}: {escaped(skipped.reason)}")
     if stats.kept:
-        click.echo("Kept as indexed (the file could not be read; reindex once it can):")
+        click.echo("Kept as indexed (the file could not be read or is broken; reindex once it is fixed):")
         for kept in stats.kept:
             click.echo(f"  {_shown_post(kept.path, posts_dir)}: {escaped(kept.reason)}")
     for path, warning in getattr(stats, "warnings", ()):

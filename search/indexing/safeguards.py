@@ -4,7 +4,8 @@ A reindex runs while files change (``git checkout``, an editor, ``rm -rf`` by mi
 on a network drive). Two guards keep what the index holds:
 
 - A post that was indexed and whose file is there but cannot be read now (permission denied, an
-  I/O error; :attr:`search.posts.reader.SkippedPost.unreadable`) keeps its indexed version and is
+  I/O error) or is broken (empty, bad front matter: a save half done, a typo;
+  :attr:`search.posts.reader.SkippedPost.unreadable`) keeps its indexed version and is
   reported (:attr:`search.indexing.rebuild.IndexStats.kept`). An update leaves its document as it
   is; a full rebuild copies it from the previous generation's stored fields
   (:func:`kept_posts`: its code blocks, which are not stored, are not searchable until the file

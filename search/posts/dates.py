@@ -42,7 +42,7 @@ def post_date(path: Path, metadata: dict[str, Any]) -> datetime | None:
     try:
         return parse_date(value)
     except (ValueError, OverflowError) as exc:
-        raise PostFormatError(path, f"invalid date {str(value)!r} in {source}: {exc}") from exc
+        raise PostFormatError(path, f"invalid date {str(value)!r} in {source}: {exc}", unreadable=True) from exc
 
 
 def parse_date(value: object) -> datetime:

@@ -42,23 +42,23 @@ def decode_post(path: Path, data: bytes) -> str:
             try:
                 text = data[len(bom):].decode(encoding)
             except UnicodeDecodeError:
-                raise PostFormatError(path, f"invalid {encoding.upper()} text after its byte order mark") from None
+                raise PostFormatError(path, f"invalid {encoding.upper()} text after its byte order mark", unreadable=True) from None
             if not text.strip():
-                raise PostFormatError(path, "empty file")
+                raise PostFormatError(path, "empty file", unreadable=True)
             return text.replace("\r\n", "\n").replace("\r", "\n")
     if b"\0" in data:
-        raise PostFormatError(path, _nul_reason(data))
+        raise PostFormatError(path, _nul_reason(data), unreadable=True)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.strip():
-        raise PostFormatError(path, "empty file")
+        raise PostFormatError(path, "empty file", unreadable=True)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp932")
         except UnicodeDecodeError:
-            raise PostFormatError(path, "not UTF-8 or Shift_JIS text") from None
+            raise PostFormatError(path, "not UTF-8 or Shift_JIS text", unreadable=True) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -176,21 +176,21 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     try:
         front_matter, content = _HANDLER.split(stripped)
     except ValueError:
-        raise PostFormatError(path, "front matter has no closing '---' line") from None
+        raise PostFormatError(path, "front matter has no closing '---' line", unreadable=True) from None
     try:
         metadata = _HANDLER.load(front_matter)
     except FrontMatterTooLarge as exc:
-        raise PostFormatError(path, f"front matter refused: {exc}") from None
+        raise PostFormatError(path, f"front matter refused: {exc}", unreadable=True) from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         mark = getattr(exc, "problem_mark", None)
         skipped_lines = len(text) - len(stripped)
         where = f" (line {mark.line + 1 + skipped_lines})" if mark is not None else ""
-        raise PostFormatError(path, f"invalid YAML front matter: {problem}{where}") from exc
+        raise PostFormatError(path, f"invalid YAML front matter: {problem}{where}", unreadable=True) from exc
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
-        raise PostFormatError(path, "front matter is not a mapping of keys to values")
+        raise PostFormatError(path, "front matter is not a mapping of keys to values", unreadable=True)
     return {str(key): value for key, value in metadata.items()}, content.strip("\n")
 
 

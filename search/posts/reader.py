@@ -108,8 +108,11 @@ class SkippedPost:
         future): not an error (``--strict`` accepts it); False for a file that could not be used.
     :ivar publish_at: for a post skipped as dated in the future, its date: from then on it is
         published (an update indexes it then, even if its file did not change); else None.
-    :ivar unreadable: the file is there but could not be read (permission denied, an I/O error):
-        a reindex keeps the post's indexed version, if it has one, instead of dropping it.
+    :ivar unreadable: the file is there but could not be read (permission denied, an I/O error)
+        or its content is broken (empty, not text, bad front matter or date, too large: a save
+        half done, a typo): a reindex keeps the post's indexed version, if it has one, instead of
+        dropping it. Not set for a file that is no post file any more (a symbolic link to
+        elsewhere, not a regular file, a name that is not UTF-8) or that is gone.
     """
 
     path: Path
@@ -303,7 +306,7 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
     title = front_title or strip_controls((cleaned.headings[:1] or (path.stem,))[0]).strip()
     body = strip_controls(cleaned.body)
     if len(title) + len(body) + len(cleaned.code) + len(excerpt) > MAX_POST_CHARS:
-        raise PostFormatError(path, f"too much text once read (more than {MAX_POST_CHARS:,} characters)")
+        raise PostFormatError(path, f"too much text once read (more than {MAX_POST_CHARS:,} characters)", unreadable=True)
     return Post(
         post_id=post_id,
         path=path,
@@ -366,7 +369,7 @@ def _read_bytes(path: Path, posts_dir: Path, follow_links: bool) -> bytes:
         if not S_ISREG(stat.st_mode):
             raise PostFormatError(path, "not a regular file")
         if stat.st_size > MAX_POST_BYTES:
-            raise PostFormatError(path, f"file too large ({stat.st_size:,} bytes; at most {MAX_POST_BYTES:,})")
+            raise PostFormatError(path, f"file too large ({stat.st_size:,} bytes; at most {MAX_POST_BYTES:,})", unreadable=True)
         with os.fdopen(fd, "rb", closefd=False) as stream:
             data = stream.read(MAX_POST_BYTES + 1)
     except OSError as exc:
@@ -374,7 +377,7 @@ def _read_bytes(path: Path, posts_dir: Path, follow_links: bool) -> bytes:
     finally:
         os.close(fd)
     if len(data) > MAX_POST_BYTES:
-        raise PostFormatError(path, f"file too large (more than {MAX_POST_BYTES:,} bytes)")
+        raise PostFormatError(path, f"file too large (more than {MAX_POST_BYTES:,} bytes)", unreadable=True)
     return data
 
 
