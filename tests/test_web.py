@@ -915,6 +915,18 @@ def test_api_reads_a_reversed_date_range_as_the_range_between(client):
     assert body["total"] == client.get("/api/search?q=東京&from=2024-01-01&to=2024-12-31").get_json()["total"] > 0
 
 
+@pytest.mark.parametrize("reversed_, between", [
+    ("from=2025&to=2024", {"from": "2024-01-01", "to": "2025-12-31"}),      # years: both whole
+    ("from=2024年3月&to=2024年1月", {"from": "2024-01-01", "to": "2024-03-31"}),  # months: both whole
+    ("from=2024&to=2023-06-15", {"from": "2023-06-15", "to": "2024-12-31"}),
+])
+def test_api_reads_a_reversed_range_of_years_or_months_whole(client, reversed_, between):
+    """Each end keeps what it stood for: a year or month typed as the range's end is its last day,
+    as its start its first (not the two days between the year's ends)."""
+    body = client.get(f"/api/search?q=東京&{reversed_}").get_json()
+    assert body["ok"] and body["filters"] == between
+
+
 @pytest.mark.parametrize("config, root", [
     ({"PUBLIC_URL": "https://search.example.com/"}, "https://search.example.com"),
     ({"LISTEN_URL": "http://127.0.0.1:8123/"}, "http://127.0.0.1:8123"),

@@ -219,7 +219,10 @@ def filters_arg(ignore: Collection[str] = (), *, swap_dates: bool = False) -> Fi
 
     date_from, date_to = _date_arg("from", ignore), _date_arg("to", ignore)
     if date_from and date_to and date_from > date_to and swap_dates:
-        date_from, date_to = date_to, date_from
+        # the range between the two as typed: the earlier from its first day, the later to its last
+        # (from=2025&to=2024 is all of 2024 and 2025, not the two days between their ends)
+        date_from = parse_reader_date(request.args.get("to", "").strip(), end=False)
+        date_to = parse_reader_date(request.args.get("from", "").strip(), end=True)
     if date_from and date_to and date_from > date_to:
         raise BadArgument("from には to 以前の日付を指定してください。",
                           "開始日には終了日と同じか、それより前の日付を指定してください。", ["from", "to"])
