@@ -612,3 +612,21 @@ def test_watch_polls_when_the_system_refuses_a_file_observer(tmp_path, monkeypat
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_a_post_read_again_is_no_duplicate_url_of_its_own_indexed_version():
+    """An update passes the posts indexed before beside those it read again; a post in both is one
+    post (a fresh user's trial got ``has the URL … of  too`` for the posts linking to a moved one),
+    while two posts sharing a URL are still reported."""
+    from dataclasses import replace
+
+    from search.indexing.rebuild import IndexStats
+
+    post = make_post("a", "題", "本文")
+    stats = IndexStats()
+    stats.note_warnings([post], others=[("a", post.url), ("c", "/c/")])
+    assert stats.warnings == []
+    twin = replace(make_post("b", "別の題", "本文"), url=post.url)
+    stats.note_warnings([post, twin], others=[("a", post.url)])
+    assert [warning for _, warning in stats.warnings] == [
+        f"has the URL {post.url} of b too: one of them cannot be reached"]

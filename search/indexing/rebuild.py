@@ -120,6 +120,7 @@ class IndexStats:
         for post in read:
             self.warnings.extend((post.path, warning) for warning in post.warnings)
         paths = {post.post_id: post.path for post in read}
+        others = [(post_id, url) for post_id, url in others if post_id not in paths]  # read again: replaced
         for url, post_ids in duplicate_urls([*others, *((post.post_id, post.url) for post in read)]):
             mine = [post_id for post_id in post_ids if post_id in paths]
             if mine:
