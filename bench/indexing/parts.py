@@ -16,16 +16,15 @@ per-call distortion as with cProfile. Prints a Markdown table; the CPU of the wh
 
 from __future__ import annotations
 
-import argparse
 import json
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.indexing import two_trees
+from bench.indexing.two_trees import cpu_seconds, run_one
 from bench.indexing.__main__ import CORPUS, REPO, SITES, _copy_corpus
 
 PARTS = ("janome", "read posts", "morphemes", "n-grams", "readings", "bigram filters", "postings",
@@ -88,22 +87,14 @@ def one(tree: str, posts: str, index: str, cold: bool) -> dict:
     rebuild._write_vocabulary = timed("vocabulary", rebuild._write_vocabulary)
     if cold:
         (Path(index) / "morphemes.cache").unlink(missing_ok=True)
-    cpu = _cpu()
+    cpu = cpu_seconds()
     stats = rebuild.rebuild_index(Path(posts), Path(index), jobs=1)
-    return {"cpu_s": _cpu() - cpu, "janome_chunks": stats.janome_chunks, **spent}
+    return {"cpu_s": cpu_seconds() - cpu, "janome_chunks": stats.janome_chunks, **spent}
 
-
-def _cpu() -> float:
-    return sum(usage.ru_utime + usage.ru_stime for usage in
-               (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.indexing.parts", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", type=Path, default=REPO.parent / "main", help="the tree to compare with")
-    parser.add_argument("--sample", type=int, default=150, help="post files (every n-th of the corpus)")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    parser = two_trees.parser("python -m bench.indexing.parts", __doc__.split("\n\n")[0])
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(one(*args.one[:3], cold=args.one[3] == "cold")))
@@ -115,10 +106,7 @@ def main(argv: list[str]) -> None:
         for _ in range(args.rounds):
             for mode in ("cold", "warm"):
                 for name, tree in trees.items():
-                    completed = subprocess.run(
-                        [sys.executable, "-m", "bench.indexing.parts", "--one", str(tree), str(posts),
-                         str(Path(temp) / name), mode], cwd=REPO, check=True, capture_output=True, text=True)
-                    run = json.loads(completed.stdout.strip().splitlines()[-1])
+                    run = run_one("bench.indexing.parts", tree, posts, Path(temp) / name, mode == "cold")
                     runs.setdefault((mode, name), []).append(run)
                     print(f"{mode} {name}: CPU {run['cpu_s']:.1f} s, Janome {run['janome']:.1f} s", flush=True)
     print(_table(runs, trees))

@@ -16,9 +16,7 @@ denominator. Prints a Markdown table and writes ``bench/results/indexing_writer.
 
 from __future__ import annotations
 
-import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,8 @@ import time
 from pathlib import Path
 
 from bench import git_commit
+from bench.indexing import two_trees
+from bench.indexing.two_trees import cpu_seconds, run_one
 from bench.indexing.__main__ import CORPUS, REPO, SITES, _copy_corpus, _measure
 
 STEPS = ("add_document", "commit", "vocabulary", "analysis")
@@ -65,31 +65,17 @@ def one(tree: str, posts: str, index: str, cold: bool) -> dict:
     pipeline._analyze_one = timed("analysis", pipeline._analyze_one)
     if cold:
         (Path(index) / "morphemes.cache").unlink(missing_ok=True)
-    cpu = _cpu()
+    cpu = cpu_seconds()
     started = time.perf_counter()
     stats = rebuild.rebuild_index(Path(posts), Path(index), jobs=1)
-    return {"cpu_s": _cpu() - cpu, "wall_s": time.perf_counter() - started, "posts": stats.indexed,
+    return {"cpu_s": cpu_seconds() - cpu, "wall_s": time.perf_counter() - started, "posts": stats.indexed,
             "janome_chunks": stats.janome_chunks, **{f"{step}_s": spent[step] for step in STEPS}}
 
 
-def _cpu() -> float:
-    return sum(usage.ru_utime + usage.ru_stime for usage in
-               (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
-
-
-def _run(tree: Path, posts: Path, index: Path, cold: bool) -> dict:
-    completed = subprocess.run([sys.executable, "-m", "bench.indexing.writer", "--one", str(tree), str(posts),
-                                str(index), "cold" if cold else "warm"],
-                               cwd=REPO, check=True, capture_output=True, text=True)
-    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.indexing.writer", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", type=Path, default=REPO.parent / "main", help="the tree to compare with")
-    parser.add_argument("--sample", type=int, default=150, help="post files (every n-th of the corpus)")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    parser = two_trees.parser("python -m bench.indexing.writer", __doc__.split("\n\n")[0])
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(one(*args.one[:3], cold=args.one[3] == "cold")))
@@ -104,7 +90,7 @@ def main(argv: list[str]) -> None:
         for round_number in range(args.rounds):
             for mode in ("cold", "warm"):
                 for name, tree in trees.items():
-                    run = _run(tree, posts, Path(temp) / name, mode == "cold")
+                    run = run_one("bench.indexing.writer", tree, posts, Path(temp) / name, mode == "cold")
                     results["runs"].append({"round": round_number + 1, "tree": name, "mode": mode, **run})
                     print(f"round {round_number + 1} {mode:4} {name:8} CPU {run['cpu_s']:6.1f} s  "
                           + "  ".join(f"{step} {run[step + '_s']:.2f}" for step in STEPS), flush=True)

@@ -1,0 +1,38 @@
+"""What the benchmarks comparing this tree's rebuild with another tree's share
+(:mod:`bench.indexing.writer`, :mod:`bench.indexing.parts`): their arguments, one rebuild run in a
+fresh process with a tree's code, and the CPU seconds of a process and its children."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.indexing.__main__ import REPO
+
+
+def parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """``--baseline`` (the other tree), ``--sample``, ``--rounds`` and the hidden ``--one``
+    (``TREE POSTS INDEX cold|warm``: the single run :func:`run_one` starts)."""
+    found = argparse.ArgumentParser(prog=prog, description=description)
+    found.add_argument("--baseline", type=Path, default=REPO.parent / "main", help="the tree to compare with")
+    found.add_argument("--sample", type=int, default=150, help="post files (every n-th of the corpus)")
+    found.add_argument("--rounds", type=int, default=2)
+    found.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    return found
+
+
+def run_one(module: str, tree: Path, posts: Path, index: Path, cold: bool) -> dict:
+    """``python -m module --one …`` in a fresh process: the JSON its last line prints."""
+    completed = subprocess.run([sys.executable, "-m", module, "--one", str(tree), str(posts), str(index),
+                                "cold" if cold else "warm"], cwd=REPO, check=True, capture_output=True, text=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its children so far."""
+    return sum(usage.ru_utime + usage.ru_stime for usage in
+               (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
