@@ -105,8 +105,15 @@ class QueryPlan:
             tree = _join_synonym_phrases(tree, synonyms)
         joined: dict[int, tuple[tuple[Word, ...], Word]] = {}
         if isinstance(lexicon, ReadingLexicon):  # Ruby on Rails, also where posts write RubyOnRails
-            for run, text in _runs(tree, lambda text: bool(_one_word(text, dictionary, lexicon))):
-                joined[id(run[0])] = (run, Word(_one_word(text, dictionary, lexicon)))
+            one_word: dict[str, str] = {}  # each run's text looked up once (Janome, the index)
+
+            def held_as_one_word(text: str) -> bool:
+                if text not in one_word:
+                    one_word[text] = _one_word(text, dictionary, lexicon)
+                return bool(one_word[text])
+
+            for run, text in _runs(tree, held_as_one_word):
+                joined[id(run[0])] = (run, Word(one_word[text]))
         clauses = {}
         for group, word in enumerate(words_of(tree, negated=True)):
             clause = build_clause(word, dictionary=dictionary, lexicon=lexicon)
