@@ -36,7 +36,7 @@ from whoosh.analysis import Token, Tokenizer
 
 from search.analysis.morphemes import Morpheme, morphemes
 from search.analysis.ngrams import ngrams
-from search.analysis.readings import reading_words, ruby_readings
+from search.analysis.readings import text_readings
 
 
 
@@ -94,19 +94,15 @@ class ReadingTokenizer(WordTokenizer):
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         token = _make_token(positions, chars, removestops, mode, **kwargs)
-        grams = reading_words(value, self.dictionary)
-        ruby = getattr(value, "ruby", ())
-        if ruby:
-            grams = sorted(grams + ruby_readings(value, ruby, self.dictionary), key=lambda g: g.position)
-        for gram in grams:
-            token.text = gram.text
+        for text, position, start, end in text_readings(value, self.dictionary):
+            token.text = text
             token.stopped = False
             token.boost = 1.0
             if positions:
-                token.pos = start_pos + gram.position
+                token.pos = start_pos + position
             if chars:
-                token.startchar = start_char + gram.start
-                token.endchar = start_char + gram.end
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
 

@@ -6,6 +6,7 @@ into readings of the index (:func:`reading_segmentations`).
 from __future__ import annotations
 
 from functools import lru_cache
+from operator import itemgetter
 
 from typing import Callable
 
@@ -104,6 +105,16 @@ def reading_words(text: str, dictionary: str | None = None) -> list[Gram]:
     Each term spans the word's original characters.
     """
     return list(map(Gram._make, reading_tuples(text, dictionary)))
+
+
+def text_readings(text: str, dictionary: str | None = None) -> list[tuple[str, int, int, int]]:
+    """A reading field's ``(term, position, start, end)``: :func:`reading_tuples` of ``text``, and
+    for an :class:`AnnotatedText` its furigana (:func:`ruby_readings`) among them by position."""
+    found = reading_tuples(text, dictionary)
+    ruby = getattr(text, "ruby", ())
+    if ruby:
+        found = sorted(found + ruby_readings(text, ruby, dictionary), key=itemgetter(1))
+    return found
 
 
 def reading_tuples(text: str, dictionary: str | None = None) -> list[tuple[str, int, int, int]]:

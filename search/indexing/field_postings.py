@@ -13,7 +13,6 @@ tokens removed); anything else returns None and is left to ``field.index``.
 
 from __future__ import annotations
 
-from operator import itemgetter
 from pickle import dumps
 from typing import Iterable
 
@@ -24,7 +23,7 @@ from whoosh.system import pack_uint
 from search.analysis.analyzers import NgramTokenizer, ReadingTokenizer, WordTokenizer
 from search.analysis.morphemes import morphemes
 from search.analysis.ngrams import ngram_tuples
-from search.analysis.readings import AnnotatedText, reading_tuples, ruby_readings
+from search.analysis.readings import AnnotatedText, text_readings
 
 Posting = tuple[bytes, int, float, bytes]
 
@@ -67,11 +66,7 @@ def _occurrences(analyzer: object, value: str) -> Iterable[tuple[str, int, int, 
         return [(m.term, m.position, m.start, m.end) for m in morphemes(value, analyzer.dictionary)
                 if not m.is_stop]  # (a mark is a stop token too)
     if kind is ReadingTokenizer:
-        grams = reading_tuples(value, analyzer.dictionary)
-        ruby = getattr(value, "ruby", ())
-        if ruby:
-            grams = sorted(grams + ruby_readings(value, ruby, analyzer.dictionary), key=itemgetter(1))
-        return grams  # (text, position, start, end)
+        return text_readings(value, analyzer.dictionary)
     if kind is NgramTokenizer:
         return ngram_tuples(value)
     return None
