@@ -393,9 +393,9 @@ def one_phrase(alternatives: list[WordClause]) -> WordClause | None:
     if any(shape.keys() != first.keys() for shape in shapes) or len({alt.weight for alt in alternatives}) > 1:
         return None
     nodes = []
-    for (fieldname, offsets, boost) in first:
-        choices = [unique(words[i] for shape in shapes for words in [shape[(fieldname, offsets, boost)]])
-                   for i in range(len(offsets))]
+    for key in first:
+        fieldname, offsets, boost = key
+        choices = [unique(shape[key][i] for shape in shapes) for i in range(len(offsets))]
         nodes.append(AdjacentChoices(fieldname, choices, offsets, boost=boost))
     combinations = 1
     for terms in nodes[0].choices:
