@@ -201,7 +201,7 @@ def test_watch_indexes_a_scheduled_post_when_its_date_comes(tmp_path):
                                           stop=stop, ready=ready))
     thread.start()
     try:
-        assert ready.wait(10)
+        assert ready.wait(30)
         deadline = time.monotonic() + 30
         while not updates and time.monotonic() < deadline:
             time.sleep(0.05)

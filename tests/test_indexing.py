@@ -523,7 +523,7 @@ def _watching(posts: Path, root: Path, updates: list):
                               kwargs=dict(debounce_s=0.1, on_update=updates.append, on_error=errors.append,
                                           stop=stop, ready=ready))
     thread.start()
-    assert ready.wait(10)
+    assert ready.wait(30)
     return stop, thread, errors
 
 

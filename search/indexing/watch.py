@@ -110,7 +110,9 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
     :param stop: set it to return; None: until Ctrl+C (which lets an update under way finish; a
         second Ctrl+C raises KeyboardInterrupt).
     :param on_watching: called once the observer is watching (a file saved from then on is seen).
-    :param ready: set once the observer is watching (for tests).
+    :param ready: set once the observer is watching and the first update, which catches up with
+        what changed while it started, has run (for tests: a change made after it is seen as new,
+        never raced by that first update).
     :raises FileNotFoundError: ``posts_dir`` is not a folder.
     """
     posts_dir = Path(posts_dir)
@@ -126,8 +128,6 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
     events.changed.set()  # once now: a file saved while the observer was starting had no event
     if on_watching is not None:
         on_watching()
-    if ready is not None:
-        ready.set()
     due = next_publication(index_root)  # when a post skipped as dated in the future is published
     try:
         while not stop.is_set():
@@ -152,6 +152,9 @@ def watch_posts(posts_dir: Path, index_root: Path, *, base_url: str = "",
                 if on_error is not None:
                     on_error(exc)
                 continue
+            finally:
+                if ready is not None:
+                    ready.set()  # the first update (catching up) is done: changes now are new
             due = next_publication(index_root)
             changed_index = stats.added or stats.updated or stats.deleted or not stats.incremental
             if on_update is not None and (changed_index or stats.newly_skipped or stats.kept
