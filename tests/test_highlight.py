@@ -83,3 +83,25 @@ def _best_window_by_scanning(spans, max_chars):
 def test_the_snippet_window_is_the_one_a_full_count_of_every_window_gives(raw, max_chars):
     spans = sorted((start, start + length, group) for start, length, group in raw)
     assert _best_window(spans, max_chars) == _best_window_by_scanning(spans, max_chars)
+
+
+def test_a_bigram_chain_is_highlighted_from_the_terms_that_place_it(tmp_path):
+    """A phrase of character bigrams is marked whole, read from every other bigram and the last
+    (the ones that spell it), and decoded only in the posts that hold all of those."""
+    from search.querying.highlight import Pattern, load_occurrences, match_spans
+    from tests.factories import build_index, make_post
+
+    posts = [make_post("whole", "一", "データベースを使う。"), make_post("apart", "二", "デー、タベ、ースの順。"),
+             make_post("part", "三", "データだけ。")]
+    index = build_index(tmp_path, posts)
+    with index.searcher() as searcher:
+        terms = tuple(t.text for t in searcher.schema["body_ngram"].analyzer("データベース") if len(t.text) == 2)
+        assert len(terms) == 5
+        pattern = Pattern("body_ngram", terms)
+        docnum = {searcher.stored_fields(d)["post_id"]: d for d in range(3)}
+        occurrences = load_occurrences(searcher, sorted(docnum.values()), [pattern])
+        assert {term for _, term in occurrences} == {terms[0], terms[2], terms[4]}
+        assert docnum["part"] not in occurrences[("body_ngram", terms[0])]
+        assert match_spans(occurrences, docnum["whole"], [pattern]) == [(0, 6, 0)]
+        assert match_spans(occurrences, docnum["apart"], [pattern]) == []
+        assert match_spans(occurrences, docnum["part"], [pattern]) == []

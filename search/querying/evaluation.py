@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 
-from search.querying.nodes import AdjacentChoices, AdjacentTerms, Alternatives, CoordinatedOr
+from search.querying.nodes import AdjacentChoices, AdjacentTerms, Alternatives, CoordinatedOr, covering_terms
 from search.querying.postings import prefix_terms
 from search.querying.search_cache import SearchCache
 from search.indexing.ranking import RankingModel
@@ -298,7 +298,7 @@ class Evaluator:
             return self._term(fieldname, query.words[0])
         else:
             choices = [(word,) for word in query.words]
-            covering = [((word,), shift) for word, shift in _covering(query.words, query.offsets)]
+            covering = [((word,), shift) for word, shift in covering_terms(query.words, query.offsets)]
         matches = self._sum([self._sum([self._term(fieldname, word) for word in words], need_all=False)
                              if len(words) > 1 else self._term(fieldname, words[0]) for words in choices],
                             need_all=True)
@@ -399,20 +399,6 @@ def _aligned(postings: list[tuple[list, int]], wanted: list[int]) -> list[int]:
         if not wanted:
             break
     return wanted
-
-
-def _covering(words: list[str], offsets: tuple[int, ...]) -> list[tuple[str, int]]:
-    """The terms whose positions must be checked. In a chain of overlapping character bigrams
-    (``セッ ッテ テイ`` at 0, 1, 2) every other bigram and the last one already spell the whole
-    string (``セッ`` at 0 and ``テイ`` at 2 make セッテイ), so the bigrams between them are implied;
-    any other list of terms is checked whole."""
-    pairs = list(zip(words, offsets))
-    chain = all(len(w) == 2 for w in words) and all(
-        a[1] == b[0] and o2 == o1 + 1 for (a, o1), (b, o2) in zip(pairs, pairs[1:]))
-    if not chain or len(pairs) < 3:
-        return pairs
-    kept = pairs[::2]
-    return kept if kept[-1] == pairs[-1] else kept + [pairs[-1]]
 
 
 def _positional(query: wq.Query) -> bool:

@@ -22,6 +22,7 @@ from markupsafe import escape
 from whoosh.searching import Searcher
 
 from search.analysis.symbols import cluster_ceil, cluster_floor
+from search.querying.nodes import covering_terms
 from search.querying.postings import PostingsCache
 
 #: Longest snippet, in characters of post text (ellipses not counted).
@@ -48,6 +49,12 @@ class Pattern:
     prefix: bool = False
     group: int = 0
 
+    def checked(self) -> list[tuple[str, int]]:
+        """The ``(term, offset from the first)`` pairs whose occurrences place a match
+        (:func:`search.querying.nodes.covering_terms`: a bigram chain's every other bigram)."""
+        offsets = self.offsets or tuple(range(len(self.terms)))
+        return covering_terms(self.terms, tuple(o - offsets[0] for o in offsets))
+
 
 Occurrences = dict[tuple[str, str], dict[int, list[tuple[int, int, int]]]]
 
@@ -58,33 +65,57 @@ def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Patt
     """``(field, term) → docnum → [(position, startchar, endchar)]`` for the given documents.
 
     Each term's posting list is read once (:class:`search.querying.postings.PostingsCache`, shared with
-    the search that found the hits) and decoded only for the given documents.
+    the search that found the hits). Of a pattern, only the terms that place a match are read
+    (:meth:`Pattern.checked`), and their offsets are decoded only for those of ``docnums`` that
+    hold every one of them: the rest cannot match it.
 
     :param expansions: ``(field, prefix) → terms`` a search expanded a prefix pattern to (it may
         have kept only some: :meth:`search.querying.evaluation.Evaluator._prefix`); a prefix not
         listed is expanded to every term it begins.
     """
     postings = postings if postings is not None else PostingsCache()
-    keys = {(p.field, t) for p in patterns if not p.prefix for t in p.terms}
+    leaves = [(leaf.reader(), offset, offset + leaf.doc_count_all()) for leaf, offset in searcher.leaf_searchers()]
+    schema = searcher.schema
+
+    def read(field: str, term: str, docs) -> list[tuple[int, list[int], object]]:
+        """``(segment offset, segment document numbers, TermPostings)`` of the term in each
+        segment holding some of ``docs``."""
+        btext = schema[field].to_bytes(term)
+        found = []
+        for reader, start, end in leaves:
+            local = [d - start for d in docs if start <= d < end]
+            term_postings = postings.term(reader, field, btext) if local else None
+            if term_postings is not None and term_postings.supports("characters"):
+                found.append((start, local, term_postings))
+        return found
+
+    # Only the documents that hold every term a pattern checks are decoded for it (the values of
+    # a posting are most of what reading it costs).
+    wanted: dict[tuple[str, str], set[int]] = {}
     for pattern in patterns:
-        if pattern.prefix and pattern.field in searcher.schema:
+        if pattern.field not in schema:
+            continue
+        if pattern.prefix:
             expanded = (expansions or {}).get((pattern.field, pattern.terms[0]))
             if expanded is None:
                 expanded = searcher.reader().expand_prefix(pattern.field, pattern.terms[0])
             for term in expanded:
-                keys.add((pattern.field, term.decode("utf-8") if isinstance(term, bytes) else term))
-    found: Occurrences = {}
-    leaves = [(leaf.reader(), offset, offset + leaf.doc_count_all()) for leaf, offset in searcher.leaf_searchers()]
-    for field, term in keys:
-        if field not in searcher.schema:
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                wanted.setdefault((pattern.field, term), set()).update(docnums)
             continue
-        btext = searcher.schema[field].to_bytes(term)
+        terms = [term for term, _ in pattern.checked()]
+        holding = set(docnums)
+        for term in terms:
+            holding = {start + d for start, local, found in read(pattern.field, term, holding)
+                       for d in found.holding(local)}
+            if not holding:
+                break
+        for term in terms if holding else ():
+            wanted.setdefault((pattern.field, term), set()).update(holding)
+    found: Occurrences = {}
+    for (field, term), docs in wanted.items():
         per_doc: dict[int, list[tuple[int, int, int]]] = {}
-        for reader, start, end in leaves:
-            local = [d - start for d in docnums if start <= d < end]
-            term_postings = postings.term(reader, field, btext) if local else None
-            if term_postings is None or not term_postings.supports("characters"):
-                continue
+        for start, local, term_postings in read(field, term, docs):
             per_doc.update((start + d, chars) for d, chars in term_postings.characters(local).items())
         if per_doc:
             found[(field, term)] = per_doc
@@ -110,14 +141,14 @@ def match_spans(occurrences: Occurrences, docnum: int, patterns: list[Pattern]) 
                     for _, start, end in per_doc.get(docnum, []):
                         spans.append((start, end if len(term) == len(prefix) else start + len(prefix), pattern.group))
             continue
-        lists = [occ(pattern.field, term) for term in pattern.terms]
+        checked = pattern.checked()
+        lists = [occ(pattern.field, term) for term, _ in checked]
         if not all(lists):
             continue
         if len(lists) == 1:
             spans.extend((start, end, pattern.group) for _, start, end in lists[0])
             continue
-        offsets = pattern.offsets or tuple(range(len(pattern.terms)))
-        offsets = tuple(o - offsets[0] for o in offsets)
+        offsets = [offset for _, offset in checked]
         by_position = [{pos: (start, end) for pos, start, end in o} for o in lists]
         for pos, start, _ in lists[0]:
             if all(pos + offset in table for offset, table in zip(offsets[1:], by_position[1:])):

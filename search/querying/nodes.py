@@ -172,3 +172,18 @@ class CoordinatedOr(wq.Or):
 
     def __hash__(self) -> int:
         return super().__hash__() ^ hash((self.coordinated, self.power))
+
+
+def covering_terms(words, offsets) -> list[tuple[str, int]]:
+    """The ``(term, offset)`` pairs whose positions must be checked for ``words`` to stand at
+    ``offsets``: used alike to match a phrase and to highlight it. In a chain of overlapping
+    character bigrams (``セッ ッテ テイ`` at 0, 1, 2) every other bigram and the last one already
+    spell the whole string (``セッ`` at 0 and ``テイ`` at 2 make セッテイ), so the bigrams between
+    them are implied; any other list of terms is checked whole."""
+    pairs = list(zip(words, offsets))
+    chain = all(len(w) == 2 for w in words) and all(
+        a[1] == b[0] and o2 == o1 + 1 for (a, o1), (b, o2) in zip(pairs, pairs[1:]))
+    if not chain or len(pairs) < 3:
+        return pairs
+    kept = pairs[::2]
+    return kept if kept[-1] == pairs[-1] else kept + [pairs[-1]]

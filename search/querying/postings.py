@@ -5,7 +5,8 @@ whenever another matcher on the same term walks it; one search used to read the 
 to four times (scores, phrase positions, match-mode check, highlights). :class:`TermPostings`
 reads a term's blocks in one pass into arrays — document numbers and term frequencies — and
 keeps each posting's encoded value, decoded only for the documents that need positions or
-character offsets. :class:`PostingsCache` keeps them for the duration of one search.
+character offsets (a block's values are not even unpacked until one of them is asked for:
+:class:`search.querying.blocks.BlockValues`). :class:`PostingsCache` keeps them for the duration of one search.
 
 A term is looked up in a segment's term table once: a term that is there is read at once (not
 checked for first, which read the table twice), and in the fields whose whole lexicon a segment
@@ -21,7 +22,7 @@ import weakref
 from itertools import accumulate, islice
 from operator import itemgetter
 from pickle import loads
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from whoosh.formats import _INT_SIZE, Characters
@@ -69,7 +70,7 @@ class TermPostings:
         self._decoded: dict[tuple[str, int], list] = {}
 
     @classmethod
-    def from_arrays(cls, ids: np.ndarray, weights: np.ndarray, values: list, format_) -> "TermPostings":
+    def from_arrays(cls, ids: np.ndarray, weights: np.ndarray, values: Sequence, format_) -> "TermPostings":
         """Postings already read (:func:`search.querying.blocks.read_postings`)."""
         postings = cls.__new__(cls)
         postings._format, postings.ids, postings.weights, postings._values = format_, ids, weights, values
@@ -92,6 +93,14 @@ class TermPostings:
                     self._decoded[key] = value
                 found[docnum] = value
         return found
+
+    def holding(self, docnums: Iterable[int]) -> list[int]:
+        """Those of ``docnums`` (segment document numbers) that hold the term (nothing decoded)."""
+        docnums = list(docnums)
+        if not docnums or not len(self.ids):
+            return []
+        at = np.minimum(np.searchsorted(self.ids, docnums), len(self.ids) - 1)
+        return [d for d, i in zip(docnums, at.tolist()) if self.ids[i] == d]
 
     def supports(self, kind: str) -> bool:
         return self._format is not None and self._format.supports(kind)

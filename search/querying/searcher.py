@@ -257,6 +257,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                 counts = facet_counts(searcher, index.cache_key, matches.docnums())
             shown = matches.page(page, per_page, evaluator.sort_keys(*sortedby) if sortedby else None)
             docnums = [docnum for docnum, _ in shown]
+            patterns = [p for p in patterns if p.field in SNIPPET_SOURCE_FIELDS or p.field in TITLE_SOURCE_FIELDS]
             occurrences = load_occurrences(searcher, docnums, patterns, cache.postings, cache.expansions)
             full = ({d for d in docnums if matches.first[d]} if step == "filled"
                     else set(docnums) if step == "strict" else set())
