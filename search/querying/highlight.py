@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from markupsafe import escape
 from whoosh.searching import Searcher
@@ -49,11 +50,12 @@ class Pattern:
     prefix: bool = False
     group: int = 0
 
-    def checked(self) -> list[tuple[str, int]]:
+    @cached_property
+    def checked(self) -> tuple[tuple[str, int], ...]:
         """The ``(term, offset from the first)`` pairs whose occurrences place a match
         (:func:`search.querying.nodes.covering_terms`: a bigram chain's every other bigram)."""
         offsets = self.offsets or tuple(range(len(self.terms)))
-        return covering_terms(self.terms, tuple(o - offsets[0] for o in offsets))
+        return tuple(covering_terms(self.terms, tuple(o - offsets[0] for o in offsets)))
 
 
 Occurrences = dict[tuple[str, str], dict[int, list[tuple[int, int, int]]]]
@@ -66,7 +68,7 @@ def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Patt
 
     Each term's posting list is read once (:class:`search.querying.postings.PostingsCache`, shared with
     the search that found the hits). Of a pattern, only the terms that place a match are read
-    (:meth:`Pattern.checked`), and their offsets are decoded only for those of ``docnums`` that
+    (:attr:`Pattern.checked`), and their offsets are decoded only for those of ``docnums`` that
     hold every one of them: the rest cannot match it.
 
     :param expansions: ``(field, prefix) → terms`` a search expanded a prefix pattern to (it may
@@ -103,7 +105,7 @@ def load_occurrences(searcher: Searcher, docnums: list[int], patterns: list[Patt
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 wanted.setdefault((pattern.field, term), set()).update(docnums)
             continue
-        terms = [term for term, _ in pattern.checked()]
+        terms = [term for term, _ in pattern.checked]
         holding = set(docnums)
         for term in terms:
             holding = {start + d for start, local, found in read(pattern.field, term, holding)
@@ -141,7 +143,7 @@ def match_spans(occurrences: Occurrences, docnum: int, patterns: list[Pattern]) 
                     for _, start, end in per_doc.get(docnum, []):
                         spans.append((start, end if len(term) == len(prefix) else start + len(prefix), pattern.group))
             continue
-        checked = pattern.checked()
+        checked = pattern.checked
         lists = [occ(pattern.field, term) for term, _ in checked]
         if not all(lists):
             continue
