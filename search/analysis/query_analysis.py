@@ -39,7 +39,7 @@ from search.analysis import loanwords  # noqa: F401  (registers the "english" va
 from search.analysis.ngrams import is_cjk
 from search.analysis.numerals import number_keys
 from search.analysis.readings import reading_of
-from search.analysis.romaji import romaji_alternatives
+from search.analysis.romaji import romaji_alternatives, romaji_kana
 from search.analysis.normalize import fold_reading, normalize_query, to_katakana
 from search.analysis.spellings import (SEPARATOR, compatible, skeleton, spelling_key, split_key,
                                       verb_readings)
@@ -169,7 +169,7 @@ def romaji_variants(text: str, index: IndexWords | None) -> list[Variant]:
     each a variant of kind ``romaji`` weighing :data:`ROMAJI_WEIGHT`, analyzed as a kana word is
     (so ``shinkansen`` finds 新幹線 by reading and しんかんせん as written); ``[]`` without an index,
     for a word of several terms, or one that :data:`ROMAJI_BELOW_POSTS` or more posts hold."""
-    if index is None or is_kana_text(text):
+    if index is None or is_kana_text(text) or not romaji_kana(text):  # no romaji: Janome not asked
         return []
     terms = [m.term for m in query_terms(text)]
     if len(terms) != 1 or index.word_posts(terms[0]) >= ROMAJI_BELOW_POSTS:

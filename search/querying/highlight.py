@@ -229,7 +229,8 @@ def snippet_window(text: str, spans: list[tuple[int, int, int]], max_chars: int 
     return cluster_floor(text, start), cluster_ceil(text, end)
 
 
-def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPPET_MAX_CHARS) -> str:
+def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPPET_MAX_CHARS,
+                 window: tuple[int, int] | None = None) -> str:
     """A highlighted snippet of ``text``: escaped HTML with ``<mark>``.
 
     A line break shows as a space after a sentence end (``。！？!?`` or a closing bracket), and as
@@ -241,11 +242,12 @@ def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = SNIPP
         text's opening is used).
     :param max_chars: longest window of ``text``, in characters (a few more where the window is
         widened to whole grapheme clusters).
+    :param window: ``snippet_window(text, spans, max_chars)`` when the caller has it already.
     :returns: escaped HTML, with ``…`` where the window cuts the text.
     """
     if not text:
         return ""
-    start, end = snippet_window(text, spans, max_chars)
+    start, end = window or snippet_window(text, spans, max_chars)
     window_spans = [(max(s, start) - start, min(e, end) - start) for s, e in merge_spans(spans) if e > start and s < end]
     html = show_line_breaks(mark_html(text[start:end].rstrip("\n"), window_spans))
     prefix = "…" if start > 0 else ""

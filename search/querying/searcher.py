@@ -35,7 +35,8 @@ from search.analysis.analyzers import unique
 from search.errors import QueryError, QueryErrorReason
 from search.querying.evaluation import Evaluator, Matches, SearchCache, evaluator_for
 from search.querying.facets import Filters, facet_counts
-from search.querying.highlight import Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans
+from search.querying.highlight import (Pattern, load_occurrences, make_snippet, mark_html, match_spans, merge_spans,
+                                      snippet_window)
 from search.indexing.index import SearchIndex
 from search.analysis.numerals import is_number_term, outside_numbers
 from search.analysis.query_analysis import word_morphemes
@@ -196,7 +197,8 @@ def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list
     date = stored_date(stored)
     snippet_source = body or stored.get("excerpt", "")
     url = stored.get("url", "")
-    sections = section_hits(body, body_spans, stored_sections(stored.get("sections")), url)
+    window = snippet_window(body, body_spans) if body else None  # the hit's snippet and its section's
+    sections = section_hits(body, body_spans, stored_sections(stored.get("sections")), url, window=window)
     return Hit(
         post_id=stored["post_id"],
         url=url,
@@ -208,7 +210,7 @@ def _to_hit(docnum: int, score: float, stored: dict, occurrences, patterns: list
         author=stored.get("author", ""),
         excerpt=stored.get("excerpt", ""),
         score=0.0 if sorted_by_date else score,
-        snippet_html=make_snippet(snippet_source, body_spans if body else []),
+        snippet_html=make_snippet(snippet_source, body_spans if body else [], window=window),
         match_level=match_level,
         sections=tuple(sections),
     )

@@ -57,13 +57,16 @@ def stored_sections(value: object) -> list[Section]:
 
 
 def section_hits(text: str, spans: list[tuple[int, int, int]], sections: list[Section], url: str,
-                 limit: int = MAX_SECTIONS, max_chars: int = SNIPPET_MAX_CHARS) -> list[SectionHit]:
+                 limit: int = MAX_SECTIONS, max_chars: int = SNIPPET_MAX_CHARS,
+                 window: tuple[int, int] | None = None) -> list[SectionHit]:
     """The sections of ``text`` that ``spans`` fall in, best first (see the module docstring).
 
     :param text: the post's stored body text.
     :param spans: ``(start, end, group)`` match spans in ``text``, sorted.
     :param sections: the post's sections, sorted by offset.
     :param url: the post's URL (anchors are appended to it).
+    :param window: the hit's snippet window, ``snippet_window(text, spans, max_chars)``, when the
+        caller has it already.
     :returns: at most ``limit`` section hits; ``[]`` when the post has no headings or no match is in the body.
     """
     if not sections or not spans or not text:
@@ -71,7 +74,7 @@ def section_hits(text: str, spans: list[tuple[int, int, int]], sections: list[Se
     by_section: dict[int, list[tuple[int, int, int]]] = {}
     for span in spans:
         by_section.setdefault(section_at(sections, span[0]), []).append(span)
-    start, end = snippet_window(text, spans, max_chars)
+    start, end = window or snippet_window(text, spans, max_chars)
     shown = [span for span in spans if start <= span[0] < end]
     main = section_at(sections, shown[0][0] if shown else spans[0][0])
 
