@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jaconv
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,15 @@ POSTS = [
     make_post("ramen", "昼食", "ラーメンを食べた。"),
     make_post("function-words", "散歩", "駅まで歩いた。あれは何だろう。"),
     make_post("katakana", "試験", "テストを書いてサーバーに置いた。"),
+    make_post("install", "手順", "Rubyをインストールした。"),
+    make_post("computer", "修理", "古いコンピューターを直した。"),
 ]
+#: Compounds Janome cuts in two or more words (管理 者), each in a post of its own, with their
+#: readings, and a post holding the same words apart (管理は会社が: カンリ ハ カイシャ).
+COMPOUNDS = [("管理者", "かんりしゃ"), ("注意点", "ちゅういてん"), ("検索窓", "けんさくまど"),
+             ("開発環境", "かいはつかんきょう"), ("設定画面", "せっていがめん"), ("新商品", "しんしょうひん")]
+POSTS += [make_post(f"compound-{i}", "記録", f"今日は{word}について書く。") for i, (word, _) in enumerate(COMPOUNDS)]
+POSTS += [make_post("apart", "分担", "管理は会社が行い、注意は点検で払う。")]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +51,37 @@ def test_romaji_finds_the_word_by_reading(index, q, expected, marked):
     page = search_posts(index, q)
     assert [h.post_id for h in page.hits] == expected
     assert re.findall(r"<mark>(.*?)</mark>", page.hits[0].snippet_html) == [marked]
+
+
+@pytest.mark.parametrize("q, expected, marked", [
+    ("insutooru", ["install"], "インストール"),   # a long vowel typed as the vowel twice
+    ("insuto-ru", ["install"], "インストール"),   # or as a hyphen
+    ("konpyuutaa", ["computer"], "コンピューター"),
+    ("konpyu-ta-", ["computer"], "コンピューター"),
+])
+def test_a_loanwords_long_vowel_typed_out(index, q, expected, marked):
+    page = search_posts(index, q)
+    assert [h.post_id for h in page.hits] == expected
+    assert re.findall(r"<mark>(.*?)</mark>", page.hits[0].snippet_html) == [marked]
+
+
+@pytest.mark.parametrize("i", range(len(COMPOUNDS)))
+def test_romaji_finds_a_compound_read_as_words_in_a_row(index, i):
+    """A compound is several words to Janome (管理 者), none of which reads カンリシャ alone; its
+    romaji finds it as its hiragana does, as Hepburn (jaconv), kunrei-shiki and with long vowels
+    left out, and never finds the words apart."""
+    word, reading = COMPOUNDS[i]
+    hepburn = jaconv.kana2alphabet(reading)
+    kunrei = hepburn
+    for hep, kun in (("shi", "si"), ("sh", "sy"), ("chi", "ti"), ("ch", "ty"), ("tsu", "tu"), ("ji", "zi"),
+                     ("j", "zy"), ("fu", "hu")):
+        kunrei = kunrei.replace(hep, kun)
+    short = re.sub(r"(?<=[ou])u|(?<=e)i", "", hepburn)  # ou, uu, ei → o, u, e (as commonly typed)
+    assert ids(search_posts(index, reading)) == {f"compound-{i}"}
+    for q in dict.fromkeys([hepburn, kunrei, short]):
+        page = search_posts(index, q)
+        assert ids(page) == {f"compound-{i}"}, q
+        assert re.findall(r"<mark>(.*?)</mark>", page.hits[0].snippet_html) == [word], q
 
 
 def test_the_latin_word_itself_ranks_first(index):
@@ -75,9 +115,25 @@ def test_the_analysis_names_the_readings(index):
     ("matcha", ["まっちゃ"]), ("maccha", ["まっちゃ"]), ("tyuugoku", ["ちゅうごく"]), ("hujisan", ["ふじさん"]),
     ("test", []), ("lake", []), ("cake", []), ("python", []), ("x", []), ("JSON", []), ("gem", []),
     ("Prize", []), ("Software", []),
+    ("insuto-ru", ["いんすとーる"]), ("ra-men", ["らーめん"]),        # a hyphen after a vowel: ー
+    ("-ramen", []), ("ramen-", []), ("k-a", []), ("ra--men", []),
 ])
 def test_romaji_kana(word, kana):
     assert romaji_kana(word) == kana
+
+
+@pytest.mark.parametrize("word, barred", [
+    ("insutooru", "いんすとーる"), ("konpyuutaa", "こんぴゅーたー"), ("keeki", "けーき"),
+    ("oosaka", None), ("tokyo", None), ("toukyou", None),  # おお, おう: as typed, no mark
+])
+def test_a_vowel_typed_twice_is_also_tried_as_a_long_vowel_mark(word, barred):
+    """After the spelling as typed (tier 0), at the cost of one added long vowel (tier 1)."""
+    from search.analysis.romaji import _barred, romaji_spellings
+    (typed,) = romaji_kana(word)
+    assert _barred(typed) == (barred or typed)
+    if barred:
+        tiers = romaji_spellings(word)
+        assert barred not in tiers[0] and barred in tiers[1]
 
 
 def test_a_latin_word_the_site_writes_often_is_not_romaji(tmp_path):

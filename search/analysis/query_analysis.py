@@ -160,6 +160,9 @@ class IndexWords(Protocol):
     def occurs(self, katakana: str) -> bool:
         """Whether the n-gram fields hold a katakana text in a row (a post written in kana)."""
 
+    def reads(self, katakana: str) -> bool:
+        """Whether some post holds words in a row whose readings spell a katakana text (a compound)."""
+
     def word_posts(self, term: str) -> int:
         """How many posts hold a folded term in the body or title word field."""
 
@@ -168,14 +171,15 @@ def romaji_variants(text: str, index: IndexWords | None) -> list[Variant]:
     """A Latin query word as the kana it is romaji for (:func:`search.analysis.romaji.romaji_alternatives`),
     each a variant of kind ``romaji`` weighing :data:`ROMAJI_WEIGHT`, analyzed as a kana word is
     (so ``shinkansen`` finds 新幹線 by reading and しんかんせん as written); ``[]`` without an index,
-    for a word of several terms, or one that :data:`ROMAJI_BELOW_POSTS` or more posts hold."""
+    for a word that spells no romaji, or one that :data:`ROMAJI_BELOW_POSTS` or more posts hold
+    as typed (its first term: the whole word, ``insuto-ru`` with its hyphen)."""
     if index is None or is_kana_text(text) or not romaji_kana(text):  # no romaji: Janome not asked
         return []
     terms = [m.term for m in query_terms(text)]
-    if len(terms) != 1 or index.word_posts(terms[0]) >= ROMAJI_BELOW_POSTS:
+    if not terms or index.word_posts(terms[0]) >= ROMAJI_BELOW_POSTS:
         return []
     return [Variant(kana, "romaji", ROMAJI_WEIGHT)
-            for kana in romaji_alternatives(text, index, getattr(index, "occurs", None))]
+            for kana in romaji_alternatives(text, index, getattr(index, "occurs", None), getattr(index, "reads", None))]
 
 
 def word_variants(text: str, synonyms=None, index: IndexWords | None = None) -> list[Variant]:

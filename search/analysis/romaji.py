@@ -50,7 +50,7 @@ _MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ee", "ō": 
 #: A word romaji can spell, syllable by syllable (Hepburn, kunrei-shiki): a consonant or digraph
 #: and a vowel, ``n`` (``n'`` before a vowel), ``m`` before b/m/p, a doubled consonant (``tch``).
 _SYLLABLE = (r"(?:(?:ch|sh|ts|[kgsztdnhbpmr]y|j|[kgsztdnhbpmyrwf])?[aiueo]|n'|n(?![aiueoy])|m(?=[bmp])"
-             r"|([kgstdhbpfjz])(?=\1)|[tc](?=ch))")
+             r"|([kgstdhbpfjz])(?=\1)|[tc](?=ch)|(?<=[aiueo])-)")
 _ROMAJI = re.compile(rf"(?:{_SYLLABLE})+")
 _HIRAGANA = re.compile(r"[\u3041-\u3096ー]+")
 _SMALL = "ゃゅょぁぃぅぇぉ"
@@ -102,6 +102,7 @@ def _lengthening(kana: str) -> list[list[str]]:
     [cost 1…], [cost 2…]]``, at most :data:`MAX_READINGS` × 4 in all."""
     places = [i for i, char in enumerate(kana) if char in _VOWEL_OF
               and not (i + 1 < len(kana) and kana[i + 1] in (_LENGTHENER[_VOWEL_OF[char]], "ー", *_SMALL))]
+    places.sort(key=lambda i: kana[i] not in "ゅょ")  # きょう, しゅう: the long vowels typed short most
     tiers: list[list[str]] = [[kana]] + [[] for _ in range(MAX_COST)]
     total = 1
 
@@ -138,10 +139,22 @@ def is_function_word(kana: str) -> bool:
     return tags[0] in FUNCTION_TAGS or any(sub in tags[1:3] for sub in _FUNCTION_SUBTAGS)
 
 
+def _barred(kana: str) -> str:
+    """``kana`` with each vowel typed twice written as a long-vowel mark, as a loanword in
+    katakana has it (``insutooru`` いんすとおる → いんすとーる, インストール)."""
+    chars = list(kana)
+    for i in range(1, len(chars)):
+        if chars[i] in _LENGTHENER and _VOWEL_OF.get(chars[i - 1]) == chars[i] and chars[i - 1] != chars[i]:
+            chars[i] = "ー"
+    return "".join(chars)
+
+
 def romaji_spellings(word: str) -> list[list[str]]:
     """The hiragana spellings a Latin query word may be romaji for, by how much they add to what
-    was typed: the spellings as typed first, then with long vowels (:func:`_lengthening`), each
-    tier without repeats (``sushi`` → ``[["すし"], ["すうし", "すーし", "すしい", …], …]``).
+    was typed: the spellings as typed first, then with long vowels (:func:`_lengthening`; a vowel
+    typed twice as a long-vowel mark, :func:`_barred`, costs as much as one added), each tier
+    without repeats (``sushi`` → ``[["すし"], ["すーし", "すしー"], ["すうし", "すしい", …]]``). A hyphen
+    after a vowel is a long-vowel mark as typed (``insuto-ru`` → いんすとーる).
 
     :returns: ``[]`` for a word that is no romaji, reads as a function word alone or as fewer than
         :data:`MIN_READING_KANA` kana.
@@ -154,6 +167,9 @@ def romaji_spellings(word: str) -> list[list[str]]:
             while len(tiers) <= cost:
                 tiers.append([])
             tiers[cost] += [s for s in spellings if s not in tiers[cost]]
+        barred = _barred(kana)
+        if barred != kana and barred not in tiers[1]:
+            tiers[1].insert(0, barred)
     return tiers
 
 
@@ -170,10 +186,14 @@ def romaji_readings(word: str) -> list[str]:
 
 
 def romaji_alternatives(word: str, is_reading: Callable[[str], bool],
-                        occurs: Callable[[str], bool] | None = None) -> list[str]:
+                        occurs: Callable[[str], bool] | None = None,
+                        reads: Callable[[str], bool] | None = None) -> list[str]:
     """The kana a romaji word stands for on this site: the spellings of the cheapest tier of
     :func:`romaji_spellings` that is a word's reading in the index (``is_reading``), else of the
+    cheapest tier that some post reads as adjacent words (``reads``: a compound), else of the
     cheapest tier whose kana stand in some post as written (``occurs``: a post in kana only).
+    Words come before text, so the start of a longer kana word (かいはつかんきょ in
+    かいはつかんきょう) does not hide the compound a long vowel makes (開発環境).
 
     A long vowel is thus added only where the word as typed is no word of the site: ``sushi`` is
     すし (寿司) and never すうし (数詞, スウシ), ``tokyo`` is とうきょう where no post has ときょ, and
@@ -181,6 +201,7 @@ def romaji_alternatives(word: str, is_reading: Callable[[str], bool],
 
     :param is_reading: whether a folded katakana reading is a term of the index's reading fields.
     :param occurs: whether the index's n-gram fields hold a kana text (katakana) in a row.
+    :param reads: whether some post holds words in a row whose readings spell a katakana text.
     :returns: hiragana spellings (at most :data:`MAX_READINGS`); ``[]`` for a word that is no
         romaji or that no post holds in any spelling.
     """
@@ -189,10 +210,13 @@ def romaji_alternatives(word: str, is_reading: Callable[[str], bool],
         found = [kana for kana in tier if is_reading(fold_term(to_katakana(kana)))]
         if found:
             return found
-    budget = MAX_TEXT_LOOKUPS  # each is a positional n-gram lookup: the literal spellings first
-    for tier in tiers if occurs is not None else ():
-        found = [kana for kana in tier[:budget] if occurs(to_katakana(kana))]
-        budget -= len(tier)
-        if found or budget <= 0:
-            return found
+    for holds in (reads, occurs):
+        budget = MAX_TEXT_LOOKUPS  # each is a positional lookup: the literal spellings first
+        for tier in tiers if holds is not None else ():
+            found = [kana for kana in tier[:budget] if holds(to_katakana(kana))]
+            budget -= len(tier)
+            if found:
+                return found
+            if budget <= 0:
+                break
     return []

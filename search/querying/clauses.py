@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from whoosh import query as wq
 
@@ -146,6 +146,7 @@ class ReadingLexicon:
         self._keys: dict[str, list[str]] = _remembered(reader, "spelling keys")
         self._posts: dict[str, int] = _remembered(reader, "word posts")
         self._in_kana: dict[str, bool] = _remembered(reader, "kana in a row")
+        self._read_in_a_row: dict[str, bool] = _remembered(reader, "readings in a row")
 
     def __call__(self, term: str) -> bool:
         def known() -> bool:
@@ -178,6 +179,18 @@ class ReadingLexicon:
             return bool(grams) and any(self._in_a_row(f, grams) for f in ("title_ngram", "body_ngram")
                                        if f in self._reader.schema)
         return _answer(self._in_kana, katakana, known)
+
+    def reads(self, katakana: str) -> bool:
+        """Whether some post's title or body holds adjacent words whose readings spell ``katakana``
+        the way a kana query word is read (:func:`reading_segmentations`: カンリシャ in 管理者,
+        read カンリ シャ), each of at least :data:`MIN_PIECE_KANA` kana (ヒデ is not 日 で);
+        remembered while the reader lives."""
+        def known() -> bool:
+            return any(self._in_a_row(f, [_Piece(piece, i) for i, piece in enumerate(pieces)])
+                       for pieces in reading_segmentations(katakana, self)
+                       if len(pieces) > 1 and min(map(len, pieces)) >= MIN_PIECE_KANA
+                       for f in ("title_reading", "body_reading") if f in self._reader.schema)
+        return _answer(self._read_in_a_row, katakana, known)
 
     def _in_a_row(self, fieldname: str, grams) -> bool:
         found: dict[int, set[int]] | None = None
@@ -217,6 +230,17 @@ class ReadingLexicon:
                 if len(term) > len(prefix) and SEPARATOR not in term:
                     posts[term] = posts.get(term, 0) + self._reader.doc_frequency(fieldname, btext)
         return sorted(posts, key=lambda term: (-posts[term], term))[:limit]
+
+
+#: Fewest kana of each reading that :meth:`ReadingLexicon.occurs` reads a kana text as.
+MIN_PIECE_KANA = 2
+
+
+class _Piece(NamedTuple):
+    """A reading term at its position in a phrase, as :meth:`ReadingLexicon._in_a_row` reads grams."""
+
+    text: str
+    position: int
 
 
 #: Most answers of each kind a reader's :class:`ReadingLexicon` remembers (then it starts over).
