@@ -142,6 +142,33 @@ def test_half_a_word_typed_in_kana_is_read_as_the_start_of_a_reading(tmp_path, q
 
 
 @pytest.mark.parametrize("q, expected, marked", [
+    ("lara", {"laravel", "laravel-tag"}, {"Lara"}),            # half a name, before finishing it
+    ("Larave", {"laravel", "laravel-tag"}, {"Larave"}),
+    ("ＬＡＲＡ", {"laravel", "laravel-tag"}, {"Lara"}),          # any width and case
+    ("kubern", {"k8s"}, {"Kubern"}),
+    ("node.j", {"node"}, {"Node.j"}),                          # a tech name's marks kept
+    ("la", set(), set()),                                       # two letters begin too many words
+    ("Laravelx", set(), set()),                                 # longer than any word: no start of one
+    ('"lara"', set(), set()),                                   # a phrase means exactly that
+    ("lara ねこ", {"cat"}, {"ねこ", "猫"}),                      # one word of several: the others answer
+    ("React", {"react"}, {"React"}),                            # a whole word: no guessing, Reactive not found
+])
+def test_half_a_latin_word_is_read_as_the_start_of_longer_words(tmp_path, q, expected, marked):
+    posts = [make_post("laravel", "PHP", "Laravel でアプリを作った。"), make_post("laravel-tag", "記録", "作業の記録。", tags=("Laravel",)),
+             make_post("k8s", "運用", "Kubernetes のクラスタを運用する。"), make_post("node", "JS", "Node.js を入れた。"),
+             make_post("react", "UI", "React で画面を作る。"), make_post("reactive", "設計", "Reactive な設計。"),
+             make_post("cat", "猫", "ねこが寝ている。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html + h.title_html)} == marked
+    started = page.match_mode == "prefix"
+    assert started == (bool(expected) and q.casefold() not in ("react", "lara ねこ"))
+    if started:
+        assert page.query_analysis["words"][0]["terms"]["word_prefix"] == [q.casefold().replace("ｌａｒａ", "lara")]
+        assert all(h.match_level == "partial" for h in page.hits)
+
+
+@pytest.mark.parametrize("q, expected, marked", [
     ("にほん", {"nihon"}, {"日本"}),               # IPADIC reads 日本 ニッポン first; ニホン is its other reading
     ("にっぽん", {"nihon"}, {"日本"}),
     ("にほんのれきし", {"nihon"}, {"日本の歴史"}),  # the other reading inside a phrase of readings

@@ -115,6 +115,15 @@ def test_search_results_page(client):
     assert "いずれかの語を含む記事" not in html
 
 
+def test_half_a_latin_word_is_completed_and_explained(client):
+    html = client.get("/search?q=Jano").get_data(as_text=True)
+    assert "この語で始まる語を含む記事を表示しています" in html
+    assert "<mark>Jano</mark>me" in html
+    body = client.get("/api/search?q=Jano").get_json()
+    assert body["match_mode"] == "prefix" and body["total"] == 1
+    assert body["query_analysis"]["words"][0]["terms"]["word_prefix"] == ["jano"]
+
+
 def test_relaxed_match_is_explained(client):
     html = client.get("/search?q=東京+ラーメン").get_data(as_text=True)
     assert "すべての語を含む記事が見つからなかったため" in html

@@ -17,7 +17,7 @@ from search.assist.suggest import MAX_SUGGEST_CHARS, MAX_SUGGESTIONS
 from web.params import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 
 #: ``match_mode`` values an answer may carry (:mod:`search.querying.searcher`).
-MATCH_MODES = ["exact", "fragment", "reading", "relaxed", "browse", "none"]
+MATCH_MODES = ["exact", "fragment", "reading", "prefix", "relaxed", "browse", "none"]
 #: Kinds of suggestion (:class:`search.assist.suggest.Suggestion`).
 SUGGESTION_KINDS = ["tag", "category", "term", "title"]
 
@@ -137,7 +137,9 @@ def _schemas() -> dict:
                         "missing (docs/robustness-serving.md)."},
             "match_mode": {"enum": MATCH_MODES, "description":
                            "exact: every word matched as a word; fragment: some only inside longer words; "
-                           "reading: some only by reading; relaxed: no post had every word, posts with any "
+                           "reading: some only by reading; prefix: one Latin word that matched nothing, "
+                           "read as the start of longer words (lara: Laravel); "
+                           "relaxed: no post had every word, posts with any "
                            "are shown; browse: no query, the filters' posts are listed; none: no hit."},
             "query_analysis": {"type": "object", "description": "How the query was understood "
                                "(normalized text, terms per field); informative, may change."},

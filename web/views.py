@@ -48,6 +48,7 @@ SORT_LABELS = {"relevance": "関連度順", "newest": "新しい順", "oldest": 
 #: What the reader is told about a ``match_mode`` (modes not listed need no explanation).
 MATCH_MODE_NOTES = {
     "relaxed": "すべての語を含む記事が見つからなかったため、いずれかの語を含む記事を表示しています。",
+    "prefix": "この語を含む記事が見つからなかったため、この語で始まる語を含む記事を表示しています。",
 }
 #: What the reader is told when the query met its cost bound (``ResultPage.limited``).
 LIMITED_NOTE = ("1 文字のかなの語が多く、すべての候補を調べられないため、よく使われる候補だけで検索しています。"

@@ -9,6 +9,7 @@ from :func:`search.analysis.query_analysis.word_variants`, its clause from
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -40,6 +41,16 @@ READING_PREFIX_MIN_CHARS = 4
 
 #: Most readings such a start stands for.
 MAX_READING_COMPLETIONS = 8
+
+#: A Latin word that matched nothing is read as the start of a longer word from this many letters
+#: on (:meth:`QueryPlan.word_prefix`): half a name typed (``lara``, ``Larave`` for Laravel), as a
+#: search-as-you-type box completes it; two letters begin too many words to guess.
+WORD_PREFIX_MIN_CHARS = 3
+#: The word fields such a start is completed in, with their weights (each completes to the
+#: commonest words it begins: :data:`search.querying.postings.MAX_PREFIX_EXPANSIONS`).
+WORD_PREFIX_FIELDS = {f: WORD_FIELDS[f] for f in ("title", "tags_text", "body")}
+#: A word typed in Latin letters and digits, with the marks of tech names (``node.j``, ``c+``).
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#_-]*")
 
 
 @dataclass(frozen=True)
@@ -301,6 +312,28 @@ class QueryPlan:
         query = or_query([wq.Term(f, reading, boost=READING_WEIGHT * w) for reading in readings
                      for f, w in READING_FIELDS.items()])
         return query, [Pattern(f, (reading,)) for reading in readings for f in READING_FIELDS]
+
+    def word_prefix(self) -> tuple[wq.Query | None, list[Pattern]]:
+        """A query of one Latin word that matched nothing, read as the start of a longer word
+        (``lara`` → laravel), in the title, tags and body: the commonest words it begins, as
+        Elasticsearch's ``match_phrase_prefix`` expands its last term (``max_expansions``);
+        highlights mark the letters typed.
+
+        Only for a plain word whose term has at least :data:`WORD_PREFIX_MIN_CHARS` characters;
+        ``(None, [])`` otherwise. The word's ``query_analysis`` lists the start under ``word_prefix``.
+        """
+        word = self.tree
+        if (not isinstance(word, Word) or word.phrase or word.field is not None
+                or not _LATIN_WORD.fullmatch(normalize_query(word.text).casefold())
+                or not any(c.isalpha() for c in word.text)):
+            return None, []
+        terms = [m.term for m in query_terms(word.text, self.dictionary)]
+        if not terms or len(terms[0]) < WORD_PREFIX_MIN_CHARS:
+            return None, []
+        start = terms[0]
+        self.clauses[id(word)].analysis.setdefault("terms", {})["word_prefix"] = [start]
+        query = or_query([wq.Prefix(f, start, boost=w) for f, w in WORD_PREFIX_FIELDS.items()])
+        return query, [Pattern(f, (start,), prefix=True) for f in ("title", "body")]
 
     def analysis(self) -> dict:
         """``query_analysis`` for the JSON API."""

@@ -317,11 +317,11 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
         if matches.count():
             return "relaxed", matches, relaxed_patterns
     if extra:
-        prefix, prefix_patterns = plan.reading_prefix()
-        if prefix is not None:
-            matches = run(prefix)
-            if matches.count():
-                return "reading", matches, prefix_patterns
+        for mode, (prefix, prefix_patterns) in (("reading", plan.reading_prefix()), ("prefix", plan.word_prefix())):
+            if prefix is not None:
+                matches = run(prefix)
+                if matches.count():
+                    return mode, matches, prefix_patterns
     return "none", None, []
 
 
