@@ -526,6 +526,18 @@ def test_a_long_query_typed_without_spaces_is_filled(tmp_path):
     assert ids(search_posts(index, "Rubyの（新しいリリース）")) == {"all", "most"}  # groups are no operator
 
 
+@pytest.mark.parametrize("q", ["ROLE_TO_ASSUME", "docker-entrypoint-initdb.d", "aws/configure-credentials"])
+def test_a_name_of_code_is_not_filled_with_posts_holding_one_of_its_parts(tmp_path, q):
+    """A name of code joined by ``_ - . /`` is one name, not a title of three words: the post
+    holding it is not followed by posts that merely say one of its parts."""
+    posts = [make_post("named", "設定", f"ワークフローでは {q} を指定する。"),
+             make_post("parts", "英語", "I assume the role to be clear. The docker entrypoint runs initdb. "
+                                       "Configure credentials for aws."),
+             make_post("none", "無関係", "味噌汁。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == {"named"} and page.match_mode == "exact"
+
+
 def test_default_synonym_file_parses():
     from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
 

@@ -59,6 +59,8 @@ MAX_PAGE = 1000
 #: typed apart only -> typed together too: mamezou 0.543 -> 0.617, ruby-lang 0.806 -> 0.811.
 FILL_BELOW = 10
 FILL_MIN_WORDS = 3
+#: A name of code typed as one run: Latin letters and digits in parts joined by ``_ - . /``.
+_CODE_NAME = re.compile(r"[0-9A-Za-z]+(?:[._/-][0-9A-Za-z]+)+")
 #: A kana query is also matched by reading when its spelling alone matched fewer posts than this.
 READING_STEP_BELOW = 10
 
@@ -341,9 +343,14 @@ def _is_long_plain_query(plan: QueryPlan, relaxed: wq.Query) -> bool:
 
 def _most_terms_typed_together(plan: QueryPlan) -> int:
     """The most distinct content terms other than numbers in one run of the query typed without
-    a space (parentheses inside it included: ``Rubyの（新しいリリース）`` has three)."""
+    a space (parentheses inside it included: ``Rubyの（新しいリリース）`` has three). A name of
+    code, Latin parts joined by ``_ - . /`` (``ROLE_TO_ASSUME``, ``docker-entrypoint-initdb.d``),
+    is one: its parts are no title's words, and posts with one of them do not fill its page."""
     most = 0
     for run in plan.normalized.split():
+        if _CODE_NAME.fullmatch(run):
+            most = max(most, 1)
+            continue
         terms = [m.term for piece in re.split(r"[()]", run) if piece
                  for m in outside_numbers(word_morphemes(piece, plan.dictionary))]
         most = max(most, len(unique(t for t in terms if not is_number_term(t) and t not in RELAXED_SKIP_TERMS)))
