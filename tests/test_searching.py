@@ -538,6 +538,16 @@ def test_a_name_of_code_is_not_filled_with_posts_holding_one_of_its_parts(tmp_pa
     assert ids(page) == {"named"} and page.match_mode == "exact"
 
 
+@pytest.mark.parametrize("q", ["2024-04-05", "十一", "2024/04/05"])
+def test_one_number_of_several_parts_is_not_relaxed_to_its_parts(tmp_path, q):
+    """A date or a kanji numeral no post holds finds nothing, not the posts holding one of its
+    parts (2024, 一定)."""
+    posts = [make_post("parts", "記録", "更新日 2024-01-01、手順 04 と 05。一定の成果。"),
+             make_post("none", "無関係", "味噌汁。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == set() and page.match_mode == "none"
+
+
 def test_default_synonym_file_parses():
     from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
 

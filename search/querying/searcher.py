@@ -383,8 +383,11 @@ def _topic_terms(plan: QueryPlan) -> list[str]:
 
 def _has_several_terms(plan: QueryPlan) -> bool:
     """Relaxing only helps when the query has more than one content term (a kana word read as
-    several words counts as those)."""
+    several words counts as those). One number of several parts (``2024-04-05``, ``十一``,
+    ``3.2.5``) is one number: posts holding one of its parts (``2024``, 一定) are not it."""
     terms = [m.term for w in words_of(plan.tree) for m in word_morphemes(w.text, plan.dictionary)]
+    if len(words_of(plan.tree)) == 1 and terms and all(is_number_term(t) for t in terms):
+        return False
     return (len(unique(terms)) > 1 or len(words_of(plan.tree)) > 1
             or any(len(reading_pieces(plan.clauses[id(w)])) > 1 for w in words_of(plan.tree)))
 
