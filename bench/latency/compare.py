@@ -8,8 +8,10 @@ runs). Here each tree runs in a worker process of its own — its code, its own
 the parent sends every query to both, one right after the other (which one first alternates), so
 both trees are timed at the same moments. The 125 queries of :mod:`bench.latency.queries`, one
 warm-up pass, then ``--rounds`` passes in a shuffled order; each call is timed inside its worker
-(``search_posts`` exactly as ``bench.latency`` calls it). p50/p95 over all timed calls, per tree
-and their ratio, and per kind of query. Writes ``bench/results/latency-compare.json``.
+(``search_posts`` exactly as ``bench.latency`` calls it), in wall-clock time and in the worker's
+CPU time (``time.process_time``: what the shared machine's other jobs disturb least). p50/p95 over
+all timed calls, per tree and their ratio, and per kind of query (wall-clock). Writes
+``bench/results/latency-compare.json``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 #: Runs in a tree's own Python with the tree as working directory: opens that tree's index, then
-#: answers each query (a JSON line on stdin) with its time in milliseconds (a JSON line).
+#: answers each query (a JSON line on stdin) with its wall-clock and CPU time in milliseconds
+#: (a JSON line ``[wall, cpu]``).
 _WORKER = """
 import json, sys, time
 from pathlib import Path
@@ -46,9 +49,9 @@ synonyms = SynonymFile(DEFAULT_SYNONYMS_FILE).current()
 print("ready", flush=True)
 for line in sys.stdin:
     query = json.loads(line)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     search_posts(index, query, per_page=10, synonyms=synonyms)
-    print(json.dumps((time.perf_counter() - started) * 1000), flush=True)
+    print(json.dumps([(time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000]), flush=True)
 """
 
 #: Builds a tree's index with its own ``kensaku reindex`` unless it has a usable one.
@@ -71,10 +74,12 @@ class _Worker:
         if self.process.stdout.readline().strip() != "ready":
             raise SystemExit(f"the worker of {tree} did not start")
 
-    def time(self, query: str) -> float:
+    def time(self, query: str) -> tuple[float, float]:
+        """``(wall-clock ms, CPU ms)`` of one search."""
         self.process.stdin.write(json.dumps(query, ensure_ascii=False) + "\n")
         self.process.stdin.flush()
-        return float(self.process.stdout.readline())
+        wall, cpu = json.loads(self.process.stdout.readline())
+        return float(wall), float(cpu)
 
     def close(self) -> None:
         self.process.stdin.close()
@@ -92,23 +97,30 @@ def compare(trees: dict[str, Path], corpus: Path, rounds: int) -> dict:
             for name in names:
                 workers[name].time(query.text)
         times: dict[str, dict[str, list[float]]] = {name: {} for name in names}
+        cpu: dict[str, list[float]] = {name: [] for name in names}
         rng = random.Random(1)
         for turn in range(rounds):
             order = list(queries)
             rng.shuffle(order)
             for i, query in enumerate(order):
                 for name in (names if (turn + i) % 2 == 0 else names[::-1]):
-                    times[name].setdefault(query.kind, []).append(workers[name].time(query.text))
+                    wall, used = workers[name].time(query.text)
+                    times[name].setdefault(query.kind, []).append(wall)
+                    cpu[name].append(used)
     finally:
         for worker in workers.values():
             worker.close()
     result: dict = {"trees": {name: str(tree) for name, tree in trees.items()}, "systems": {}}
     for name, by_kind in times.items():
         every = [t for kind_times in by_kind.values() for t in kind_times]
-        result["systems"][name] = {"all": _summary(every), "kinds": {k: _summary(t) for k, t in by_kind.items()}}
+        result["systems"][name] = {"all": _summary(every), "kinds": {k: _summary(t) for k, t in by_kind.items()},
+                                   "cpu": _summary(cpu[name])}
     this, baseline = result["systems"]["this"]["all"], result["systems"]["baseline"]["all"]
     result["ratio_p95"] = this["p95_ms"] / baseline["p95_ms"]
     result["ratio_p50"] = this["p50_ms"] / baseline["p50_ms"]
+    this_cpu, baseline_cpu = result["systems"]["this"]["cpu"], result["systems"]["baseline"]["cpu"]
+    result["cpu_ratio_p95"] = this_cpu["p95_ms"] / baseline_cpu["p95_ms"]
+    result["cpu_ratio_p50"] = this_cpu["p50_ms"] / baseline_cpu["p50_ms"]
     return result
 
 
@@ -122,6 +134,9 @@ def table(result: dict) -> str:
         t = this["all"] if kind == "all" else this["kinds"][kind]
         lines.append(f"| {kind} | {b['p50_ms']:.1f} ms | {t['p50_ms']:.1f} ms | {b['p95_ms']:.1f} ms | "
                      f"{t['p95_ms']:.1f} ms | {t['p95_ms'] / b['p95_ms']:.2f} |")
+    b, t = baseline["cpu"], this["cpu"]
+    lines.append(f"| all, CPU time | {b['p50_ms']:.1f} ms | {t['p50_ms']:.1f} ms | {b['p95_ms']:.1f} ms | "
+                 f"{t['p95_ms']:.1f} ms | {t['p95_ms'] / b['p95_ms']:.2f} |")
     return "\n".join(lines)
 
 
