@@ -25,7 +25,7 @@ import jaconv
 from search.analysis.normalize import fold_term
 from search.analysis.romaji import romaji_alternatives
 from search.indexing.index import open_index
-from search.querying.clauses import reading_lexicon
+from search.querying.reading_lexicon import reading_lexicon
 from search.querying.searcher import READING_STEP_BELOW
 
 _LATIN = re.compile(r"[a-z]{3,}")

@@ -13,7 +13,7 @@ from whoosh import query as wq
 
 from search.querying import evaluation, search_cache
 
-from search.querying import clauses
+from search.querying.reading_lexicon import reading_lexicon
 from search.querying import plan as query_plan
 from search.querying import postings as postings_module
 from search.querying.nodes import AdjacentChoices, AdjacentTerms
@@ -373,7 +373,7 @@ def test_reading_lexicon_asks_the_term_table_only_of_the_large_fields(linked_ind
         anchors_only = sorted(set(reader.lexicon("anchors_reading")) - set(reader.lexicon("body_reading")))
         body = sorted(reader.lexicon("body_reading"))
         assert title_only and anchors_only and body
-        is_reading = clauses.reading_lexicon(reader)
+        is_reading = reading_lexicon(reader)
         field_lexicon(reader, "title_reading"), field_lexicon(reader, "anchors_reading")
         lookups = []
         real_contains = type(reader).__contains__

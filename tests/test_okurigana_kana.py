@@ -20,7 +20,7 @@ from search.analysis.query_analysis import spelling_alternatives, word_morphemes
 from search.analysis.spellings import compound_skeleton
 from search.analysis.respellings import read_respellings
 from search.analysis.spellings import has_inner_okurigana, one_word, verb_readings
-from search.querying.clauses import reading_lexicon
+from search.querying.reading_lexicon import reading_lexicon
 from search.querying.searcher import search_posts
 from tests.factories import build_index, ids, make_post
 

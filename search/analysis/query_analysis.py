@@ -152,7 +152,7 @@ ROMAJI_BELOW_POSTS = 10
 
 
 class IndexWords(Protocol):
-    """What query analysis asks of the index (:class:`search.querying.clauses.ReadingLexicon`)."""
+    """What query analysis asks of the index (:class:`search.querying.reading_lexicon.ReadingLexicon`)."""
 
     def __call__(self, reading: str) -> bool:
         """Whether a folded katakana reading is a term of the reading fields."""

@@ -30,7 +30,8 @@ from search.analysis.expansions import Variant
 from search.analysis.loanwords import written_in_katakana
 from search.analysis.name_variants import written_together
 from search.analysis.query_analysis import first_segmentation, is_kana_text, is_katakana_name, word_variants
-from search.querying.clauses import (READING_WEIGHT, ReadingLexicon, WordClause, build_clause, one_phrase, or_query,
+from search.querying.reading_lexicon import ReadingLexicon
+from search.querying.clauses import (READING_WEIGHT, WordClause, build_clause, one_phrase, or_query,
                                      reading_pieces)
 
 

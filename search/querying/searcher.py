@@ -40,7 +40,8 @@ from search.querying.highlight import (Pattern, load_occurrences, make_snippet, 
 from search.indexing.index import SearchIndex
 from search.analysis.numerals import is_number_term, outside_numbers
 from search.analysis.query_analysis import word_morphemes
-from search.querying.clauses import reading_lexicon, reading_pieces
+from search.querying.clauses import reading_pieces
+from search.querying.reading_lexicon import reading_lexicon
 from search.querying.sections import SectionHit, section_hits, stored_sections
 from search.querying.plan import RELAXED_SKIP_TERMS, TOPICAL, TOPICAL_MIN_TERMS, QueryPlan
 from search.querying.parser import And, Node, Word, words_of
@@ -261,6 +262,7 @@ def search_posts(index: SearchIndex, q: str, *, page: int = 1, per_page: int = 1
                 counts = facet_counts(searcher, index.cache_key, matches.docnums())
             shown = matches.page(page, per_page, evaluator.sort_keys(*sortedby) if sortedby else None)
             docnums = [docnum for docnum, _ in shown]
+            # only what a snippet or a title shows is highlighted (tags and link text are not)
             patterns = [p for p in patterns if p.field in SNIPPET_SOURCE_FIELDS or p.field in TITLE_SOURCE_FIELDS]
             occurrences = load_occurrences(searcher, docnums, patterns, cache.postings, cache.expansions)
             full = ({d for d in docnums if matches.first[d]} if step == "filled"
