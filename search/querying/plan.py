@@ -9,7 +9,6 @@ from :func:`search.analysis.query_analysis.word_variants`, its clause from
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -21,7 +20,7 @@ from search.analysis.analyzers import query_terms
 from search.analysis.morphemes import NAME_POS
 from search.querying.nodes import CoordinatedOr
 from search.querying.highlight import Pattern
-from search.analysis.normalize import fold_reading, fold_term, normalize_query, to_katakana
+from search.analysis.normalize import fold_term, normalize_query
 from search.querying.parser import And, Node, Not, Or, Word, parse_query, words_of
 from search.analysis.synonyms import Synonyms
 from search.indexing.schema import (NGRAM_FIELDS, READING_FIELDS, WORD_FIELDS)
@@ -33,25 +32,6 @@ from search.analysis.query_analysis import first_segmentation, is_kana_text, is_
 from search.querying.reading_lexicon import ReadingLexicon
 from search.querying.clauses import (READING_WEIGHT, WordClause, build_clause, one_phrase, or_query,
                                      reading_pieces)
-
-
-#: A kana word that matched nothing is read as the start of a longer word from this many kana on
-#: (:meth:`QueryPlan.reading_prefix`), as half a word typed before the input method converted it;
-#: fewer kana begin too many words (きょう: 共有, 競争, …) to guess which one was meant.
-READING_PREFIX_MIN_CHARS = 4
-
-#: Most readings such a start stands for.
-MAX_READING_COMPLETIONS = 8
-
-#: A Latin word that matched nothing is read as the start of a longer word from this many letters
-#: on (:meth:`QueryPlan.word_prefix`): half a name typed (``lara``, ``Larave`` for Laravel), as a
-#: search-as-you-type box completes it; two letters begin too many words to guess.
-WORD_PREFIX_MIN_CHARS = 3
-#: The word fields such a start is completed in, with their weights (each completes to the
-#: commonest words it begins: :data:`search.querying.postings.MAX_PREFIX_EXPANSIONS`).
-WORD_PREFIX_FIELDS = {f: WORD_FIELDS[f] for f in ("title", "tags_text", "body")}
-#: A word typed in Latin letters and digits, with the marks of tech names (``node.j``, ``c+``).
-_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#_-]*")
 
 
 @dataclass(frozen=True)
@@ -289,52 +269,6 @@ class QueryPlan:
     def patterns(self) -> list[Pattern]:
         """Highlight patterns of every positive word."""
         return [p for w in words_of(self.tree) for p in self.clauses[id(w)].patterns]
-
-    def reading_prefix(self) -> tuple[wq.Query | None, list[Pattern]]:
-        """A query of one kana word that matched nothing, read as the start of a longer word: the
-        readings it begins (``とうきょ`` → トウキョウ 東京, トウキョク 当局), those of the most posts
-        first (:data:`MAX_READING_COMPLETIONS`), like the completions offered while typing.
-
-        Only for a plain word of at least :data:`READING_PREFIX_MIN_CHARS` kana (fewer begin too
-        many words); ``(None, [])`` otherwise. The word's ``query_analysis`` lists the readings.
-        """
-        word = self.tree
-        if (not isinstance(word, Word) or word.phrase or word.field is not None or self.lexicon is None
-                or not is_kana_text(word.text)):
-            return None, []
-        prefix = fold_reading(to_katakana(normalize_query(word.text)))
-        if len(prefix) < READING_PREFIX_MIN_CHARS:
-            return None, []
-        readings = self.lexicon.completions(prefix, MAX_READING_COMPLETIONS)
-        if not readings:
-            return None, []
-        clause = self.clauses[id(word)]
-        clause.analysis.setdefault("terms", {})["reading_prefix"] = readings
-        query = or_query([wq.Term(f, reading, boost=READING_WEIGHT * w) for reading in readings
-                     for f, w in READING_FIELDS.items()])
-        return query, [Pattern(f, (reading,)) for reading in readings for f in READING_FIELDS]
-
-    def word_prefix(self) -> tuple[wq.Query | None, list[Pattern]]:
-        """A query of one Latin word that matched nothing, read as the start of a longer word
-        (``lara`` → laravel), in the title, tags and body: the commonest words it begins, as
-        Elasticsearch's ``match_phrase_prefix`` expands its last term (``max_expansions``);
-        highlights mark the letters typed.
-
-        Only for a plain word whose term has at least :data:`WORD_PREFIX_MIN_CHARS` characters;
-        ``(None, [])`` otherwise. The word's ``query_analysis`` lists the start under ``word_prefix``.
-        """
-        word = self.tree
-        if (not isinstance(word, Word) or word.phrase or word.field is not None
-                or not _LATIN_WORD.fullmatch(normalize_query(word.text).casefold())
-                or not any(c.isalpha() for c in word.text)):
-            return None, []
-        terms = [m.term for m in query_terms(word.text, self.dictionary)]
-        if not terms or len(terms[0]) < WORD_PREFIX_MIN_CHARS:
-            return None, []
-        start = terms[0]
-        self.clauses[id(word)].analysis.setdefault("terms", {})["word_prefix"] = [start]
-        query = or_query([wq.Prefix(f, start, boost=w) for f, w in WORD_PREFIX_FIELDS.items()])
-        return query, [Pattern(f, (start,), prefix=True) for f in ("title", "body")]
 
     def analysis(self) -> dict:
         """``query_analysis`` for the JSON API."""

@@ -41,6 +41,7 @@ from search.indexing.index import SearchIndex
 from search.analysis.numerals import is_number_term, outside_numbers
 from search.analysis.query_analysis import word_morphemes
 from search.querying.clauses import reading_pieces
+from search.querying.prefix_steps import reading_prefix, word_prefix
 from search.querying.reading_lexicon import reading_lexicon
 from search.querying.sections import SectionHit, section_hits, stored_sections
 from search.querying.plan import RELAXED_SKIP_TERMS, TOPICAL, TOPICAL_MIN_TERMS, QueryPlan
@@ -321,7 +322,7 @@ def _escalate(evaluator: Evaluator, cache: SearchCache, plan: QueryPlan, allowed
         if matches.count():
             return "relaxed", matches, relaxed_patterns
     if extra:
-        for mode, (prefix, prefix_patterns) in (("reading", plan.reading_prefix()), ("prefix", plan.word_prefix())):
+        for mode, (prefix, prefix_patterns) in (("reading", reading_prefix(plan)), ("prefix", word_prefix(plan))):
             if prefix is not None:
                 matches = run(prefix)
                 if matches.count():
