@@ -548,6 +548,23 @@ def test_one_number_of_several_parts_is_not_relaxed_to_its_parts(tmp_path, q):
     assert ids(page) == set() and page.match_mode == "none"
 
 
+@pytest.mark.parametrize("q, expected, marked", [
+    ("9.1", {"versions", "joined"}, {"9.1"}),         # not 9月1日
+    ("8.2", {"versions"}, {"8.2"}),                    # not 8月2日
+    ("3.2.5", {"versions"}, {"3.2.5"}),                # not 3と2と5
+    ("8.0.1232", {"joined"}, {"8.0.1232"}),
+])
+def test_a_version_number_is_not_matched_across_other_characters(tmp_path, q, expected, marked):
+    """Digits typed apart by a separator the n-gram fields do not index match the number, not the
+    same digits with anything between them (a date, a list)."""
+    posts = [make_post("dates", "記録", "9月1日に出た。8月2日も。3と2と5を比べた。"),
+             make_post("versions", "版", "version 3.2.5 を入れた。Vim 9.1 と 8.2 が出た。"),
+             make_post("joined", "版", "Vim9.1が出た。patch-8.0.1232 を当てた。")]
+    page = search_posts(build_index(tmp_path, posts), q)
+    assert ids(page) == expected
+    assert {m for h in page.hits for m in _marked(h.snippet_html)} == marked
+
+
 def test_default_synonym_file_parses():
     from search.analysis.synonyms import DEFAULT_SYNONYMS_FILE, load_synonyms
 

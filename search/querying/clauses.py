@@ -202,7 +202,7 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
             if [(g.text, g.position) for g in joined] != [(g.text, g.position) for g in grams] and joined:
                 spellings.append(joined)  # "猫 カフェ" also as 猫カフェ (生成 AI is 生成AI already)
             ways = []
-            for spelling in spellings:
+            for spelling in spellings if clause.words is None else [s for s in spellings if not _gap_between_ascii(s)]:
                 texts, offsets = [g.text for g in spelling], [g.position for g in spelling]
                 boost = FRAGMENT_WEIGHT / len(spelling)
                 ways += [_phrase(f, texts, offsets, boost * w) for f, w in ngram_fields.items()]
@@ -234,6 +234,14 @@ def build_clause(word: Word, *, readings: bool = True, dictionary: str | None = 
                   **({"spelling": spelling_keys} if spelling_keys else {})},
     }
     return clause
+
+
+def _gap_between_ascii(grams) -> bool:
+    """Whether two Latin or digit grams stand apart (a separator the n-gram fields do not index
+    between them: ``9.1``, ``3.2.5``). Such a phrase matches whatever fills the gap in a post
+    (9月1日, 3と2と5), so the word is left to the word fields, which hold it whole."""
+    return any(b.position - a.position > 1 and a.text.isascii() and b.text.isascii()
+               and a.text.isalnum() and b.text.isalnum() for a, b in zip(grams, grams[1:]))
 
 
 def _the_word_itself(segments: list[tuple[list[str], list[int]]], morphemes, lexicon) -> bool:
