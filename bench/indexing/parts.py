@@ -16,7 +16,6 @@ per-call distortion as with cProfile. Prints a Markdown table; the CPU of the wh
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from bench.indexing import two_trees
 from bench.indexing.two_trees import cpu_seconds, run_one
-from bench.indexing.__main__ import CORPUS, REPO, SITES, _copy_corpus
+from bench.indexing.__main__ import CORPUS, SITES, _copy_corpus
 
 PARTS = ("janome", "read posts", "morphemes", "n-grams", "readings", "bigram filters", "postings",
          "add_document", "commit", "vocabulary")
@@ -34,7 +33,6 @@ PARTS = ("janome", "read posts", "morphemes", "n-grams", "readings", "bigram fil
 def one(tree: str, posts: str, index: str, cold: bool) -> dict:
     """One rebuild with the code of ``tree`` (in this process); the CPU of each part."""
     sys.path.insert(0, tree)
-    import whoosh.writing as writing
 
     import search.analysis.analyzers as analyzers
     import search.analysis.morphemes as morphemes
@@ -74,19 +72,7 @@ def one(tree: str, posts: str, index: str, cold: bool) -> dict:
         patch(field_postings, "reading_tuples", "readings")
     except ImportError:  # the baseline analyzes through Whoosh's token stream
         pass
-    writers = [writing.SegmentWriter]
-    try:
-        from search.indexing.term_writer import TermGroupingWriter
-        writers.append(TermGroupingWriter)
-    except ImportError:
-        pass
-    for writer in writers:
-        if "add_document" in vars(writer):
-            writer.add_document = timed("add_document", writer.add_document)
-    writing.SegmentWriter.commit = timed("commit", writing.SegmentWriter.commit)
-    rebuild._write_vocabulary = timed("vocabulary", rebuild._write_vocabulary)
-    if cold:
-        (Path(index) / "morphemes.cache").unlink(missing_ok=True)
+    two_trees.time_writer(timed, index, cold)
     cpu = cpu_seconds()
     stats = rebuild.rebuild_index(Path(posts), Path(index), jobs=1)
     return {"cpu_s": cpu_seconds() - cpu, "janome_chunks": stats.janome_chunks, **spent}
@@ -94,12 +80,10 @@ def one(tree: str, posts: str, index: str, cold: bool) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    parser = two_trees.parser("python -m bench.indexing.parts", __doc__.split("\n\n")[0])
-    args = parser.parse_args(argv)
-    if args.one:
-        print(json.dumps(one(*args.one[:3], cold=args.one[3] == "cold")))
+    parsed = two_trees.arguments("python -m bench.indexing.parts", __doc__.split("\n\n")[0], argv, one)
+    if parsed is None:  # the --one process
         return
-    trees = {"baseline": args.baseline.resolve(), "this": REPO}
+    args, trees = parsed
     runs: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="kensaku-parts-") as temp:
         posts = _copy_corpus(CORPUS, Path(temp) / "posts", SITES, args.sample)

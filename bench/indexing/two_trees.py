@@ -25,6 +25,39 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     return found
 
 
+def arguments(prog: str, description: str, argv: list[str], one) -> tuple[argparse.Namespace, dict[str, Path]] | None:
+    """The parsed :func:`parser` arguments and the two trees (``baseline``, ``this``); or, in a
+    ``--one`` process, None after printing the JSON of ``one(tree, posts, index, cold)``."""
+    args = parser(prog, description).parse_args(argv)
+    if args.one:
+        print(json.dumps(one(*args.one[:3], cold=args.one[3] == "cold")))
+        return None
+    return args, {"baseline": args.baseline.resolve(), "this": REPO}
+
+
+def time_writer(timed, index: str, cold: bool) -> None:
+    """Wrap the writer's steps with ``timed(step, function)`` — ``add_document`` of Whoosh's
+    writer and of ours where the tree has it, ``commit``, ``vocabulary`` — and, for a cold run,
+    drop the index's morpheme cache. Call with the tree's code on ``sys.path``."""
+    import whoosh.writing as writing
+
+    import search.indexing.rebuild as rebuild
+
+    writers = [writing.SegmentWriter]
+    try:
+        from search.indexing.term_writer import TermGroupingWriter
+        writers.append(TermGroupingWriter)
+    except ImportError:  # the baseline has Whoosh's writer only
+        pass
+    for writer in writers:
+        if "add_document" in vars(writer):
+            writer.add_document = timed("add_document", writer.add_document)
+    writing.SegmentWriter.commit = timed("commit", writing.SegmentWriter.commit)
+    rebuild._write_vocabulary = timed("vocabulary", rebuild._write_vocabulary)
+    if cold:
+        (Path(index) / "morphemes.cache").unlink(missing_ok=True)
+
+
 def run_one(module: str, tree: Path, posts: Path, index: Path, cold: bool) -> dict:
     """``python -m module --one …`` in a fresh process: the JSON its last line prints."""
     completed = subprocess.run([sys.executable, "-m", module, "--one", str(tree), str(posts), str(index),

@@ -35,7 +35,6 @@ STEPS = ("add_document", "commit", "vocabulary", "analysis")
 def one(tree: str, posts: str, index: str, cold: bool) -> dict:
     """One rebuild with the code of ``tree`` (in this process); its CPU and its steps' CPU."""
     sys.path.insert(0, tree)
-    import whoosh.writing as writing
 
     import search.indexing.pipeline as pipeline
     import search.indexing.rebuild as rebuild
@@ -51,20 +50,8 @@ def one(tree: str, posts: str, index: str, cold: bool) -> dict:
                 spent[step] += time.process_time() - started
         return wrapper
 
-    writers = [writing.SegmentWriter]
-    try:
-        from search.indexing.term_writer import TermGroupingWriter
-        writers.append(TermGroupingWriter)
-    except ImportError:  # the baseline has Whoosh's writer only
-        pass
-    for writer in writers:
-        if "add_document" in vars(writer):
-            writer.add_document = timed("add_document", writer.add_document)
-    writing.SegmentWriter.commit = timed("commit", writing.SegmentWriter.commit)
-    rebuild._write_vocabulary = timed("vocabulary", rebuild._write_vocabulary)
+    two_trees.time_writer(timed, index, cold)
     pipeline._analyze_one = timed("analysis", pipeline._analyze_one)
-    if cold:
-        (Path(index) / "morphemes.cache").unlink(missing_ok=True)
     cpu = cpu_seconds()
     started = time.perf_counter()
     stats = rebuild.rebuild_index(Path(posts), Path(index), jobs=1)
@@ -75,12 +62,10 @@ def one(tree: str, posts: str, index: str, cold: bool) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    parser = two_trees.parser("python -m bench.indexing.writer", __doc__.split("\n\n")[0])
-    args = parser.parse_args(argv)
-    if args.one:
-        print(json.dumps(one(*args.one[:3], cold=args.one[3] == "cold")))
+    parsed = two_trees.arguments("python -m bench.indexing.writer", __doc__.split("\n\n")[0], argv, one)
+    if parsed is None:  # the --one process
         return
-    trees = {"baseline": args.baseline.resolve(), "this": REPO}
+    args, trees = parsed
     baseline_commit = subprocess.run(["git", "-C", str(trees["baseline"]), "rev-parse", "--short", "HEAD"],
                                      capture_output=True, text=True, check=False).stdout.strip()
     results: dict = {"commit": git_commit("search"), "baseline_commit": baseline_commit, "runs": []}
