@@ -90,10 +90,30 @@ def test_runs_spilled_to_disk_merge_into_the_same_bytes(tmp_path, monkeypatch):
     spills = []
     original = term_writer.TermGroupingWriter._spill
     monkeypatch.setattr(term_writer.TermGroupingWriter, "_spill", lambda self: spills.append(1) or original(self))
-    monkeypatch.setattr(rebuild, "WRITER_LIMIT_MB", 0)  # both writers spill after every post
+    monkeypatch.setattr(rebuild, "rebuild_limit_mb", lambda: 0)  # both writers spill after every post
     stock, ours = _both(posts, tmp_path, monkeypatch)
     assert len(spills) == 30
     _assert_same_index(stock, ours, 1000)
+
+
+def test_a_rebuilds_buffer_grows_with_the_memory_within_bounds():
+    mb = 2**20
+    assert rebuild.rebuild_limit_mb(0) == rebuild.WRITER_LIMIT_MB  # memory unknown
+    assert rebuild.rebuild_limit_mb(2048 * mb) == rebuild.WRITER_LIMIT_MB
+    assert rebuild.rebuild_limit_mb(8192 * mb) == 512
+    assert rebuild.rebuild_limit_mb(2**40) == rebuild.REBUILD_LIMIT_MAX_MB
+    assert rebuild.WRITER_LIMIT_MB <= rebuild.rebuild_limit_mb() <= rebuild.REBUILD_LIMIT_MAX_MB
+
+
+def test_a_cgroup_limit_below_the_machines_memory_bounds_the_buffer(tmp_path, monkeypatch):
+    real = Path.read_text
+    limit = str(4096 * 2**20)
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: limit if str(self) == "/sys/fs/cgroup/memory.max"
+                        else real(self, *a, **k))
+    monkeypatch.setattr(rebuild.os, "sysconf", lambda name: 2**20 if name == "SC_PAGE_SIZE" else 2**16)  # 64 GB
+    assert rebuild.rebuild_limit_mb() == 256
+    limit = "max"
+    assert rebuild.rebuild_limit_mb() == rebuild.REBUILD_LIMIT_MAX_MB
 
 
 def test_an_update_of_its_index_equals_an_update_of_whooshs(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ built from, so the next update knows what changed. Searching is :mod:`search.ind
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -38,8 +39,11 @@ from search.indexing.pipeline import AnalysisPool, Item, workers_for
 from search.posts.reader import Post, SkippedPost, find_post_files
 from search.indexing.schema import build_schema, post_to_document
 
-#: Memory, in MB, the Whoosh writer may buffer postings in before flushing to disk.
+#: Memory, in MB, an update's Whoosh writer may buffer postings in before flushing to disk; the
+#: least a rebuild's writer gets (:func:`rebuild_limit_mb`).
 WRITER_LIMIT_MB = 256
+#: The most a rebuild's writer buffers, in MB (estimated; the process grows by about twice that).
+REBUILD_LIMIT_MAX_MB = 1024
 #: Files of a generation that an update writes anew instead of linking (Whoosh's lock is skipped too).
 UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE, FILTERS_FILE, "suggestions.json"})
 
@@ -197,7 +201,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
         ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
         cache = open_cache(cache_dir, str(dictionary_path))
         filters: dict[str, bytes] = {}
-        writer = segment_writer(ix, limitmb=WRITER_LIMIT_MB)
+        writer = segment_writer(ix, limitmb=rebuild_limit_mb())
         try:
             for item, signature in pool.analyzed(read, writer.schema, cache):
                 if isinstance(item, SkippedPost):
@@ -225,6 +229,32 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
                     dictionary_digest=dictionary_digest)
     stats.elapsed_s = time.perf_counter() - started
     return stats
+
+
+def rebuild_limit_mb(memory: int | None = None) -> int:
+    """The postings a rebuild's writer buffers before it spills a sorted run to disk, in MB:
+    1/16 of the memory this process may use, between :data:`WRITER_LIMIT_MB` and
+    :data:`REBUILD_LIMIT_MAX_MB`. A spill costs its merge at commit (unpickling every spilled
+    posting), so a blog whose postings fit is written without one (docs/benchmarks.md).
+
+    :param memory: bytes of memory available; None: the machine's physical memory, or the
+        cgroup's limit (``/sys/fs/cgroup/memory.max``) when lower.
+    """
+    if memory is None:
+        memory = _usable_memory()
+    return int(min(REBUILD_LIMIT_MAX_MB, max(WRITER_LIMIT_MB, memory // 16 // 2**20)))
+
+
+def _usable_memory() -> int:
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX
+        return 0
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return memory
+    return min(memory, int(limit)) if limit.isdigit() else memory
 
 
 def _keep_unreadable(read: list[Post | SkippedPost], previous: Path | None, folder: Path,
