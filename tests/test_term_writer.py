@@ -18,7 +18,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 import search.indexing.rebuild as rebuild
-from search.indexing import term_writer
+from search.indexing import forked_terms, term_writer
 from search.indexing.index import open_index
 from search.indexing.rebuild import rebuild_index
 from search.indexing.update import update_index
@@ -29,7 +29,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 QUERIES = ("共通語彙", "東京", "量子計算機", "とうきょう", "クラウド", "記事", "ラーメン 猫", "print", "Ruby", "リリース")
 
 
-def _stock(ix, limitmb):
+def _stock(ix, limitmb, jobs=1):
     return ix.writer(limitmb=limitmb)
 
 
@@ -211,3 +211,58 @@ def test_the_block_encoder_writes_whooshs_bytes(terms, seed):
     expected = write(lambda writer: writer.add_postings(schema, Lengths, iter(stock_items)))
     got = write(lambda writer: term_writer.write_terms(writer, schema, iter(our_terms), 128, 3))
     assert got == expected
+
+
+def _forked(posts: Path, tmp_path: Path, monkeypatch, jobs: int) -> tuple[Path, Path, list[int]]:
+    """Rebuild ``posts`` with Whoosh's writer, and with ours encoding the terms in ``jobs``
+    processes at commit; the two roots and how many parts children encoded."""
+    done: list[int] = []
+    original = forked_terms.write_terms_forked
+
+    def counted(*args):
+        done.append(original(*args))
+        return done[-1]
+
+    stock = tmp_path / "stock"
+    with monkeypatch.context() as patch:
+        patch.setattr(rebuild, "segment_writer", _stock)
+        rebuild_index(posts, stock, jobs=1)
+    monkeypatch.setattr(forked_terms, "FORK_MIN_POSTINGS", 0)
+    monkeypatch.setattr(forked_terms, "write_terms_forked", counted)
+    ours = tmp_path / "ours"
+    rebuild_index(posts, ours, jobs=jobs)
+    return stock, ours, done
+
+
+@pytest.mark.skipif(not forked_terms.fork_safe(), reason="forking is used on Linux in a one-thread process only")
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_terms_encoded_by_forked_children_give_the_same_bytes(tmp_path, monkeypatch, jobs):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 140, sentences=3)  # 共通語彙 in 140 posts: a term of two blocks
+    stock, ours, done = _forked(posts, tmp_path, monkeypatch, jobs)
+    assert done == [jobs * forked_terms.CHUNKS_PER_PROCESS]  # every chunk by a child
+    _assert_same_index(stock, ours, 5000)
+
+
+@pytest.mark.skipif(not forked_terms.fork_safe(), reason="forking is used on Linux in a one-thread process only")
+def test_a_failed_child_s_part_is_encoded_by_the_writer(tmp_path, monkeypatch):
+    posts = tmp_path / "posts"
+    write_post_files(posts, 30, seed=7, sentences=4)
+
+    def broken(*args):
+        raise MemoryError("the child ran out of memory")
+
+    monkeypatch.setattr(forked_terms, "encode_terms", broken)  # the children's loop; the writer's is term_writer's
+    stock, ours, done = _forked(posts, tmp_path, monkeypatch, 2)
+    assert done == [0]
+    _assert_same_index(stock, ours, 1000)
+    assert not list((ours / "current").resolve().glob("terms*"))
+
+
+@given(st.lists(st.integers(min_value=4, max_value=2000), max_size=60), st.integers(min_value=1, max_value=6))
+def test_split_points_cut_terms_into_parts_of_about_equal_postings(sizes, parts):
+    cuts = forked_terms.split_points(sizes, parts)
+    assert len(cuts) < parts and cuts == sorted(set(cuts)) and all(0 < cut < len(sizes) for cut in cuts)
+    if sizes and len(cuts) == parts - 1:  # none skipped for a term outweighing a part
+        pieces = [sum(sizes[a:b]) for a, b in zip([0, *cuts], [*cuts, len(sizes)])]
+        assert max(pieces) <= sum(sizes) / parts + max(sizes)

@@ -35,7 +35,7 @@ from search.indexing.index import SearchIndex
 from search.analysis.morpheme_cache import open_cache
 from search.indexing.manifest import (FILTERS_FILE, MANIFEST_FILE, Manifest, absolute_paths,
                                       digest_dictionary_inputs, post_keywords, record_skipped, write_filters)
-from search.indexing.pipeline import AnalysisPool, Item, workers_for
+from search.indexing.pipeline import AnalysisPool, Item, default_jobs, workers_for
 from search.posts.reader import Post, SkippedPost, find_post_files
 from search.indexing.schema import build_schema, post_to_document
 
@@ -201,7 +201,7 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
         ix = whoosh_index.create_in(str(index_dir), build_schema(str(dictionary_path)))
         cache = open_cache(cache_dir, str(dictionary_path))
         filters: dict[str, bytes] = {}
-        writer = segment_writer(ix, limitmb=rebuild_limit_mb())
+        writer = segment_writer(ix, limitmb=rebuild_limit_mb(), jobs=default_jobs() if jobs is None else jobs)
         try:
             for item, signature in pool.analyzed(read, writer.schema, cache):
                 if isinstance(item, SkippedPost):

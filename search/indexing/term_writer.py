@@ -25,6 +25,7 @@ Used for full rebuilds only (a new index, nothing to merge); updates keep Whoosh
 
 from __future__ import annotations
 
+import gc
 import heapq
 import marshal
 import zlib
@@ -56,11 +57,15 @@ _TERM_BYTES = 200
 _TERM_INFO = Struct("!BfIBBfIIqi")
 
 
-def segment_writer(ix, limitmb: int = 128):
+def segment_writer(ix, limitmb: int = 128, jobs: int = 1):
     """A writer for a new, empty index ``ix``: :class:`TermGroupingWriter` when it can restate
-    the index's codec and schema, else Whoosh's ``SegmentWriter`` (``ix.writer()``)."""
+    the index's codec and schema, else Whoosh's ``SegmentWriter`` (``ix.writer()``).
+
+    :param jobs: processes :class:`TermGroupingWriter` may encode the terms in at commit
+        (:mod:`search.indexing.forked_terms`).
+    """
     try:
-        return TermGroupingWriter(ix, limitmb=limitmb)
+        return TermGroupingWriter(ix, limitmb=limitmb, jobs=jobs)
     except ValueError:
         return ix.writer(limitmb=limitmb)
 
@@ -84,7 +89,7 @@ class TermGroupingWriter(SegmentWriter):
     :raises ValueError: the index already holds segments, or :func:`supported` is false.
     """
 
-    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
+    def __init__(self, ix, limitmb: int = 128, jobs: int = 1, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         if not supported(self):
             self.cancel()
@@ -94,6 +99,10 @@ class TermGroupingWriter(SegmentWriter):
         self._held = 0
         self._limit = limitmb * 1024 * 1024
         self._runs: list[str] = []
+        self._postings = 0
+        self.jobs = max(1, jobs)
+        #: Parts of the terms that forked children encoded at commit (0: none).
+        self.forked_parts = 0
 
     def add_reader(self, reader) -> None:
         raise NotImplementedError("TermGroupingWriter does not merge indexes")
@@ -128,6 +137,7 @@ class TermGroupingWriter(SegmentWriter):
                     # Whoosh's field writer gets the length back from the column of length
                     # bytes; it keeps only bytes of min and max (see _lengths_restate).
                     length_byte = length_to_byte(length) if length else 0
+                    self._postings += len(items)
                     groups = self._groups.get(fieldname)
                     if groups is None:
                         groups = self._groups[fieldname] = {}
@@ -191,8 +201,25 @@ class TermGroupingWriter(SegmentWriter):
             yield fieldname, tbytes, group
 
     def _flush_segment(self) -> None:
+        from search.indexing import forked_terms
+
         self.perdocwriter.close()
-        write_terms(self.fieldwriter, self.schema, self._terms(), self.codec._blocklimit, self.codec._compression)
+        blocklimit, compression = self.codec._blocklimit, self.codec._compression
+        # The commit makes objects by the term while millions of postings are held: each full
+        # collection would walk them all, to free nothing (a third of the commit on the corpus).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if (self.jobs > 1 and not self._runs and self._postings >= forked_terms.FORK_MIN_POSTINGS
+                    and forked_terms.fork_safe()):
+                self.forked_parts = forked_terms.write_terms_forked(
+                    self.fieldwriter, self.schema, list(self._terms()), blocklimit, compression,
+                    self._tempstorage, self.jobs)
+            else:
+                write_terms(self.fieldwriter, self.schema, self._terms(), blocklimit, compression)
+        finally:
+            if collecting:
+                gc.enable()
         self._groups = {}
         self.fieldwriter.close()
 
@@ -202,21 +229,47 @@ def write_terms(fieldwriter: W3FieldWriter, schema, terms, blocklimit: int, comp
     field and term order, documents ascending) through ``fieldwriter``'s files exactly as its
     ``add_postings`` would: ``W3PostingsWriter`` blocks of ``blocklimit`` postings, ``W3TermInfo``
     records and the ordered hash table's entries (its ``close`` writes the table)."""
-    postfile = fieldwriter._postfile
     tindex = fieldwriter._tindex
-    fieldmap = fieldwriter._fieldmap
-    hashfn = _md5_hash if tindex.hashfn is md5_hash else tindex.hashfn
-    buckets = tindex.buckets
-    add_key_position = tindex.index.append
+    tindex.lastkey = encode_terms(
+        terms, schema, fieldwriter._fieldmap, term_hash(tindex), blocklimit, compression,
+        TermFiles(fieldwriter._postfile.write, tindex.dbfile.write, fieldwriter._postfile.tell(),
+                  tindex.dbfile.tell(), tindex.buckets, tindex.index.append), tindex.lastkey)
+
+
+def term_hash(tindex):
+    """The hash function of the term index ``tindex``, Whoosh's MD5 one restated faster."""
+    return _md5_hash if tindex.hashfn is md5_hash else tindex.hashfn
+
+
+class TermFiles:
+    """Where :func:`encode_terms` writes: the postings file and the term index's records, their
+    positions so far, and the term index's hash buckets and key positions (Whoosh's
+    ``OrderedHashWriter.buckets`` and ``.index``)."""
+
+    def __init__(self, write_postings, write_keys, position: int, key_position: int,
+                 buckets: list[list[tuple[int, int]]], add_key_position) -> None:
+        self.write_postings, self.write_keys = write_postings, write_keys
+        self.position, self.key_position = position, key_position
+        self.buckets, self.add_key_position = buckets, add_key_position
+
+
+def encode_terms(terms, schema, fieldmap: dict[str, int], hashfn, blocklimit: int, compression: int,
+                 files: TermFiles, lastkey: bytes) -> bytes:
+    """The loop of :func:`write_terms`, into ``files`` (whose positions it advances); returns the
+    last key written.
+
+    :raises ValueError: a key does not follow ``lastkey`` and the keys before it in order.
+    """
+    buckets = files.buckets
+    add_key_position = files.add_key_position
     pack_lengths = _KEY_VALUE_LENGTHS.pack
     pack_info = _TERM_INFO.pack
     blocks = _Blocks(compression)
     compress = blocks.compress
-    position = postfile.tell()
-    key_position = tindex.dbfile.tell()
+    position = files.position
+    key_position = files.key_position
     postings: list[bytes] = []
     keys: list[bytes] = []
-    lastkey = tindex.lastkey
     for fieldname, field_terms in groupby(terms, key=itemgetter(0)):
         prefix = pack_ushort(fieldmap.setdefault(fieldname, len(fieldmap)))
         fixed = schema[fieldname].format.fixed_value_size()
@@ -252,12 +305,13 @@ def write_terms(fieldwriter: W3FieldWriter, schema, terms, blocklimit: int, comp
             keys += (pack_lengths(len(key), len(value)), key, value)
             key_position += 8 + len(key) + len(value)
             if len(postings) >= WRITE_PIECES:
-                postfile.write(b"".join(postings))
-                tindex.dbfile.write(b"".join(keys))
+                files.write_postings(b"".join(postings))
+                files.write_keys(b"".join(keys))
                 postings, keys = [], []
-    postfile.write(b"".join(postings))
-    tindex.dbfile.write(b"".join(keys))
-    tindex.lastkey = lastkey
+    files.write_postings(b"".join(postings))
+    files.write_keys(b"".join(keys))
+    files.position, files.key_position = position, key_position
+    return lastkey
 
 
 class _Blocks:
