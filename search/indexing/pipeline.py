@@ -25,6 +25,7 @@ reindex killed with SIGKILL leaves no Janome processes behind.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -154,20 +155,23 @@ class AnalysisPool:
         if self._executor is None:
             use_chunk_cache(cache)
             try:
-                with _primed_fields(schema) as primed:
-                    for post in posts:
+                with _primed_fields(schema) as primed, _frozen_per_batch():
+                    for number, post in enumerate(posts, 1):
                         post, postings, signature = _analyze_one(post, schema)
                         if postings is not None:
                             primed.update(postings)
                         yield post, signature
                         primed.clear()
+                        if number % BATCH_POSTS == 0:
+                            gc.freeze()
             finally:
                 use_chunk_cache(None)
             return
         schema_bytes = pickle.dumps(schema, pickle.HIGHEST_PROTOCOL)
         spec = (str(cache.path) if cache.path else None, cache.dictionary) if cache is not None else None
-        with _primed_fields(schema) as primed:
+        with _primed_fields(schema) as primed, _frozen_per_batch():
             for results, added in self._map(_analyze_batch, posts, schema_bytes, spec):
+                gc.freeze()
                 if cache is not None:
                     cache.add_new(*added)
                 for post, postings, signature in results:
@@ -196,6 +200,25 @@ class AnalysisPool:
         finally:
             for future in pending:
                 future.cancel()
+
+
+@contextmanager
+def _frozen_per_batch() -> Iterator[None]:
+    """While a reindex analyzes, the caller ``gc.freeze()``\ s what lives after each batch.
+
+    The writer's postings and each worker's caches grow to millions of objects that live to the
+    end, and every full collection would walk them all, to free nothing: a quarter of a warm
+    rebuild's CPU (docs/benchmarks.md). Frozen, they are left out of collections; garbage cycles
+    are still collected among what a batch makes (nearly all of them: a batch's own). Afterwards
+    the frozen objects are collectable again, unless something else froze objects before
+    (a server forking its workers does): then they stay frozen, as that caller expects.
+    """
+    thawed = gc.get_freeze_count() == 0
+    try:
+        yield
+    finally:
+        if thawed:
+            gc.unfreeze()
 
 
 def _start_context() -> multiprocessing.context.BaseContext:
@@ -291,6 +314,7 @@ def _analyze_batch(batch: list[Post | SkippedPost], schema_bytes: bytes, cache_s
         results = [_analyze_one(post, schema) for post in batch]
     finally:
         use_chunk_cache(None)
+        gc.freeze()  # what this worker keeps (caches, memos) is not scanned again: see _frozen_per_batch
     return results, (cache.take_new() if cache is not None else ([], [], 0, 0, {}))
 
 
