@@ -19,7 +19,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 import search.indexing.rebuild as rebuild
-from search.indexing import forked_terms, term_writer
+from search.indexing import forked_terms, term_encoding, term_writer
 from search.indexing.index import open_index
 from search.indexing.rebuild import rebuild_index
 from search.indexing.update import update_index
@@ -210,7 +210,7 @@ def test_the_block_encoder_writes_whooshs_bytes(terms, seed):
         return {name: storage.open_file(name).read() for name in storage.list()}
 
     expected = write(lambda writer: writer.add_postings(schema, Lengths, iter(stock_items)))
-    got = write(lambda writer: term_writer.write_terms(writer, schema, iter(our_terms), 128, 3))
+    got = write(lambda writer: term_encoding.write_terms(writer, schema, iter(our_terms), 128, 3))
     assert got == expected
 
 

@@ -30,7 +30,8 @@ from itertools import accumulate
 import numpy as np
 from whoosh.system import pack_ushort
 
-from search.indexing.term_writer import _TERM_INFO, TermFiles, encode_terms, term_hash, write_terms
+from search.indexing.pipeline import die_with_parent
+from search.indexing.term_encoding import _TERM_INFO, TermFiles, encode_terms, term_hash, write_terms
 
 #: Fewer postings than this are encoded in one process (a fork and its files cost more).
 FORK_MIN_POSTINGS = 200_000
@@ -65,7 +66,7 @@ def split_points(sizes: list[int], parts: int) -> list[int]:
 
 def write_terms_forked(fieldwriter, schema, terms: list, blocklimit: int, compression: int,
                        tempstorage, processes: int) -> int:
-    """:func:`~search.indexing.term_writer.write_terms` of ``terms`` (a list) by ``processes``
+    """:func:`~search.indexing.term_encoding.write_terms` of ``terms`` (a list) by ``processes``
     forked children; returns how many chunks of the terms they encoded (0: all here).
 
     The terms are cut into :data:`CHUNKS_PER_PROCESS` chunks a process, dealt out in turn (a
@@ -120,11 +121,13 @@ def _fork(chunks: list[tuple[int, list, bytes]], schema, fieldmap, hashfn, block
           compression: int, tempstorage) -> int:
     """Fork a child that encodes each ``(number, terms, key before them)`` of ``chunks`` into
     the chunk's files; the child's pid."""
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     status = 1
     try:
+        die_with_parent(parent)  # a writer killed mid-commit leaves no encoding children behind
         for number, chunk, before in chunks:
             entries: list[tuple[int, int]] = []
             positions = array("q")

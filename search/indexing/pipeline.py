@@ -257,10 +257,10 @@ def _item_size(item: Item) -> int:
 
 def _init_worker(parent: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _die_with_parent(parent)
+    die_with_parent(parent)
 
 
-def _die_with_parent(parent: int | None) -> None:
+def die_with_parent(parent: int | None) -> None:
     """Exit as soon as the parent process is gone (even killed with SIGKILL).
 
     :param parent: the reindexing process when it forked this one; None when a forkserver did
