@@ -71,6 +71,16 @@ from search.querying.parser import MAX_QUERY_CHARS, MAX_QUERY_WORDS, And, Not, O
     ("猫ー", Word("猫ー")),
     ("東京−大阪", Word("東京−大阪")),
     ("", None), ("   ", None), ('""', None), ("()", None),
+    # NOT before a word, phrase or group excludes it, as - does (upper case, ＮＯＴ too)
+    ("vim NOT windows", And((Word("vim"), Not(Word("windows"))))),
+    ("vim ＮＯＴ windows", And((Word("vim"), Not(Word("windows"))))),
+    ('猫 NOT "生成 AI"', And((Word("猫"), Not(Word("生成 AI", phrase=True))))),
+    ("猫 NOT (犬 OR 鳥)", And((Word("猫"), Not(Or((Word("犬"), Word("鳥"))))))),
+    ("猫 NOT tag:AWS", And((Word("猫"), Not(Word("AWS", field="tag"))))),
+    # ... in lower case, at the end or before another operator it is a word
+    ("vim not windows", And((Word("vim"), Word("not"), Word("windows")))),
+    ("vim NOT", And((Word("vim"), Word("NOT")))),
+    ("vim NOT OR emacs", Or((And((Word("vim"), Word("NOT"))), Word("emacs")))),
 ])
 def test_parse_query(q, tree):
     assert parse_query(q) == tree

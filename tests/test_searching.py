@@ -56,6 +56,7 @@ def index(tmp_path_factory):
     ("東京 -都庁", {"tokyo-to", "tokyo-eki", "apart"}),
     ("東京 ー都庁", {"tokyo-to", "tokyo-eki", "apart"}),  # "-" typed in a Japanese input mode
     ("東京 −都庁", {"tokyo-to", "tokyo-eki", "apart"}),
+    ("東京 NOT 都庁", {"tokyo-to", "tokyo-eki", "apart"}),  # NOT, as other search boxes spell it
     ('"東京都の人口"', {"tokyo-to"}),
     ("title:猫", {"cat-title"}),
     ("tag:投資", {"invest"}),

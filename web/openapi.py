@@ -184,7 +184,7 @@ def _schemas() -> dict:
 def _search_parameters(per_page: int) -> list[dict]:
     word = {"type": "string", "maxLength": MAX_FILTER_VALUE_CHARS}
     return [
-        _param("q", "The query: words (AND), \"phrase\", OR, -exclusion, (groups), and field:value for "
+        _param("q", "The query: words (AND), \"phrase\", OR, -exclusion or NOT, (groups), and field:value for "
                "title, tag, category, author. May be empty when a filter is given.",
                {"type": "string", "maxLength": MAX_QUERY_CHARS}),
         _param("page", "1-based page number.", _integer(1, MAX_PAGE, 1)),

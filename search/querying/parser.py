@@ -7,7 +7,9 @@ Syntax (operators off except these, as in Datasette's escaped-by-default full-te
 * ``"…"`` an exact phrase (an unbalanced ``"`` is closed at the end of the query);
 * ``OR`` between two words or groups (upper case, full-width ``ＯＲ`` too), ``|`` likewise (the
   full-width ``｜`` of Japanese titles is a separator, not an operator);
-* ``-word`` or ``-"phrase"`` excludes posts that match it; so does ``ー``, ``−``, ``‐`` or ``‑``
+* ``-word`` or ``-"phrase"`` excludes posts that match it, as does ``NOT`` before a word, phrase or
+  group (upper case, full-width ``ＮＯＴ`` too; at the end or before another operator it is a
+  word); so does ``ー``, ``−``, ``‐`` or ``‑``
   (:data:`EXCLUSION_MARKS`, what ``-`` types in a Japanese input mode) at the start of a word
   and followed by more of it (``東京都 ー猫``), when the query has a word to search for besides;
   ``ー`` alone, inside a word (``サーバー``) or starting the only word (``ーロッパ外交``: a
@@ -85,6 +87,8 @@ _TOKEN = re.compile(rf'[{EXCLUSION_MARKS}-]?(?i:{_FIELD_NAMES}):"[^"]*"?|'
                     rf'[{EXCLUSION_MARKS}]?"[^"]*"?|\(|\)|\||[^\s"()|]+')
 _FIELD = re.compile(r"^([^\s:]+):(.+)$")
 _OPERATORS = ("(", ")", "|", "OR", "AND")
+# what cannot follow NOT for it to be the operator (then NOT is a word)
+_NOT_OPERANDS = (")", "|", "OR", "AND", "NOT")
 
 
 def parse_query(q: str) -> Node | None:
@@ -114,7 +118,7 @@ def parse_query(q: str) -> Node | None:
 
 
 class _Parser:
-    """Recursive descent: or := and (OR and)* ; and := unary+ ; unary := '-'? atom ;
+    """Recursive descent: or := and (OR and)* ; and := unary+ ; unary := ('-' | NOT)? atom ;
     atom := '(' or ')' | phrase | field:value | word."""
 
     def __init__(self, tokens: list[str]) -> None:
@@ -163,6 +167,10 @@ class _Parser:
             return Word(token)  # text: a command's option quoted in a pasted title
         if token.startswith("-") and len(token) > 1 and not token[1:].lstrip("-") == "":
             self.tokens[self.i] = token[1:]
+            child = self._atom()
+            return Not(child) if child is not None else None
+        if token == "NOT" and self.i + 1 < len(self.tokens) and self.tokens[self.i + 1] not in _NOT_OPERANDS:
+            self.i += 1
             child = self._atom()
             return Not(child) if child is not None else None
         if token == "-" and self.i + 1 < len(self.tokens) and self.tokens[self.i + 1].startswith('"'):
