@@ -204,7 +204,7 @@ class AnalysisPool:
 
 @contextmanager
 def _frozen_per_batch() -> Iterator[None]:
-    """While a reindex analyzes, the caller ``gc.freeze()``\ s what lives after each batch.
+    """While a reindex analyzes, the caller freezes (``gc.freeze()``) what lives after each batch.
 
     The writer's postings and each worker's caches grow to millions of objects that live to the
     end, and every full collection would walk them all, to free nothing: a quarter of a warm

@@ -42,7 +42,7 @@ from search.indexing.schema import build_schema, post_to_document
 #: Memory, in MB, an update's Whoosh writer may buffer postings in before flushing to disk; the
 #: least a rebuild's writer gets (:func:`rebuild_limit_mb`).
 WRITER_LIMIT_MB = 256
-#: The most a rebuild's writer buffers, in MB (estimated; the process grows by about twice that).
+#: The most a rebuild's writer buffers, in MB (by the writer's estimate of its postings' size).
 REBUILD_LIMIT_MAX_MB = 1024
 #: Files of a generation that an update writes anew instead of linking (Whoosh's lock is skipped too).
 UNSHARED_FILES = frozenset({METADATA_FILE, MANIFEST_FILE, DICTIONARY_FILE, FILTERS_FILE, "suggestions.json"})
@@ -234,8 +234,8 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
 def rebuild_limit_mb(memory: int | None = None) -> int:
     """The postings a rebuild's writer buffers before it spills a sorted run to disk, in MB:
     1/16 of the memory this process may use, between :data:`WRITER_LIMIT_MB` and
-    :data:`REBUILD_LIMIT_MAX_MB`. A spill costs its merge at commit (unpickling every spilled
-    posting), so a blog whose postings fit is written without one (docs/benchmarks.md).
+    :data:`REBUILD_LIMIT_MAX_MB`. A spill costs its merge at commit (every spilled posting read
+    back and merged), so a blog whose postings fit is written without one (docs/benchmarks.md).
 
     :param memory: bytes of memory available; None: the machine's physical memory, or the
         cgroup's limit (``/sys/fs/cgroup/memory.max``) when lower.
