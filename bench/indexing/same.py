@@ -2,8 +2,8 @@
 tree does? (Issue 14: cutting the CPU outside Janome must not change the index.)
 
 Copies every n-th post file of ``../shared/corpus`` (``--sample``) to a temporary folder, rebuilds
-it serially with the baseline's code and with this tree's, each in a fresh process, cold and then
-warm (morpheme cache full), and compares the served generations: every file of the segment (the
+it with the baseline's code and with this tree's (serially, or ``--jobs`` processes), each in a
+fresh process, cold and then warm (morpheme cache full), and compares the served generations: every file of the segment (the
 segment id left out), field-length totals, document count, every other file of the generation
 (the user dictionary, bigram filters, suggestion vocabulary, ...; ``kensaku.json``/``posts.json``
 without their times). Exits 1 and names what differs.
@@ -26,14 +26,14 @@ from bench.indexing.__main__ import CORPUS, REPO, SITES, _copy_corpus
 VOLATILE = ("built", "elapsed", "time", "created", "folder", "posts_dir", "files")
 
 
-def build(tree: str, posts: str, root: str) -> None:
-    """A cold serial rebuild and a warm one with the code of ``tree`` (in this process)."""
+def build(tree: str, posts: str, root: str, jobs: str = "1") -> None:
+    """A cold rebuild and a warm one with the code of ``tree`` (in this process), ``jobs`` processes."""
     sys.path.insert(0, tree)
     from search.indexing.rebuild import rebuild_index
 
-    rebuild_index(Path(posts), Path(root), jobs=1)
+    rebuild_index(Path(posts), Path(root), jobs=int(jobs))
     (Path(root) / "morphemes.cache").exists() or print("no morpheme cache", file=sys.stderr)
-    rebuild_index(Path(posts), Path(root), jobs=1)
+    rebuild_index(Path(posts), Path(root), jobs=int(jobs))
 
 
 def contents(root: Path) -> dict[str, object]:
@@ -72,7 +72,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.indexing.same", description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=Path, default=REPO.parent / "main", help="the tree to compare with")
     parser.add_argument("--sample", type=int, default=150, help="post files (every n-th of the corpus)")
-    parser.add_argument("--build", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="processes of each rebuild (1: serial; more: analysis workers and, for this "
+                             "tree, the commit's forked encoding)")
+    parser.add_argument("--build", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build:
         build(*args.build)
@@ -83,7 +86,7 @@ def main(argv: list[str]) -> int:
         for name, tree in (("baseline", args.baseline.resolve()), ("this", REPO)):
             roots[name] = Path(temp) / name
             subprocess.run([sys.executable, "-m", "bench.indexing.same", "--build", str(tree), str(posts),
-                            str(roots[name])], cwd=REPO, check=True)
+                            str(roots[name]), str(args.jobs)], cwd=REPO, check=True)
         expected, got = contents(roots["baseline"]), contents(roots["this"])
     differ = sorted(name for name in expected.keys() | got.keys() if expected.get(name) != got.get(name))
     postings = sum(len(v) for k, v in expected.items() if k.endswith(".pst"))
