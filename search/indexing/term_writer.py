@@ -38,6 +38,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from search.indexing import forked_terms
 from search.indexing.term_encoding import write_terms
 
 #: Terms per record of a spilled run (one marshal record each).
@@ -92,7 +93,7 @@ class TermGroupingWriter(SegmentWriter):
         self._runs: list[str] = []
         self._postings = 0
         self.jobs = max(1, jobs)
-        #: Parts of the terms that forked children encoded at commit (0: none).
+        #: Chunks of the terms that forked children encoded at commit (0: none).
         self.forked_parts = 0
 
     def add_reader(self, reader) -> None:
@@ -192,8 +193,6 @@ class TermGroupingWriter(SegmentWriter):
             yield fieldname, tbytes, group
 
     def _flush_segment(self) -> None:
-        from search.indexing import forked_terms
-
         self.perdocwriter.close()
         blocklimit, compression = self.codec._blocklimit, self.codec._compression
         # The commit makes objects by the term while millions of postings are held: each full
