@@ -19,9 +19,8 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
 from itertools import repeat
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import janome.tokenizer as _janome_tokenizer
 from janome.tokenizer import Tokenizer as _Janome
@@ -50,9 +49,11 @@ JANOME_CHUNK_CHARS = 4096
 _local = threading.local()
 
 
-@dataclass(frozen=True, slots=True)
-class Morpheme:
+class Morpheme(NamedTuple):
     """One Janome token with offsets into the original (shown) text.
+
+    A named tuple, not a frozen dataclass: a rebuild makes millions, and a frozen dataclass takes
+    seven times as long to make (each field set through ``object.__setattr__``).
 
     :ivar surface: the characters as they appear in the normalized text.
     :ivar start: index of the first original character; ``end`` is one past the last.
@@ -199,6 +200,9 @@ def preload_janome(dictionary: str | None = None) -> None:
 #: texts or more, several times each.
 SHORT_TEXT_CHARS = 64
 SHORT_TEXTS_KEPT = 64
+
+#: ``Morpheme(*fields)`` without the keyword handling of its ``__new__`` (all ten fields given).
+_new_morpheme = functools.partial(tuple.__new__, Morpheme)
 
 
 def _morpheme_cache(kind: str = "morphemes") -> OrderedDict:
@@ -389,8 +393,8 @@ def _janome_morphemes(segment: str, offset: int, normalized: NormalizedText, dic
             continue
         tag, base_form, reading, others, counter, punctuation = word
         at = offset + found_at
-        result.append(Morpheme(surface, starts[at], ends[at + len(surface) - 1], tag, base_form, reading,
-                               position, False, others, counter))
+        result.append(_new_morpheme((surface, starts[at], ends[at + len(surface) - 1], tag, base_form, reading,
+                                     position, False, others, counter)))
         if tag == USER_POS and dictionary:
             result.extend(_pieces(surface, at, normalized, position))
         if not punctuation:

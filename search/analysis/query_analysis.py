@@ -25,7 +25,6 @@ import itertools
 import re
 
 import jaconv
-from dataclasses import replace
 from typing import Callable, Iterable, Protocol
 
 from search.analysis.analyzers import query_terms, unique
@@ -94,14 +93,14 @@ def spelled_apart(morphemes: list[Morpheme]) -> list[Morpheme] | None:
     shift = 0
     for morpheme in morphemes:
         if morpheme.pos == NAME_POS:
-            parts = [replace(morpheme, surface=part, base_form=part, pos="名詞", position=k)
+            parts = [morpheme._replace(surface=part, base_form=part, pos="名詞", position=k)
                      for k, part in enumerate(name_parts(morpheme.surface))]
         else:
             parts = query_terms(morpheme.surface) if morpheme.pos == USER_POS else []
         if len(parts) < 2:
-            apart.append(replace(morpheme, position=morpheme.position + shift))
+            apart.append(morpheme._replace(position=morpheme.position + shift))
             continue
-        apart += [replace(part, position=morpheme.position + shift + part.position) for part in parts]
+        apart += [part._replace(position=morpheme.position + shift + part.position) for part in parts]
         shift += parts[-1].position
     return apart if len(apart) > len(morphemes) else None
 
