@@ -92,13 +92,27 @@ def _scramble_payload(body: bytearray) -> None:
         body[at:at + 4] = struct.pack("<I", 1 << 21 | 12345)
 
 
-def _header_change(change):
+def damage_bytes(path: Path, damage: str) -> bool:
+    """Damage a file as ``damage`` names ("truncated", "flipped byte", "garbage", "empty");
+    False (the file untouched) for another name."""
+    data = path.read_bytes()
+    middle = len(data) // 2
+    damaged = {"truncated": lambda: data[:middle], "garbage": lambda: b"\x00\xff" * 5000, "empty": lambda: b"",
+               "flipped byte": lambda: data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1:]}.get(damage)
+    if damaged is None:
+        return False
+    path.write_bytes(damaged())
+    return True
+
+
+def _header_change(change, magic: bytes = MAGIC):
+    """A change of the JSON header of a cache file that starts with ``magic`` (for :func:`_rewrite`)."""
     def rewrite(body: bytearray) -> None:
-        head_length = struct.unpack_from("<I", body, len(MAGIC))[0]
-        start = len(MAGIC) + 4
+        head_length = struct.unpack_from("<I", body, len(magic))[0]
+        start = len(magic) + 4
         header = json.loads(bytes(body[start:start + head_length]))
         new = json.dumps(change(header)).encode()
-        body[len(MAGIC):start + head_length] = struct.pack("<I", len(new)) + new
+        body[len(magic):start + head_length] = struct.pack("<I", len(new)) + new
     return rewrite
 
 
@@ -111,15 +125,8 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(tmp_path, damage):
     rebuild_index(posts, root, jobs=1)
     expected, hits = index_contents(root), _hits(root)
     cache = root / CACHE_FILE
-    data = cache.read_bytes()
-    if damage == "truncated":
-        cache.write_bytes(data[:len(data) // 2])
-    elif damage == "flipped byte":
-        cache.write_bytes(data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 1]) + data[len(data) // 2 + 1:])
-    elif damage == "garbage":
-        cache.write_bytes(b"\x00\xff" * 5000)
-    elif damage == "empty":
-        cache.write_bytes(b"")
+    if damage_bytes(cache, damage):
+        pass
     elif damage == "scrambled payload":  # passes the checksum: each entry must still prove itself
         _rewrite(cache, _scramble_payload)
     elif damage == "another Janome":

@@ -70,17 +70,20 @@ def janome_only(posts_dir: Path) -> dict:
 def rebuild(posts_dir: Path, index_dir: Path, jobs: int, cold: bool = False) -> dict:
     from search.analysis.morpheme_cache import CACHE_FILE
     from search.indexing.rebuild import rebuild_index
+    from search.posts.markdown_cache import CACHE_FILE as MARKDOWN_CACHE_FILE
 
+    caches = [index_dir / CACHE_FILE, index_dir / MARKDOWN_CACHE_FILE]
     if cold:
-        (index_dir / CACHE_FILE).unlink(missing_ok=True)
+        for cache in caches:
+            cache.unlink(missing_ok=True)
     started = time.perf_counter()
     stats = rebuild_index(posts_dir, index_dir, jobs=jobs)
     wall_s = time.perf_counter() - started
-    cache = index_dir / CACHE_FILE
     return {"wall_s": wall_s, "cpu_self_s": _cpu(resource.RUSAGE_SELF),
             "cpu_workers_s": _cpu(resource.RUSAGE_CHILDREN), "posts": stats.indexed,
             "skipped": len(stats.skipped), "jobs": jobs, "janome_chunks": stats.janome_chunks,
-            "cached_chunks": stats.cached_chunks, "cache_bytes": cache.stat().st_size if cache.exists() else 0,
+            "cached_chunks": stats.cached_chunks, "cached_markdown": stats.cached_markdown,
+            "cache_bytes": sum(cache.stat().st_size for cache in caches if cache.exists()),
             "index_bytes": sum(p.stat().st_size for p in stats.index_dir.iterdir() if p.is_file())}
 
 

@@ -32,17 +32,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import struct
 import sys
-import uuid
 from array import array
 from pathlib import Path
 
 from janome.version import JANOME_VERSION
 
 from search.analysis import morphemes as _morphemes
+from search.cache_files import checked_body, read_parsed, write_checked
 
 FORMAT = 1
 MAGIC = b"KENSAKU-MORPHEMES\n"
@@ -130,16 +129,11 @@ class MorphemeCache:
     # -- reading ------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        try:
-            data = self.path.read_bytes()
-        except OSError:
-            return
-        try:
-            header, entries, payload, table = _parse(data)
-        except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
-            return  # corrupt or foreign: start empty
-        self.header, self._entries, self._payload, self._table = header, entries, payload, table
-        others = header.get("others")
+        parsed = read_parsed(self.path, _parse)
+        if parsed is None:
+            return  # none, corrupt or foreign: start empty
+        self.header, self._entries, self._payload, self._table = parsed
+        others = self.header.get("others")
         if isinstance(others, dict) and all(isinstance(key, str) and isinstance(value, list) and all(
                 isinstance(reading, str) for reading in value) for key, value in others.items()):
             self._others = {key: tuple(value) for key, value in others.items()}
@@ -334,26 +328,14 @@ class MorphemeCache:
         body = b"".join([MAGIC, struct.pack("<I", len(head)), head, struct.pack("<I", count), *table, *blobs])
         if sys.byteorder != "little":
             return 0  # (payloads are written as the machine holds them; keep the format one)
-        temporary = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}")
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(body)
-                handle.write(hashlib.blake2b(body, digest_size=32).digest())
-            os.replace(temporary, self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-            return 0
-        return len(body) + 32
+        return write_checked(self.path, body)
 
 
 def _parse(data: bytes) -> tuple[dict, dict[bytes, tuple[int, int, int, int]], memoryview, memoryview]:
     """Header, entries and payload of a cache file; ValueError if it is not a valid one."""
     if len(data) < len(MAGIC) + 40 or not data.startswith(MAGIC):
         raise ValueError("not a morpheme cache")
-    body, digest = data[:-32], data[-32:]
-    if hashlib.blake2b(body, digest_size=32).digest() != digest:
-        raise ValueError("checksum")
-    view = memoryview(body)
+    view = memoryview(checked_body(data))
     at = len(MAGIC)
     (head_length,) = struct.unpack_from("<I", view, at)
     header = json.loads(bytes(view[at + 4:at + 4 + head_length]).decode("utf-8"))

@@ -36,6 +36,7 @@ from typing import Iterator
 
 from search.analysis.dictionary import DICTIONARY_FILE
 from search.analysis.morpheme_cache import CACHE_FILE
+from search.posts.markdown_cache import CACHE_FILE as MARKDOWN_CACHE_FILE
 from search.errors import ReindexInProgressError
 from search.indexing.schema import INDEX_VERSION
 
@@ -192,7 +193,8 @@ def remove_abandoned_generations(index_root: Path) -> None:
     for generation in _generations(index_root):
         if generation != current and not (generation / METADATA_FILE).exists():
             shutil.rmtree(generation, ignore_errors=True)
-    for stray in [*index_root.glob(f".{CURRENT_LINK}.*"), *index_root.glob(f".{CACHE_FILE}.*")]:
+    for stray in [*index_root.glob(f".{CURRENT_LINK}.*"), *index_root.glob(f".{CACHE_FILE}.*"),
+                  *index_root.glob(f".{MARKDOWN_CACHE_FILE}.*")]:
         stray.unlink(missing_ok=True)
     for stray in (index_root / DICTIONARIES_DIR).glob(".*"):
         shutil.rmtree(stray, ignore_errors=True)

@@ -45,6 +45,7 @@ from search.analysis.analyzers import WordTokenizer
 from search.analysis.morpheme_cache import MorphemeCache
 from search.analysis.morphemes import use_chunk_cache
 from search.analysis.text_filter import bigram_filter
+from search.posts.markdown_cache import MarkdownCache, use_markdown_cache
 from search.posts.reader import Post, SkippedPost, read_or_skip
 from search.indexing.field_postings import field_postings
 from search.indexing.schema import post_to_document
@@ -124,21 +125,31 @@ class AnalysisPool:
             self._executor = None
 
     def read(self, items: Iterable[Item], posts_dir: Path, base_url: str = "", *, future: bool = False,
-             now: datetime | None = None, follow_links: bool = False) -> list[Post | SkippedPost]:
+             now: datetime | None = None, follow_links: bool = False,
+             markdown_cache: MarkdownCache | None = None) -> list[Post | SkippedPost]:
         """Every item read (:func:`read_item`), in order; post files are parsed by the workers.
 
         :param now: the build time posts' dates are compared with (None: the time of this call,
             the same for every worker).
         :param follow_links: read post files linked in from outside ``posts_dir`` too.
+        :param markdown_cache: the Markdown cache to read with (:mod:`search.posts.markdown_cache`):
+            workers read its file and hand back what they added, which goes into ``markdown_cache``.
         """
         items = list(items)
         now = now or datetime.now(timezone.utc)
         if self._executor is None or not any(isinstance(item, Path) for item in items):
-            return [read_item(item, Path(posts_dir), base_url, future=future, now=now, follow_links=follow_links)
-                    for item in items]
+            use_markdown_cache(markdown_cache)
+            try:
+                return [read_item(item, Path(posts_dir), base_url, future=future, now=now, follow_links=follow_links)
+                        for item in items]
+            finally:
+                use_markdown_cache(None)
+        spec = str(markdown_cache.path) if markdown_cache is not None and markdown_cache.path else None
         read: list[Post | SkippedPost] = []
-        for batch in self._map(_read_batch, items, Path(posts_dir), base_url, future, now, follow_links):
+        for batch, added in self._map(_read_batch, items, Path(posts_dir), base_url, future, now, follow_links, spec):
             read.extend(batch)
+            if markdown_cache is not None and added is not None:
+                markdown_cache.add_new(*added)
         return read
 
     def analyzed(self, posts: Iterable[Post | SkippedPost], schema: Schema,
@@ -287,14 +298,26 @@ def die_with_parent(parent: int | None) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _read_batch(batch: list[Item], posts_dir: Path, base_url: str, future: bool,
-                now: datetime, follow_links: bool) -> list[Post | SkippedPost]:
-    return [read_item(item, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
-            for item in batch]
+def _read_batch(batch: list[Item], posts_dir: Path, base_url: str, future: bool, now: datetime,
+                follow_links: bool, cache_path: str | None) -> tuple[list[Post | SkippedPost], tuple | None]:
+    cache = None
+    if cache_path is not None:
+        cache = _worker_markdown_caches.get(cache_path)
+        if cache is None:
+            _worker_markdown_caches.clear()
+            cache = _worker_markdown_caches[cache_path] = MarkdownCache(Path(cache_path))
+    use_markdown_cache(cache)
+    try:
+        read = [read_item(item, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
+                for item in batch]
+    finally:
+        use_markdown_cache(None)
+    return read, (cache.take_new() if cache is not None else None)
 
 
 _worker_schemas: dict[bytes, Schema] = {}
 _worker_caches: dict[tuple, MorphemeCache] = {}
+_worker_markdown_caches: dict[str, MarkdownCache] = {}
 
 
 def _analyze_batch(batch: list[Post | SkippedPost], schema_bytes: bytes, cache_spec: tuple | None) -> tuple:

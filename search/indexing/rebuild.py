@@ -35,6 +35,7 @@ from search.indexing.index import SearchIndex
 from search.analysis.morpheme_cache import open_cache
 from search.indexing.manifest import (FILTERS_FILE, MANIFEST_FILE, Manifest, absolute_paths,
                                       digest_dictionary_inputs, post_keywords, record_skipped, write_filters)
+from search.posts.markdown_cache import open_markdown_cache
 from search.indexing.pipeline import AnalysisPool, Item, default_jobs, workers_for
 from search.posts.reader import Post, SkippedPost, find_post_files
 from search.indexing.schema import build_schema, post_to_document
@@ -77,6 +78,8 @@ class IndexStats:
         their text may hold a changed word (update only; counted in ``indexed`` and ``updated``).
     :ivar janome_chunks: lines Janome analyzed; :ivar cached_chunks: lines taken from the morpheme
         cache (:mod:`search.analysis.morpheme_cache`) instead.
+    :ivar cached_markdown: posts whose Markdown was taken cleaned from the Markdown cache
+        (:mod:`search.posts.markdown_cache`) instead of parsed (full rebuilds only).
     """
 
     indexed: int = 0
@@ -97,6 +100,7 @@ class IndexStats:
     dictionary_changed: bool = False
     janome_chunks: int = 0
     cached_chunks: int = 0
+    cached_markdown: int = 0
 
     def summary(self) -> str:
         """One line: ``Indexed 42 posts, skipped 1, in 3.1 s.`` (or the changes of an update)."""
@@ -175,7 +179,9 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     :param keep_from: the previous generation: its posts whose files cannot be read now are
         indexed as they were there (:func:`search.indexing.safeguards.kept_posts`).
     :param cache_dir: the folder of the morpheme cache to analyze with and update
-        (:mod:`search.analysis.morpheme_cache`); None: Janome analyzes every text.
+        (:mod:`search.analysis.morpheme_cache`) and of the Markdown cache to read posts with
+        (:mod:`search.posts.markdown_cache`); None: Janome analyzes every text, and every post's
+        Markdown is parsed.
     :returns: counts; ``elapsed_s`` covers this call.
     :raises SearchError: an owner word list cannot be read.
     """
@@ -187,8 +193,10 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     stats = IndexStats(index_dir=index_dir)
     manifest = Manifest(str(folder.resolve()) if posts_dir is not None else None, base_url, future,
                         follow_links=follow_links)
+    markdown_cache = open_markdown_cache(cache_dir)
     with AnalysisPool(workers_for(items, jobs)) as pool:
-        read = pool.read(items, folder, base_url, future=future, now=now, follow_links=follow_links)
+        read = pool.read(items, folder, base_url, future=future, now=now, follow_links=follow_links,
+                         markdown_cache=markdown_cache)
         read = _keep_unreadable(read, keep_from, folder, stats)
         read = with_anchors(with_post_urls(read, base_url=base_url), base_url=base_url)
         stats.note_warnings(read)
@@ -222,7 +230,9 @@ def write_index(posts: Iterable[Item], index_dir: Path, progress: ProgressCallba
     check_doc_count(ix, stats.indexed)
     ix.close()
     stats.janome_chunks, stats.cached_chunks = cache.misses, cache.hits
+    stats.cached_markdown = markdown_cache.hits
     cache.save(rebuild=True)
+    markdown_cache.save()
     write_filters(index_dir, filters)
     manifest.write(index_dir)
     write_metadata(index_dir, posts=stats.indexed, skipped=len(stats.skipped),

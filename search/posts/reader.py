@@ -32,6 +32,7 @@ from search.posts.frontmatter import (author_value, decode_post, is_published, n
                                       split_front_matter, strip_controls)
 from search.posts.permalinks import permalink_problem, post_url, site_permalink
 from search.posts.markdown import clean_markdown
+from search.posts.markdown_cache import clean_markdown_cached
 from search.posts.render import LiquidContext, site_config
 from search.posts.sections import Section
 
@@ -301,7 +302,7 @@ def read_post(path: Path, posts_dir: Path, base_url: str = "", post_urls: dict[s
         page = {**metadata, "date": date, "url": url, "categories": list(categories), "tags": list(tags),
                 "title": front_title or _slug_title(path.stem), "path": f"_posts/{post_id}"}
         liquid = LiquidContext(page, site_config(posts_dir), post_urls or {})
-    cleaned = clean_markdown(content, liquid)
+    cleaned = clean_markdown_cached(content, liquid)
     excerpt = scalar_text(metadata, "excerpt", warnings) or scalar_text(metadata, "description", warnings)
     title = front_title or strip_controls((cleaned.headings[:1] or (path.stem,))[0]).strip()
     body = strip_controls(cleaned.body)
