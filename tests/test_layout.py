@@ -16,7 +16,7 @@ SEARCH = Path(__file__).resolve().parents[1] / "search"
 #: The stages, in pipeline order.
 STAGES = ("posts", "analysis", "indexing", "querying", "assist")
 #: Modules every stage may use, outside the stages.
-SHARED = frozenset({"search.errors"})
+SHARED = frozenset({"search.errors", "search.cache_files"})
 MAX_MODULE_LINES = 450
 
 

@@ -50,10 +50,8 @@ _local = threading.local()
 
 
 class Morpheme(NamedTuple):
-    """One Janome token with offsets into the original (shown) text.
-
-    A named tuple, not a frozen dataclass: a rebuild makes millions, and a frozen dataclass takes
-    seven times as long to make (each field set through ``object.__setattr__``).
+    """One Janome token with offsets into the original (shown) text (a named tuple: a rebuild makes
+    millions, and a frozen dataclass takes seven times as long to make).
 
     :ivar surface: the characters as they appear in the normalized text.
     :ivar start: index of the first original character; ``end`` is one past the last.
@@ -200,9 +198,7 @@ def preload_janome(dictionary: str | None = None) -> None:
 #: texts or more, several times each.
 SHORT_TEXT_CHARS = 64
 SHORT_TEXTS_KEPT = 64
-
-#: ``Morpheme(*fields)`` without the keyword handling of its ``__new__`` (all ten fields given).
-_new_morpheme = functools.partial(tuple.__new__, Morpheme)
+_new_morpheme = functools.partial(tuple.__new__, Morpheme)  # Morpheme(*all ten fields), half the cost
 
 
 def _morpheme_cache(kind: str = "morphemes") -> OrderedDict:
