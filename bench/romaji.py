@@ -6,8 +6,9 @@
   (:func:`search.analysis.romaji.romaji_alternatives`), split by whether the word itself finds
   fewer posts than ``READING_STEP_BELOW`` (only then are readings searched at all).
 * **Romaji found** (recall): for the index's kanji words of two or more characters (their reading
-  as Janome gives it), the word's Hepburn and kunrei-shiki spellings, long vowels written (``tou``)
-  and left out (``to``), each looked up the same way; counted are those that find the reading.
+  as Janome gives it), the word's Hepburn (``n`` before a vowel or ``y`` without the apostrophe, as
+  jaconv writes it) and kunrei-shiki spellings, long vowels written (``tou``), typed as ``oo`` and
+  left out (``to``), each looked up the same way; counted are those that find the reading.
 
 Prints a Markdown table; the word lists go to ``--output`` (JSON).
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import jaconv
 
-from search.analysis.normalize import fold_term
+from search.analysis.normalize import fold_term, to_katakana
 from search.analysis.romaji import romaji_alternatives
 from search.indexing.index import open_index
 from search.querying.reading_lexicon import reading_lexicon
@@ -39,10 +40,11 @@ def _spellings(reading: str) -> set[str]:
     if not hepburn.isascii() or not hepburn.isalpha():
         return set()
     short = re.sub(r"ou", "o", re.sub(r"uu", "u", hepburn))
+    doubled = hepburn.replace("ou", "oo")  # ō typed as oo (kooshin)
     kunrei = hepburn
     for a, b in _KUNREI:
         kunrei = kunrei.replace(a, b)
-    return {hepburn, short, kunrei}
+    return {hepburn, short, doubled, kunrei}
 
 
 def main() -> None:
@@ -76,7 +78,7 @@ def main() -> None:
             reading = fold_term(ms[0].reading)
             for spelling in sorted(_spellings(ms[0].reading)):
                 tried += 1
-                if reading in romaji_alternatives(spelling, lexicon):
+                if reading in {fold_term(to_katakana(kana)) for kana in romaji_alternatives(spelling, lexicon)}:
                     found += 1
                 else:
                     misses.append((word, spelling))

@@ -175,3 +175,71 @@ def test_hepburn_and_kunrei_read_back(syllables, final_n):
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10).filter(lambda w: any(c in w for c in "lqxv")))
 def test_letters_romaji_does_not_use_give_nothing(word):
     assert romaji_readings(word) == []
+
+
+# -- an ん typed as a lone n, a long o typed as oo -----------------------------------------------
+
+SPELLED = [
+    make_post("translate", "作業", "記事を翻訳した。"),       # ほんやく: honyaku
+    make_post("cause", "調査", "障害の原因を調べた。"),       # げんいん: genin
+    make_post("finance", "業界", "金融の仕組みを学ぶ。"),     # きんゆう: kinyuu, kinyu
+    make_post("credit", "業界", "信用を築く。"),             # しんよう: shinyou, shinyo
+    make_post("update", "告知", "サイトを更新した。"),        # こうしん: kooshin
+    make_post("act", "心理", "人の行動を観察した。"),         # こうどう: koodoo
+    make_post("crab", "夕食", "蟹を食べた。"),               # かに: kani, never かんい (簡易)
+    make_post("simple", "手順", "簡易な手順で済ませた。"),
+]
+
+
+@pytest.fixture(scope="module")
+def spelled_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("romaji-spelled"), SPELLED)
+
+
+@pytest.mark.parametrize("q, expected, marked", [
+    ("honyaku", "translate", "翻訳"), ("hon'yaku", "translate", "翻訳"),
+    ("genin", "cause", "原因"), ("kinyuu", "finance", "金融"), ("kinyu", "finance", "金融"),
+    ("shinyou", "credit", "信用"), ("shinyo", "credit", "信用"),
+    ("kooshin", "update", "更新"), ("koushin", "update", "更新"), ("koodoo", "act", "行動"),
+])
+def test_hepburn_as_typed_without_apostrophe_or_macron(spelled_index, q, expected, marked):
+    """Hepburn writes ``n'`` for an ん before a vowel or y and ō for a long o; a reader types a lone
+    ``n`` and ``oo`` (or ``ou``, or ``o``)."""
+    page = search_posts(spelled_index, q)
+    assert [h.post_id for h in page.hits] == [expected], q
+    assert re.findall(r"<mark>(.*?)</mark>", page.hits[0].snippet_html) == [marked], q
+
+
+def test_a_lone_n_is_read_as_n_before_it_is_read_as_syllabic(spelled_index, tmp_path):
+    """``kani`` is かに where the site has the word; かんい (簡易) only on a site without it."""
+    assert ids(search_posts(spelled_index, "kani")) == {"crab"}
+    without_crab = build_index(tmp_path, [p for p in SPELLED if p.post_id != "crab"])
+    assert ids(search_posts(without_crab, "kani")) == {"simple"}
+
+
+#: Syllables ん may stand before in a word: a vowel, or a y-row kana (Hepburn, no apostrophe).
+AFTER_N = [("あ", "a"), ("い", "i"), ("う", "u"), ("え", "e"), ("お", "o"), ("や", "ya"), ("ゆ", "yu"), ("よ", "yo")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(SYLLABLES), min_size=1, max_size=3), st.sampled_from(AFTER_N),
+       st.lists(st.sampled_from(SYLLABLES), min_size=0, max_size=2))
+def test_a_syllabic_n_typed_as_a_lone_n_reads_back(before, after_n, after):
+    kana = "".join(s[0] for s in before) + "ん" + after_n[0] + "".join(s[0] for s in after)
+    assume(not is_function_word(kana))
+    romaji = "".join(s[1] for s in before) + "n" + after_n[1] + "".join(s[1] for s in after)
+    assert fold_term(to_katakana(kana)) in romaji_readings(romaji), (romaji, kana)
+
+
+#: o-row syllables a long o (written う) may follow.
+O_ROW = [(k, r) for k, r, _ in SYLLABLES if r.endswith("o")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(SYLLABLES), min_size=0, max_size=2), st.sampled_from(O_ROW),
+       st.lists(st.sampled_from(SYLLABLES), min_size=0, max_size=2))
+def test_a_long_o_typed_as_oo_reads_back(before, long_o, after):
+    kana = "".join(s[0] for s in before) + long_o[0] + "う" + "".join(s[0] for s in after)
+    assume(not is_function_word(kana))
+    romaji = "".join(s[1] for s in before) + long_o[1] + "o" + "".join(s[1] for s in after)
+    assert fold_term(to_katakana(kana)) in romaji_readings(romaji), (romaji, kana)

@@ -11,7 +11,11 @@ a reader's romaji leaves out or spells otherwise:
 * **long vowels**, which Hepburn as commonly typed drops (``tokyo`` for とうきょう) or marks with a
   macron or circumflex (``tōkyō``, ``tôkyô``): each vowel may stand for itself, a doubled vowel
   (お → おう, え → えい, others twice) or a katakana ``ー`` (``ramen`` → ラーメン);
-* ``n`` before a vowel, which may be ん or the start of な…の (``konnichiwa``);
+* ``n`` before a vowel, which may be ん or the start of な…の (``konnichiwa``), and a lone ``n``
+  before a vowel or ``y``, where Hepburn writes ``n'`` and a reader leaves the apostrophe out
+  (``honyaku`` ほんやく, ``genin`` げんいん): read as ん only where the word as typed is no word of
+  the site (``kani`` is かに, not かんい);
+* a long ``o`` typed as ``oo`` (``kooshin`` こうしん), beside ``ou`` and ``o``;
 * **what is no romaji at all** is refused, so English is not turned into kana: a word that is not
   a sequence of romaji syllables (letters romaji does not use: ``l``, ``q``, ``x``, ``c`` outside
   ``ch``; consonants that make no syllable: ``test``, ``JSON``, ``gem``, ``Prize``), and a word that is only a particle, auxiliary or other function word
@@ -44,6 +48,8 @@ MIN_READING_KANA = 2
 MAX_READINGS = 24
 #: Most spellings of one word looked for as text in a row (a post in kana) when none is a reading.
 MAX_TEXT_LOOKUPS = 12
+#: Most ``n`` of one word tried as a syllabic ん before a vowel or ``y`` (:func:`_syllabic_n`).
+MAX_SYLLABIC_N = 3
 
 _MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ee", "ō": "ou",
                           "â": "aa", "î": "ii", "û": "uu", "ê": "ee", "ô": "ou"})
@@ -149,6 +155,35 @@ def _barred(kana: str) -> str:
     return "".join(chars)
 
 
+def _syllabic_n(word: str) -> list[str]:
+    """The hiragana of ``word`` with an ``n`` typed once before a vowel or ``y`` read as ん: Hepburn
+    writes ``n'`` there (``hon'yaku`` ほんやく, ``gen'in`` げんいん), and a reader typing leaves the
+    apostrophe out (``honyaku``, which :func:`romaji_kana` reads ほにゃく). Each such ``n`` after a
+    vowel may be one; at most :data:`MAX_SYLLABIC_N` of them are tried, each alone and all at once."""
+    text = word.casefold().translate(_MACRONS)
+    places = [m.start() for m in re.finditer(r"(?<=[aiueo])n(?=[aiueoy])", text)
+              if not (m.start() + 1 < len(text) and text[m.start() + 1] == "n")][:MAX_SYLLABIC_N]
+    if not romaji_kana(word) or not places:
+        return []
+    choices = [(i,) for i in places] + ([tuple(places)] if len(places) > 1 else [])
+    found = []
+    for chosen in choices:
+        spelling = "".join(char + ("'" if i in chosen else "") for i, char in enumerate(text))
+        for kana in romaji_kana(spelling):
+            if kana not in found:
+                found.append(kana)
+    return found
+
+
+def _long_o_typed(kana: str) -> list[str]:
+    """``kana`` with an お typed after an o-row kana read as the う of a long vowel: ``oo`` is how
+    some write ō (``kooshin`` こおしん → こうしん, ``Oono``), beside ``ou`` and ``o``. Each such お
+    alone, and all at once."""
+    places = [i for i in range(1, len(kana)) if kana[i] == "お" and _VOWEL_OF.get(kana[i - 1]) == "お"]
+    choices = [(i,) for i in places] + ([tuple(places)] if len(places) > 1 else [])
+    return ["".join("う" if i in chosen else char for i, char in enumerate(kana)) for chosen in choices]
+
+
 def romaji_spellings(word: str) -> list[list[str]]:
     """The hiragana spellings a Latin query word may be romaji for, by how much they add to what
     was typed: the spellings as typed first, then with long vowels (:func:`_lengthening`; a vowel
@@ -170,6 +205,19 @@ def romaji_spellings(word: str) -> list[list[str]]:
         barred = _barred(kana)
         if barred != kana and barred not in tiers[1]:
             tiers[1].insert(0, barred)
+        for long_o in _long_o_typed(kana):
+            if long_o not in tiers[1]:
+                tiers[1].insert(0, long_o)
+    # An ん typed as a lone n costs as much as one added long vowel: ``kani`` stays かに where the
+    # site has the word, and is かんい only where it has not.
+    # (First in their tier: more likely than a long vowel added anywhere.)
+    for kana in reversed(_syllabic_n(word)):
+        if len(kana) < MIN_READING_KANA or is_function_word(kana):
+            continue
+        for cost, spellings in enumerate(_lengthening(kana), 1):  # (kinyu: きんゆう costs 1 + 2)
+            while len(tiers) <= cost:
+                tiers.append([])
+            tiers[cost][:0] = [s for s in spellings if s not in tiers[cost]]
     return tiers
 
 
