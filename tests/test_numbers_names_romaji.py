@@ -195,6 +195,33 @@ def test_a_number_in_digits_full_width_and_kanji_has_one_key(value, counter):
     assert _keys(f"{value + 10 ** len(str(value))}{counter}") != keys  # 5 is not 15, 105 or 1005
 
 
+@pytest.mark.parametrize("value", range(1, 10))
+def test_a_native_count_in_digits_and_kanji_has_one_key(value):
+    """一つ…九つ are one IPADIC word each, 2つ a number and an auxiliary verb to Janome: one key."""
+    keys = _keys(f"{value}つ")
+    assert keys == {f"#{value}/ツ"}
+    assert keys == _keys(f"{value}つ".translate(_FULL_WIDTH)) == _keys(f"{number2kanji(value)}つ")
+    assert _keys(f"{value + 10}つ") != keys
+
+
+COUNTS = [make_post("two-kanji", "方針", "進め方は二つある。"), make_post("two-digits", "選択", "候補は2つに絞った。"),
+          make_post("three", "手順", "手順は3つだけ。"), make_post("twelve", "一覧", "12の設定を見直した。"),
+          make_post("lone-two", "版", "バージョン2を入れた。")]
+
+
+@pytest.fixture(scope="module")
+def count_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("counts"), COUNTS)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("2つ", {"two-kanji", "two-digits"}), ("二つ", {"two-kanji", "two-digits"}), ("２つ", {"two-kanji", "two-digits"}),
+    ("3つ", {"three"}), ("三つ", {"three"}),
+])
+def test_a_native_count_finds_its_other_scripts_and_no_lone_number(count_index, q, expected):
+    assert {h.post_id for h in search_posts(count_index, q).hits if h.match_level == "full"} == expected
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.dates(min_value=__import__("datetime").date(1900, 1, 1)))
 def test_a_date_in_any_form_has_one_key(date):

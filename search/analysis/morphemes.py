@@ -1,13 +1,12 @@
 """Janome: text → :class:`Morpheme` list, with a per-thread cache of recent texts.
 
-Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one per user
-dictionary is kept per *process*, never on an analyzer object (so analyzers pickle into the Whoosh
-schema), and every call into it goes through :func:`janome_tokens`, which holds one lock while
-Janome runs. Each extra tokenizer would cost ~10 MB (its own decoded copy of the dictionary's
-FST); the lock costs no throughput because Janome is pure Python and runs under the GIL anyway.
-
-A reindex hands :func:`use_chunk_cache` the morpheme cache kept beside the index
-(:mod:`search.analysis.morpheme_cache`): Janome then runs only on lines it has not analyzed.
+Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one per user dictionary
+is kept per *process*, never on an analyzer object (so analyzers pickle into the Whoosh schema),
+and every call into it goes through :func:`janome_tokens`, which holds one lock while Janome runs.
+Each extra tokenizer would cost ~10 MB (its own decoded copy of the dictionary's FST); the lock
+costs no throughput because Janome is pure Python and runs under the GIL anyway. A reindex hands
+:func:`use_chunk_cache` the morpheme cache kept beside the index (:mod:`search.analysis.morpheme_cache`):
+Janome then runs only on lines it has not analyzed.
 """
 
 from __future__ import annotations
@@ -376,9 +375,8 @@ def _symbol_morphemes(surface: str, kind: str, offset: int, normalized: Normaliz
 
 def _janome_morphemes(segment: str, offset: int, normalized: NormalizedText, dictionary: str | None,
                       position: int, result: list[Morpheme]) -> int:
-    """Append Janome's morphemes of ``segment`` (at ``offset`` in the normalized text) to ``result``,
-    positions counted from ``position``; returns the next position. Janome's tokens come through the
-    morpheme cache when one is in use (:func:`chunk_tokens`)."""
+    """Append Janome's morphemes of ``segment`` (at ``offset`` in the normalized text) to ``result``, positions
+    counted from ``position``; returns the next position. Tokens come through :func:`chunk_tokens`."""
     if not segment.strip():
         return position
     starts, ends = normalized.starts, normalized.ends
@@ -389,6 +387,8 @@ def _janome_morphemes(segment: str, offset: int, normalized: NormalizedText, dic
             continue
         tag, base_form, reading, others, counter, punctuation = word
         at = offset + found_at
+        if surface == "つ" and tag == "助動詞" and result and result[-1].surface.isdigit() and result[-1].end == starts[at]:
+            tag, counter = "名詞", True  # 2つ: the counter of 二つ, not the auxiliary Janome tags it as
         result.append(_new_morpheme((surface, starts[at], ends[at + len(surface) - 1], tag, base_form, reading,
                                      position, False, others, counter)))
         if tag == USER_POS and dictionary:

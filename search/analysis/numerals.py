@@ -41,9 +41,10 @@ NOT_COUNTED = frozenset({"人前"})
 IDIOM_NUMERALS = frozenset({"一"})
 #: Words before a number that make it an ordinal as 第 does (連載のその三: part three).
 PREFIXES = ("第", "その")
-#: Counters read otherwise after a number than alone (月 is ツキ alone, ガツ in 四月), and symbols
-#: that count (10% is 10パーセント).
-COUNTER_READINGS = {"月": "ガツ", "%": "パーセント"}
+#: Counters read otherwise after a number than alone (月 is ツキ alone, ガツ in 四月), symbols
+#: that count (10% is 10パーセント), and つ, the native counter of 一つ…九つ, which IPADIC has only
+#: in words of kanji numerals (二つ, フタツ) and Janome tags as an auxiliary verb after digits (2つ).
+COUNTER_READINGS = {"月": "ガツ", "%": "パーセント", "つ": "ツ"}
 _MULTIPLIERS = re.compile("[十百千万億]")
 #: One IPADIC word that is a number and a counter (四月, 十二月, 八章).
 _NUMBERED_WORD = re.compile(f"([{KANJI_DIGITS}]+)([^{KANJI_DIGITS}]{{1,3}})")
