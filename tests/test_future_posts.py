@@ -249,6 +249,18 @@ def test_reindex_future_indexes_them(runner, tmp_path, monkeypatch, how):
     assert search_posts(open_index(tmp_path / "index"), "ヤンバルクイナ").total == 1
 
 
+@pytest.mark.parametrize("setting, indexed", [("future: true", 4), ("future: false", 3), ("title: ブログ", 3),
+                                              ("future: [", 3)])  # (a broken config is no config)
+def test_future_true_in_the_sites_config_indexes_them(runner, tmp_path, setting, indexed):
+    """``jekyll build`` reads ``future`` from ``_config.yml`` (beside ``_posts``) as from ``--future``."""
+    posts = _cli_blog(tmp_path / "_posts")
+    (tmp_path / "_config.yml").write_text(setting + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["reindex", "--posts", str(posts), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    assert f"Indexed {indexed} posts, skipped {4 - indexed}," in result.output
+    assert search_posts(open_index(tmp_path / "index"), "ヤンバルクイナ").total == indexed - 3
+
+
 def test_strict_accepts_posts_dated_in_the_future(runner, tmp_path):
     posts = _cli_blog(tmp_path / "posts")
     result = runner.invoke(cli, ["reindex", "--strict", "--posts", str(posts), "--index", str(tmp_path / "index")])

@@ -123,8 +123,8 @@ def cli() -> None:
 @click.option("--no-dictionary", is_flag=True,
               help="Drop the word lists the index was built with (--dictionary) from the user dictionary.")
 @click.option("--future", is_flag=True, envvar="KENSAKU_FUTURE", show_envvar=True,
-              help="Index posts dated in the future too (as `jekyll build --future`); by default they are "
-                   "skipped until their date, as Jekyll does.")
+              help="Index posts dated in the future too (as `jekyll build --future`, or `future: true` in the "
+                   "site's _config.yml); by default they are skipped until their date, as Jekyll does.")
 @click.option("--follow-links", is_flag=True, envvar="KENSAKU_FOLLOW_LINKS", show_envvar=True,
               help="Read post files and folders that are symbolic links to places outside the posts folder; "
                    "by default they are skipped and reported.")
@@ -164,6 +164,10 @@ def reindex(posts_dir: Path, index_dir: Path, base_url: str, strict: bool, full:
     elif not dictionaries:
         dictionaries = _kept_dictionaries(index_dir)
     _warn_about_word_lists(dictionaries)
+    if not future:
+        from search.posts.render import site_config
+
+        future = site_config(posts_dir).get("future") is True  # as jekyll build reads _config.yml
     stats = build_index(posts_dir, index_dir, base_url, strict=strict, full=full, jobs=jobs, wait_s=wait_s,
                         owner_dictionaries=dictionaries, future=future, follow_links=follow_links,
                         allow_shrink=allow_shrink)
