@@ -188,6 +188,7 @@ SPELLED = [
     make_post("act", "心理", "人の行動を観察した。"),         # こうどう: koodoo
     make_post("crab", "夕食", "蟹を食べた。"),               # かに: kani, never かんい (簡易)
     make_post("simple", "手順", "簡易な手順で済ませた。"),
+    make_post("entertainer", "番組", "芸人の話を聞いた。"),   # げいにん: genin is げんいん before げいにん
 ]
 
 
@@ -201,6 +202,7 @@ def spelled_index(tmp_path_factory):
     ("genin", "cause", "原因"), ("kinyuu", "finance", "金融"), ("kinyu", "finance", "金融"),
     ("shinyou", "credit", "信用"), ("shinyo", "credit", "信用"),
     ("kooshin", "update", "更新"), ("koushin", "update", "更新"), ("koodoo", "act", "行動"),
+    ("geinin", "entertainer", "芸人"),
 ])
 def test_hepburn_as_typed_without_apostrophe_or_macron(spelled_index, q, expected, marked):
     """Hepburn writes ``n'`` for an ん before a vowel or y and ō for a long o; a reader types a lone

@@ -187,9 +187,12 @@ def _long_o_typed(kana: str) -> list[str]:
 def romaji_spellings(word: str) -> list[list[str]]:
     """The hiragana spellings a Latin query word may be romaji for, by how much they add to what
     was typed: the spellings as typed first, then with long vowels (:func:`_lengthening`; a vowel
-    typed twice as a long-vowel mark, :func:`_barred`, costs as much as one added), each tier
-    without repeats (``sushi`` → ``[["すし"], ["すーし", "すしー"], ["すうし", "すしい", …]]``). A hyphen
-    after a vowel is a long-vowel mark as typed (``insuto-ru`` → いんすとーる).
+    typed twice as a long-vowel mark, :func:`_barred`, or ``oo`` as おう, :func:`_long_o_typed`,
+    costs as much as one added), each tier without repeats (``sushi`` → ``[["すし"], ["すーし",
+    "すしー"], ["すうし", "すしい", …]]``). A hyphen after a vowel is a long-vowel mark as typed
+    (``insuto-ru`` → いんすとーる). A lone ``n`` read as ん (:func:`_syllabic_n`) adds a tier after
+    each (``honyaku`` → ``[["ほにゃく"], ["ほんやく"], ["ほうにゃく", …], ["ほうんやく", …], …]``);
+    empty tiers are dropped then.
 
     :returns: ``[]`` for a word that is no romaji, reads as a function word alone or as fewer than
         :data:`MIN_READING_KANA` kana.
@@ -208,17 +211,23 @@ def romaji_spellings(word: str) -> list[list[str]]:
         for long_o in _long_o_typed(kana):
             if long_o not in tiers[1]:
                 tiers[1].insert(0, long_o)
-    # An ん typed as a lone n costs as much as one added long vowel: ``kani`` stays かに where the
-    # site has the word, and is かんい only where it has not.
-    # (First in their tier: more likely than a long vowel added anywhere.)
-    for kana in reversed(_syllabic_n(word)):
+    # An ん typed as a lone n comes after the spelling as typed (``kani`` stays かに where the site
+    # has the word) and before a long vowel added to it (``genin`` is げんいん, 原因, before げいにん):
+    # each tier of its spellings right after the tier of the same long vowels as typed.
+    syllabic: list[list[str]] = []
+    for kana in _syllabic_n(word):
         if len(kana) < MIN_READING_KANA or is_function_word(kana):
             continue
-        for cost, spellings in enumerate(_lengthening(kana), 1):  # (kinyu: きんゆう costs 1 + 2)
-            while len(tiers) <= cost:
-                tiers.append([])
-            tiers[cost][:0] = [s for s in spellings if s not in tiers[cost]]
-    return tiers
+        for cost, spellings in enumerate(_lengthening(kana)):
+            while len(syllabic) <= cost:
+                syllabic.append([])
+            syllabic[cost] += [s for s in spellings if s not in syllabic[cost] and all(s not in t for t in tiers)]
+    if not syllabic:
+        return tiers
+    while len(tiers) < len(syllabic):
+        tiers.append([])
+    return [tier for cost, as_typed in enumerate(tiers)
+            for tier in (as_typed, syllabic[cost] if cost < len(syllabic) else []) if tier or cost == 0]
 
 
 def romaji_readings(word: str) -> list[str]:
