@@ -5,6 +5,8 @@ import threading
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search.analysis.morphemes import STOP_TAGS, morphemes
 from search.analysis.ngrams import is_cjk, ngrams
@@ -82,7 +84,7 @@ def test_each_kanji_is_also_a_unigram_at_its_own_position(text):
             expected = None if "\u3041" <= first <= "\u30ff" else first
             assert unigrams.get((gram.position, gram.start, gram.start + 1)) == expected, (text, gram)
     shown = {text[start:end] for (_, start, end), char in unigrams.items()}
-    assert all(len(s) == 1 for s in shown)
+    assert all(len(unicodedata.normalize("NFKC", s)) == 1 for s in shown)  # ｷﾞ is one character, ギ
 
 
 def test_ngrams_fold_width_kana_and_long_vowel():
@@ -251,3 +253,27 @@ def test_shared_janome_is_thread_safe():
     finally:
         sys.setswitchinterval(interval)
     assert errors == []
+
+
+@pytest.mark.parametrize("text, query, found", [
+    ("アクセスした", "すし", False), ("ブローカーに渡す", "かに", False), ("ミスしない", "すし", False),
+    ("すしを食べた", "すし", True), ("スシを食べた", "すし", True), ("インデックスシグネチャ", "すし", True),
+    ("ググる", "ググる", True), ("キャプチャツール", "ぷちゃつ", True),
+])
+def test_ngrams_stop_where_hiragana_and_katakana_meet(text, query, found):
+    """A change of script between kana is a word boundary: a query's grams are never found across
+    it (アクセ|スし), but still inside a katakana compound, and a mixed word finds itself."""
+    grams = {(g.text, g.position) for g in ngrams(text)}
+    wanted = ngrams(query, query=True)
+    hit = any(all((g.text, start + g.position - wanted[0].position) in grams for g in wanted)
+              for start in range(len(text)))
+    assert hit == found
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="あいうすしかにアイウスシカニー", min_size=2, max_size=12))
+def test_no_bigram_spans_a_change_between_hiragana_and_katakana(text):
+    for gram in ngrams(text):
+        shown = text[gram.start:gram.end].replace("ー", "")
+        if len(gram.text) == 2 and len(shown) == 2:
+            assert not ({"\u3041" <= c <= "\u3096" for c in shown} == {True, False}), (text, gram)

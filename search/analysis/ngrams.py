@@ -73,6 +73,10 @@ _KATAKANA_RUN = re.compile("[\u30a1-\u30fe](?:[\u30a1-\u30fe]|[" + "".join(sorte
 #: A name separator between two katakana, which the n-grams read across (:func:`_between_katakana`).
 _SEPARATOR_IN_KATAKANA = re.compile("(?<=[\u30a1-\u30fa\u30fc])[" + "".join(sorted(NAME_SEPARATORS))
                                     + "](?=[\u30a1-\u30fa\u30fc])")
+#: Where hiragana follows katakana or katakana hiragana (a long-vowel mark between stays with the
+#: first): a word boundary nearly always (アクセス|した, ブローカー|に), so the n-grams of a CJK run
+#: stop there as they do at a kanji-Latin change, and すし is not found across アクセ|スし.
+_SCRIPT_CHANGE = re.compile("[\u30a1-\u30fa]\u30fc*(?=[\u3041-\u3096])|[\u3041-\u3096]\u30fc*(?=[\u30a1-\u30fa])")
 #: Each folded character's class in ``_folded_chars`` (a blog uses a few thousand characters).
 _CLASSES: dict[str, str] = {}
 
@@ -194,9 +198,12 @@ def ngram_tuples(text: str, *, query: bool = False) -> list[tuple[str, int, int,
     # An emoji is a separator here (the word fields hold it): the ``1`` of a keycap ``1️⃣`` is no digit.
     in_emoji = {i for span in spans if span.kind != NAME for i in range(span.start, span.end)}
     name_end = 0
+    script_changes = {m.end() for m in _SCRIPT_CHANGE.finditer(normalized.text)}
     for index, char, start, end, klass in _folded_chars(normalized):
         if index < name_end:
             continue
+        if index in script_changes:
+            flush()  # the next run follows at the next position, as within one run
         if index in in_emoji:
             klass = "s"
         elif index in names:  # a name is one gram, like a run of letters

@@ -34,13 +34,14 @@ from search.analysis.readings import AnnotatedText
 from search.posts.reader import Post
 
 #: On-disk format version: bump on any change to fields, analyzers or the normalization.
-INDEX_VERSION = 18  # 12: sections (issue 15); post texts without controls, URLs only on the site (issue 13);
+INDEX_VERSION = 19  # 12: sections (issue 15); post texts without controls, URLs only on the site (issue 13);
 #                    spelling and number keys, katakana folding (issue 17). 13: names, emoji, furigana (issue 17).
 #                    14: skeleton keys of words with okurigana between kanji, keys of お・ご + noun (issue 17)
 #                    15: joined names, ♯ as #, number keys of dates, nouns, 万 and % (issue 17)
 #                    16: loose keys of katakana runs, dashes as long vowels, ヴュ as ビュ (issue 17)
 #                    17: a counter keyed by its reading as a counter (九十九章), numbers Janome joins to one (八章)
 #                    18: the native counter つ (2つ, 二つ)
+#                    19: n-grams stop where hiragana and katakana meet (アクセス|した)
 
 #: Word fields searched for a query word, with the weight of each (a query-time boost).
 WORD_FIELDS = {"title": 3.0, "tags_text": 2.0, "anchors": 2.0, "body": 1.0, "code": 0.5}
