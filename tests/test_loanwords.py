@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import jaconv
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -198,3 +199,74 @@ def test_words_typed_apart_match_a_posts_one_katakana_word_fully(index, query, p
     page = search_posts(index, query)
     levels = {hit.post_id: hit.match_level for hit in page.hits}
     assert levels.get(post) == "full", levels
+
+
+# -- a native word typed in hiragana is that word, not a loanword that sounds alike ---------------
+
+NATIVE = [make_post("act", "心理", "人の行動を観察した。"), make_post("altitude", "登山", "高度が上がった。"),
+          make_post("code", "実装", "コードを書いた。"), make_post("code-en", "実装2", "We wrote the code."),
+          make_post("deploy", "運用", "デプロイを急いだ。")]
+
+
+@pytest.fixture(scope="module")
+def native_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("native"), NATIVE)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("こうどう", {"act"}), ("こうど", {"altitude"}),            # 行動, 高度: never コード or code
+    ("こーど", {"code", "code-en"}), ("コード", {"code", "code-en"}),  # the loanword, as typed
+    ("でぷろい", {"deploy"}),                                   # no native word: the loanword
+])
+def test_a_hiragana_word_the_site_writes_in_kanji_is_that_word(native_index, query, expected):
+    page = search_posts(native_index, query)
+    assert ids(page) == expected
+    kinds = {v["kind"] for v in page.query_analysis["words"][0].get("variants", [])}
+    assert ("english" in kinds) == (query in ("こーど", "コード", "でぷろい")), kinds
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["こうどう", "こうど"]), st.sampled_from([None, "コード", "コウド", "コードー"]))
+def test_native_word_needs_a_kanji_spelling_in_the_index(word, katakana_key):
+    """Only a key with kanji (``コウドウ/行動``) makes a hiragana word native; kana keys do not."""
+    from search.analysis.query_analysis import native_word
+
+    reading = {"こうどう": "コウドウ", "こうど": "コウド"}[word]
+    keys = {f"{reading}/": False, f"{reading}/{'行動' if word == 'こうどう' else '高度'}": True}
+    for key, native in keys.items():
+        held = [key] + ([f"~{katakana_key}"] if katakana_key else [])
+        assert native_word(word, lambda prefix: [k for k in held if k.startswith(prefix)]) is native
+    assert not native_word(word.replace("う", "ー"), lambda prefix: list(keys))  # こーど: typed as a loanword
+    assert not native_word(reading, lambda prefix: list(keys))                  # typed in katakana
+
+
+# -- half a katakana word, and a word that is the start of another -------------------------------
+
+HALVES = [make_post("install", "手順", "ツールをインストールした。"), make_post("server", "運用", "サーバーを立てた。"),
+          make_post("serval", "動物園", "サーバルを見た。"), make_post("template", "雛形", "テンプレートを直した。"),
+          make_post("download", "配布", "ダウンロードが遅い。"), make_post("controller", "設計", "コントローラーを分けた。"),
+          make_post("instructor", "講習", "インストラクターに習った。"), make_post("templar", "歴史", "テンプル騎士団を調べた。")]
+
+
+@pytest.fixture(scope="module")
+def halves_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("halves"), HALVES)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("インスト", {"install", "instructor"}), ("いんすと", {"install", "instructor"}), ("インストー", {"install", "instructor"}),
+    ("サーバ", {"server"}), ("サーバー", {"server"}),   # a word of the site: not inside サーバル
+    ("サーバル", {"serval"}),
+])
+def test_half_a_katakana_word_finds_it_and_a_word_not_the_longer_one(halves_index, query, expected):
+    assert found(halves_index, query) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([("install", "インストール"), ("template", "テンプレート"), ("download", "ダウンロード"),
+                        ("controller", "コントローラー")]), st.integers(min_value=4, max_value=6), st.booleans())
+def test_any_start_of_four_or_more_kana_finds_the_word(halves_index, word, length, hiragana):
+    post_id, katakana = word
+    start = katakana[:min(length, len(katakana) - 1)]
+    query = jaconv.kata2hira(start) if hiragana else start
+    assert post_id in found(halves_index, query), query

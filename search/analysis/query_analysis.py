@@ -165,6 +165,9 @@ class IndexWords(Protocol):
     def word_posts(self, term: str) -> int:
         """How many posts hold a folded term in the body or title word field."""
 
+    def spelling_keys(self, prefix: str) -> list[str]:
+        """The spelling keys of the reading fields that start with ``prefix``, most frequent first."""
+
 
 def romaji_variants(text: str, index: IndexWords | None) -> list[Variant]:
     """A Latin query word as the kana it is romaji for (:func:`search.analysis.romaji.romaji_alternatives`),
@@ -188,7 +191,10 @@ def word_variants(text: str, synonyms=None, index: IndexWords | None = None) -> 
     (:func:`romaji_variants`, which asks ``index``), without repeats."""
     found = [Variant(alt, "synonym", SYNONYM_WEIGHT) for alt in (synonyms.alternatives(text) if synonyms else ())]
     seen = {v.text for v in found} | {text}
+    native = native_word(text, getattr(index, "spelling_keys", None))
     for variant in variants(text) + romaji_variants(text, index):
+        if native and variant.kind == "english":
+            continue
         if variant.text not in seen:
             seen.add(variant.text)
             found.append(variant)
@@ -290,6 +296,20 @@ def _skeleton_keys(morphemes: list[Morpheme], keys_of: Callable[[str], Iterable[
     return [key] if kanji and key in keys_of(key) else []
 
 
+_HIRAGANA_ONLY = re.compile("[\u3041-\u3096]+")
+
+
+def native_word(text: str, keys_of: Callable[[str], Iterable[str]] | None) -> bool:
+    """True if ``text`` is typed in hiragana (no long-vowel mark) and the index holds a word of
+    that reading written with kanji: a spelling key with a kanji skeleton (こうどう → ``コウドウ/行動``,
+    こうど → ``コウド/高度``). The reader means that word, not a loanword that sounds alike (コード,
+    which hiragana writes こーど): such a word gets no loose katakana key
+    (:func:`loose_alternatives`) and no English (:func:`word_variants`)."""
+    if keys_of is None or not _HIRAGANA_ONLY.fullmatch(text := normalize_query(text)):
+        return False
+    return any(split_key(key)[1] for key in keys_of(fold_reading(to_katakana(text)) + SEPARATOR))
+
+
 def loose_alternatives(text: str, keys_of: Callable[[str], Iterable[str]]) -> list[str]:
     """The loose key of a query word written all in katakana (:func:`search.analysis.kana.loose_key`,
     the key :func:`search.analysis.readings.katakana_run_keys` files each katakana run under) when
@@ -298,7 +318,7 @@ def loose_alternatives(text: str, keys_of: Callable[[str], Iterable[str]]) -> li
     ``インタフェース`` → ``["~インタヘス"]``, which finds インターフェース and インターフェイス.
     """
     katakana = to_katakana(normalize_query(text))
-    if not is_katakana_word(katakana):
+    if not is_katakana_word(katakana) or native_word(text, keys_of):
         return []
     key = loose_key(katakana)
     return [key] if key and key in keys_of(key) else []
@@ -307,12 +327,15 @@ def loose_alternatives(text: str, keys_of: Callable[[str], Iterable[str]]) -> li
 def longer_loanwords(text: str, keys_of: Callable[[str], Iterable[str]]) -> list[str]:
     """Loose keys of the index's katakana words that are a katakana query word plus one kana
     (サーバ → サーバル, インタビュー → インタビュアー): other words, which the query's character
-    n-grams would find inside them; the searcher keeps its fragments out of those words."""
+    n-grams would find inside them; the searcher keeps its fragments out of those words. Only for
+    a query word that is a word of the index itself: one that is not is half a word, and the longer
+    word is the one it stands for (インスト → インストール, whose loose key drops the ー).
+    """
     katakana = to_katakana(normalize_query(text))
     if not is_katakana_word(katakana):
         return []
     key = loose_key(katakana)
-    if not key:
+    if not key or key not in keys_of(key):
         return []
     return [k for k in keys_of(key) if len(k.replace("ー", "")) == len(key.replace("ー", "")) + 1]
 
