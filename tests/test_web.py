@@ -467,13 +467,15 @@ def test_query_is_escaped(client):
 
 
 #: C0 and C1 control characters; what a page may hold of them is line breaks and tabs.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # and bidi
 
 
 @pytest.mark.parametrize("query_string, q, tags", [
     ("q=%E6%9D%B1%E4%BA%AC%00", "東京", []),  # 東京 + NUL
     ("q=%00%E6%9D%B1%C2%85%E4%BA%AC%1B%7F", "東 京", []),  # NEL (U+0085) is a line break
     ("q=%E6%9D%B1%09%E4%BA%AC&tag=%E6%97%85%E8%A1%8C%00", "東 京", ["旅行"]),
+    ("q=%E2%80%AE%E6%9D%B1%E4%BA%AC", "東京", []),  # U+202E (right-to-left override)
+    ("q=%E2%81%A6%E6%9D%B1%E4%BA%AC%E2%81%A9%E2%80%8F", "東京", []),  # an isolate, RLM
 ])
 def test_control_characters_are_not_echoed(client, query_string, q, tags):
     """What the page and the API echo is what was searched: control characters are dropped from

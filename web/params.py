@@ -52,9 +52,11 @@ _YEAR = re.compile(r"[0-9]{4}")
 _INT = re.compile(r"-?\d+(?:\.0*)?")
 _FALSE_WORDS = ("0", "false", "off", "no")
 _TRUE_WORDS = ("1", "true", "on", "yes")
-#: C0 and C1 control characters and DEL: dropped from text arguments, or a space where they are
-#: whitespace (tab, line breaks), so what a page or the API echoes is what was searched.
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: C0 and C1 control characters, DEL and the bidirectional formatting characters (UAX #9: LRM,
+#: RLM, U+202A–U+202E, U+2066–U+2069, as posts lose them): dropped from text arguments, or a space
+#: where they are whitespace (tab, line breaks), so what a page or the API echoes is what was
+#: searched, and a U+202E in a link's query does not reverse the page's title.
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class BadArgument(BadRequest):
