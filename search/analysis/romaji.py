@@ -184,6 +184,19 @@ def _long_o_typed(kana: str) -> list[str]:
     return ["".join("う" if i in chosen else char for i, char in enumerate(kana)) for chosen in choices]
 
 
+def _add_lengthened(tiers: list[list[str]], kana: str, besides: list[list[str]] = ()) -> bool:
+    """Add ``kana`` and its spellings with long vowels (:func:`_lengthening`) to ``tiers`` by cost,
+    without repeats, nor spellings already in ``besides``; False (nothing added) for a word of fewer
+    than :data:`MIN_READING_KANA` kana or a function word."""
+    if len(kana) < MIN_READING_KANA or is_function_word(kana):
+        return False
+    for cost, spellings in enumerate(_lengthening(kana)):
+        while len(tiers) <= cost:
+            tiers.append([])
+        tiers[cost] += [s for s in spellings if s not in tiers[cost] and all(s not in t for t in besides)]
+    return True
+
+
 def romaji_spellings(word: str) -> list[list[str]]:
     """The hiragana spellings a Latin query word may be romaji for, by how much they add to what
     was typed: the spellings as typed first, then with long vowels (:func:`_lengthening`; a vowel
@@ -199,12 +212,8 @@ def romaji_spellings(word: str) -> list[list[str]]:
     """
     tiers: list[list[str]] = []
     for kana in romaji_kana(word):
-        if len(kana) < MIN_READING_KANA or is_function_word(kana):
+        if not _add_lengthened(tiers, kana):
             continue
-        for cost, spellings in enumerate(_lengthening(kana)):
-            while len(tiers) <= cost:
-                tiers.append([])
-            tiers[cost] += [s for s in spellings if s not in tiers[cost]]
         barred = _barred(kana)
         if barred != kana and barred not in tiers[1]:
             tiers[1].insert(0, barred)
@@ -216,12 +225,7 @@ def romaji_spellings(word: str) -> list[list[str]]:
     # each tier of its spellings right after the tier of the same long vowels as typed.
     syllabic: list[list[str]] = []
     for kana in _syllabic_n(word):
-        if len(kana) < MIN_READING_KANA or is_function_word(kana):
-            continue
-        for cost, spellings in enumerate(_lengthening(kana)):
-            while len(syllabic) <= cost:
-                syllabic.append([])
-            syllabic[cost] += [s for s in spellings if s not in syllabic[cost] and all(s not in t for t in tiers)]
+        _add_lengthened(syllabic, kana, besides=tiers)
     if not syllabic:
         return tiers
     while len(tiers) < len(syllabic):
