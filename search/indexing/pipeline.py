@@ -302,10 +302,7 @@ def _read_batch(batch: list[Item], posts_dir: Path, base_url: str, future: bool,
                 follow_links: bool, cache_path: str | None) -> tuple[list[Post | SkippedPost], tuple | None]:
     cache = None
     if cache_path is not None:
-        cache = _worker_markdown_caches.get(cache_path)
-        if cache is None:
-            _worker_markdown_caches.clear()
-            cache = _worker_markdown_caches[cache_path] = MarkdownCache(Path(cache_path))
+        cache = _kept(_worker_markdown_caches, cache_path, lambda: MarkdownCache(Path(cache_path)))
     use_markdown_cache(cache)
     try:
         read = [read_item(item, posts_dir, base_url, future=future, now=now, follow_links=follow_links)
@@ -320,18 +317,22 @@ _worker_caches: dict[tuple, MorphemeCache] = {}
 _worker_markdown_caches: dict[str, MarkdownCache] = {}
 
 
+def _kept(store: dict, key, make: Callable):
+    """The worker's object for ``key`` (one reindex's schema or cache), made the first time; one
+    is kept per store (a worker serves one reindex)."""
+    found = store.get(key)
+    if found is None:
+        store.clear()
+        found = store[key] = make()
+    return found
+
+
 def _analyze_batch(batch: list[Post | SkippedPost], schema_bytes: bytes, cache_spec: tuple | None) -> tuple:
-    schema = _worker_schemas.get(schema_bytes)
-    if schema is None:
-        _worker_schemas.clear()
-        schema = _worker_schemas[schema_bytes] = pickle.loads(schema_bytes)
+    schema = _kept(_worker_schemas, schema_bytes, lambda: pickle.loads(schema_bytes))
     cache = None
     if cache_spec is not None:
-        cache = _worker_caches.get(cache_spec)
-        if cache is None:
-            _worker_caches.clear()
-            path, dictionary = cache_spec
-            cache = _worker_caches[cache_spec] = MorphemeCache(Path(path) if path else None, dictionary)
+        path, dictionary = cache_spec
+        cache = _kept(_worker_caches, cache_spec, lambda: MorphemeCache(Path(path) if path else None, dictionary))
     use_chunk_cache(cache)
     try:
         results = [_analyze_one(post, schema) for post in batch]
