@@ -210,13 +210,13 @@ def test_thread_safety():
 
 def test_janome_tokenizers_share_one_decoded_system_fst(tmp_path):
     """One decoded FST for all tokenizers (start-up of a one-post update, memory per server thread)."""
-    from search.analysis.morphemes import _janome, _janome_lock, janome_tokens
+    from search.analysis.janome_tokenizers import janome_tokens, lock, tokenizer
     from search.analysis.dictionary import write_dictionary
 
     dictionary = tmp_path / "userdic.csv"
     write_dictionary([("生成AI", "セイセイエーアイ")], dictionary)
-    with _janome_lock:
-        base, user = _janome(None), _janome(str(dictionary))
+    with lock():
+        base, user = tokenizer(None), tokenizer(str(dictionary))
     assert base.matcher.dict_data is user.matcher.dict_data
     text = "東京都で生成AIの投資が増えた。"
     assert janome_tokens(text, wakati=True) == ["東京", "都", "で", "生成", "AI", "の", "投資", "が", "増え", "た", "。"]
@@ -229,7 +229,7 @@ def test_shared_janome_is_thread_safe():
     about 2 runs of 3 of this test)."""
     import sys
 
-    from search.analysis.morphemes import janome_tokens
+    from search.analysis.janome_tokenizers import janome_tokens
 
     lines = ["東京都庁を見学した。生成AIの投資が増えた。", "サーバーの設定を見直した。人々が集まる広場。",
              "形態素解析で全文検索を作る。", "クラウドのアーキテクチャを説明します。"]

@@ -419,7 +419,7 @@ def serve(posts_dir: Path, index_dir: Path, base_url: str, host: str, port: int,
     directory may be read-only (built elsewhere and copied here): nothing is written to it, and
     searches are counted only in an --analytics-db file on a writable disk.
     """
-    from search.analysis.morphemes import preload_janome
+    from search.analysis.janome_tokenizers import preload_janome
     from web.server import serve_gunicorn, serve_waitress
 
     dictionary = prepare_index(posts_dir, index_dir, base_url)

@@ -84,12 +84,12 @@ def _is_candidate(word: str) -> bool:
 
 
 def _splits(word: str) -> bool:
-    from search.analysis.morphemes import janome_tokens
+    from search.analysis.janome_tokenizers import janome_tokens
     return len(janome_tokens(word, wakati=True)) > 1
 
 
 def _reading(word: str) -> str:
-    from search.analysis.morphemes import janome_tokens
+    from search.analysis.janome_tokenizers import janome_tokens
     parts = []
     for token in janome_tokens(word):
         parts.append(token.reading if token.reading != "*" else token.surface)

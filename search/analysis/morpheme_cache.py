@@ -40,6 +40,7 @@ from pathlib import Path
 
 from janome.version import JANOME_VERSION
 
+from search.analysis import janome_tokenizers as _janome_tokenizers
 from search.analysis import morphemes as _morphemes
 from search.cache_files import checked_body, read_parsed, write_checked
 
@@ -68,8 +69,8 @@ class _Janome:
     """What decoding needs of the process's Janome tokenizer for one user dictionary."""
 
     def __init__(self, dictionary: str) -> None:
-        with _morphemes._janome_lock:
-            tokenizer = _morphemes._janome(dictionary)
+        with _janome_tokenizers.lock():
+            tokenizer = _janome_tokenizers.tokenizer(dictionary)
             self.system = tokenizer.sys_dic
             compact = getattr(tokenizer.sys_dic, "entries_compact", None)  # (mmap; else a list in memory)
             self.system_ids = max(end for _, end in compact.keys()) if compact else len(tokenizer.sys_dic.entries)
@@ -93,7 +94,7 @@ class _Janome:
     def system_extra(self, number: int) -> tuple[str, str, str]:
         extra = self._system_extra.get(number)
         if extra is None:
-            with _morphemes._janome_lock:
+            with _janome_tokenizers.lock():
                 found = self.system.lookup_extra(number)
             extra = self._system_extra[number] = (found[0], found[3], found[4])
         return extra

@@ -1,10 +1,7 @@
 """Janome: text → :class:`Morpheme` list, with a per-thread cache of recent texts.
 
-Janome's ``Tokenizer`` is not thread-safe and cannot be pickled (``../NOTES``): one per user dictionary
-is kept per *process*, never on an analyzer object (so analyzers pickle into the Whoosh schema),
-and every call into it goes through :func:`janome_tokens`, which holds one lock while Janome runs.
-Each extra tokenizer would cost ~10 MB (its own decoded copy of the dictionary's FST); the lock
-costs no throughput because Janome is pure Python and runs under the GIL anyway. A reindex hands
+Janome runs through :mod:`search.analysis.janome_tokenizers` (one tokenizer per user dictionary
+and process, under one lock). A reindex hands
 :func:`use_chunk_cache` the morpheme cache kept beside the index (:mod:`search.analysis.morpheme_cache`):
 Janome then runs only on lines it has not analyzed.
 """
@@ -12,19 +9,15 @@ Janome then runs only on lines it has not analyzed.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from contextlib import contextmanager
 from itertools import repeat
-from typing import Iterator, NamedTuple
-
-import janome.tokenizer as _janome_tokenizer
-from janome.tokenizer import Tokenizer as _Janome
+from typing import NamedTuple
 
 from search.analysis.dictionary import USER_POS
+from search.analysis.janome_tokenizers import janome_tokens, system_tokenizer, user_words_with_symbols
 from search.analysis.normalize import NormalizedText, fold_term, normalize_with_offsets
 from search.analysis.symbols import EMOJI, spans_by_line, symbol_pieces, symbol_spans, symbol_term
 
@@ -100,96 +93,6 @@ class Morpheme(NamedTuple):
 def is_punctuation(text: str) -> bool:
     """True if every character is punctuation, a symbol, a separator or a control character."""
     return all(unicodedata.category(c)[0] in "PSZC" for c in text)
-
-
-#: Janome tokenizers kept per process (one per user dictionary in use, least recently used dropped).
-MAX_TOKENIZERS = 4
-
-_tokenizers: OrderedDict[str | None, _Janome] = OrderedDict()
-
-_janome_lock = threading.Lock()  # held while _tokenizers changes or any tokenizer runs
-
-
-def _share_system_fst() -> None:
-    """Make every Janome tokenizer of this process use one decoded copy of the system dictionary's FST.
-
-    Janome 0.5's ``Tokenizer()`` base64-decodes the FST (~10 MB) anew for each tokenizer (with and
-    without the user dictionary, per server thread); the decoded ``bytes`` are only read, so sharing
-    them changes no token. Does nothing without ``all_fstdata`` (another Janome version)."""
-    decode = getattr(_janome_tokenizer, "all_fstdata", None)
-    if decode is not None and not hasattr(decode, "cache_info"):
-        _janome_tokenizer.all_fstdata = functools.lru_cache(maxsize=1)(decode)
-
-
-_share_system_fst()
-
-
-def _reset_after_fork() -> None:
-    """In a child forked while another thread held the lock, the tokenizer it was using may be
-    half-updated (and the lock would never be released): start over with none."""
-    global _janome_lock
-    if _janome_lock.locked():
-        _tokenizers.clear()
-        _janome_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_reset_after_fork)
-
-
-def _janome(dictionary: str | None) -> _Janome:
-    """The process's tokenizer for ``dictionary``; the caller holds ``_janome_lock``."""
-    tokenizer = _tokenizers.get(dictionary)
-    if tokenizer is None:
-        if dictionary:
-            tokenizer = _Janome(dictionary, udic_enc="utf8", udic_type="simpledic")
-        else:
-            tokenizer = _Janome()
-        _tokenizers[dictionary] = tokenizer
-        if len(_tokenizers) > MAX_TOKENIZERS:
-            _tokenizers.popitem(last=False)
-    else:
-        _tokenizers.move_to_end(dictionary)
-    return tokenizer
-
-
-@contextmanager
-def system_tokenizer() -> Iterator[_Janome]:
-    """The process's tokenizer of the system dictionary alone, with the Janome lock held while the
-    ``with`` block runs: for look-ups in IPADIC itself (:func:`other_readings`)."""
-    with _janome_lock:
-        yield _janome(None)
-
-
-def janome_tokens(text: str, dictionary: str | None = None, *, wakati: bool = False) -> list:
-    """Janome's tokens of ``text``, safe to call from any thread.
-
-    :param dictionary: path of a Janome "simpledic" CSV or of a compiled user dictionary
-        (:mod:`search.analysis.dictionary`); None: the system dictionary only.
-    :param wakati: surfaces (``str``) instead of ``janome.tokenizer.Token`` objects.
-    :returns: every token, in order (Janome strips leading and trailing whitespace first).
-    """
-    with _janome_lock:
-        return list(_janome(dictionary).tokenize(text, wakati=wakati))
-
-
-def user_dictionary_terms(dictionary: str | None) -> frozenset[str]:
-    """The terms the words of the user dictionary ``dictionary`` are indexed under (folded surfaces).
-
-    Read from the entries of its Janome tokenizer (``user_dic.entries``, surface first, in Janome
-    0.5 for a CSV and a compiled dictionary alike); empty for None.
-    """
-    if not dictionary:
-        return frozenset()
-    with _janome_lock:
-        entries = _janome(dictionary).user_dic.entries
-        return frozenset(fold_term(entry[0]) for entry in entries.values())
-
-
-def preload_janome(dictionary: str | None = None) -> None:
-    """Load Janome's system dictionary and the tokenizers for ``dictionary`` (and for none) now,
-    e.g. in a server's parent process before it forks workers, which then share those pages."""
-    janome_tokens("検索", dictionary)
-    janome_tokens("検索")
 
 
 #: Texts this short (a query word, its variants, a title) are kept :data:`SHORT_TEXTS_KEPT` at a
@@ -339,20 +242,12 @@ def _tokenize(text: str, dictionary: str | None = None) -> list[Morpheme]:
     return result
 
 
-@functools.lru_cache(maxsize=MAX_TOKENIZERS)
-def _user_words_with_symbols(dictionary: str) -> tuple[str, ...]:
-    """The user dictionary's words written with a symbol (a tag ``Next.js入門``), lower-cased."""
-    with _janome_lock:
-        entries = _janome(dictionary).user_dic.entries
-        return tuple({entry[0].lower() for entry in entries.values() if any(c in entry[0] for c in ".#+-/@")})
-
-
 def _outside_user_words(spans: list, chunk: str, dictionary: str | None) -> list:
     """``spans`` less those inside a user-dictionary word of ``chunk``: the user's word (a tag such
     as ``Next.js入門``) stays one word, as Janome segments it with the dictionary."""
     if not spans or not dictionary:
         return spans
-    words = _user_words_with_symbols(dictionary)
+    words = user_words_with_symbols(dictionary)
     lowered = chunk.lower()
     if not words or len(lowered) != len(chunk):
         return spans

@@ -24,7 +24,8 @@ import re
 
 from kanjize import kanji2number
 
-from search.analysis.morphemes import Morpheme, janome_tokens
+from search.analysis.janome_tokenizers import janome_tokens
+from search.analysis.morphemes import Morpheme
 from search.analysis.normalize import fold_reading, to_katakana
 
 #: Kanji that make up numerals (〇 and 零 for zero).

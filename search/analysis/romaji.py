@@ -37,7 +37,8 @@ from typing import Callable
 
 import jaconv
 
-from search.analysis.morphemes import STOP_TAGS, janome_tokens
+from search.analysis.janome_tokenizers import janome_tokens
+from search.analysis.morphemes import STOP_TAGS
 from search.analysis.normalize import fold_term, to_katakana
 
 #: Longest Latin word read as romaji, in letters.

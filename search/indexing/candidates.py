@@ -16,7 +16,8 @@ from typing import Iterable
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from search.analysis.morphemes import HAS_KANJI, janome_tokens, other_readings, user_dictionary_terms
+from search.analysis.janome_tokenizers import janome_tokens, user_dictionary_terms
+from search.analysis.morphemes import HAS_KANJI, other_readings
 from search.analysis.normalize import KANJI_VARIANT_FORMS, fold_reading, fold_term, normalize_with_offsets, to_katakana
 
 from search.indexing.vocabulary import VOCABULARY_FILE, Candidate, Vocabulary, search_key
