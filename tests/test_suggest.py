@@ -356,3 +356,28 @@ def test_a_word_written_with_a_kanji_variant_is_suggested_as_the_posts_write_it(
     cache = VersionCache(build_vocabulary, "test-suggest-variants")
     assert "髙橋" in texts(suggest(index, "たかは", cache=cache), "term")
     assert "髙橋" in texts(suggest(index, "高橋", cache=cache), "term")
+
+
+@pytest.mark.parametrize("which", ["index", "piece_index"])
+def test_the_vocabulary_worked_out_in_two_processes_is_the_serial_one(which, request, monkeypatch, caplog):
+    import os
+
+    from search.indexing import fork_map
+
+    chosen = request.getfixturevalue(which)
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return real_fork()
+
+    with chosen.searcher() as searcher:
+        serial = build_vocabulary(searcher)
+        monkeypatch.setattr(fork_map, "FORK_MIN_ITEMS", 0)
+        monkeypatch.setattr(fork_map, "fork_safe", lambda: True)  # (threads other tests left)
+        monkeypatch.setattr(fork_map.os, "fork", counting_fork)
+        forked = build_vocabulary(searcher, fork=True)
+    assert forks == [1] and "a forked child failed" not in caplog.text  # the child's words were used
+    assert len(serial) > 10
+    assert forked.candidates == serial.candidates and forked.keys == serial.keys

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
@@ -203,13 +204,15 @@ def _user_dictionary(schema) -> str | None:
     return None
 
 
-def build_vocabulary(searcher: Searcher) -> Vocabulary:
+def build_vocabulary(searcher: Searcher, *, fork: bool = False) -> Vocabulary:
     """Read the suggestion candidates of an index (see the module docstring).
 
     Janome runs only on words with kanji (for their reading and part of speech); how a word is
     written is looked up in the posts only when folding may have changed it (kana, Latin letters).
 
     :param searcher: a Whoosh searcher on the index (:meth:`~search.indexing.index.SearchIndex.searcher`).
+    :param fork: let a forked child work out every other word, with its own reader of the index
+        (:func:`search.indexing.fork_map.map_forked`: a rebuild, in a single-threaded process).
     :returns: the vocabulary; empty for an empty index.
     """
     reader = searcher.reader()
@@ -217,18 +220,13 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
     dictionary_terms = user_dictionary_terms(_user_dictionary(schema))
     candidates: list[Candidate] = []
     stored: dict[int, dict] = {}
-
-    def stored_text(docnum: int, fieldname: str) -> str:
-        fields = stored.get(docnum)
-        if fields is None:
-            fields = stored[docnum] = reader.stored_fields(docnum)
-        return fields.get(fieldname) or ""
+    stored_text = _stored_text(reader, stored)
 
     # Titles: every post's, as written.
     for docnum in reader.all_doc_ids():
         title = stored_text(docnum, "title").strip()
         if title:
-            candidates.append(Candidate(title, "title", "", 1, stored[docnum].get("url", "")))
+            candidates.append(Candidate(title, "title", "", 1, stored_text(docnum, "url")))
 
     # Tags and categories: front-matter values with the number of posts carrying each.
     for kind, fieldname in (("tag", "tag"), ("category", "category")):
@@ -259,29 +257,62 @@ def build_vocabulary(searcher: Searcher) -> Vocabulary:
         for term, posts in field_terms.items():
             if posts >= MIN_TERM_POSTS:
                 posts_per_term[term] = max(posts_per_term.get(term, 0), posts)
+
+    def word_candidate() -> Callable[[tuple[str, int]], Candidate | tuple[str, int] | None]:
+        if os.getpid() == parent:
+            own, own_text = reader, stored_text
+        else:  # a reader with file positions of its own; the stored fields all read already (titles)
+            own = searcher._ix.reader()
+            own_text = _stored_text(own, stored)
+        return lambda item: _word_candidate(own, own_text, *item, keyword_keys, dictionary_terms)
+
+    from search.indexing.fork_map import map_forked
+
+    parent = os.getpid()
     words: list[Candidate] = []
     keywords: list[tuple[str, int]] = []  # words offered as a tag or category instead
-    for term, posts in posts_per_term.items():
-        if (_KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:]))
-                and KANJI_VARIANT_FORMS.isdisjoint(term)):
-            surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人, 髙橋 as 高橋)
-        else:
-            surface = _sampled_surface(reader, term, stored_text)
-        if not surface or _HIRAGANA.fullmatch(surface):
-            continue  # hiragana-only words are mostly grammar (こと, ところ, とき)
-        if search_key(surface) in keyword_keys:
-            keywords.append((search_key(surface), posts))
-            continue
-        if _LATIN_WORD.fullmatch(term):
-            words.append(Candidate(surface, "term", "", posts))
-        elif _KATAKANA.fullmatch(term):
-            words.append(Candidate(surface, "term", term, posts))
-        else:
-            reading, nouns, others = _reading_and_nouns(surface)
-            if nouns or term in dictionary_terms:  # also 脆弱性, which Janome alone cuts into 脆弱 + suffix 性
-                words.append(Candidate(surface, "term", fold_reading(reading) if reading else "", posts,
-                                       other_readings=others))
+    for found in map_forked(word_candidate, list(posts_per_term.items()), fork=fork and hasattr(searcher, "_ix")):
+        if isinstance(found, Candidate):
+            words.append(found)
+        elif found is not None:
+            keywords.append(found)
     return Vocabulary(candidates + _without_fragments(words, keywords))
+
+
+def _stored_text(reader, stored: dict[int, dict]) -> Callable[[int, str], str]:
+    """``stored_text(docnum, fieldname)``: a stored field of a post, each post's fields read once
+    into ``stored`` (document number → fields)."""
+
+    def stored_text(docnum: int, fieldname: str) -> str:
+        fields = stored.get(docnum)
+        if fields is None:
+            fields = stored[docnum] = reader.stored_fields(docnum)
+        return fields.get(fieldname) or ""
+
+    return stored_text
+
+
+def _word_candidate(reader, stored_text, term: str, posts: int, keyword_keys: set[str],
+                    dictionary_terms: frozenset[str]) -> Candidate | tuple[str, int] | None:
+    """A word of the posts (``term`` in ``posts`` posts) as a candidate; ``(search key, posts)`` if a
+    tag or category has its key (offered as that instead); None if it is no completion."""
+    if (_KANJI_ONLY.fullmatch(term) and not any(a == b for a, b in zip(term, term[1:]))
+            and KANJI_VARIANT_FORMS.isdisjoint(term)):
+        surface = term  # folding leaves kanji alone (but 人々 is indexed as 人人, 髙橋 as 高橋)
+    else:
+        surface = _sampled_surface(reader, term, stored_text)
+    if not surface or _HIRAGANA.fullmatch(surface):
+        return None  # hiragana-only words are mostly grammar (こと, ところ, とき)
+    if search_key(surface) in keyword_keys:
+        return search_key(surface), posts
+    if _LATIN_WORD.fullmatch(term):
+        return Candidate(surface, "term", "", posts)
+    if _KATAKANA.fullmatch(term):
+        return Candidate(surface, "term", term, posts)
+    reading, nouns, others = _reading_and_nouns(surface)
+    if nouns or term in dictionary_terms:  # also 脆弱性, which Janome alone cuts into 脆弱 + suffix 性
+        return Candidate(surface, "term", fold_reading(reading) if reading else "", posts, other_readings=others)
+    return None
 
 
 def vocabulary_of(searcher: Searcher) -> Vocabulary:

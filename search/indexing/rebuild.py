@@ -386,15 +386,15 @@ def refuse_to_empty(posts_dir: Path, index_root: Path, previous: Path | None) ->
 
 def _write_vocabulary(generation: Path) -> None:
     """Save the suggestion vocabulary beside a rebuilt generation, so each server process loads it
-    instead of building it (seconds of Janome and ~100 MB per process). An incremental update
-    leaves it out; servers then build their own."""
+    instead of building it (seconds of Janome and ~100 MB per process), its words worked out in two
+    processes. An incremental update leaves it out; servers then build their own."""
     from search.indexing.vocabulary import VOCABULARY_FILE, save_vocabulary
     from search.indexing.candidates import build_vocabulary
 
     index = SearchIndex(generation)
     try:
         with index.searcher() as searcher:
-            save_vocabulary(build_vocabulary(searcher), generation / VOCABULARY_FILE)
+            save_vocabulary(build_vocabulary(searcher, fork=True), generation / VOCABULARY_FILE)
     finally:
         index.close()
 
