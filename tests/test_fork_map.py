@@ -69,3 +69,27 @@ def test_results_come_back_through_pickle():
     found = map_forked(lambda: (lambda item: {"item": item, "text": "語" * item}), list(range(12)))
     assert found == [{"item": i, "text": "語" * i} for i in range(12)]
     assert pickle.loads(pickle.dumps(found)) == found
+
+
+def test_an_error_here_still_waits_for_the_child(monkeypatch):
+    parent = os.getpid()
+    children = []
+    real_fork = os.fork
+
+    def recording_fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    def make():
+        if os.getpid() == parent:
+            raise ValueError("this half failed")
+        return lambda item: item
+
+    monkeypatch.setattr(fork_map.os, "fork", recording_fork)
+    with pytest.raises(ValueError):
+        map_forked(make, list(range(10)))
+    assert len(children) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(children[0], os.WNOHANG)  # already waited for

@@ -54,11 +54,13 @@ def map_forked(make: Callable[[], Callable[[T], R]], items: Sequence[T], *, fork
         finally:
             os._exit(status)  # never back into the caller's code
     os.close(write_end)
-    function = make()
-    mine = [function(item) for item in items[0::2]]
-    with os.fdopen(read_end, "rb") as source:
-        data = source.read()  # before waiting: a child blocked on a full pipe would never exit
-    _, status = os.waitpid(pid, 0)
+    try:
+        function = make()
+        mine = [function(item) for item in items[0::2]]
+    finally:  # (also when this half raises: no child left unwaited)
+        with os.fdopen(read_end, "rb") as source:
+            data = source.read()  # before waiting: a child blocked on a full pipe would never exit
+        _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     theirs = None
     if code == 0:
