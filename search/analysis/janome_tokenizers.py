@@ -15,7 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import janome.tokenizer as _janome_tokenizer
 from janome.tokenizer import Tokenizer as _Janome
@@ -59,6 +59,13 @@ def _reset_after_fork() -> None:
 os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+def surface_pattern(surfaces: Iterable[str]) -> re.Pattern | None:
+    """A pattern that finds any of ``surfaces`` in a text (the longest first), or None for none:
+    where a user-dictionary word may change Janome's tokens."""
+    ordered = sorted(set(surfaces), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+
 def lock() -> threading.Lock:
     """The lock to hold while using a tokenizer of :func:`tokenizer` (it changes after a fork)."""
     return _janome_lock
@@ -71,8 +78,7 @@ def tokenizer(dictionary: str | None) -> _Janome:
     if found is None:
         if dictionary:
             found = _Janome(dictionary, udic_enc="utf8", udic_type="simpledic")
-            surfaces = sorted({entry[0] for entry in found.user_dic.entries.values()}, key=len, reverse=True)
-            _user_surfaces[dictionary] = re.compile("|".join(map(re.escape, surfaces))) if surfaces else None
+            _user_surfaces[dictionary] = surface_pattern(entry[0] for entry in found.user_dic.entries.values())
         else:
             found = _Janome()
         _tokenizers[dictionary] = found

@@ -167,8 +167,7 @@ class MorphemeCache:
         self._stale: dict[int, re.Pattern | None] = {}
         changed: set[str] = set()
         for number, _, surfaces in reversed(epochs):
-            self._stale[number] = re.compile("|".join(map(re.escape, sorted(changed, key=len, reverse=True)))) \
-                if changed else None
+            self._stale[number] = _janome_tokenizers.surface_pattern(changed)
             changed.update(surfaces)
 
     def get(self, chunk: str) -> list[tuple[int, str, str, str, str]] | None:
